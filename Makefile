@@ -1,0 +1,48 @@
+# Comanda developer commands. `make test` is what CI runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 3000
+
+.PHONY: run test unit integration e2e lint bench package cfn-lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m devstack --port $(PORT)
+
+test: $(STAMP) lint cfn-lint package
+	$(BIN)/python -m pytest -q -n 2 tests/unit tests/integration
+	$(BIN)/python -m pytest -q tests/e2e
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 tests/integration
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest -q tests/e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy chalicelib
+
+cfn-lint: $(STAMP)
+	$(BIN)/cfn-lint infra/*.yaml
+
+package: $(STAMP)
+	rm -rf build/package
+	$(BIN)/chalice package --stage dev build/package >/dev/null
+	@echo "chalice package: ok ($$(ls build/package))"
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

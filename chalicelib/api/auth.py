@@ -1,0 +1,37 @@
+"""POST /api/auth/login, GET /api/auth/profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api import validation as v
+from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api.render import usuario, usuario_brief
+from chalicelib.container import get_services
+
+surface = Surface("auth")
+
+LOGIN = {
+    "nombre_usuario": v.text(min_length=1, max_length=64),
+    "contrasena": v.text(min_length=1, max_length=256),
+    "tenant": v.text(required=False, min_length=1, max_length=64),
+}
+
+
+@surface.route("/api/auth/login", ["POST"], permission=None, status=201)
+def login(ctx: RequestContext) -> dict[str, Any]:
+    body = ctx.body(LOGIN)
+    token, user = get_services().accounts.login(
+        body["nombre_usuario"], body["contrasena"], body.get("tenant") or ctx.headers.get("x-tenant-id")
+    )
+    return {"access_token": token, "usuario": usuario_brief(user)}
+
+
+@surface.route("/api/auth/profile", ["GET"], permission="profile:read")
+def profile(ctx: RequestContext) -> dict[str, Any]:
+    user = get_services().accounts.profile(ctx.principal)
+    return {
+        **usuario(user, get_services().settings.default_timezone),
+        "tenant_id": ctx.tenant,
+        "sucursal_actual": ctx.principal.branch,
+    }

@@ -1,0 +1,155 @@
+"""The HTTP edge: authentication, permission checks, body parsing, and the one place where
+domain errors become HTTP responses. Views stay thin: parse, one use-case call, return."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from http import HTTPStatus
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.validation import Schema, validate
+from chalicelib.auth import Principal, bearer_token
+from chalicelib.errors import DomainError, Forbidden, InvalidInput, Unauthorized
+from chalicelib.observability import logger as log
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    surface: str
+    path: str
+    methods: tuple[str, ...]
+    permission: str | None  # None means public (login only)
+
+
+ROUTES: list[RouteSpec] = []
+
+
+@dataclass
+class RequestContext:
+    principal: Principal
+    raw_body: bytes | str | None
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    _body: Any = field(default=None, init=False)
+
+    @property
+    def tenant(self) -> str:
+        return self.principal.tenant
+
+    @property
+    def branch(self) -> str:
+        if not self.principal.branch:
+            raise InvalidInput("Este usuario no tiene sucursal asignada")
+        return self.principal.branch
+
+    def json(self) -> Any:
+        if self._body is None:
+            self._body = parse_json(self.raw_body)
+        return self._body
+
+    def body(self, schema: Schema, *, partial: bool = False) -> dict[str, Any]:
+        return validate(self.json(), schema, partial=partial)
+
+
+ANONYMOUS = Principal(user_id="", tenant="", branch=None, role="", kind="anonymous")
+
+
+def parse_json(raw: bytes | str | None) -> Any:
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("El cuerpo de la petición no es JSON válido") from exc
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(
+        body=json.dumps(body, default=_json_default, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def error_response(exc: DomainError) -> Response:
+    status = exc.status_code
+    return json_response(
+        {"statusCode": status, "message": exc.message, "error": HTTPStatus(status).phrase},
+        status,
+    )
+
+
+def internal_error_response() -> Response:
+    return json_response({"statusCode": 500, "message": "Internal server error", "error": "Internal Server Error"}, 500)
+
+
+def _lower_headers(headers: Any) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}
+
+
+def authenticate(headers: Mapping[str, str]) -> Principal:
+    from chalicelib.container import get_services
+
+    principal = get_services().tokens.verify(bearer_token(headers.get("authorization")))
+    override = headers.get("x-branch-id")
+    if override and principal.kind == "staff" and override != principal.branch:
+        principal = get_services().tenants.principal_in_branch(principal, override)
+    return principal
+
+
+ViewFn = Callable[..., Any]
+
+
+class Surface:
+    """One Chalice Blueprint per API surface, with routes that declare their permission."""
+
+    def __init__(self, name: str, *, envelope: Callable[[Any], Any] | None = None) -> None:
+        self.name = name
+        self.blueprint = Blueprint(__name__ + "." + name)
+        self._envelope = envelope
+
+    def route(self, path: str, methods: list[str], *, permission: str | None, status: int = 200) -> Callable[[ViewFn], ViewFn]:
+        spec = RouteSpec(self.name, path, tuple(methods), permission)
+        ROUTES.append(spec)
+
+        def decorate(fn: ViewFn) -> ViewFn:
+            @functools.wraps(fn)
+            def view(**params: str) -> Response:
+                return self._dispatch(spec, fn, status, params)
+
+            self.blueprint.route(path, methods=methods, cors=True)(view)
+            return fn
+
+        return decorate
+
+    def _dispatch(self, spec: RouteSpec, fn: ViewFn, status: int, params: dict[str, str]) -> Response:
+        request = self.blueprint.current_request
+        try:
+            headers = _lower_headers(request.headers)
+            principal = ANONYMOUS if spec.permission is None else authenticate(headers)
+            if spec.permission is not None and not principal.can(spec.permission):
+                raise Forbidden("Forbidden resource")
+            ctx = RequestContext(principal, request.raw_body, dict(request.query_params or {}), headers)
+            result = fn(ctx, **params)
+            if isinstance(result, Response):
+                return result
+            return json_response(self._envelope(result) if self._envelope else result, status)
+        except DomainError as exc:
+            if isinstance(exc, Unauthorized):
+                log.info("unauthorized", extra={"path": spec.path})
+            return error_response(exc)
+        except Exception:
+            log.exception("unhandled error", extra={"path": spec.path, "methods": spec.methods})
+            return internal_error_response()

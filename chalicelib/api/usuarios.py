@@ -1,0 +1,54 @@
+"""/api/usuarios: user administration, admin only, always within the caller's tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api import validation as v
+from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api.render import usuario
+from chalicelib.auth import ROLES
+from chalicelib.container import get_services
+from chalicelib.domain.tenancy import USERNAME_PATTERN
+
+surface = Surface("usuarios")
+
+USER_FIELDS = {
+    "nombre": v.text(min_length=1, max_length=100),
+    "nombre_usuario": v.text(min_length=3, max_length=30, pattern=USERNAME_PATTERN),
+    "contrasena": v.text(min_length=6, max_length=128),
+    "rol": v.choice(*ROLES),
+    "sucursal_id": v.text(required=False, nullable=True, min_length=1, max_length=64),
+    "activo": v.boolean(required=False),
+}
+
+
+def _tz() -> str:
+    return get_services().settings.default_timezone
+
+
+@surface.route("/api/usuarios", ["POST"], permission="usuarios:manage", status=201)
+def create(ctx: RequestContext) -> dict[str, Any]:
+    return usuario(get_services().accounts.create_user(ctx.tenant, ctx.body(USER_FIELDS)), _tz())
+
+
+@surface.route("/api/usuarios", ["GET"], permission="usuarios:manage")
+def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
+    return [usuario(u, _tz()) for u in get_services().accounts.list_users(ctx.tenant)]
+
+
+@surface.route("/api/usuarios/{user_id}", ["GET"], permission="usuarios:manage")
+def get_one(ctx: RequestContext, user_id: str) -> dict[str, Any]:
+    return usuario(get_services().accounts.get_user(ctx.tenant, v.path_int(user_id)), _tz())
+
+
+@surface.route("/api/usuarios/{user_id}", ["PATCH"], permission="usuarios:manage")
+def update(ctx: RequestContext, user_id: str) -> dict[str, Any]:
+    data = ctx.body(USER_FIELDS, partial=True)
+    return usuario(get_services().accounts.update_user(ctx.tenant, v.path_int(user_id), data), _tz())
+
+
+@surface.route("/api/usuarios/{user_id}", ["DELETE"], permission="usuarios:manage")
+def delete(ctx: RequestContext, user_id: str) -> dict[str, Any]:
+    user = get_services().accounts.delete_user(ctx.principal, v.path_int(user_id))
+    return {"message": f"Usuario {user.user_id} eliminado", "id": user.user_id}

@@ -1,0 +1,226 @@
+"""Tokens (issue/verify), password hashing and the role -> permission map.
+
+The role map below is the only place that says who may do what.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jwt
+
+from chalicelib.errors import Unauthorized
+from chalicelib.settings import Settings
+
+ROLES = ("admin", "cajero", "mesero", "cocina", "repartidor")
+
+_STAFF_READ = {"profile:read", "catalog:read"}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(
+        _STAFF_READ
+        | {
+            "usuarios:manage",
+            "catalog:write",
+            "caja:operate",
+            "transacciones:read",
+            "transacciones:write",
+            "transacciones:void",
+            "pagos:create",
+            "cocina:read",
+            "cocina:complete",
+            "reports:read",
+            "orders:read",
+            "orders:update_item_status",
+            "orders:serve",
+            "orders:recall",
+            "session:mint",
+            "pedidos:manage",
+        }
+    ),
+    "cajero": frozenset(
+        _STAFF_READ
+        | {
+            "caja:operate",
+            "transacciones:read",
+            "transacciones:write",
+            "transacciones:void",
+            "pagos:create",
+            "cocina:read",
+            "cocina:complete",
+            "reports:read",
+            "orders:read",
+            "session:mint",
+            "pedidos:manage",
+        }
+    ),
+    "mesero": frozenset(
+        _STAFF_READ
+        | {
+            "transacciones:read",
+            "transacciones:write",
+            "cocina:read",
+            "orders:read",
+            "orders:update_item_status",
+            "orders:serve",
+            "session:mint",
+        }
+    ),
+    "cocina": frozenset(
+        _STAFF_READ
+        | {
+            "transacciones:read",
+            "cocina:read",
+            "cocina:complete",
+            "orders:read",
+            "orders:update_item_status",
+            "orders:prepare",
+            "orders:recall",
+        }
+    ),
+    "repartidor": frozenset({"profile:read", "pedidos:deliver"}),
+}
+
+
+def role_allows(role: str, permission: str) -> bool:
+    return permission in PERMISSIONS.get(role, frozenset())
+
+
+# --- passwords -------------------------------------------------------------------------
+
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+def hash_password(password: str) -> str:
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest_b64)
+        actual = hashlib.scrypt(
+            password.encode(), salt=base64.b64decode(salt_b64), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+# --- tokens ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: taken from a verified token."""
+
+    user_id: str
+    tenant: str
+    branch: str | None
+    role: str
+    name: str = ""
+    kind: str = "staff"  # "staff" or "customer" (a session-bound customer token)
+    session: str | None = None
+
+    def can(self, permission: str) -> bool:
+        return self.kind == "staff" and role_allows(self.role, permission)
+
+
+class KeyResolver(Protocol):
+    """Where verification keys come from: the HS256 secret now, a JWKS client for RS256."""
+
+    def key_for(self, token: str) -> Any: ...
+
+
+class SecretKey:
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+
+    def key_for(self, token: str) -> Any:
+        return self._secret
+
+
+class JwksKey:
+    def __init__(self, url: str) -> None:
+        self._client = jwt.PyJWKClient(url)
+
+    def key_for(self, token: str) -> Any:
+        return self._client.get_signing_key_from_jwt(token).key
+
+
+class TokenService:
+    def __init__(self, settings: Settings, resolver: KeyResolver | None = None) -> None:
+        self._settings = settings
+        if resolver is None:
+            if settings.jwt_algorithm == "RS256" and settings.jwks_url:
+                resolver = JwksKey(settings.jwks_url)
+            else:
+                resolver = SecretKey(settings.jwt_secret)
+        self._resolver = resolver
+
+    def issue(self, principal: Principal, ttl_seconds: int | None = None) -> str:
+        if self._settings.jwt_algorithm != "HS256":
+            raise RuntimeError("Comanda only issues tokens with HS256; RS256 tokens come from the identity provider")
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "sub": principal.user_id,
+            "tenant": principal.tenant,
+            "branch": principal.branch,
+            "role": principal.role,
+            "name": principal.name,
+            "kind": principal.kind,
+            "iss": self._settings.jwt_issuer,
+            "aud": self._settings.jwt_audience,
+            "iat": now,
+            "exp": now + (ttl_seconds or self._settings.jwt_ttl_seconds),
+        }
+        if principal.session:
+            claims["session"] = principal.session
+        return jwt.encode(claims, self._settings.jwt_secret, algorithm="HS256")
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._resolver.key_for(token),
+                algorithms=[self._settings.jwt_algorithm],
+                audience=self._settings.jwt_audience,
+                issuer=self._settings.jwt_issuer,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("Token expirado") from exc
+        except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
+            raise Unauthorized("Token inválido") from exc
+        tenant, role = claims.get("tenant"), claims.get("role")
+        if not isinstance(tenant, str) or not tenant or role not in ROLES:
+            raise Unauthorized("Token inválido")
+        branch = claims.get("branch")
+        return Principal(
+            user_id=str(claims["sub"]),
+            tenant=tenant,
+            branch=branch if isinstance(branch, str) and branch else None,
+            role=role,
+            name=str(claims.get("name") or ""),
+            kind="customer" if claims.get("kind") == "customer" else "staff",
+            session=claims.get("session") if isinstance(claims.get("session"), str) else None,
+        )
+
+
+def bearer_token(header_value: str | None) -> str:
+    if not header_value:
+        raise Unauthorized("Unauthorized")
+    scheme, _, token = header_value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Unauthorized")
+    return token.strip()

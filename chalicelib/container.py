@@ -1,0 +1,55 @@
+"""Lazily built, cached services for the running process (Lambda container or test).
+
+Repositories import PynamoDB, so they are imported on first use, not at module import:
+the Lambda cold path stays light.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
+
+from chalicelib.auth import TokenService
+from chalicelib.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.services.accounts import Accounts
+    from chalicelib.store.tenancy import TenantRepository
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def tokens(self) -> TokenService:
+        return TokenService(self.settings)
+
+    @cached_property
+    def tenant_repo(self) -> TenantRepository:
+        from chalicelib.store.tenancy import TenantRepository
+
+        return TenantRepository(self.settings)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        from chalicelib.services.accounts import Accounts
+        from chalicelib.store.users import UserRepository
+
+        return Accounts(self.tenant_repo, UserRepository(self.settings), self.tokens, self.settings.default_tenant)
+
+    @property
+    def tenants(self) -> Accounts:
+        return self.accounts
+
+
+@lru_cache(maxsize=1)
+def get_services() -> Services:
+    return Services(get_settings())
+
+
+def reset_services() -> None:
+    from chalicelib.settings import reset_settings
+
+    reset_settings()
+    get_services.cache_clear()

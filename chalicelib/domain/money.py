@@ -1,0 +1,24 @@
+"""Money and quantities are Decimal; on the wire they are strings."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+
+
+def to_money(value: Decimal | int | str) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money_str(value: Decimal | int | None) -> str:
+    return str(to_money(value if value is not None else 0))
+
+
+def qty_str(value: Decimal | int | None) -> str:
+    """A quantity as the shortest exact decimal string: 2 -> "2", 0.50 -> "0.5"."""
+    d = Decimal(value if value is not None else 0)
+    if d == d.to_integral_value():
+        return str(d.quantize(Decimal(1)))
+    return format(d.normalize(), "f")

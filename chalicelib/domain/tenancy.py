@@ -1,0 +1,66 @@
+"""Tenants (restaurants), their branches, and users."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from chalicelib.auth import ROLES
+from chalicelib.errors import InvalidInput
+
+USERNAME_PATTERN = r"^[a-z0-9_]+$"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    tenant_id: str
+    nombre: str
+    default_branch: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Branch:
+    tenant_id: str
+    branch_id: str
+    nombre: str
+    timezone: str = "America/La_Paz"
+
+
+@dataclass(frozen=True)
+class User:
+    tenant_id: str
+    user_id: int
+    nombre: str
+    nombre_usuario: str
+    rol: str
+    branch_id: str | None
+    password_hash: str
+    activo: bool
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def with_changes(self, now: datetime, **changes: object) -> User:
+        return replace(self, updated_at=now, **changes)  # type: ignore[arg-type]
+
+    def soft_deleted(self, now: datetime) -> User:
+        return replace(self, activo=False, deleted_at=now, updated_at=now)
+
+
+def check_slug(value: str, what: str) -> str:
+    if not re.fullmatch(SLUG_PATTERN, value):
+        raise InvalidInput(f"{what} must match {SLUG_PATTERN}")
+    return value
+
+
+def check_role(rol: str) -> str:
+    if rol not in ROLES:
+        raise InvalidInput(f"rol must be one of the following values: {', '.join(ROLES)}")
+    return rol

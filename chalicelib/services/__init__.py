@@ -1,0 +1,1 @@
+"""Use cases: one call per request, orchestrating the domain and the repositories."""

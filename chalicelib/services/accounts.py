@@ -1,0 +1,158 @@
+"""Login, profile, user administration and tenant onboarding."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.auth import Principal, TokenService, hash_password, verify_password
+from chalicelib.domain.clock import utc_now
+from chalicelib.domain.tenancy import Branch, Tenant, User, check_role, check_slug
+from chalicelib.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from chalicelib.store.tenancy import TenantRepository
+from chalicelib.store.users import UserRepository
+
+BAD_CREDENTIALS = "Credenciales inválidas"
+# Verifying against a fixed hash when the user is unknown keeps login time independent of
+# whether the username exists.
+_DUMMY_HASH = hash_password("comanda-timing-equaliser")
+
+
+class Accounts:
+    def __init__(self, tenants: TenantRepository, users: UserRepository, tokens: TokenService, default_tenant: str | None) -> None:
+        self.tenants = tenants
+        self.users = users
+        self.tokens = tokens
+        self.default_tenant = default_tenant
+
+    # --- auth -------------------------------------------------------------------------
+
+    def login(self, username: str, password: str, tenant_id: str | None) -> tuple[str, User]:
+        tenant_id = tenant_id or self.default_tenant
+        if not tenant_id:
+            raise InvalidInput(["tenant is required (body field tenant or header X-Tenant-Id)"])
+        tenant = self.tenants.get_tenant(tenant_id)
+        user = self.users.get_by_username(tenant_id, username) if tenant else None
+        if user is None or not user.activo or user.deleted:
+            verify_password(password, _DUMMY_HASH)
+            raise Unauthorized(BAD_CREDENTIALS)
+        if not verify_password(password, user.password_hash):
+            raise Unauthorized(BAD_CREDENTIALS)
+        assert tenant is not None
+        principal = Principal(
+            user_id=str(user.user_id),
+            tenant=tenant_id,
+            branch=user.branch_id or tenant.default_branch,
+            role=user.rol,
+            name=user.nombre,
+        )
+        return self.tokens.issue(principal), user
+
+    def profile(self, principal: Principal) -> User:
+        user = self.users.get(principal.tenant, int(principal.user_id)) if principal.user_id.isdigit() else None
+        if user is None or user.deleted or not user.activo:
+            raise Unauthorized("Unauthorized")
+        return user
+
+    def principal_in_branch(self, principal: Principal, branch_id: str) -> Principal:
+        """Owners (admin) may act on any branch of their tenant through X-Branch-Id."""
+        if principal.role != "admin":
+            raise Forbidden("Solo un administrador puede cambiar de sucursal")
+        if self.tenants.get_branch(principal.tenant, branch_id) is None:
+            raise NotFound("Sucursal no encontrada")
+        return replace(principal, branch=branch_id)
+
+    # --- users ------------------------------------------------------------------------
+
+    def _check_branch(self, tenant_id: str, branch_id: str | None) -> None:
+        if branch_id is not None and self.tenants.get_branch(tenant_id, branch_id) is None:
+            raise InvalidInput([f"sucursal_id {branch_id} does not exist"])
+
+    def create_user(self, tenant_id: str, data: dict[str, Any]) -> User:
+        check_role(data["rol"])
+        self._check_branch(tenant_id, data.get("sucursal_id"))
+        now = utc_now()
+        user = User(
+            tenant_id=tenant_id,
+            user_id=self.tenants.next_id(tenant_id, "usuario"),
+            nombre=data["nombre"],
+            nombre_usuario=data["nombre_usuario"],
+            rol=data["rol"],
+            branch_id=data.get("sucursal_id"),
+            password_hash=hash_password(data["contrasena"]),
+            activo=data.get("activo", True) if data.get("activo") is not None else True,
+            created_at=now,
+            updated_at=now,
+        )
+        self.users.add(user)
+        return user
+
+    def get_user(self, tenant_id: str, user_id: int) -> User:
+        user = self.users.get(tenant_id, user_id)
+        if user is None or user.deleted:
+            raise NotFound(f"Usuario con id {user_id} no encontrado")
+        return user
+
+    def list_users(self, tenant_id: str) -> list[User]:
+        return [u for u in self.users.list(tenant_id) if not u.deleted]
+
+    def update_user(self, tenant_id: str, user_id: int, data: dict[str, Any]) -> User:
+        before = self.get_user(tenant_id, user_id)
+        changes: dict[str, Any] = {}
+        for field, attr in (("nombre", "nombre"), ("nombre_usuario", "nombre_usuario"), ("rol", "rol"), ("activo", "activo")):
+            if field in data and data[field] is not None:
+                changes[attr] = data[field]
+        if "rol" in changes:
+            check_role(changes["rol"])
+        if "sucursal_id" in data:
+            self._check_branch(tenant_id, data["sucursal_id"])
+            changes["branch_id"] = data["sucursal_id"]
+        if data.get("contrasena"):
+            changes["password_hash"] = hash_password(data["contrasena"])
+        after = before.with_changes(utc_now(), **changes)
+        self.users.update(before, after)
+        return after
+
+    def delete_user(self, principal: Principal, user_id: int) -> User:
+        if str(user_id) == principal.user_id:
+            raise InvalidInput("No puede eliminar su propio usuario")
+        before = self.get_user(principal.tenant, user_id)
+        after = before.soft_deleted(utc_now())
+        self.users.update(before, after)
+        return after
+
+    # --- onboarding -------------------------------------------------------------------
+
+    def provision_tenant(
+        self,
+        tenant_id: str,
+        nombre: str,
+        branches: list[tuple[str, str]],
+        admin_username: str,
+        admin_password: str,
+        timezone: str = "America/La_Paz",
+    ) -> tuple[Tenant, User]:
+        """Create a restaurant, its branches and its owner. Safe to re-run: an existing tenant
+        is left as it is and its admin is returned."""
+        check_slug(tenant_id, "tenant")
+        if not branches:
+            raise InvalidInput("at least one branch is required")
+        for branch_id, _ in branches:
+            check_slug(branch_id, "branch")
+        existing = self.tenants.get_tenant(tenant_id)
+        if existing is None:
+            tenant = Tenant(tenant_id, nombre, branches[0][0], utc_now())
+            self.tenants.create_tenant(tenant, [Branch(tenant_id, b, n, timezone) for b, n in branches])
+        else:
+            tenant = existing
+            known = {b.branch_id for b in self.tenants.list_branches(tenant_id)}
+            for branch_id, branch_name in branches:
+                if branch_id not in known:
+                    self.tenants.add_branch(Branch(tenant_id, branch_id, branch_name, timezone))
+        admin = self.users.get_by_username(tenant_id, admin_username)
+        if admin is None:
+            admin = self.create_user(
+                tenant_id,
+                {"nombre": "Administrador", "nombre_usuario": admin_username, "contrasena": admin_password, "rol": "admin"},
+            )
+        return tenant, admin

@@ -1,0 +1,93 @@
+"""Environment -> one validated settings object, built lazily and cached."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+LOCAL_DEV_SECRET = "comanda-local-dev-secret-change-me-0123456789"
+
+TABLES = ("tenants", "users", "catalog", "cajas", "transactions", "idempotency", "connections")
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    endpoint_url: str | None
+    table_prefix: str
+    jwt_secret: str
+    jwt_algorithm: str
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_ttl_seconds: int
+    jwks_url: str | None
+    default_tenant: str | None
+    default_timezone: str
+    websocket_endpoint: str | None
+    recall_window_minutes: int
+    log_level: str
+
+    def table_name(self, table: str) -> str:
+        if table not in TABLES:
+            raise SettingsError(f"unknown table {table!r}")
+        return f"{self.table_prefix}-{table}"
+
+
+def _int(env: Mapping[str, str], key: str, default: int) -> int:
+    raw = env.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{key} must be an integer, got {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"{key} must be positive, got {value}")
+    return value
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    stage = env.get("COMANDA_STAGE", "local")
+    algorithm = env.get("JWT_ALGORITHM", "HS256")
+    if algorithm not in ("HS256", "RS256"):
+        raise SettingsError(f"JWT_ALGORITHM must be HS256 or RS256, got {algorithm!r}")
+    secret = env.get("JWT_SECRET") or (LOCAL_DEV_SECRET if stage == "local" else "")
+    if algorithm == "HS256" and len(secret) < 32:
+        raise SettingsError("JWT_SECRET must be set and at least 32 characters outside the local stage")
+    jwks_url = env.get("JWKS_URL") or None
+    if algorithm == "RS256" and not jwks_url:
+        raise SettingsError("JWT_ALGORITHM=RS256 needs JWKS_URL")
+    return Settings(
+        stage=stage,
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        table_prefix=env.get("COMANDA_TABLE_PREFIX") or f"comanda-{stage}",
+        jwt_secret=secret,
+        jwt_algorithm=algorithm,
+        jwt_issuer=env.get("JWT_ISSUER", "comanda"),
+        jwt_audience=env.get("JWT_AUDIENCE", "comanda-api"),
+        jwt_ttl_seconds=_int(env, "JWT_TTL_SECONDS", 24 * 3600),
+        jwks_url=jwks_url,
+        default_tenant=env.get("COMANDA_DEFAULT_TENANT") or None,
+        default_timezone=env.get("COMANDA_DEFAULT_TIMEZONE", "America/La_Paz"),
+        websocket_endpoint=env.get("WEBSOCKET_ENDPOINT") or None,
+        recall_window_minutes=_int(env, "RECALL_WINDOW_MINUTES", 15),
+        log_level=env.get("LOG_LEVEL", "INFO"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings(os.environ)
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()

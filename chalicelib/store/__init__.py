@@ -1,0 +1,1 @@
+"""Persistence: PynamoDB records, repositories, counters, conditional and transactional writes."""

@@ -1,0 +1,103 @@
+"""Shared PynamoDB plumbing: table binding from settings, Decimal numbers, error wrapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.connection import Connection
+from pynamodb.constants import NUMBER
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.errors import Conflict
+from chalicelib.settings import Settings
+
+_BOUND: dict[type[Model], str] = {}
+
+
+class DecimalAttribute(Attribute[Decimal]):
+    """A DynamoDB number kept exact: PynamoDB's NumberAttribute goes through float."""
+
+    attr_type = NUMBER
+
+    def serialize(self, value: Decimal) -> str:
+        return str(Decimal(value))
+
+    def deserialize(self, value: str) -> Decimal:
+        return Decimal(value)
+
+
+class Record(Model):
+    """Every Comanda table has a string `pk` and `sk`."""
+
+    class Meta:
+        abstract = True
+        table_name = "unbound"
+        region = "us-east-1"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+def bind(model: type[Model], table: str, settings: Settings) -> None:
+    """Point a record class at its table for these settings (done lazily, once per setting)."""
+    name = settings.table_name(table)
+    model.Meta.table_name = name
+    model.Meta.region = settings.region
+    model.Meta.host = settings.endpoint_url
+    model._connection = None
+    _BOUND[model] = name
+
+
+def connection(settings: Settings) -> Connection:
+    return Connection(region=settings.region, host=settings.endpoint_url)
+
+
+def is_condition_failure(exc: Exception) -> bool:
+    cause = getattr(exc, "cause_response_code", None)
+    if cause in ("ConditionalCheckFailedException", "TransactionConflictException"):
+        return True
+    if isinstance(exc, TransactWriteError):
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        return any(r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons)
+    return False
+
+
+def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
+    return [r.code if r is not None else None for r in (getattr(exc, "cancellation_reasons", None) or [])]
+
+
+@contextmanager
+def conflict_on_condition(message: str) -> Iterator[None]:
+    """Turn a failed condition into a domain Conflict; let everything else through."""
+    try:
+        yield
+    except (PutError, UpdateError, DeleteError, TransactWriteError) as exc:
+        if is_condition_failure(exc):
+            raise Conflict(message) from exc
+        raise
+
+
+def transaction(settings: Settings, token: str | None = None) -> TransactWrite:
+    return TransactWrite(connection=connection(settings), client_request_token=token)
+
+
+__all__ = [
+    "DecimalAttribute",
+    "NumberAttribute",
+    "Record",
+    "UnicodeAttribute",
+    "VersionAttribute",
+    "bind",
+    "cancellation_codes",
+    "conflict_on_condition",
+    "connection",
+    "is_condition_failure",
+    "transaction",
+    "Any",
+]

@@ -1,0 +1,52 @@
+"""Deploy infra/tables.yaml through CloudFormation to whatever AWS endpoint we are given."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "tables.yaml"
+
+
+def deploy_tables(session: Any, prefix: str, endpoint_url: str | None, stack_name: str | None = None) -> dict[str, str]:
+    """Create or update the tables stack and wait for it. Returns the stack outputs."""
+    cfn = session.client("cloudformation", endpoint_url=endpoint_url)
+    stack_name = stack_name or f"{prefix}-tables"
+    params = [{"ParameterKey": "Prefix", "ParameterValue": prefix}]
+    body = TEMPLATE.read_text()
+    try:
+        cfn.describe_stacks(StackName=stack_name)
+        exists = True
+    except cfn.exceptions.ClientError:
+        exists = False
+    if not exists:
+        cfn.create_stack(StackName=stack_name, TemplateBody=body, Parameters=params)
+    else:
+        try:
+            cfn.update_stack(StackName=stack_name, TemplateBody=body, Parameters=params)
+        except cfn.exceptions.ClientError as exc:
+            if "No updates are to be performed" not in str(exc):
+                raise
+    deadline = time.monotonic() + 120
+    while True:
+        stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+        status = stack["StackStatus"]
+        if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
+            break
+        if "FAILED" in status or "ROLLBACK" in status:
+            raise RuntimeError(f"stack {stack_name} ended in {status}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"stack {stack_name} still {status}")
+        time.sleep(0.5)
+    _enable_ttl(session, endpoint_url, prefix)
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def _enable_ttl(session: Any, endpoint_url: str | None, prefix: str) -> None:
+    """moto's CloudFormation ignores TimeToLiveSpecification; make the tables match the template."""
+    ddb = session.client("dynamodb", endpoint_url=endpoint_url)
+    for table, attribute in ((f"{prefix}-connections", "ttl"), (f"{prefix}-idempotency", "expiration")):
+        status = ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["TimeToLiveStatus"]
+        if status == "DISABLED":
+            ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute})
