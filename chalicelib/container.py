@@ -14,6 +14,8 @@ from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from chalicelib.services.accounts import Accounts
+    from chalicelib.services.caja import CajaService
+    from chalicelib.services.catalog import Catalog
     from chalicelib.store.tenancy import TenantRepository
 
 
@@ -41,6 +43,20 @@ class Services:
     @property
     def tenants(self) -> Accounts:
         return self.accounts
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        from chalicelib.services.catalog import Catalog
+        from chalicelib.store.catalog import CatalogRepository
+
+        return Catalog(CatalogRepository(self.settings))
+
+    @cached_property
+    def caja(self) -> CajaService:
+        from chalicelib.services.caja import CajaService
+        from chalicelib.store.cajas import CajaRepository
+
+        return CajaService(CajaRepository(self.settings), self.tenant_repo)
 
 
 @lru_cache(maxsize=1)
