@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from chalicelib.services.accounts import Accounts
     from chalicelib.services.caja import CajaService
     from chalicelib.services.catalog import Catalog
+    from chalicelib.services.sales import Sales
     from chalicelib.store.tenancy import TenantRepository
 
 
@@ -57,6 +58,21 @@ class Services:
         from chalicelib.store.cajas import CajaRepository
 
         return CajaService(CajaRepository(self.settings), self.tenant_repo)
+
+    @cached_property
+    def sales(self) -> Sales:
+        from chalicelib.services.idempotency import IdempotentCommands
+        from chalicelib.services.sales import Sales
+        from chalicelib.store.transactions import TransactionRepository
+
+        return Sales(
+            TransactionRepository(self.settings),
+            self.catalog.repo,
+            self.caja.repo,
+            self.tenant_repo,
+            IdempotentCommands(self.settings),
+            self.settings.default_timezone,
+        )
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.clock import iso, render_local
+from chalicelib.domain.money import money_str, qty_str
+from chalicelib.domain.orders import Extra, Item, Order, Pago
 from chalicelib.domain.tenancy import User
 
 
@@ -28,3 +30,87 @@ def usuario(user: User, tz: str) -> dict[str, Any]:
         "creado_en": local_time(user.created_at, tz),
         "actualizado_en": local_time(user.updated_at, tz),
     }
+
+
+# --- transacciones ----------------------------------------------------------------------------
+
+
+def extra_out(extra: Extra, item_id: int, tz: str) -> dict[str, Any]:
+    return {
+        "id": extra.id,
+        "item_id": item_id,
+        "ingrediente_id": extra.ingrediente_id,
+        "descripcion": extra.descripcion,
+        "precio": money_str(extra.precio),
+        "cantidad": qty_str(extra.cantidad),
+        "creado_en": local_time(extra.created_at, tz),
+    }
+
+
+def item_out(item: Item, order_id: int, tz: str) -> dict[str, Any]:
+    out = {
+        "id": item.id,
+        "uuid": item.uuid,
+        "transaccion_id": order_id,
+        "plato_id": item.plato_id,
+        "producto_id": item.producto_id,
+        "nombre": item.nombre,
+        "cantidad": qty_str(item.cantidad),
+        "precio_unitario": money_str(item.precio_unitario),
+        "subtotal": money_str(item.subtotal),
+        "notas": item.notas,
+        "estacion": item.estacion,
+        "estado": item.kitchen_status,
+        "extras": [extra_out(e, item.id, tz) for e in item.extras],
+        "creado_en": local_time(item.created_at, tz),
+    }
+    if item.removed_at:
+        out["eliminado_en"] = local_time(item.removed_at, tz)
+        out["eliminado_por"] = item.removed_by
+    return out
+
+
+def pago_out(pago: Pago, order_id: int, tz: str) -> dict[str, Any]:
+    return {
+        "id": pago.id,
+        "transaccion_id": order_id,
+        "metodo_pago": pago.metodo_pago,
+        "monto": money_str(pago.monto),
+        "monto_recibido": None if pago.monto_recibido is None else money_str(pago.monto_recibido),
+        "cambio": money_str(pago.cambio),
+        "referencia_qr": pago.referencia_qr,
+        "caja_id": pago.caja_id,
+        "usuario_id": pago.usuario_id,
+        "fecha": local_time(pago.created_at, tz),
+        "creado_en": local_time(pago.created_at, tz),
+    }
+
+
+def transaccion(order: Order, tz: str, *, with_lines: bool = True) -> dict[str, Any]:
+    created = local_time(order.created_at, tz)
+    out: dict[str, Any] = {
+        "id": order.id,
+        "nro_reg": order.nro_reg,
+        "concepto": order.concepto,
+        "mesa": order.mesa,
+        "cliente": order.cliente,
+        "tipo": order.tipo,
+        "estado": order.estado,
+        "estado_cocina": order.estado_cocina,
+        "monto_total": money_str(order.monto_total),
+        "monto_pagado": money_str(order.monto_pagado),
+        "monto_pendiente": money_str(order.monto_pendiente),
+        "caja_id": order.caja_id,
+        "sucursal_id": order.branch_id,
+        "usuario_id": order.usuario_id,
+        "sesion_id": order.session_id,
+        "fecha": created,
+        "hora": created,
+        "creado_en": created,
+        "actualizado_en": local_time(order.updated_at, tz),
+        "cerrado_en": local_time(order.closed_at, tz),
+    }
+    if with_lines:
+        out["items"] = [item_out(i, order.id, tz) for i in order.items]
+        out["pagos"] = [pago_out(p, order.id, tz) for p in order.pagos]
+    return out

@@ -29,6 +29,8 @@ class Field:
     max_length: int | None = None
     pattern: str | None = None
     choices: tuple[str, ...] | None = None
+    of: Mapping[str, Field] | None = None  # element schema for kind "list"
+    max_items: int = 100
 
 
 def text(**kw: Any) -> Field:
@@ -56,10 +58,29 @@ def choice(*options: str, **kw: Any) -> Field:
     return Field("str", choices=options, **kw)
 
 
+def list_of(schema: Mapping[str, Field], **kw: Any) -> Field:
+    return Field("list", of=schema, **kw)
+
+
 Schema = Mapping[str, Field]
 
 
 def _coerce(name: str, value: Any, f: Field, errors: list[str]) -> Any:
+    if f.kind == "list":
+        if not isinstance(value, list):
+            errors.append(f"{name} must be an array")
+            return None
+        if len(value) > f.max_items:
+            errors.append(f"{name} must contain no more than {f.max_items} elements")
+            return None
+        cleaned = []
+        for index, element in enumerate(value):
+            try:
+                cleaned.append(validate(element, f.of or {}))
+            except InvalidInput as exc:
+                messages = exc.message if isinstance(exc.message, list) else [exc.message]
+                errors.extend(f"{name}.{index}.{m}" for m in messages)
+        return cleaned
     if f.kind == "str":
         if not isinstance(value, str):
             errors.append(f"{name} must be a string")

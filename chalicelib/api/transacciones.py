@@ -1,0 +1,209 @@
+"""/api/transacciones: the sale lifecycle of the Restaurante API (COMPAT A)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from chalicelib.api import render
+from chalicelib.api import validation as v
+from chalicelib.api.http import RequestContext, Surface
+from chalicelib.container import get_services
+from chalicelib.domain import reports
+from chalicelib.domain.money import money_str, qty_str
+from chalicelib.domain.orders import METODOS_PAGO, Order, Pago
+from chalicelib.errors import InvalidInput
+from chalicelib.services.sales import Sales
+
+surface = Surface("transacciones")
+
+ITEM = {
+    "plato_id": v.text(required=False, min_length=1, max_length=64),
+    "producto_id": v.text(required=False, min_length=1, max_length=64),
+    "cantidad": v.decimal(minimum=0, exclusive_minimum=True, maximum=10000, places=3),
+    "notas": v.text(required=False, nullable=True, max_length=500),
+}
+HEADER = {
+    "nro_reg": v.integer(minimum=1),
+    "concepto": v.text(min_length=1, max_length=200),
+    "mesa": v.text(required=False, nullable=True, max_length=50),
+    "cliente": v.text(required=False, nullable=True, max_length=100),
+    "tipo": v.text(required=False, min_length=1, max_length=30),
+}
+CREATE = {**HEADER, "caja_id": v.integer(required=False, nullable=True, minimum=1), "items": v.list_of(ITEM, required=False)}
+EXTRA = {
+    "ingrediente_id": v.text(required=False, min_length=1, max_length=64),
+    "descripcion": v.text(required=False, min_length=1, max_length=200),
+    "precio": v.money(minimum=0),
+    "cantidad": v.decimal(minimum=0, exclusive_minimum=True, maximum=10000, places=3),
+}
+PAGO = {
+    "metodo_pago": v.choice(*METODOS_PAGO),
+    "monto": v.money(minimum=0, exclusive_minimum=True),
+    "monto_recibido": v.money(required=False, nullable=True, minimum=0),
+    "referencia_qr": v.text(required=False, nullable=True, max_length=100),
+}
+
+
+def _sales() -> Sales:
+    return get_services().sales
+
+
+def _out(ctx: RequestContext, order: Order) -> dict[str, Any]:
+    return render.transaccion(order, _sales().timezone(ctx.tenant, order.branch_id))
+
+
+def _tz(ctx: RequestContext) -> str:
+    return _sales().timezone(ctx.tenant, ctx.branch)
+
+
+@surface.route("/api/transacciones", ["POST"], permission="transacciones:write", status=201)
+def create(ctx: RequestContext) -> dict[str, Any]:
+    return _out(ctx, _sales().create(ctx.principal, ctx.branch, ctx.body(CREATE)))
+
+
+@surface.route("/api/transacciones", ["GET"], permission="transacciones:read")
+def list_recent(ctx: RequestContext) -> list[dict[str, Any]]:
+    limit = v.query_int(ctx.query, "limit", 50, maximum=200)
+    tz = _tz(ctx)
+    return [render.transaccion(o, tz) for o in _sales().list_recent(ctx.principal, ctx.branch, limit)]
+
+
+@surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read")
+def kitchen_queue(ctx: RequestContext) -> list[dict[str, Any]]:
+    tz = _tz(ctx)
+    return [render.transaccion(o, tz) for o in _sales().kitchen_queue(ctx.principal, ctx.branch)]
+
+
+@surface.route("/api/transacciones/{tx_id}", ["GET"], permission="transacciones:read")
+def get_one(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+    return _out(ctx, _sales().get(ctx.principal, v.path_int(tx_id)))
+
+
+@surface.route("/api/transacciones/{tx_id}", ["PATCH"], permission="transacciones:write")
+def update(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+    return _out(ctx, _sales().update(ctx.principal, v.path_int(tx_id), ctx.body(HEADER, partial=True)))
+
+
+@surface.route("/api/transacciones/{tx_id}", ["DELETE"], permission="transacciones:void")
+def void(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+    return _out(ctx, _sales().void(ctx.principal, v.path_int(tx_id)))
+
+
+@surface.route("/api/transacciones/{tx_id}/items", ["POST"], permission="transacciones:write", status=201)
+def add_item(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+    order, item = _sales().add_item(ctx.principal, v.path_int(tx_id), ctx.body(ITEM))
+    tz = _sales().timezone(ctx.tenant, order.branch_id)
+    return {**render.item_out(item, order.id, tz), "transaccion": render.transaccion(order, tz, with_lines=False)}
+
+
+@surface.route("/api/transacciones/{tx_id}/items", ["GET"], permission="transacciones:read")
+def list_items(ctx: RequestContext, tx_id: str) -> list[dict[str, Any]]:
+    order = _sales().get(ctx.principal, v.path_int(tx_id))
+    tz = _sales().timezone(ctx.tenant, order.branch_id)
+    return [render.item_out(i, order.id, tz) for i in order.items]
+
+
+@surface.route("/api/transacciones/{tx_id}/items/{item_id}", ["DELETE"], permission="transacciones:write")
+def remove_item(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]:
+    return _out(ctx, _sales().remove_item(ctx.principal, v.path_int(tx_id), v.path_int(item_id, "itemId")))
+
+
+@surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras", ["POST"], permission="transacciones:write", status=201)
+def add_extra(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]:
+    item_number = v.path_int(item_id, "itemId")
+    order, extra = _sales().add_extra(ctx.principal, v.path_int(tx_id), item_number, ctx.body(EXTRA))
+    tz = _sales().timezone(ctx.tenant, order.branch_id)
+    item = order.item(item_number)
+    return {
+        **render.extra_out(extra, item.id, tz),
+        "item": {k: val for k, val in render.item_out(item, order.id, tz).items() if k != "extras"},
+        "transaccion": render.transaccion(order, tz, with_lines=False),
+    }
+
+
+@surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras", ["GET"], permission="transacciones:read")
+def list_extras(ctx: RequestContext, tx_id: str, item_id: str) -> list[dict[str, Any]]:
+    order = _sales().get(ctx.principal, v.path_int(tx_id))
+    item = order.item(v.path_int(item_id, "itemId"))
+    tz = _sales().timezone(ctx.tenant, order.branch_id)
+    return [render.extra_out(e, item.id, tz) for e in item.extras]
+
+
+@surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras/{extra_id}", ["DELETE"], permission="transacciones:write")
+def remove_extra(ctx: RequestContext, tx_id: str, item_id: str, extra_id: str) -> dict[str, Any]:
+    order = _sales().remove_extra(
+        ctx.principal, v.path_int(tx_id), v.path_int(item_id, "itemId"), v.path_int(extra_id, "extraId")
+    )
+    return _out(ctx, order)
+
+
+def _payment_out(ctx: RequestContext, order: Order, pago: Pago) -> dict[str, Any]:
+    tz = _sales().timezone(ctx.tenant, order.branch_id)
+    return {**render.pago_out(pago, order.id, tz), "transaccion": render.transaccion(order, tz, with_lines=False)}
+
+
+@surface.route("/api/transacciones/{tx_id}/pagos", ["POST"], permission="pagos:create", status=201)
+def pay(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+    data = ctx.body(PAGO)
+    number = v.path_int(tx_id)
+    key = ctx.headers.get("idempotency-key")
+    if key is None:
+        return _payment_out(ctx, *_sales().pay(ctx.principal, number, data))
+    if not 1 <= len(key) <= 128:
+        raise InvalidInput("Idempotency-Key must be 1 to 128 characters long")
+    return _sales().pay_once(ctx.principal, number, data, key, lambda order, pago: _payment_out(ctx, order, pago))
+
+
+@surface.route("/api/transacciones/{tx_id}/pagos", ["GET"], permission="transacciones:read")
+def list_payments(ctx: RequestContext, tx_id: str) -> list[dict[str, Any]]:
+    order = _sales().get(ctx.principal, v.path_int(tx_id))
+    tz = _sales().timezone(ctx.tenant, order.branch_id)
+    return [render.pago_out(p, order.id, tz) for p in order.pagos]
+
+
+@surface.route("/api/transacciones/{tx_id}/cocina/completar", ["PATCH"], permission="cocina:complete")
+def complete_kitchen(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+    return _out(ctx, _sales().complete_kitchen(ctx.principal, v.path_int(tx_id)))
+
+
+@surface.route("/api/transacciones/{tx_id}/reabrir", ["POST"], permission="transacciones:reopen", status=201)
+def reopen(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+    return _out(ctx, _sales().reopen(ctx.principal, v.path_int(tx_id)))
+
+
+# --- per-caja reports -------------------------------------------------------------------------
+
+
+def _caja_orders(ctx: RequestContext, caja_id: str) -> list[Order]:
+    return _sales().by_caja(ctx.principal, v.path_int(caja_id, "cajaId"))
+
+
+@surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read")
+def by_caja(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
+    tz = _tz(ctx)
+    return [render.transaccion(o, tz) for o in _caja_orders(ctx, caja_id)]
+
+
+@surface.route("/api/transacciones/caja/{caja_id}/resumen", ["GET"], permission="reports:read")
+def caja_summary(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
+    summary = reports.summarise(_caja_orders(ctx, caja_id))
+    return {k: (money_str(val) if not isinstance(val, int) else val) for k, val in asdict(summary).items()}
+
+
+@surface.route("/api/transacciones/caja/{caja_id}/items-eliminados", ["GET"], permission="reports:read")
+def removed_items(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
+    tz = _tz(ctx)
+    return [
+        {**render.item_out(item, order.id, tz), "transaccion_concepto": order.concepto, "mesa": order.mesa}
+        for order, item in reports.removed_items(_caja_orders(ctx, caja_id))
+    ]
+
+
+@surface.route("/api/transacciones/caja/{caja_id}/ventas-detalladas", ["GET"], permission="reports:read")
+def detailed_sales(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
+    return [
+        {"tipo": line.tipo, "id": line.catalogo_id, "nombre": line.nombre, "cantidad": qty_str(line.cantidad),
+         "total": money_str(line.total)}
+        for line in reports.detailed_sales(_caja_orders(ctx, caja_id))
+    ]

@@ -1,0 +1,443 @@
+"""The sale ("transacción") aggregate: items, extras, payments, the two state machines
+(billing `estado`, kitchen `estado_cocina`), item-level kitchen status, auto-close and the
+stock that closing consumes. Pure: every method checks its rule, changes the aggregate and
+records what happened in `events`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from chalicelib.domain.money import CENT, ZERO, to_money
+from chalicelib.errors import InvalidInput, NotFound
+
+# Billing state.
+PENDIENTE, ABIERTO, CERRADO, ANULADO = "pendiente", "abierto", "cerrado", "anulado"
+# Kitchen state (estado_cocina); None when the sale has no kitchen work.
+COCINA_PENDIENTE, COCINA_TERMINADO, COCINA_ANULADO = "pendiente", "terminado", "anulado"
+
+# Item-level kitchen status (KDS surface).
+ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED = "pending", "preparing", "ready", "served"
+ITEM_FLOW = (ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED)
+NEXT_ITEM_STATUS = {ITEM_PENDING: ITEM_PREPARING, ITEM_PREPARING: ITEM_READY, ITEM_READY: ITEM_SERVED}
+
+METODOS_PAGO = ("efectivo", "qr")
+
+
+@dataclass
+class Extra:
+    id: int
+    ingrediente_id: str | None
+    descripcion: str | None
+    precio: Decimal
+    cantidad: Decimal
+    created_at: str
+    stock_deducted: bool = False
+
+    @property
+    def total_per_unit(self) -> Decimal:
+        return self.precio * self.cantidad
+
+
+@dataclass
+class Item:
+    id: int
+    uuid: str
+    plato_id: str | None
+    producto_id: str | None
+    nombre: str
+    cantidad: Decimal
+    precio_unitario: Decimal
+    notas: str | None
+    created_at: str
+    estacion: str | None = None
+    kitchen_status: str | None = None  # None: needs no kitchen (productos)
+    status_changed_at: str | None = None
+    extras: list[Extra] = field(default_factory=list)
+    stock_deducted: bool = False
+    removed_at: str | None = None
+    removed_by: str | None = None
+
+    @property
+    def needs_kitchen(self) -> bool:
+        return self.plato_id is not None
+
+    @property
+    def subtotal(self) -> Decimal:
+        return to_money((self.precio_unitario + sum((e.total_per_unit for e in self.extras), ZERO)) * self.cantidad)
+
+    def extra(self, extra_id: int) -> Extra:
+        for extra in self.extras:
+            if extra.id == extra_id:
+                return extra
+        raise NotFound(f"Extra con id {extra_id} no encontrado")
+
+
+@dataclass
+class Pago:
+    id: int
+    metodo_pago: str
+    monto: Decimal
+    monto_recibido: Decimal | None
+    cambio: Decimal
+    referencia_qr: str | None
+    caja_id: int | None
+    usuario_id: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class RecipeUse:
+    ingrediente_id: str
+    cantidad: Decimal
+
+
+@dataclass(frozen=True)
+class StockDeduction:
+    productos: dict[str, Decimal]
+    ingredientes: dict[str, Decimal]
+
+    @property
+    def empty(self) -> bool:
+        return not self.productos and not self.ingredientes
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    data: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Order:
+    tenant_id: str
+    id: int
+    branch_id: str
+    nro_reg: int
+    concepto: str
+    mesa: str | None
+    cliente: str | None
+    tipo: str
+    caja_id: int | None
+    usuario_id: str
+    created_at: str
+    updated_at: str
+    estado: str = PENDIENTE
+    estado_cocina: str | None = COCINA_PENDIENTE
+    items: list[Item] = field(default_factory=list)
+    eliminados: list[Item] = field(default_factory=list)
+    pagos: list[Pago] = field(default_factory=list)
+    session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    next_item_id: int = 1
+    next_extra_id: int = 1
+    closed_at: str | None = None
+    kitchen_done_at: str | None = None
+    voided_at: str | None = None
+    version: int = 0
+    events: list[Event] = field(default_factory=list, compare=False, repr=False)
+
+    # --- derived figures ---------------------------------------------------------------
+
+    @property
+    def monto_total(self) -> Decimal:
+        return to_money(sum((i.subtotal for i in self.items), ZERO))
+
+    @property
+    def monto_pagado(self) -> Decimal:
+        return to_money(sum((p.monto for p in self.pagos), ZERO))
+
+    @property
+    def monto_pendiente(self) -> Decimal:
+        return to_money(self.monto_total - self.monto_pagado)
+
+    @property
+    def kitchen_items(self) -> list[Item]:
+        return [i for i in self.items if i.needs_kitchen]
+
+    @property
+    def in_kitchen_queue(self) -> bool:
+        return self.estado_cocina == COCINA_PENDIENTE and self.estado != ANULADO
+
+    @property
+    def active_for_kitchen_display(self) -> bool:
+        """Still on a KDS screen: not voided and some kitchen item not yet served."""
+        return self.estado != ANULADO and any(i.kitchen_status not in (None, ITEM_SERVED) for i in self.items)
+
+    def item(self, item_id: int) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise NotFound(f"Item con id {item_id} no encontrado")
+
+    def item_by_uuid(self, item_uuid: str) -> Item:
+        for item in self.items:
+            if item.uuid == item_uuid:
+                return item
+        raise NotFound(f"Item {item_uuid} no encontrado")
+
+    # --- guards ------------------------------------------------------------------------
+
+    def _require_not_voided(self) -> None:
+        if self.estado == ANULADO:
+            raise InvalidInput("La transacción está anulada")
+
+    def _record(self, name: str, **data: object) -> None:
+        self.events.append(Event(name, data))
+
+    def _touch(self, now: str) -> None:
+        self.updated_at = now
+
+    # --- header -------------------------------------------------------------------------
+
+    def update_header(self, changes: Mapping[str, object], now: str) -> None:
+        self._require_not_voided()
+        for name in ("nro_reg", "concepto", "mesa", "cliente", "tipo"):
+            if name in changes:
+                setattr(self, name, changes[name])
+        self._touch(now)
+        self._record("order_updated")
+
+    # --- items and extras --------------------------------------------------------------
+
+    def add_item(
+        self,
+        *,
+        plato_id: str | None,
+        producto_id: str | None,
+        nombre: str,
+        precio_unitario: Decimal,
+        cantidad: Decimal,
+        notas: str | None,
+        estacion: str | None,
+        now: str,
+    ) -> Item:
+        self._require_not_voided()
+        if (plato_id is None) == (producto_id is None):
+            raise InvalidInput("Debe indicar exactamente uno de plato_id o producto_id")
+        if self.estado == CERRADO:
+            self.reopen(now)
+        item = Item(
+            id=self.next_item_id,
+            uuid=str(uuid.uuid4()),
+            plato_id=plato_id,
+            producto_id=producto_id,
+            nombre=nombre,
+            cantidad=cantidad,
+            precio_unitario=to_money(precio_unitario),
+            notas=notas,
+            created_at=now,
+            estacion=(estacion or "cocina") if plato_id else None,
+            kitchen_status=ITEM_PENDING if plato_id else None,
+            status_changed_at=now if plato_id else None,
+        )
+        self.next_item_id += 1
+        self.items.append(item)
+        if self.estado == PENDIENTE:
+            self.estado = ABIERTO
+        self._recompute_kitchen(now)
+        self._touch(now)
+        self._record("item_added", item_id=item.id)
+        return item
+
+    def remove_item(self, item_id: int, by: str, now: str) -> Item:
+        self._require_not_voided()
+        if self.estado == CERRADO:
+            raise InvalidInput("La transacción está cerrada; reábrala antes de eliminar items")
+        item = self.item(item_id)
+        if self.monto_total - item.subtotal < self.monto_pagado:
+            raise InvalidInput("No se puede eliminar el item: el total quedaría por debajo de lo ya pagado")
+        self.items.remove(item)
+        item.removed_at, item.removed_by = now, by
+        self.eliminados.append(item)
+        self._recompute_kitchen(now)
+        self._touch(now)
+        self._record("item_removed", item_id=item.id)
+        self._close_if_settled(now)
+        return item
+
+    def add_extra(
+        self, item_id: int, *, ingrediente_id: str | None, descripcion: str | None, precio: Decimal, cantidad: Decimal, now: str
+    ) -> Extra:
+        self._require_not_voided()
+        if (ingrediente_id is None) == (descripcion is None):
+            raise InvalidInput("Debe indicar exactamente uno de ingrediente_id o descripcion")
+        item = self.item(item_id)
+        if self.estado == CERRADO:
+            self.reopen(now)
+        extra = Extra(self.next_extra_id, ingrediente_id, descripcion, to_money(precio), cantidad, now)
+        self.next_extra_id += 1
+        item.extras.append(extra)
+        self._touch(now)
+        self._record("extra_added", item_id=item.id, extra_id=extra.id)
+        return extra
+
+    def remove_extra(self, item_id: int, extra_id: int, now: str) -> Extra:
+        self._require_not_voided()
+        if self.estado == CERRADO:
+            raise InvalidInput("La transacción está cerrada; reábrala antes de eliminar extras")
+        item = self.item(item_id)
+        extra = item.extra(extra_id)
+        if self.monto_total - extra.total_per_unit * item.cantidad < self.monto_pagado:
+            raise InvalidInput("No se puede eliminar el extra: el total quedaría por debajo de lo ya pagado")
+        item.extras.remove(extra)
+        self._touch(now)
+        self._record("extra_removed", item_id=item.id, extra_id=extra.id)
+        self._close_if_settled(now)
+        return extra
+
+    # --- kitchen -----------------------------------------------------------------------
+
+    def _recompute_kitchen(self, now: str) -> None:
+        if self.estado_cocina == COCINA_ANULADO:
+            return
+        kitchen = self.kitchen_items
+        if not kitchen:
+            self.estado_cocina = COCINA_PENDIENTE if not self.items and not self.eliminados else None
+            return
+        if all(i.kitchen_status in (ITEM_READY, ITEM_SERVED) for i in kitchen):
+            if self.estado_cocina != COCINA_TERMINADO:
+                self.estado_cocina = COCINA_TERMINADO
+                self.kitchen_done_at = now
+                self._record("kitchen_completed")
+        else:
+            self.estado_cocina = COCINA_PENDIENTE
+
+    def complete_kitchen(self, now: str) -> None:
+        """`cocina/completar`: every remaining kitchen item becomes ready."""
+        self._require_not_voided()
+        for item in self.kitchen_items:
+            if item.kitchen_status in (ITEM_PENDING, ITEM_PREPARING):
+                item.kitchen_status = ITEM_READY
+                item.status_changed_at = now
+        if self.estado_cocina != COCINA_TERMINADO:
+            self.estado_cocina = COCINA_TERMINADO
+            self.kitchen_done_at = now
+            self._record("kitchen_completed")
+        self._touch(now)
+        self._close_if_settled(now)
+
+    def set_item_status(self, item_uuid: str, status: str, now: str) -> Item:
+        """KDS item workflow: only pending -> preparing -> ready -> served."""
+        self._require_not_voided()
+        if status not in ITEM_FLOW:
+            raise InvalidInput(f"status must be one of the following values: {', '.join(ITEM_FLOW)}")
+        item = self.item_by_uuid(item_uuid)
+        if item.kitchen_status is None:
+            raise InvalidInput("Este item no pasa por cocina")
+        allowed = NEXT_ITEM_STATUS.get(item.kitchen_status)
+        if status != allowed:
+            raise InvalidInput(
+                f"Transición inválida: {item.kitchen_status} -> {status}"
+                + (f" (solo se permite {item.kitchen_status} -> {allowed})" if allowed else f" ({item.kitchen_status} es final)")
+            )
+        item.kitchen_status = status
+        item.status_changed_at = now
+        self._record("item_status", item_id=item.id, status=status)
+        self._recompute_kitchen(now)
+        self._touch(now)
+        self._close_if_settled(now)
+        return item
+
+    # --- payments and closing ---------------------------------------------------------
+
+    def add_payment(
+        self,
+        *,
+        pago_id: int,
+        metodo_pago: str,
+        monto: Decimal,
+        monto_recibido: Decimal | None,
+        referencia_qr: str | None,
+        usuario_id: str,
+        now: str,
+    ) -> Pago:
+        self._require_not_voided()
+        if metodo_pago not in METODOS_PAGO:
+            raise InvalidInput(f"metodo_pago must be one of the following values: {', '.join(METODOS_PAGO)}")
+        monto = to_money(monto)
+        if monto <= ZERO:
+            raise InvalidInput("monto must be greater than 0")
+        if self.monto_total <= ZERO:
+            raise InvalidInput("La transacción no tiene importe a pagar")
+        if self.monto_pendiente < CENT:
+            raise InvalidInput("La transacción ya está pagada")
+        if monto > self.monto_pendiente:
+            raise InvalidInput(f"El monto ({monto}) excede el monto pendiente ({self.monto_pendiente})")
+        cambio = ZERO
+        if metodo_pago == "efectivo":
+            recibido = to_money(monto_recibido) if monto_recibido is not None else monto
+            if recibido < monto:
+                raise InvalidInput("monto_recibido debe ser mayor o igual al monto")
+            cambio = recibido - monto
+            monto_recibido = recibido
+        pago = Pago(pago_id, metodo_pago, monto, monto_recibido, to_money(cambio), referencia_qr, self.caja_id, usuario_id, now)
+        self.pagos.append(pago)
+        self._touch(now)
+        self._record("payment_added", pago_id=pago.id)
+        self._close_if_settled(now)
+        return pago
+
+    @property
+    def settled(self) -> bool:
+        return (
+            self.monto_total > ZERO
+            and abs(self.monto_pendiente) <= CENT
+            and self.estado_cocina in (COCINA_TERMINADO, COCINA_ANULADO, None)
+        )
+
+    def _close_if_settled(self, now: str) -> None:
+        if self.estado in (ABIERTO, PENDIENTE) and self.settled:
+            self.estado = CERRADO
+            self.closed_at = now
+            self._record("order_closed")
+
+    @property
+    def closing(self) -> bool:
+        """Did the change just recorded close the sale (and so must consume stock)?"""
+        return any(e.name == "order_closed" for e in self.events)
+
+    def stock_to_deduct(self, recipes: Mapping[str, Iterable[RecipeUse]]) -> StockDeduction:
+        """What closing consumes, counting only what was never deducted before, and marks it
+        deducted. Extras consume `extra.cantidad × item.cantidad`, consistent with the price."""
+        productos: dict[str, Decimal] = {}
+        ingredientes: dict[str, Decimal] = {}
+        for item in self.items:
+            if not item.stock_deducted:
+                if item.producto_id:
+                    productos[item.producto_id] = productos.get(item.producto_id, ZERO) + item.cantidad
+                if item.plato_id:
+                    for use in recipes.get(item.plato_id, ()):
+                        ingredientes[use.ingrediente_id] = ingredientes.get(use.ingrediente_id, ZERO) + use.cantidad * item.cantidad
+                item.stock_deducted = True
+            for extra in item.extras:
+                if extra.ingrediente_id and not extra.stock_deducted:
+                    amount = extra.cantidad * item.cantidad
+                    ingredientes[extra.ingrediente_id] = ingredientes.get(extra.ingrediente_id, ZERO) + amount
+                extra.stock_deducted = True
+        return StockDeduction(productos, ingredientes)
+
+    def plato_ids_to_deduct(self) -> set[str]:
+        return {i.plato_id for i in self.items if i.plato_id and not i.stock_deducted}
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def reopen(self, now: str) -> None:
+        if self.estado != CERRADO:
+            raise InvalidInput(f"Solo se puede reabrir una transacción cerrada (estado actual: {self.estado})")
+        self.estado = ABIERTO
+        self.closed_at = None
+        self._touch(now)
+        self._record("order_reopened")
+
+    def void(self, now: str) -> list[Pago]:
+        """Anular: the payments are taken back out of the caja (returned for the caller to
+        un-tally); stock already consumed stays consumed."""
+        self._require_not_voided()
+        self.estado = ANULADO
+        self.estado_cocina = COCINA_ANULADO
+        self.voided_at = now
+        self._touch(now)
+        self._record("order_voided")
+        return list(self.pagos)

@@ -1,0 +1,236 @@
+"""Use cases of the sale lifecycle: create, items, extras, payments, kitchen, close, void,
+reopen, and the per-caja reports.
+
+Every change is read -> pure domain method -> one conditional write. A version conflict
+re-reads and re-applies the change (safe: the domain re-checks every rule on fresh state).
+Closing writes the sale and the stock it consumes in one DynamoDB transaction; a payment
+writes the sale and the caja tally in one DynamoDB transaction."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from chalicelib.auth import Principal
+from chalicelib.domain.clock import iso, utc_now
+from chalicelib.domain.orders import Order, Pago, RecipeUse
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.store.transactions import TransactionRepository, VersionConflict
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.services.idempotency import IdempotentCommands
+    from chalicelib.store.cajas import CajaRepository
+    from chalicelib.store.catalog import CatalogRepository
+    from chalicelib.store.tenancy import TenantRepository
+
+T = TypeVar("T")
+MAX_ATTEMPTS = 40
+
+
+@dataclass(frozen=True)
+class Tally:
+    caja_id: int
+    metodo_pago: str
+    monto: Decimal
+
+
+class Sales:
+    def __init__(
+        self,
+        orders: TransactionRepository,
+        catalog: CatalogRepository,
+        cajas: CajaRepository,
+        tenants: TenantRepository,
+        idempotency: IdempotentCommands,
+        default_timezone: str,
+    ) -> None:
+        self.orders = orders
+        self.catalog = catalog
+        self.cajas = cajas
+        self.tenants = tenants
+        self.idempotency = idempotency
+        self.default_timezone = default_timezone
+        self._zones: dict[tuple[str, str], str] = {}
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def timezone(self, tenant_id: str, branch_id: str) -> str:
+        key = (tenant_id, branch_id)
+        if key not in self._zones:
+            branch = self.tenants.get_branch(tenant_id, branch_id)
+            self._zones[key] = branch.timezone if branch else self.default_timezone
+        return self._zones[key]
+
+    def get(self, who: Principal, tx_id: int) -> Order:
+        order = self.orders.get(who.tenant, tx_id)
+        if order is None or not _may_see(who, order):
+            raise NotFound(f"Transacción con id {tx_id} no encontrada")
+        return order
+
+    def list_recent(self, who: Principal, branch_id: str, limit: int) -> list[Order]:
+        return self.orders.by_branch(who.tenant, branch_id, limit)
+
+    def kitchen_queue(self, who: Principal, branch_id: str) -> list[Order]:
+        return self.orders.kitchen_queue(who.tenant, branch_id)
+
+    def by_caja(self, who: Principal, caja_id: int) -> list[Order]:
+        if self.cajas.get(who.tenant, caja_id) is None:
+            raise NotFound(f"Caja con id {caja_id} no encontrada")
+        return self.orders.by_caja(who.tenant, caja_id)
+
+    # --- creating --------------------------------------------------------------------------
+
+    def create(self, who: Principal, branch_id: str, data: dict[str, Any]) -> Order:
+        open_caja = self.cajas.get_open(who.tenant, branch_id)
+        caja_id = data.get("caja_id")
+        if caja_id is not None and (open_caja is None or open_caja.id != caja_id):
+            raise InvalidInput(f"caja_id {caja_id} no es la caja abierta de esta sucursal")
+        now = iso(utc_now())
+        order = Order(
+            tenant_id=who.tenant,
+            id=self.tenants.next_id(who.tenant, "transaccion"),
+            branch_id=branch_id,
+            nro_reg=data["nro_reg"],
+            concepto=data["concepto"],
+            mesa=data.get("mesa"),
+            cliente=data.get("cliente"),
+            tipo=data.get("tipo") or "venta",
+            caja_id=open_caja.id if open_caja else None,
+            usuario_id=who.user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        for line in data.get("items") or []:
+            self._apply_item(order, line, now)
+        self.orders.add(order)
+        return order
+
+    # --- changing --------------------------------------------------------------------------
+
+    def _change(
+        self, who: Principal, tx_id: int, change: Callable[[Order], T], tallies: Callable[[Order, T], list[Tally]] | None = None
+    ) -> tuple[Order, T]:
+        for attempt in range(MAX_ATTEMPTS):
+            order = self.get(who, tx_id)
+            result = change(order)
+            try:
+                self._persist(order, tallies(order, result) if tallies else [])
+                return order, result
+            except VersionConflict:
+                time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
+        raise Conflict(f"La transacción {tx_id} está muy solicitada; intente de nuevo")
+
+    def _persist(self, order: Order, tallies: list[Tally]) -> None:
+        deduction = None
+        if order.closing:
+            recipes = {p: [RecipeUse(r.ingrediente_id, r.cantidad) for r in self.catalog.recipe(order.tenant_id, p)]
+                       for p in order.plato_ids_to_deduct()}
+            deduction = order.stock_to_deduct(recipes)
+        if (deduction is None or deduction.empty) and not tallies:
+            self.orders.save(order)
+            return
+
+        def writes(tx: TransactWrite) -> None:
+            if deduction is not None and not deduction.empty:
+                self.catalog.add_stock_deductions(tx, order.tenant_id, deduction.productos, deduction.ingredientes)
+            for tally in tallies:
+                self.cajas.add_sale_tally(tx, order.tenant_id, tally.caja_id, tally.metodo_pago, tally.monto)
+
+        self.orders.save(order, writes)
+
+    def update(self, who: Principal, tx_id: int, changes: dict[str, Any]) -> Order:
+        return self._change(who, tx_id, lambda o: o.update_header(changes, iso(utc_now())))[0]
+
+    def _apply_item(self, order: Order, data: dict[str, Any], now: str) -> Any:
+        plato_id, producto_id = data.get("plato_id"), data.get("producto_id")
+        if (plato_id is None) == (producto_id is None):
+            raise InvalidInput("Debe indicar exactamente uno de plato_id o producto_id")
+        if plato_id is not None:
+            plato = self.catalog.get_plato(order.tenant_id, plato_id)
+            if plato is None or plato.deleted:
+                raise NotFound(f"Plato con id {plato_id} no encontrado")
+            nombre, precio, estacion = plato.nombre, plato.precio, getattr(plato, "estacion", None)
+        else:
+            producto = self.catalog.get_producto(order.tenant_id, producto_id)
+            if producto is None or producto.deleted:
+                raise NotFound(f"Producto con id {producto_id} no encontrado")
+            nombre, precio, estacion = producto.nombre, producto.precio, None
+        return order.add_item(
+            plato_id=plato_id, producto_id=producto_id, nombre=nombre, precio_unitario=precio,
+            cantidad=data["cantidad"], notas=data.get("notas"), estacion=estacion, now=now,
+        )
+
+    def add_item(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Order, Any]:
+        return self._change(who, tx_id, lambda o: self._apply_item(o, data, iso(utc_now())))
+
+    def remove_item(self, who: Principal, tx_id: int, item_id: int) -> Order:
+        return self._change(who, tx_id, lambda o: o.remove_item(item_id, who.user_id, iso(utc_now())))[0]
+
+    def add_extra(self, who: Principal, tx_id: int, item_id: int, data: dict[str, Any]) -> tuple[Order, Any]:
+        ingrediente_id = data.get("ingrediente_id")
+        if ingrediente_id is not None:
+            ingrediente = self.catalog.get_ingrediente(who.tenant, ingrediente_id)
+            if ingrediente is None or ingrediente.deleted:
+                raise NotFound(f"Ingrediente con id {ingrediente_id} no encontrado")
+
+        def change(order: Order) -> Any:
+            return order.add_extra(
+                item_id, ingrediente_id=ingrediente_id, descripcion=data.get("descripcion"), precio=data["precio"],
+                cantidad=data["cantidad"], now=iso(utc_now()),
+            )
+
+        return self._change(who, tx_id, change)
+
+    def remove_extra(self, who: Principal, tx_id: int, item_id: int, extra_id: int) -> Order:
+        return self._change(who, tx_id, lambda o: o.remove_extra(item_id, extra_id, iso(utc_now())))[0]
+
+    def complete_kitchen(self, who: Principal, tx_id: int) -> Order:
+        return self._change(who, tx_id, lambda o: o.complete_kitchen(iso(utc_now())))[0]
+
+    def set_item_status(self, who: Principal, tx_id: int, item_uuid: str, status: str) -> tuple[Order, Any]:
+        return self._change(who, tx_id, lambda o: o.set_item_status(item_uuid, status, iso(utc_now())))
+
+    def reopen(self, who: Principal, tx_id: int) -> Order:
+        return self._change(who, tx_id, lambda o: o.reopen(iso(utc_now())))[0]
+
+    def void(self, who: Principal, tx_id: int) -> Order:
+        def untally(order: Order, pagos: list[Pago]) -> list[Tally]:
+            return [Tally(p.caja_id, p.metodo_pago, -p.monto) for p in pagos if p.caja_id is not None]
+
+        return self._change(who, tx_id, lambda o: o.void(iso(utc_now())), untally)[0]
+
+    def pay(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Order, Pago]:
+        pago_id = self.tenants.next_id(who.tenant, "pago")
+
+        def change(order: Order) -> Pago:
+            return order.add_payment(
+                pago_id=pago_id, metodo_pago=data["metodo_pago"], monto=data["monto"],
+                monto_recibido=data.get("monto_recibido"), referencia_qr=data.get("referencia_qr"),
+                usuario_id=who.user_id, now=iso(utc_now()),
+            )
+
+        def tally(order: Order, pago: Pago) -> list[Tally]:
+            return [Tally(pago.caja_id, pago.metodo_pago, pago.monto)] if pago.caja_id is not None else []
+
+        return self._change(who, tx_id, change, tally)
+
+    def pay_once(
+        self, who: Principal, tx_id: int, data: dict[str, Any], key: str, render: Callable[[Order, Pago], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """`pay` guarded by an Idempotency-Key scoped to the tenant."""
+        self.get(who, tx_id)
+        fingerprint = {"transaccion": tx_id, "body": {k: str(v) if v is not None else None for k, v in sorted(data.items())}}
+        return self.idempotency.run(f"{who.tenant}#{key}", fingerprint, lambda: render(*self.pay(who, tx_id, data)))
+
+
+def _may_see(who: Principal, order: Order) -> bool:
+    """Tenant always; branch too, except for the owner (admin), who sees every branch."""
+    if order.tenant_id != who.tenant:
+        return False
+    return who.role == "admin" or who.branch is None or order.branch_id == who.branch

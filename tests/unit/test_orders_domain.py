@@ -1,0 +1,244 @@
+"""The sale aggregate's rules (COMPAT A "Transacciones"), with no AWS."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from chalicelib.domain.orders import Order, RecipeUse
+from chalicelib.errors import InvalidInput, NotFound
+
+NOW = "2026-03-18T12:35:00.000Z"
+
+
+def new_order(**kw: object) -> Order:
+    base: dict = dict(
+        tenant_id="t", id=42, branch_id="centro", nro_reg=1, concepto="Pedido mesa 5", mesa="Mesa 5", cliente=None,
+        tipo="venta", caja_id=1, usuario_id="1", created_at=NOW, updated_at=NOW,
+    )
+    base.update(kw)
+    return Order(**base)
+
+
+def add_plato(order: Order, precio: str = "25.00", cantidad: str = "2", plato_id: str = "plato_1") -> int:
+    item = order.add_item(plato_id=plato_id, producto_id=None, nombre="Silpancho", precio_unitario=D(precio),
+                          cantidad=D(cantidad), notas=None, estacion="cocina", now=NOW)
+    return item.id
+
+
+def add_producto(order: Order, precio: str = "10.00", cantidad: str = "1", producto_id: str = "prod_1") -> int:
+    item = order.add_item(plato_id=None, producto_id=producto_id, nombre="Coca-Cola", precio_unitario=D(precio),
+                          cantidad=D(cantidad), notas=None, estacion=None, now=NOW)
+    return item.id
+
+
+def pay(order: Order, monto: str, metodo: str = "efectivo", recibido: str | None = None, pago_id: int = 1):
+    return order.add_payment(pago_id=pago_id, metodo_pago=metodo, monto=D(monto),
+                             monto_recibido=D(recibido) if recibido else None, referencia_qr=None, usuario_id="1", now=NOW)
+
+
+def test_a_new_sale_is_pendiente_with_zero_amounts_and_a_pending_kitchen() -> None:
+    order = new_order()
+    assert (order.estado, order.estado_cocina) == ("pendiente", "pendiente")
+    assert order.monto_total == order.monto_pagado == order.monto_pendiente == D("0.00")
+
+
+def test_adding_a_plato_opens_the_sale_and_puts_it_in_the_kitchen_queue() -> None:
+    order = new_order()
+    add_plato(order, "25.00", "2")
+    assert order.estado == "abierto"
+    assert order.estado_cocina == "pendiente"
+    assert order.in_kitchen_queue
+    assert order.monto_total == D("50.00")
+    assert order.items[0].kitchen_status == "pending"
+
+
+def test_a_producto_needs_no_kitchen() -> None:
+    order = new_order()
+    add_producto(order)
+    assert order.items[0].kitchen_status is None
+    assert order.estado_cocina is None
+    assert not order.in_kitchen_queue
+
+
+def test_an_item_needs_exactly_one_of_plato_or_producto() -> None:
+    order = new_order()
+    for plato, producto in ((None, None), ("p", "q")):
+        with pytest.raises(InvalidInput):
+            order.add_item(plato_id=plato, producto_id=producto, nombre="x", precio_unitario=D(1), cantidad=D(1),
+                           notas=None, estacion=None, now=NOW)
+
+
+def test_extras_apply_per_unit_to_the_item_subtotal() -> None:
+    order = new_order()
+    item_id = add_plato(order, "25.00", "2")
+    order.add_extra(item_id, ingrediente_id=None, descripcion="Extra queso", precio=D("5.00"), cantidad=D("1"), now=NOW)
+    order.add_extra(item_id, ingrediente_id="ing_tomate", descripcion=None, precio=D("3.00"), cantidad=D("2"), now=NOW)
+    # (25 + 5×1 + 3×2) × 2
+    assert order.item(item_id).subtotal == D("72.00")
+    assert order.monto_total == D("72.00")
+
+
+def test_an_extra_is_either_an_ingredient_or_a_description() -> None:
+    order = new_order()
+    item_id = add_plato(order)
+    with pytest.raises(InvalidInput):
+        order.add_extra(item_id, ingrediente_id=None, descripcion=None, precio=D(1), cantidad=D(1), now=NOW)
+
+
+def test_cash_payment_returns_change_and_rejects_too_little_cash() -> None:
+    order = new_order()
+    add_plato(order, "50.00", "1")
+    with pytest.raises(InvalidInput, match="monto_recibido"):
+        pay(order, "50.00", recibido="40.00")
+    pago = pay(order, "30.00", recibido="100.00")
+    assert pago.cambio == D("70.00")
+    assert order.monto_pendiente == D("20.00")
+
+
+def test_overpaying_or_paying_a_paid_sale_is_rejected() -> None:
+    order = new_order()
+    add_producto(order, "10.00")
+    with pytest.raises(InvalidInput, match="excede"):
+        pay(order, "10.01")
+    pay(order, "10.00", metodo="qr")
+    with pytest.raises(InvalidInput, match="pagada"):
+        pay(order, "1.00")
+
+
+def test_the_sale_closes_only_when_paid_and_the_kitchen_is_done() -> None:
+    order = new_order()
+    add_plato(order, "50.00", "1")
+    pay(order, "50.00")
+    assert order.estado == "abierto"
+    order.complete_kitchen(NOW)
+    assert order.estado == "cerrado"
+    assert order.closing
+
+
+def test_a_sale_without_kitchen_items_closes_when_paid() -> None:
+    order = new_order()
+    add_producto(order, "10.00")
+    pay(order, "10.00")
+    assert order.estado == "cerrado"
+
+
+def test_adding_an_item_to_a_closed_sale_reopens_it_and_keeps_what_was_paid() -> None:
+    order = new_order()
+    add_producto(order, "10.00")
+    pay(order, "10.00")
+    add_producto(order, "5.00", producto_id="prod_2")
+    assert order.estado == "abierto"
+    assert order.monto_pagado == D("10.00")
+    assert order.monto_pendiente == D("5.00")
+
+
+def test_reopen_is_only_allowed_from_cerrado() -> None:
+    order = new_order()
+    add_producto(order)
+    with pytest.raises(InvalidInput, match="reabrir"):
+        order.reopen(NOW)
+    pay(order, "10.00")
+    order.reopen(NOW)
+    assert order.estado == "abierto"
+
+
+def test_closing_consumes_products_recipes_and_extras_exactly_once() -> None:
+    order = new_order()
+    item_id = add_plato(order, "20.00", "2", plato_id="plato_1")
+    add_producto(order, "10.00", "3", producto_id="prod_1")
+    order.add_extra(item_id, ingrediente_id="ing_queso", descripcion=None, precio=D("3.00"), cantidad=D("2"), now=NOW)
+    recipes = {"plato_1": [RecipeUse("ing_carne", D("0.25")), RecipeUse("ing_queso", D("0.1"))]}
+    first = order.stock_to_deduct(recipes)
+    assert first.productos == {"prod_1": D("3")}
+    # carne 0.25×2; queso 0.1×2 from the recipe plus extra 2×2
+    assert first.ingredientes == {"ing_carne": D("0.50"), "ing_queso": D("4.2")}
+    assert order.stock_to_deduct(recipes).empty
+
+
+def test_reclosing_after_reopen_consumes_only_new_items() -> None:
+    order = new_order()
+    add_producto(order, "10.00", "1", producto_id="prod_1")
+    order.stock_to_deduct({})
+    add_producto(order, "4.00", "2", producto_id="prod_2")
+    assert order.stock_to_deduct({}).productos == {"prod_2": D("2")}
+
+
+def test_completar_moves_every_remaining_kitchen_item_to_ready() -> None:
+    order = new_order()
+    add_plato(order)
+    add_plato(order, plato_id="plato_2")
+    order.set_item_status(order.items[0].uuid, "preparing", NOW)
+    order.complete_kitchen(NOW)
+    assert [i.kitchen_status for i in order.items] == ["ready", "ready"]
+    assert order.estado_cocina == "terminado"
+    assert not order.in_kitchen_queue
+
+
+def test_item_status_follows_pending_preparing_ready_served_only() -> None:
+    order = new_order()
+    add_plato(order)
+    uid = order.items[0].uuid
+    with pytest.raises(InvalidInput, match="pending -> ready"):
+        order.set_item_status(uid, "ready", NOW)
+    order.set_item_status(uid, "preparing", NOW)
+    order.set_item_status(uid, "ready", NOW)
+    with pytest.raises(InvalidInput):
+        order.set_item_status(uid, "pending", NOW)
+    order.set_item_status(uid, "served", NOW)
+    with pytest.raises(InvalidInput, match="final"):
+        order.set_item_status(uid, "ready", NOW)
+    with pytest.raises(InvalidInput, match="status must be one of"):
+        order.set_item_status(uid, "cooking", NOW)
+    with pytest.raises(NotFound):
+        order.set_item_status("no-such-uuid", "preparing", NOW)
+
+
+def test_the_kitchen_is_terminado_once_every_kitchen_item_is_ready() -> None:
+    order = new_order()
+    add_plato(order)
+    add_producto(order)
+    uid = order.items[0].uuid
+    order.set_item_status(uid, "preparing", NOW)
+    assert order.estado_cocina == "pendiente"
+    order.set_item_status(uid, "ready", NOW)
+    assert order.estado_cocina == "terminado"
+
+
+def test_removing_the_last_plato_clears_the_kitchen_state() -> None:
+    order = new_order()
+    item_id = add_plato(order)
+    add_producto(order)
+    order.remove_item(item_id, "1", NOW)
+    assert order.estado_cocina is None
+    assert [i.id for i in order.eliminados] == [item_id]
+
+
+def test_an_item_cannot_be_removed_below_what_was_already_paid() -> None:
+    order = new_order()
+    first = add_producto(order, "10.00")
+    add_plato(order, "20.00", "1")
+    pay(order, "25.00")
+    with pytest.raises(InvalidInput, match="pagado"):
+        order.remove_item(first, "1", NOW)
+
+
+def test_voiding_returns_the_payments_to_untally_and_blocks_further_changes() -> None:
+    order = new_order()
+    add_plato(order, "30.00", "1")
+    pay(order, "10.00")
+    returned = order.void(NOW)
+    assert [p.monto for p in returned] == [D("10.00")]
+    assert (order.estado, order.estado_cocina) == ("anulado", "anulado")
+    assert not order.in_kitchen_queue
+    with pytest.raises(InvalidInput, match="anulada"):
+        add_producto(order)
+
+
+def test_monto_pendiente_is_derived_never_stored() -> None:
+    order = new_order()
+    add_producto(order, "10.00", "2")
+    pay(order, "5.00")
+    assert order.monto_pendiente == order.monto_total - order.monto_pagado == D("15.00")
+    assert "monto_pendiente" not in vars(order)
