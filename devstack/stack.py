@@ -1,0 +1,231 @@
+"""`python -m devstack`: embedded AWS, tables from infra/, demo data, and REST + WebSocket on one port."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from devstack.aws import AwsEndpoint, apply_local_defaults, start_aws
+
+log = logging.getLogger("devstack")
+
+READY_LINE = "COMANDA READY"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Router:
+    """One port: Management API, WebSocket namespaces, and everything else to the REST app."""
+
+    rest: Handler
+    management: Handler | None = None
+    websocket: Handler | None = None
+    ws_paths: set[str] = field(default_factory=set)
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        if self.management is not None and request.path.startswith("/@connections/"):
+            return await self.management(request)
+        if self.websocket is not None and request.path.rstrip("/") in self.ws_paths:
+            return await self.websocket(request)
+        return await self.rest(request)
+
+    def web_app(self) -> web.Application:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        return app
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind early: a busy port fails before we spend seconds deploying, and port 0 works."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description="Comanda's local stack (REST + WebSocket on one port).")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--workers", type=int, default=16, help="threads running the Lambda handlers")
+    parser.add_argument("--no-seed", action="store_true", help="deploy the tables but do not seed demo data")
+    parser.add_argument("--no-streams", action="store_true", help="do not poll the tables' streams")
+    return parser.parse_args(argv)
+
+
+class Stack:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.aws: AwsEndpoint | None = None
+        self.sock: socket.socket | None = None
+        self.port = 0
+        self.executor = ThreadPoolExecutor(max_workers=args.workers, thread_name_prefix="lambda")
+        self.pollers: list[Any] = []
+        self.timings: dict[str, float] = {}
+        self.kitchen_token = ""
+        self.seed_summary = ""
+        self.app: Any = None
+        self.websocket: Any = None
+
+    # --- setup (synchronous) -----------------------------------------------------------
+
+    def _timed(self, name: str, started: float) -> None:
+        self.timings[name] = time.monotonic() - started
+
+    def setup(self) -> None:
+        t = time.monotonic()
+        self.sock = bind_socket(self.args.host, self.args.port)
+        self.port = self.sock.getsockname()[1]
+        apply_local_defaults(os.environ)
+        self.aws = start_aws(os.environ)
+        self._timed("aws", t)
+
+        t = time.monotonic()
+        from app import app  # after the environment is ready; reading settings is lazy anyway
+        from devstack.gateway import load_config
+
+        self.app = app
+        self.config = load_config(app, "local")
+        for key, value in self.config.environment_variables.items():
+            os.environ.setdefault(key, value)
+        os.environ["WEBSOCKET_ENDPOINT"] = f"http://127.0.0.1:{self.port}"
+        from chalicelib.container import reset_services
+        from chalicelib.store.base import forget_connections
+
+        reset_services()
+        forget_connections()
+        self._timed("import", t)
+
+        t = time.monotonic()
+        import boto3
+
+        from chalicelib.settings import get_settings
+        from devstack.infra import deploy_tables
+
+        settings = get_settings()
+        self.settings = settings
+        deploy_tables(boto3.Session(region_name=settings.region), settings.table_prefix, settings.endpoint_url)
+        self._timed("deploy", t)
+
+        t = time.monotonic()
+        from chalicelib.container import get_services
+        from devstack.seed import CREDENTIALS, DEMO_TENANT, seed_demo
+
+        services = get_services()
+        if not self.args.no_seed:
+            self.seed_summary = seed_demo(services).summary()
+            username = "cocina1"
+            self.kitchen_token, _ = services.accounts.login(username, CREDENTIALS[username][0], DEMO_TENANT)
+        self._timed("seed", t)
+
+    # --- serving -------------------------------------------------------------------------
+
+    def router(self) -> Router:
+        from devstack.gateway import RestGateway
+
+        rest = RestGateway(self.app, self.config, self.executor)
+        router = Router(rest=rest.handle)
+        try:
+            from devstack.websocket import WebsocketEmulator
+        except ImportError:  # phase 1: REST only
+            return router
+        self.websocket = WebsocketEmulator(self.app, self.executor, port=self.port, stage=self.config.api_gateway_stage)
+        router.management = self.websocket.management
+        router.websocket = self.websocket.handle
+        router.ws_paths = self.websocket.paths
+        return router
+
+    def start_pollers(self) -> None:
+        if self.args.no_streams:
+            return
+        try:
+            from devstack.streams import start_stream_pollers
+        except ImportError:
+            return
+        self.pollers = start_stream_pollers(self.app, self.settings)
+
+    async def serve(self, started: float) -> None:
+        assert self.sock is not None
+        runner = web.AppRunner(self.router().web_app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.SockSite(runner, self.sock, shutdown_timeout=2.0)
+        await site.start()
+        self.start_pollers()
+        self._timed("total", started)
+        self.banner()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            print("\nStopping Comanda local stack...", flush=True)
+            if self.websocket is not None:
+                await self.websocket.close_all()
+            await runner.cleanup()
+
+    def banner(self) -> None:
+        from devstack.seed import CREDENTIALS, DEMO_TENANT
+
+        host = "localhost" if self.args.host in ("127.0.0.1", "0.0.0.0", "::") else self.args.host
+        aws = self.aws
+        assert aws is not None
+        lines = [
+            "",
+            "Comanda local stack",
+            f"  REST API        http://{host}:{self.port}/api",
+            f"  WebSocket       ws://{host}:{self.port}/cocina   (also /kds; token as ?token=...)",
+            f"  Management API  http://127.0.0.1:{self.port}/@connections/{{connectionId}}",
+            f"  AWS endpoint    {aws.url} ({'embedded moto' if aws.embedded else 'AWS_ENDPOINT_URL'})",
+            f"  Tables          {self.settings.table_prefix}-*",
+        ]
+        if self.seed_summary:
+            lines.append(f"  Demo data       tenant '{DEMO_TENANT}': {self.seed_summary}")
+            lines.append("  Demo users      " + "  ".join(f"{u}/{p} ({r})" for u, (p, r) in CREDENTIALS.items()))
+            lines.append(f"  Kitchen token   {self.kitchen_token}")
+            lines.append(f"  Try             curl -s -X POST http://{host}:{self.port}/api/auth/login "
+                         "-H 'Content-Type: application/json' -d '{\"nombre_usuario\":\"admin\",\"contrasena\":\"Admin123!\"}'")
+        timings = " ".join(f"{k}={v:.2f}s" for k, v in self.timings.items())
+        lines += [f"  Started in      {timings}", "  Ctrl-C stops everything.", "", READY_LINE]
+        print("\n".join(lines), flush=True)
+
+    def close(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.aws is not None:
+            self.aws.stop()
+        if self.sock is not None:
+            self.sock.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    started = time.monotonic()
+    stack = Stack(args)
+    try:
+        stack.setup()
+        asyncio.run(stack.serve(started))
+    except KeyboardInterrupt:
+        print("\nInterrupted.", flush=True)
+    finally:
+        stack.close()
+    print("Comanda local stack stopped.", flush=True)
+    return 0
