@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -30,15 +30,16 @@ class Router:
     """One port: Management API, WebSocket namespaces, and everything else to the REST app."""
 
     rest: Handler
-    management: Handler | None = None
-    websocket: Handler | None = None
-    ws_paths: set[str] = field(default_factory=set)
+    websocket: Any = None  # devstack.websocket.WebsocketEmulator
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
-        if self.management is not None and request.path.startswith("/@connections/"):
-            return await self.management(request)
-        if self.websocket is not None and request.path.rstrip("/") in self.ws_paths:
-            return await self.websocket(request)
+        ws = self.websocket
+        if ws is not None:
+            if ws.matches_management(request.path):
+                return await ws.management(request)
+            upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+            if upgrade and (request.path.rstrip("/") or "/") in ws.paths:
+                return await ws.handle(request)
         return await self.rest(request)
 
     def web_app(self) -> web.Application:
@@ -144,9 +145,7 @@ class Stack:
         except ImportError:  # phase 1: REST only
             return router
         self.websocket = WebsocketEmulator(self.app, self.executor, port=self.port, stage=self.config.api_gateway_stage)
-        router.management = self.websocket.management
-        router.websocket = self.websocket.handle
-        router.ws_paths = self.websocket.paths
+        router.websocket = self.websocket
         return router
 
     def start_pollers(self) -> None:
