@@ -1,7 +1,233 @@
-"""Placeholder: filled in by the catalog work."""
+"""/api/productos, /api/ingredientes, /api/platos and recipe lines (COMPAT A, Catalog).
+
+Writes need catalog:write (admin); reads need catalog:read (any logged-in staff). Always
+within the caller's tenant: another tenant's id is a 404, like a missing one.
+"""
 
 from __future__ import annotations
 
-from chalicelib.api.http import Surface
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.api import validation as v
+from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api.render import local_time
+from chalicelib.container import get_services
+from chalicelib.domain.catalog import (
+    DEFAULT_ESTACION,
+    ESTACION_PATTERN,
+    MIN_RECIPE_QTY,
+    NOMBRE_MAX,
+    UNIDAD_MAX,
+    Ingrediente,
+    Plato,
+    Producto,
+    RecipeEntry,
+)
+from chalicelib.domain.money import money_str, qty_str
+
+if TYPE_CHECKING:
+    from chalicelib.services.catalog import Catalog
 
 surface = Surface("catalog")
+
+READ, WRITE = "catalog:read", "catalog:write"
+QTY_PLACES = 3  # kg/l to the gram/millilitre
+
+_NOMBRE = v.text(min_length=1, max_length=NOMBRE_MAX)
+_UNIDAD = v.text(min_length=1, max_length=UNIDAD_MAX)
+
+PRODUCTO_FIELDS = {
+    "nombre": _NOMBRE,
+    "precio": v.money(minimum=Decimal(0)),
+    "stock": v.integer(required=False, minimum=0, default=0),
+    "unidad": _UNIDAD,
+}
+INGREDIENTE_FIELDS = {
+    "nombre": _NOMBRE,
+    "unidad": _UNIDAD,
+    "cantidad": v.decimal(minimum=Decimal(0), places=QTY_PLACES),
+    "cantidad_minima": v.decimal(required=False, minimum=Decimal(0), places=QTY_PLACES, default=Decimal(0)),
+}
+PLATO_FIELDS = {
+    "nombre": _NOMBRE,
+    "precio": v.money(minimum=Decimal(0)),
+    "estacion": v.text(required=False, pattern=ESTACION_PATTERN, default=DEFAULT_ESTACION),
+}
+_RECIPE_QTY = v.decimal(minimum=MIN_RECIPE_QTY, places=QTY_PLACES)
+RECIPE_LINE_FIELDS = {"ingrediente_id": v.text(min_length=1, max_length=64), "cantidad": _RECIPE_QTY}
+RECIPE_QTY_FIELDS = {"cantidad": _RECIPE_QTY}
+
+
+def _tz() -> str:
+    return get_services().settings.default_timezone
+
+
+def _catalog() -> Catalog[Any]:
+    return get_services().catalog
+
+
+# --- output shapes ----------------------------------------------------------------------------
+
+
+def _times(obj: Producto | Ingrediente | Plato, tz: str) -> dict[str, Any]:
+    return {"activo": obj.activo, "creado_en": local_time(obj.created_at, tz), "actualizado_en": local_time(obj.updated_at, tz)}
+
+
+def producto_out(p: Producto, tz: str) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "nombre": p.nombre,
+        "precio": money_str(p.precio),
+        "stock": qty_str(p.stock),
+        "unidad": p.unidad,
+        **_times(p, tz),
+    }
+
+
+def ingrediente_out(i: Ingrediente, tz: str) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "nombre": i.nombre,
+        "unidad": i.unidad,
+        "cantidad": qty_str(i.cantidad),
+        "cantidad_minima": qty_str(i.cantidad_minima),
+        "bajo_minimo": i.bajo_minimo,
+        **_times(i, tz),
+    }
+
+
+def plato_out(p: Plato, tz: str) -> dict[str, Any]:
+    return {"id": p.id, "nombre": p.nombre, "precio": money_str(p.precio), "estacion": p.estacion, **_times(p, tz)}
+
+
+def recipe_line_out(entry: RecipeEntry) -> dict[str, Any]:
+    ingrediente = entry.ingrediente
+    return {
+        "plato_id": entry.line.plato_id,
+        "ingrediente_id": entry.line.ingrediente_id,
+        "nombre": ingrediente.nombre if ingrediente else None,
+        "unidad": ingrediente.unidad if ingrediente else None,
+        "cantidad": qty_str(entry.line.cantidad),
+    }
+
+
+def _deleted(kind: str, object_id: str) -> dict[str, Any]:
+    return {"message": f"{kind} {object_id} eliminado", "id": object_id}
+
+
+# --- productos --------------------------------------------------------------------------------
+
+
+@surface.route("/api/productos", ["POST"], permission=WRITE, status=201)
+def create_producto(ctx: RequestContext) -> dict[str, Any]:
+    return producto_out(_catalog().create_producto(ctx.tenant, ctx.body(PRODUCTO_FIELDS)), _tz())
+
+
+@surface.route("/api/productos", ["GET"], permission=READ)
+def list_productos(ctx: RequestContext) -> list[dict[str, Any]]:
+    return [producto_out(p, _tz()) for p in _catalog().list_productos(ctx.tenant)]
+
+
+@surface.route("/api/productos/{producto_id}", ["GET"], permission=READ)
+def get_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
+    return producto_out(_catalog().get_producto(ctx.tenant, producto_id), _tz())
+
+
+@surface.route("/api/productos/{producto_id}", ["PATCH"], permission=WRITE)
+def update_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
+    data = ctx.body(PRODUCTO_FIELDS, partial=True)
+    return producto_out(_catalog().update_producto(ctx.tenant, producto_id, data), _tz())
+
+
+@surface.route("/api/productos/{producto_id}", ["DELETE"], permission=WRITE)
+def delete_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
+    return _deleted("Producto", _catalog().delete_producto(ctx.tenant, producto_id).id)
+
+
+# --- ingredientes -----------------------------------------------------------------------------
+
+
+@surface.route("/api/ingredientes", ["POST"], permission=WRITE, status=201)
+def create_ingrediente(ctx: RequestContext) -> dict[str, Any]:
+    return ingrediente_out(_catalog().create_ingrediente(ctx.tenant, ctx.body(INGREDIENTE_FIELDS)), _tz())
+
+
+@surface.route("/api/ingredientes", ["GET"], permission=READ)
+def list_ingredientes(ctx: RequestContext) -> list[dict[str, Any]]:
+    return [ingrediente_out(i, _tz()) for i in _catalog().list_ingredientes(ctx.tenant)]
+
+
+@surface.route("/api/ingredientes/{ingrediente_id}", ["GET"], permission=READ)
+def get_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
+    return ingrediente_out(_catalog().get_ingrediente(ctx.tenant, ingrediente_id), _tz())
+
+
+@surface.route("/api/ingredientes/{ingrediente_id}", ["PATCH"], permission=WRITE)
+def update_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
+    data = ctx.body(INGREDIENTE_FIELDS, partial=True)
+    return ingrediente_out(_catalog().update_ingrediente(ctx.tenant, ingrediente_id, data), _tz())
+
+
+@surface.route("/api/ingredientes/{ingrediente_id}", ["DELETE"], permission=WRITE)
+def delete_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
+    return _deleted("Ingrediente", _catalog().delete_ingrediente(ctx.tenant, ingrediente_id).id)
+
+
+# --- platos -----------------------------------------------------------------------------------
+
+
+@surface.route("/api/platos", ["POST"], permission=WRITE, status=201)
+def create_plato(ctx: RequestContext) -> dict[str, Any]:
+    return plato_out(_catalog().create_plato(ctx.tenant, ctx.body(PLATO_FIELDS)), _tz())
+
+
+@surface.route("/api/platos", ["GET"], permission=READ)
+def list_platos(ctx: RequestContext) -> list[dict[str, Any]]:
+    return [plato_out(p, _tz()) for p in _catalog().list_platos(ctx.tenant)]
+
+
+@surface.route("/api/platos/{plato_id}", ["GET"], permission=READ)
+def get_plato(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
+    plato, recipe = _catalog().get_plato_with_recipe(ctx.tenant, plato_id)
+    return {**plato_out(plato, _tz()), "ingredientes": [recipe_line_out(e) for e in recipe]}
+
+
+@surface.route("/api/platos/{plato_id}", ["PATCH"], permission=WRITE)
+def update_plato(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
+    data = ctx.body(PLATO_FIELDS, partial=True)
+    return plato_out(_catalog().update_plato(ctx.tenant, plato_id, data), _tz())
+
+
+@surface.route("/api/platos/{plato_id}", ["DELETE"], permission=WRITE)
+def delete_plato(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
+    return _deleted("Plato", _catalog().delete_plato(ctx.tenant, plato_id).id)
+
+
+# --- recipe lines -----------------------------------------------------------------------------
+
+
+@surface.route("/api/platos/{plato_id}/ingredientes", ["POST"], permission=WRITE, status=201)
+def add_recipe_line(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
+    return recipe_line_out(_catalog().add_recipe_line(ctx.tenant, plato_id, ctx.body(RECIPE_LINE_FIELDS)))
+
+
+@surface.route("/api/platos/{plato_id}/ingredientes", ["GET"], permission=READ)
+def list_recipe(ctx: RequestContext, plato_id: str) -> list[dict[str, Any]]:
+    return [recipe_line_out(e) for e in _catalog().recipe(ctx.tenant, plato_id)]
+
+
+@surface.route("/api/platos/{plato_id}/ingredientes/{ingrediente_id}", ["PATCH"], permission=WRITE)
+def update_recipe_line(ctx: RequestContext, plato_id: str, ingrediente_id: str) -> dict[str, Any]:
+    data = ctx.body(RECIPE_QTY_FIELDS)
+    return recipe_line_out(_catalog().update_recipe_line(ctx.tenant, plato_id, ingrediente_id, data))
+
+
+@surface.route("/api/platos/{plato_id}/ingredientes/{ingrediente_id}", ["DELETE"], permission=WRITE)
+def remove_recipe_line(ctx: RequestContext, plato_id: str, ingrediente_id: str) -> dict[str, Any]:
+    line = _catalog().remove_recipe_line(ctx.tenant, plato_id, ingrediente_id)
+    return {
+        "message": f"Ingrediente {line.ingrediente_id} quitado de la receta del plato {line.plato_id}",
+        "plato_id": line.plato_id,
+        "ingrediente_id": line.ingrediente_id,
+    }

@@ -1,0 +1,339 @@
+"""The catalog: productos (sold as they are), ingredientes (stock tracked in their unit), platos
+(dishes routed to a kitchen station) and recipe lines (how much of each ingrediente a plato uses).
+
+Pure: dataclasses, invariants and the repository interface. Every constructor and change goes
+through the same checks, so the demo seed and the API cannot write what the other would reject.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from chalicelib.errors import InvalidInput
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+MIN_RECIPE_QTY = CENT
+MAX_NUMBER = Decimal("1e12")
+NOMBRE_MAX = 100
+UNIDAD_MAX = 30
+DEFAULT_ESTACION = "cocina"
+ESTACION_PATTERN = r"^[a-z][a-z0-9_-]{0,29}$"
+
+PRODUCTO, INGREDIENTE, PLATO = "prod", "ing", "plato"
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+_ID_LENGTH = 8
+# What an id may look like at all: anything else cannot exist, so lookups stop early (404).
+# Lenient on the suffix so ids imported from the original system (`plato_abc123`) still work.
+_ID_SHAPE = re.compile(r"^(prod|ing|plato)_[a-z0-9]{1,32}$")
+
+
+def new_id(prefix: str) -> str:
+    """`prod_` / `ing_` / `plato_` + 8 random lowercase base36 characters."""
+    if prefix not in (PRODUCTO, INGREDIENTE, PLATO):
+        raise ValueError(f"unknown catalog id prefix {prefix!r}")
+    return f"{prefix}_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+
+
+def is_id_of(prefix: str, value: str) -> bool:
+    match = _ID_SHAPE.match(value or "")
+    return match is not None and match.group(1) == prefix
+
+
+# --- field rules ---------------------------------------------------------------------------
+
+
+def check_nombre(value: str, field: str = "nombre", maximum: int = NOMBRE_MAX) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput([f"{field} must be a string"])
+    value = value.strip()
+    if not value:
+        raise InvalidInput([f"{field} should not be empty"])
+    if len(value) > maximum:
+        raise InvalidInput([f"{field} must be shorter than or equal to {maximum} characters"])
+    return value
+
+
+def _number(value: Any, field: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise InvalidInput([f"{field} must be a number"])
+    try:
+        number = Decimal(value)
+    except ArithmeticError as exc:
+        raise InvalidInput([f"{field} must be a number"]) from exc
+    if not number.is_finite():
+        raise InvalidInput([f"{field} must be a number"])
+    if abs(number) >= MAX_NUMBER:
+        raise InvalidInput([f"{field} is too large"])
+    return number
+
+
+def check_money(value: Any, field: str = "precio") -> Decimal:
+    """Money: >= 0 with at most 2 decimal places."""
+    number = _number(value, field)
+    if number < ZERO:
+        raise InvalidInput([f"{field} must not be less than 0"])
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise InvalidInput([f"{field} must have at most 2 decimal places"])
+    return number
+
+
+def check_quantity(value: Any, field: str, minimum: Decimal = ZERO) -> Decimal:
+    number = _number(value, field)
+    if number < minimum:
+        raise InvalidInput([f"{field} must not be less than {minimum}"])
+    return number
+
+
+def check_stock(value: Any, field: str = "stock") -> Decimal:
+    """Stock as entered by people is a whole number >= 0 (sales may later take it below 0)."""
+    number = check_quantity(value, field)
+    if number != number.to_integral_value():
+        raise InvalidInput([f"{field} must be an integer number"])
+    return number
+
+
+def check_estacion(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(ESTACION_PATTERN, value.strip()):
+        raise InvalidInput([f"estacion must match {ESTACION_PATTERN} regular expression"])
+    return value.strip()
+
+
+# --- entities ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Producto:
+    tenant_id: str
+    id: str
+    nombre: str
+    precio: Decimal
+    stock: Decimal
+    unidad: str
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def activo(self) -> bool:
+        return not self.deleted
+
+    @classmethod
+    def create(cls, tenant_id: str, producto_id: str, data: Mapping[str, Any], now: datetime) -> Producto:
+        stock = data.get("stock")
+        return cls(
+            tenant_id=tenant_id,
+            id=producto_id,
+            nombre=check_nombre(data.get("nombre", "")),
+            precio=check_money(data.get("precio")),
+            stock=check_stock(0 if stock is None else stock),
+            unidad=check_nombre(data.get("unidad", ""), "unidad", UNIDAD_MAX),
+            created_at=now,
+            updated_at=now,
+        )
+
+    def changed(self, data: Mapping[str, Any], now: datetime) -> Producto:
+        changes: dict[str, Any] = {}
+        if data.get("nombre") is not None:
+            changes["nombre"] = check_nombre(data["nombre"])
+        if data.get("precio") is not None:
+            changes["precio"] = check_money(data["precio"])
+        if data.get("stock") is not None:
+            changes["stock"] = check_stock(data["stock"])
+        if data.get("unidad") is not None:
+            changes["unidad"] = check_nombre(data["unidad"], "unidad", UNIDAD_MAX)
+        return replace(self, updated_at=now, **changes)
+
+    def soft_deleted(self, now: datetime) -> Producto:
+        return replace(self, deleted_at=now, updated_at=now)
+
+
+@dataclass(frozen=True)
+class Ingrediente:
+    tenant_id: str
+    id: str
+    nombre: str
+    unidad: str
+    cantidad: Decimal
+    cantidad_minima: Decimal
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def activo(self) -> bool:
+        return not self.deleted
+
+    @property
+    def bajo_minimo(self) -> bool:
+        return self.cantidad < self.cantidad_minima
+
+    @classmethod
+    def create(cls, tenant_id: str, ingrediente_id: str, data: Mapping[str, Any], now: datetime) -> Ingrediente:
+        minima = data.get("cantidad_minima")
+        return cls(
+            tenant_id=tenant_id,
+            id=ingrediente_id,
+            nombre=check_nombre(data.get("nombre", "")),
+            unidad=check_nombre(data.get("unidad", ""), "unidad", UNIDAD_MAX),
+            cantidad=check_quantity(data.get("cantidad"), "cantidad"),
+            cantidad_minima=check_quantity(ZERO if minima is None else minima, "cantidad_minima"),
+            created_at=now,
+            updated_at=now,
+        )
+
+    def changed(self, data: Mapping[str, Any], now: datetime) -> Ingrediente:
+        changes: dict[str, Any] = {}
+        if data.get("nombre") is not None:
+            changes["nombre"] = check_nombre(data["nombre"])
+        if data.get("unidad") is not None:
+            changes["unidad"] = check_nombre(data["unidad"], "unidad", UNIDAD_MAX)
+        for field in ("cantidad", "cantidad_minima"):
+            if data.get(field) is not None:
+                changes[field] = check_quantity(data[field], field)
+        return replace(self, updated_at=now, **changes)
+
+    def soft_deleted(self, now: datetime) -> Ingrediente:
+        return replace(self, deleted_at=now, updated_at=now)
+
+
+@dataclass(frozen=True)
+class Plato:
+    tenant_id: str
+    id: str
+    nombre: str
+    precio: Decimal
+    estacion: str
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def activo(self) -> bool:
+        return not self.deleted
+
+    @classmethod
+    def create(cls, tenant_id: str, plato_id: str, data: Mapping[str, Any], now: datetime) -> Plato:
+        estacion = data.get("estacion")
+        return cls(
+            tenant_id=tenant_id,
+            id=plato_id,
+            nombre=check_nombre(data.get("nombre", "")),
+            precio=check_money(data.get("precio")),
+            estacion=DEFAULT_ESTACION if estacion is None else check_estacion(estacion),
+            created_at=now,
+            updated_at=now,
+        )
+
+    def changed(self, data: Mapping[str, Any], now: datetime) -> Plato:
+        changes: dict[str, Any] = {}
+        if data.get("nombre") is not None:
+            changes["nombre"] = check_nombre(data["nombre"])
+        if data.get("precio") is not None:
+            changes["precio"] = check_money(data["precio"])
+        if data.get("estacion") is not None:
+            changes["estacion"] = check_estacion(data["estacion"])
+        return replace(self, updated_at=now, **changes)
+
+    def soft_deleted(self, now: datetime) -> Plato:
+        return replace(self, deleted_at=now, updated_at=now)
+
+
+@dataclass(frozen=True)
+class RecipeLine:
+    """`cantidad` of one ingrediente (in the ingrediente's unit) used by one unit of a plato."""
+
+    tenant_id: str
+    plato_id: str
+    ingrediente_id: str
+    cantidad: Decimal
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def create(cls, tenant_id: str, plato_id: str, ingrediente_id: str, cantidad: Any, now: datetime) -> RecipeLine:
+        return cls(tenant_id, plato_id, ingrediente_id, check_quantity(cantidad, "cantidad", MIN_RECIPE_QTY), now, now)
+
+    def with_cantidad(self, cantidad: Any, now: datetime) -> RecipeLine:
+        return replace(self, cantidad=check_quantity(cantidad, "cantidad", MIN_RECIPE_QTY), updated_at=now)
+
+
+@dataclass(frozen=True)
+class RecipeEntry:
+    """A recipe line with the ingrediente it names (for display)."""
+
+    line: RecipeLine
+    ingrediente: Ingrediente | None
+
+
+def by_name(items: Iterable[Any]) -> list[Any]:
+    """Catalog lists are alphabetical (case-insensitive), ties broken by id."""
+    return sorted(items, key=lambda x: (x.nombre.casefold(), x.id))
+
+
+# --- the repository interface --------------------------------------------------------------
+
+
+class CatalogStore(Protocol):
+    """What the catalog needs from storage. Two implementations, one contract test:
+    chalicelib/store/catalog.py (DynamoDB) and tests/support/fakes.py (memory).
+
+    `get_*` return soft-deleted objects too (callers check `.deleted`); `list_*` return only
+    live ones. `add_*` raise Conflict if the id is taken. `update_*(before, after)` write only
+    the fields that differ and raise Conflict if the stored object no longer matches `before`
+    on those fields or was deleted meanwhile."""
+
+    def add_producto(self, producto: Producto) -> None: ...
+    def get_producto(self, tenant_id: str, producto_id: str) -> Producto | None: ...
+    def list_productos(self, tenant_id: str) -> list[Producto]: ...
+    def update_producto(self, before: Producto, after: Producto) -> None: ...
+
+    def add_ingrediente(self, ingrediente: Ingrediente) -> None: ...
+    def get_ingrediente(self, tenant_id: str, ingrediente_id: str) -> Ingrediente | None: ...
+    def get_ingredientes(self, tenant_id: str, ingrediente_ids: Iterable[str]) -> dict[str, Ingrediente]: ...
+    def list_ingredientes(self, tenant_id: str) -> list[Ingrediente]: ...
+    def update_ingrediente(self, before: Ingrediente, after: Ingrediente) -> None: ...
+
+    def add_plato(self, plato: Plato) -> None: ...
+    def get_plato(self, tenant_id: str, plato_id: str) -> Plato | None: ...
+    def list_platos(self, tenant_id: str) -> list[Plato]: ...
+    def update_plato(self, before: Plato, after: Plato) -> None: ...
+
+    def recipe(self, tenant_id: str, plato_id: str) -> list[RecipeLine]: ...
+    def get_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> RecipeLine | None: ...
+    def add_recipe_line(self, line: RecipeLine) -> None:
+        """Raises NotFound if the plato or the ingrediente is missing or deleted (checked in
+        the same atomic write), Conflict if the line already exists."""
+        ...
+
+    def update_recipe_line(self, before: RecipeLine, after: RecipeLine) -> None: ...
+    def remove_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> None:
+        """Raises NotFound if there is no such line."""
+        ...
+
+    def add_stock_deductions(
+        self, tx: Any, tenant_id: str, productos: Mapping[str, Decimal], ingredientes: Mapping[str, Decimal]
+    ) -> None:
+        """Add to the open transaction `tx` one atomic `stock/cantidad -= qty` per id,
+        conditioned only on the object existing. Stock may go negative."""
+        ...

@@ -1,0 +1,198 @@
+"""Catalog use cases: productos, ingredientes, platos and their recipes, per tenant.
+
+Used by the /api catalog views and by the demo seed (which passes already-typed dicts; the
+domain re-checks every field either way). Missing, deleted and other-tenant objects are all
+NotFound, with the same message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from chalicelib.domain.catalog import (
+    INGREDIENTE,
+    PLATO,
+    PRODUCTO,
+    CatalogStore,
+    Ingrediente,
+    Plato,
+    Producto,
+    RecipeEntry,
+    RecipeLine,
+    by_name,
+    is_id_of,
+    new_id,
+)
+from chalicelib.domain.clock import utc_now
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+
+StoreT = TypeVar("StoreT", bound=CatalogStore)
+T = TypeVar("T")
+_ID_ATTEMPTS = 3
+
+
+class Catalog(Generic[StoreT]):
+    def __init__(self, repo: StoreT) -> None:
+        self.repo = repo
+
+    @staticmethod
+    def _create(make: Callable[[str], T], prefix: str, add: Callable[[T], None]) -> T:
+        """Random ids; a collision (about 1 in 10^12 per pair) just draws another one."""
+        for attempt in range(_ID_ATTEMPTS):
+            obj = make(new_id(prefix))
+            try:
+                add(obj)
+                return obj
+            except Conflict:
+                if attempt == _ID_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    # --- productos ----------------------------------------------------------------------
+
+    def create_producto(self, tenant_id: str, data: Mapping[str, Any]) -> Producto:
+        now = utc_now()
+        return self._create(lambda i: Producto.create(tenant_id, i, data, now), PRODUCTO, self.repo.add_producto)
+
+    def list_productos(self, tenant_id: str) -> list[Producto]:
+        return by_name(self.repo.list_productos(tenant_id))
+
+    def get_producto(self, tenant_id: str, producto_id: str) -> Producto:
+        found = self.repo.get_producto(tenant_id, producto_id) if is_id_of(PRODUCTO, producto_id) else None
+        if found is None or found.deleted:
+            raise NotFound(f"Producto con id {producto_id} no encontrado")
+        return found
+
+    def update_producto(self, tenant_id: str, producto_id: str, data: Mapping[str, Any]) -> Producto:
+        before = self.get_producto(tenant_id, producto_id)
+        after = before.changed(data, utc_now())
+        self._write(lambda: self.repo.update_producto(before, after), lambda: self.get_producto(tenant_id, producto_id))
+        return after
+
+    def delete_producto(self, tenant_id: str, producto_id: str) -> Producto:
+        before = self.get_producto(tenant_id, producto_id)
+        after = before.soft_deleted(utc_now())
+        self._write(lambda: self.repo.update_producto(before, after), lambda: self.get_producto(tenant_id, producto_id))
+        return after
+
+    # --- ingredientes -------------------------------------------------------------------
+
+    def create_ingrediente(self, tenant_id: str, data: Mapping[str, Any]) -> Ingrediente:
+        now = utc_now()
+        return self._create(lambda i: Ingrediente.create(tenant_id, i, data, now), INGREDIENTE, self.repo.add_ingrediente)
+
+    def list_ingredientes(self, tenant_id: str) -> list[Ingrediente]:
+        return by_name(self.repo.list_ingredientes(tenant_id))
+
+    def get_ingrediente(self, tenant_id: str, ingrediente_id: str) -> Ingrediente:
+        found = self.repo.get_ingrediente(tenant_id, ingrediente_id) if is_id_of(INGREDIENTE, ingrediente_id) else None
+        if found is None or found.deleted:
+            raise NotFound(f"Ingrediente con id {ingrediente_id} no encontrado")
+        return found
+
+    def update_ingrediente(self, tenant_id: str, ingrediente_id: str, data: Mapping[str, Any]) -> Ingrediente:
+        before = self.get_ingrediente(tenant_id, ingrediente_id)
+        after = before.changed(data, utc_now())
+        self._write(lambda: self.repo.update_ingrediente(before, after), lambda: self.get_ingrediente(tenant_id, ingrediente_id))
+        return after
+
+    def delete_ingrediente(self, tenant_id: str, ingrediente_id: str) -> Ingrediente:
+        before = self.get_ingrediente(tenant_id, ingrediente_id)
+        after = before.soft_deleted(utc_now())
+        self._write(lambda: self.repo.update_ingrediente(before, after), lambda: self.get_ingrediente(tenant_id, ingrediente_id))
+        return after
+
+    # --- platos -------------------------------------------------------------------------
+
+    def create_plato(self, tenant_id: str, data: Mapping[str, Any]) -> Plato:
+        now = utc_now()
+        return self._create(lambda i: Plato.create(tenant_id, i, data, now), PLATO, self.repo.add_plato)
+
+    def list_platos(self, tenant_id: str) -> list[Plato]:
+        return by_name(self.repo.list_platos(tenant_id))
+
+    def get_plato(self, tenant_id: str, plato_id: str) -> Plato:
+        found = self.repo.get_plato(tenant_id, plato_id) if is_id_of(PLATO, plato_id) else None
+        if found is None or found.deleted:
+            raise NotFound(f"Plato con id {plato_id} no encontrado")
+        return found
+
+    def get_plato_with_recipe(self, tenant_id: str, plato_id: str) -> tuple[Plato, list[RecipeEntry]]:
+        return self.get_plato(tenant_id, plato_id), self._entries(tenant_id, plato_id)
+
+    def update_plato(self, tenant_id: str, plato_id: str, data: Mapping[str, Any]) -> Plato:
+        before = self.get_plato(tenant_id, plato_id)
+        after = before.changed(data, utc_now())
+        self._write(lambda: self.repo.update_plato(before, after), lambda: self.get_plato(tenant_id, plato_id))
+        return after
+
+    def delete_plato(self, tenant_id: str, plato_id: str) -> Plato:
+        before = self.get_plato(tenant_id, plato_id)
+        after = before.soft_deleted(utc_now())
+        self._write(lambda: self.repo.update_plato(before, after), lambda: self.get_plato(tenant_id, plato_id))
+        return after
+
+    # --- recipes ------------------------------------------------------------------------
+
+    def recipe(self, tenant_id: str, plato_id: str) -> list[RecipeEntry]:
+        self.get_plato(tenant_id, plato_id)
+        return self._entries(tenant_id, plato_id)
+
+    def add_recipe_line(self, tenant_id: str, plato_id: str, data: Mapping[str, Any]) -> RecipeEntry:
+        """A duplicate line is a 400 (as in the original), not a 409."""
+        self.get_plato(tenant_id, plato_id)
+        ingrediente_id = str(data.get("ingrediente_id") or "")
+        ingrediente = self.get_ingrediente(tenant_id, ingrediente_id)
+        line = RecipeLine.create(tenant_id, plato_id, ingrediente_id, data.get("cantidad"), utc_now())
+        if self.repo.get_recipe_line(tenant_id, plato_id, ingrediente_id) is not None:
+            raise InvalidInput(_duplicate(plato_id, ingrediente_id))
+        try:
+            self.repo.add_recipe_line(line)
+        except Conflict as exc:
+            if self.repo.get_recipe_line(tenant_id, plato_id, ingrediente_id) is not None:
+                raise InvalidInput(_duplicate(plato_id, ingrediente_id)) from exc
+            raise
+        return RecipeEntry(line, ingrediente)
+
+    def update_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str, data: Mapping[str, Any]) -> RecipeEntry:
+        before = self._line(tenant_id, plato_id, ingrediente_id)
+        after = before.with_cantidad(data.get("cantidad"), utc_now())
+        self._write(lambda: self.repo.update_recipe_line(before, after), lambda: self._line(tenant_id, plato_id, ingrediente_id))
+        return RecipeEntry(after, self.repo.get_ingrediente(tenant_id, ingrediente_id))
+
+    def remove_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> RecipeLine:
+        line = self._line(tenant_id, plato_id, ingrediente_id)
+        self.repo.remove_recipe_line(tenant_id, plato_id, ingrediente_id)
+        return line
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> RecipeLine:
+        self.get_plato(tenant_id, plato_id)
+        line = self.repo.get_recipe_line(tenant_id, plato_id, ingrediente_id) if is_id_of(INGREDIENTE, ingrediente_id) else None
+        if line is None:
+            raise NotFound(f"El ingrediente {ingrediente_id} no está en la receta del plato {plato_id}")
+        return line
+
+    def _entries(self, tenant_id: str, plato_id: str) -> list[RecipeEntry]:
+        """The recipe with each ingrediente's name and unit: one Query + one BatchGet. A line
+        whose ingrediente was deleted later is still shown (sales still deduct it)."""
+        lines = self.repo.recipe(tenant_id, plato_id)
+        ingredientes = self.repo.get_ingredientes(tenant_id, [line.ingrediente_id for line in lines])
+        entries = [RecipeEntry(line, ingredientes.get(line.ingrediente_id)) for line in lines]
+        return sorted(entries, key=lambda e: ((e.ingrediente.nombre.casefold() if e.ingrediente else ""), e.line.ingrediente_id))
+
+    @staticmethod
+    def _write(write: Callable[[], None], reread: Callable[[], Any]) -> None:
+        """A failed condition means someone else got there first: if the object is gone now
+        that is a 404 (reread raises it), otherwise a 409."""
+        try:
+            write()
+        except Conflict:
+            reread()
+            raise
+
+
+def _duplicate(plato_id: str, ingrediente_id: str) -> list[str]:
+    return [f"ingrediente_id {ingrediente_id} ya está en la receta del plato {plato_id}"]

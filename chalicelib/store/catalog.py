@@ -1,0 +1,330 @@
+"""The catalog table: one partition per tenant.
+
+    pk = <tenant id>
+    sk = PRODUCTO#<id> | INGREDIENTE#<id> | PLATO#<id> | RECETA#<platoId>#<ingredienteId>
+
+Access patterns (no Scan anywhere):
+- one producto/ingrediente/plato: GetItem (pk, sk)
+- several ingredientes (a recipe's names): BatchGetItem on (pk, sk)
+- list of a kind: Query pk, sk begins_with "<KIND>#" (filter: not deleted)
+- a plato's recipe: Query pk, sk begins_with "RECETA#<platoId>#"
+
+Updates write only the fields that changed, conditioned on those fields still holding their
+old value, so a PATCH never overwrites stock deducted by a sale in between (that PATCH gets a
+409 instead). Sales deduct stock with an atomic ADD inside their own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeLine
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.settings import Settings
+from chalicelib.store.base import DecimalAttribute, Record, bind, cancellation_codes, conflict_on_condition, transaction
+
+TABLE = "catalog"
+CONCURRENT_EDIT = "El elemento del catálogo fue modificado por otra petición; vuelva a intentarlo"
+
+
+class _Entity(Record):
+    nombre = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    deleted_at = UTCDateTimeAttribute(null=True)
+
+
+class ProductoRecord(_Entity):
+    class Meta:  # each record class needs its own Meta: PynamoDB shares an inherited one, and bind() mutates it
+        table_name = "unbound"
+        region = "us-east-1"
+
+    precio = DecimalAttribute()
+    stock = DecimalAttribute()
+    unidad = UnicodeAttribute()
+
+
+class IngredienteRecord(_Entity):
+    class Meta:  # each record class needs its own Meta: PynamoDB shares an inherited one, and bind() mutates it
+        table_name = "unbound"
+        region = "us-east-1"
+
+    unidad = UnicodeAttribute()
+    cantidad = DecimalAttribute()
+    cantidad_minima = DecimalAttribute()
+
+
+class PlatoRecord(_Entity):
+    class Meta:  # each record class needs its own Meta: PynamoDB shares an inherited one, and bind() mutates it
+        table_name = "unbound"
+        region = "us-east-1"
+
+    precio = DecimalAttribute()
+    estacion = UnicodeAttribute()
+
+
+class RecipeLineRecord(Record):
+    class Meta:  # each record class needs its own Meta: PynamoDB shares an inherited one, and bind() mutates it
+        table_name = "unbound"
+        region = "us-east-1"
+
+    plato_id = UnicodeAttribute()
+    ingrediente_id = UnicodeAttribute()
+    cantidad = DecimalAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+def producto_sk(producto_id: str) -> str:
+    return f"PRODUCTO#{producto_id}"
+
+
+def ingrediente_sk(ingrediente_id: str) -> str:
+    return f"INGREDIENTE#{ingrediente_id}"
+
+
+def plato_sk(plato_id: str) -> str:
+    return f"PLATO#{plato_id}"
+
+
+def recipe_prefix(plato_id: str) -> str:
+    return f"RECETA#{plato_id}#"
+
+
+def recipe_sk(plato_id: str, ingrediente_id: str) -> str:
+    return f"{recipe_prefix(plato_id)}{ingrediente_id}"
+
+
+def _id_of(sk: str) -> str:
+    return sk.split("#", 1)[1]
+
+
+# --- record <-> domain ----------------------------------------------------------------------
+
+# Domain field -> record attribute: same names, listed once per kind.
+_PRODUCTO_FIELDS = ("nombre", "precio", "stock", "unidad")
+_INGREDIENTE_FIELDS = ("nombre", "unidad", "cantidad", "cantidad_minima")
+_PLATO_FIELDS = ("nombre", "precio", "estacion")
+_TIMES = ("created_at", "updated_at", "deleted_at")
+
+
+def _producto(r: ProductoRecord) -> Producto:
+    return Producto(r.pk, _id_of(r.sk), r.nombre, r.precio, r.stock, r.unidad, r.created_at, r.updated_at, r.deleted_at)
+
+
+def _ingrediente(r: IngredienteRecord) -> Ingrediente:
+    return Ingrediente(
+        r.pk, _id_of(r.sk), r.nombre, r.unidad, r.cantidad, r.cantidad_minima, r.created_at, r.updated_at, r.deleted_at
+    )
+
+
+def _plato(r: PlatoRecord) -> Plato:
+    return Plato(r.pk, _id_of(r.sk), r.nombre, r.precio, r.estacion, r.created_at, r.updated_at, r.deleted_at)
+
+
+def _line(r: RecipeLineRecord) -> RecipeLine:
+    return RecipeLine(r.pk, r.plato_id, r.ingrediente_id, r.cantidad, r.created_at, r.updated_at)
+
+
+R = TypeVar("R", bound=Record)
+
+
+def _record(cls: type[R], sk: str, obj: Any, fields: tuple[str, ...]) -> R:
+    return cls(obj.tenant_id, sk, **{f: getattr(obj, f) for f in (*fields, *_TIMES)})
+
+
+def _get(cls: type[R], tenant_id: str, sk: str) -> R | None:
+    try:
+        return cls.get(tenant_id, sk, consistent_read=True)
+    except cls.DoesNotExist:
+        return None
+
+
+def _live(cls: type[_Entity]) -> Condition:
+    return cls.pk.exists() & cls.deleted_at.does_not_exist()
+
+
+def _update_changed(cls: type[_Entity], sk: str, before: Any, after: Any, fields: tuple[str, ...]) -> None:
+    """SET the fields that differ (and updated_at); condition: still live and those fields
+    still hold `before`'s values. A soft delete is the change of deleted_at."""
+    if (before.tenant_id, before.id) != (after.tenant_id, after.id):
+        raise ValueError("before and after must be the same catalog object")
+    condition = _live(cls)
+    actions = []
+    for name in (*fields, "deleted_at"):
+        old, new = getattr(before, name), getattr(after, name)
+        if old == new:
+            continue
+        attribute = getattr(cls, name)
+        actions.append(attribute.set(new) if new is not None else attribute.remove())
+        if name != "deleted_at":
+            condition &= attribute == old
+    actions.append(cls.updated_at.set(after.updated_at))
+    with conflict_on_condition(CONCURRENT_EDIT):
+        cls(before.tenant_id, sk).update(actions=actions, condition=condition)
+
+
+class CatalogRepository:
+    """DynamoDB implementation of chalicelib.domain.catalog.CatalogStore."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        for model in (ProductoRecord, IngredienteRecord, PlatoRecord, RecipeLineRecord):
+            bind(model, TABLE, settings)
+
+    # --- productos ----------------------------------------------------------------------
+
+    def add_producto(self, producto: Producto) -> None:
+        with conflict_on_condition("El producto ya existe"):
+            _record(ProductoRecord, producto_sk(producto.id), producto, _PRODUCTO_FIELDS).save(
+                condition=ProductoRecord.pk.does_not_exist()
+            )
+
+    def get_producto(self, tenant_id: str, producto_id: str) -> Producto | None:
+        r = _get(ProductoRecord, tenant_id, producto_sk(producto_id))
+        return None if r is None else _producto(r)
+
+    def list_productos(self, tenant_id: str) -> list[Producto]:
+        query = ProductoRecord.query(
+            tenant_id, ProductoRecord.sk.startswith("PRODUCTO#"), filter_condition=ProductoRecord.deleted_at.does_not_exist()
+        )
+        return [_producto(r) for r in query]
+
+    def update_producto(self, before: Producto, after: Producto) -> None:
+        _update_changed(ProductoRecord, producto_sk(before.id), before, after, _PRODUCTO_FIELDS)
+
+    # --- ingredientes -------------------------------------------------------------------
+
+    def add_ingrediente(self, ingrediente: Ingrediente) -> None:
+        with conflict_on_condition("El ingrediente ya existe"):
+            _record(IngredienteRecord, ingrediente_sk(ingrediente.id), ingrediente, _INGREDIENTE_FIELDS).save(
+                condition=IngredienteRecord.pk.does_not_exist()
+            )
+
+    def get_ingrediente(self, tenant_id: str, ingrediente_id: str) -> Ingrediente | None:
+        r = _get(IngredienteRecord, tenant_id, ingrediente_sk(ingrediente_id))
+        return None if r is None else _ingrediente(r)
+
+    def get_ingredientes(self, tenant_id: str, ingrediente_ids: Iterable[str]) -> dict[str, Ingrediente]:
+        keys = [(tenant_id, ingrediente_sk(i)) for i in dict.fromkeys(ingrediente_ids)]
+        if not keys:
+            return {}
+        found = (_ingrediente(r) for r in IngredienteRecord.batch_get(keys, consistent_read=True))
+        return {i.id: i for i in found}
+
+    def list_ingredientes(self, tenant_id: str) -> list[Ingrediente]:
+        query = IngredienteRecord.query(
+            tenant_id,
+            IngredienteRecord.sk.startswith("INGREDIENTE#"),
+            filter_condition=IngredienteRecord.deleted_at.does_not_exist(),
+        )
+        return [_ingrediente(r) for r in query]
+
+    def update_ingrediente(self, before: Ingrediente, after: Ingrediente) -> None:
+        _update_changed(IngredienteRecord, ingrediente_sk(before.id), before, after, _INGREDIENTE_FIELDS)
+
+    # --- platos -------------------------------------------------------------------------
+
+    def add_plato(self, plato: Plato) -> None:
+        with conflict_on_condition("El plato ya existe"):
+            _record(PlatoRecord, plato_sk(plato.id), plato, _PLATO_FIELDS).save(condition=PlatoRecord.pk.does_not_exist())
+
+    def get_plato(self, tenant_id: str, plato_id: str) -> Plato | None:
+        r = _get(PlatoRecord, tenant_id, plato_sk(plato_id))
+        return None if r is None else _plato(r)
+
+    def list_platos(self, tenant_id: str) -> list[Plato]:
+        query = PlatoRecord.query(
+            tenant_id, PlatoRecord.sk.startswith("PLATO#"), filter_condition=PlatoRecord.deleted_at.does_not_exist()
+        )
+        return [_plato(r) for r in query]
+
+    def update_plato(self, before: Plato, after: Plato) -> None:
+        _update_changed(PlatoRecord, plato_sk(before.id), before, after, _PLATO_FIELDS)
+
+    # --- recipes ------------------------------------------------------------------------
+
+    def recipe(self, tenant_id: str, plato_id: str) -> list[RecipeLine]:
+        """One Query: the plato's lines, ordered by ingrediente id."""
+        return [_line(r) for r in RecipeLineRecord.query(tenant_id, RecipeLineRecord.sk.startswith(recipe_prefix(plato_id)))]
+
+    def get_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> RecipeLine | None:
+        r = _get(RecipeLineRecord, tenant_id, recipe_sk(plato_id, ingrediente_id))
+        return None if r is None else _line(r)
+
+    def add_recipe_line(self, line: RecipeLine) -> None:
+        """The line is written only if the plato and the ingrediente are live at that moment
+        (ConditionChecks in the same transaction) and the line does not exist yet."""
+        record = RecipeLineRecord(
+            line.tenant_id,
+            recipe_sk(line.plato_id, line.ingrediente_id),
+            plato_id=line.plato_id,
+            ingrediente_id=line.ingrediente_id,
+            cantidad=line.cantidad,
+            created_at=line.created_at,
+            updated_at=line.updated_at,
+        )
+        try:
+            with transaction(self._settings) as tx:
+                tx.condition_check(PlatoRecord, line.tenant_id, plato_sk(line.plato_id), condition=_live(PlatoRecord))
+                tx.condition_check(
+                    IngredienteRecord, line.tenant_id, ingrediente_sk(line.ingrediente_id), condition=_live(IngredienteRecord)
+                )
+                tx.save(record, condition=RecipeLineRecord.pk.does_not_exist())
+        except TransactWriteError as exc:
+            codes = cancellation_codes(exc) + [None, None, None]
+            if codes[0] == "ConditionalCheckFailed":
+                raise NotFound(f"Plato con id {line.plato_id} no encontrado") from exc
+            if codes[1] == "ConditionalCheckFailed":
+                raise NotFound(f"Ingrediente con id {line.ingrediente_id} no encontrado") from exc
+            if codes[2] == "ConditionalCheckFailed":
+                raise Conflict(f"El ingrediente {line.ingrediente_id} ya está en la receta del plato {line.plato_id}") from exc
+            if "TransactionConflict" in codes:
+                raise Conflict(CONCURRENT_EDIT) from exc
+            raise
+
+    def update_recipe_line(self, before: RecipeLine, after: RecipeLine) -> None:
+        sk = recipe_sk(before.plato_id, before.ingrediente_id)
+        with conflict_on_condition(CONCURRENT_EDIT):
+            RecipeLineRecord(before.tenant_id, sk).update(
+                actions=[RecipeLineRecord.cantidad.set(after.cantidad), RecipeLineRecord.updated_at.set(after.updated_at)],
+                condition=RecipeLineRecord.pk.exists() & (RecipeLineRecord.cantidad == before.cantidad),
+            )
+
+    def remove_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> None:
+        try:
+            with conflict_on_condition("missing"):
+                RecipeLineRecord(tenant_id, recipe_sk(plato_id, ingrediente_id)).delete(condition=RecipeLineRecord.pk.exists())
+        except Conflict as exc:
+            raise NotFound(f"El ingrediente {ingrediente_id} no está en la receta del plato {plato_id}") from exc
+
+    # --- stock (used by the sale close, inside its transaction) --------------------------
+
+    def add_stock_deductions(
+        self, tx: TransactWrite, tenant_id: str, productos: Mapping[str, Decimal], ingredientes: Mapping[str, Decimal]
+    ) -> None:
+        """One atomic ADD of -qty per id, conditioned only on the item existing: stock may go
+        negative, a sale never fails for stock. A soft-deleted item is still deducted (the sale
+        did consume it). Zero quantities are skipped. The caller keeps the transaction within
+        DynamoDB's 100-item limit."""
+        for producto_id, qty in productos.items():
+            if qty:
+                tx.update(
+                    ProductoRecord(tenant_id, producto_sk(producto_id)),
+                    actions=[ProductoRecord.stock.add(-Decimal(qty))],
+                    condition=ProductoRecord.pk.exists(),
+                )
+        for ingrediente_id, qty in ingredientes.items():
+            if qty:
+                tx.update(
+                    IngredienteRecord(tenant_id, ingrediente_sk(ingrediente_id)),
+                    actions=[IngredienteRecord.cantidad.add(-Decimal(qty))],
+                    condition=IngredienteRecord.pk.exists(),
+                )
