@@ -1,7 +1,185 @@
-"""Placeholder: filled in by the caja work."""
+"""/api/caja: the cash shift of the caller's branch (COMPAT A, "Caja"); admin or cajero.
+
+The branch is the caller's (token `branch`, or an admin's X-Branch-Id). Money is rendered as
+2-decimal strings, dates as `HH:mm - dd/MM/yyyy` in the branch's time zone."""
 
 from __future__ import annotations
 
-from chalicelib.api.http import Surface
+from typing import Any
+
+from chalicelib.api import validation as v
+from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api.render import local_time
+from chalicelib.container import get_services
+from chalicelib.domain.caja import DENOMINATION_NAMES, METODOS_PAGO, Arqueo, Caja, Gasto, Resumen
+from chalicelib.domain.money import money_str
+from chalicelib.services.caja import CajaService
 
 surface = Surface("caja")
+
+PERMISSION = "caja:operate"
+
+COUNTS: dict[str, v.Field] = {name: v.integer(required=False, minimum=0, maximum=1_000_000, default=0) for name in DENOMINATION_NAMES}
+ABRIR = COUNTS
+CERRAR = {**COUNTS, "cierre_obs": v.text(required=False, nullable=True, max_length=500)}
+ARQUEO = {**COUNTS, "observacion": v.text(required=False, nullable=True, max_length=500)}
+GASTO = {
+    "descripcion": v.text(min_length=1, max_length=200),
+    "metodo_pago": v.choice(*METODOS_PAGO),
+    "monto": v.money(minimum=0, exclusive_minimum=True),
+}
+
+
+def _cajas() -> CajaService:
+    return get_services().caja
+
+
+# --- output shapes ----------------------------------------------------------------------------
+
+
+def _money_or_none(value: Any) -> str | None:
+    return None if value is None else money_str(value)
+
+
+def resumen_out(resumen: Resumen) -> dict[str, Any]:
+    return {
+        "monto_inicial": money_str(resumen.monto_inicial),
+        "ventas_efectivo": money_str(resumen.ventas_efectivo),
+        "ventas_qr": money_str(resumen.ventas_qr),
+        "total_ventas": money_str(resumen.total_ventas),
+        "gastos_efectivo": money_str(resumen.gastos_efectivo),
+        "gastos_qr": money_str(resumen.gastos_qr),
+        "total_gastos": money_str(resumen.total_gastos),
+        "efectivo_esperado": money_str(resumen.efectivo_esperado),
+        "total_qr": money_str(resumen.total_qr),
+    }
+
+
+def arqueo_out(arqueo: Arqueo, tz: str) -> dict[str, Any]:
+    return {
+        **arqueo.counts,
+        "total": money_str(arqueo.total),
+        "efectivo_esperado": money_str(arqueo.esperado),
+        "diferencia": money_str(arqueo.diferencia),
+        "estado_diferencia": arqueo.estado_diferencia,
+        "observacion": arqueo.observacion,
+        "usuario_id": arqueo.usuario_id,
+        "fecha": local_time(arqueo.created_at, tz),
+    }
+
+
+def caja_out(caja: Caja, tz: str) -> dict[str, Any]:
+    resumen = caja.resumen()
+    return {
+        "id": caja.id,
+        "sucursal_id": caja.branch_id,
+        "estado": caja.estado,
+        "cerrada": caja.cerrada,
+        **caja.counts_apertura,
+        "monto_inicial": money_str(caja.monto_inicial),
+        "ventas_efectivo": money_str(caja.ventas_efectivo),
+        "ventas_qr": money_str(caja.ventas_qr),
+        "gastos_efectivo": money_str(caja.gastos_efectivo),
+        "gastos_qr": money_str(caja.gastos_qr),
+        "efectivo_esperado": money_str(caja.efectivo_esperado if caja.efectivo_esperado is not None else resumen.efectivo_esperado),
+        "total_qr": money_str(resumen.total_qr),
+        "monto_final": _money_or_none(caja.monto_final),
+        "diferencia": _money_or_none(caja.diferencia),
+        "estado_diferencia": caja.estado_diferencia,
+        "conteo_cierre": caja.counts_cierre,
+        "cierre_obs": caja.cierre_obs,
+        "usuario_apertura_id": caja.opened_by,
+        "usuario_cierre_id": caja.closed_by,
+        "fecha_apertura": local_time(caja.opened_at, tz),
+        "fecha_cierre": local_time(caja.closed_at, tz),
+        "arqueos": [arqueo_out(a, tz) for a in caja.arqueos],
+        "creado_en": local_time(caja.opened_at, tz),
+        "actualizado_en": local_time(caja.updated_at or caja.opened_at, tz),
+    }
+
+
+def gasto_out(gasto: Gasto, tz: str) -> dict[str, Any]:
+    fecha = local_time(gasto.created_at, tz)
+    return {
+        "id": gasto.id,
+        "caja_id": gasto.caja_id,
+        "descripcion": gasto.descripcion,
+        "metodo_pago": gasto.metodo_pago,
+        "monto": money_str(gasto.monto),
+        "usuario_id": gasto.usuario_id,
+        "fecha": fecha,
+        "creado_en": fecha,
+    }
+
+
+def _tz(ctx: RequestContext, branch_id: str | None = None) -> str:
+    return _cajas().timezone(ctx.tenant, branch_id or ctx.branch)
+
+
+# --- routes -----------------------------------------------------------------------------------
+
+
+@surface.route("/api/caja/abrir", ["POST"], permission=PERMISSION, status=201)
+def abrir(ctx: RequestContext) -> dict[str, Any]:
+    caja = _cajas().open(ctx.principal, ctx.branch, ctx.body(ABRIR))
+    return caja_out(caja, _tz(ctx, caja.branch_id))
+
+
+@surface.route("/api/caja/actual", ["GET"], permission=PERMISSION)
+def actual(ctx: RequestContext) -> dict[str, Any] | None:
+    caja = _cajas().current(ctx.principal, ctx.branch)
+    return None if caja is None else caja_out(caja, _tz(ctx, caja.branch_id))
+
+
+@surface.route("/api/caja/gastos", ["POST"], permission=PERMISSION, status=201)
+def registrar_gasto(ctx: RequestContext) -> dict[str, Any]:
+    data = ctx.body(GASTO)
+    return gasto_out(_cajas().add_gasto(ctx.principal, ctx.branch, data), _tz(ctx))
+
+
+@surface.route("/api/caja/gastos/historial", ["GET"], permission=PERMISSION)
+def historial_gastos(ctx: RequestContext) -> list[dict[str, Any]]:
+    caja_id = v.query_int(ctx.query, "caja_id", 0, minimum=1, maximum=10**12) or None
+    gastos = _cajas().gastos(ctx.principal, ctx.branch, caja_id)
+    tz = _tz(ctx)
+    return [gasto_out(g, tz) for g in gastos]
+
+
+@surface.route("/api/caja/resumen", ["GET"], permission=PERMISSION)
+def resumen(ctx: RequestContext) -> dict[str, Any]:
+    caja = _cajas().require_open(ctx.principal, ctx.branch)
+    return {"caja": caja_out(caja, _tz(ctx, caja.branch_id)), "resumen": resumen_out(caja.resumen())}
+
+
+@surface.route("/api/caja/cerrar", ["POST"], permission=PERMISSION)
+def cerrar(ctx: RequestContext) -> dict[str, Any]:
+    data = ctx.body(CERRAR)
+    caja = _cajas().close(ctx.principal, ctx.branch, data, data.get("cierre_obs"))
+    return {**caja_out(caja, _tz(ctx, caja.branch_id)), "resumen": resumen_out(caja.resumen())}
+
+
+@surface.route("/api/caja/{caja_id}/arqueo", ["PATCH"], permission=PERMISSION)
+def arqueo(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
+    data = ctx.body(ARQUEO)
+    caja, recorded = _cajas().arqueo(ctx.principal, v.path_int(caja_id), data, data.get("observacion"))
+    tz = _tz(ctx, caja.branch_id)
+    return {**caja_out(caja, tz), "arqueo": arqueo_out(recorded, tz)}
+
+
+@surface.route("/api/caja/historial", ["GET"], permission=PERMISSION)
+def historial(ctx: RequestContext) -> list[dict[str, Any]]:
+    limit = v.query_int(ctx.query, "limit", 20, minimum=1, maximum=100)
+    tz = _tz(ctx)
+    return [caja_out(c, tz) for c in _cajas().history(ctx.principal, ctx.branch, limit)]
+
+
+@surface.route("/api/caja/{caja_id}/detalle", ["GET"], permission=PERMISSION)
+def detalle(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
+    found = _cajas().detail(ctx.principal, v.path_int(caja_id))
+    tz = _tz(ctx, found.caja.branch_id)
+    return {
+        "caja": caja_out(found.caja, tz),
+        "resumen": resumen_out(found.caja.resumen()),
+        "gastos": [gasto_out(g, tz) for g in found.gastos],
+        "arqueos": [arqueo_out(a, tz) for a in found.caja.arqueos],
+    }

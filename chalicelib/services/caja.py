@@ -1,0 +1,138 @@
+"""Use cases of the cash shift: open, current, expenses, summary, arqueo, close, history and
+detail. One open caja per branch; every write is conditional (see store/cajas.py).
+
+A change that depends on a read (close, arqueo) is read -> pure domain method -> write
+conditioned on the version read; if a sale or expense lands in between, the write fails and
+the change is recomputed on fresh state."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.auth import Principal
+from chalicelib.domain.caja import NO_OPEN_CAJA, Arqueo, Caja, Gasto, counts_of
+from chalicelib.domain.clock import iso, utc_now
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from chalicelib.store.cajas import CajaRepository
+    from chalicelib.store.tenancy import TenantRepository
+
+MAX_ATTEMPTS = 20
+DEFAULT_TIMEZONE = "America/La_Paz"
+
+
+@dataclass(frozen=True)
+class CajaDetail:
+    caja: Caja
+    gastos: list[Gasto]
+
+
+class CajaService:
+    def __init__(self, repo: CajaRepository, tenants: TenantRepository) -> None:
+        self.repo = repo
+        self.tenants = tenants
+        self._zones: dict[tuple[str, str], str] = {}
+
+    def timezone(self, tenant_id: str, branch_id: str) -> str:
+        key = (tenant_id, branch_id)
+        if key not in self._zones:
+            branch = self.tenants.get_branch(tenant_id, branch_id)
+            self._zones[key] = branch.timezone if branch else DEFAULT_TIMEZONE
+        return self._zones[key]
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def current(self, who: Principal, branch_id: str) -> Caja | None:
+        return self.repo.get_open(who.tenant, branch_id)
+
+    def require_open(self, who: Principal, branch_id: str) -> Caja:
+        caja = self.repo.get_open(who.tenant, branch_id)
+        if caja is None:
+            raise InvalidInput(NO_OPEN_CAJA)
+        return caja
+
+    def get(self, who: Principal, caja_id: int) -> Caja:
+        """A caja of the caller's tenant. Admins see every branch of their tenant; other roles
+        only their own branch. Anything else is "not found", never "forbidden"."""
+        caja = self.repo.get(who.tenant, caja_id)
+        if caja is None or (who.role != "admin" and caja.branch_id != who.branch):
+            raise NotFound(f"Caja con id {caja_id} no encontrada")
+        return caja
+
+    def history(self, who: Principal, branch_id: str, limit: int) -> list[Caja]:
+        return self.repo.history(who.tenant, branch_id, limit)
+
+    def gastos(self, who: Principal, branch_id: str, caja_id: int | None = None) -> list[Gasto]:
+        if caja_id is not None:
+            return self.repo.gastos(who.tenant, self.get(who, caja_id).id)
+        caja = self.repo.get_open(who.tenant, branch_id)
+        return [] if caja is None else self.repo.gastos(who.tenant, caja.id)
+
+    def detail(self, who: Principal, caja_id: int) -> CajaDetail:
+        caja = self.get(who, caja_id)
+        return CajaDetail(caja, self.repo.gastos(who.tenant, caja.id))
+
+    # --- changing --------------------------------------------------------------------------
+
+    def open(self, who: Principal, branch_id: str, counts: Mapping[str, int]) -> Caja:
+        if self.repo.get_open(who.tenant, branch_id) is not None:
+            raise Conflict("Ya existe una caja abierta en esta sucursal")
+        checked = counts_of(counts)  # before an id is reserved
+        caja = Caja.open(who.tenant, self.tenants.next_id(who.tenant, "caja"), branch_id, checked, who.user_id, iso(utc_now()))
+        self.repo.open(caja)  # the conditional write is what actually guarantees one open caja
+        return caja
+
+    def add_gasto(self, who: Principal, branch_id: str, data: Mapping[str, Any]) -> Gasto:
+        from chalicelib.store.cajas import StaleCaja
+
+        caja = self.require_open(who, branch_id)
+        gasto = Gasto.create(
+            who.tenant,
+            self.tenants.next_id(who.tenant, "gasto"),
+            caja,
+            data["descripcion"],
+            data["metodo_pago"],
+            data["monto"],
+            who.user_id,
+            iso(utc_now()),
+        )
+        try:
+            self.repo.add_gasto(gasto)
+        except StaleCaja as exc:  # closed between the read and the write
+            raise InvalidInput(NO_OPEN_CAJA) from exc
+        return gasto
+
+    def arqueo(self, who: Principal, caja_id: int, counts: Mapping[str, int], observacion: str | None) -> tuple[Caja, Arqueo]:
+        from chalicelib.store.cajas import StaleCaja
+
+        for attempt in range(MAX_ATTEMPTS):
+            before = self.get(who, caja_id)
+            after, arqueo = before.arqueo(counts, observacion, who.user_id, iso(utc_now()))
+            try:
+                self.repo.add_arqueo(before, after)
+                return after, arqueo
+            except StaleCaja:
+                _backoff(attempt)
+        raise Conflict(f"La caja {caja_id} está muy solicitada; intente de nuevo")
+
+    def close(self, who: Principal, branch_id: str, counts: Mapping[str, int], cierre_obs: str | None) -> Caja:
+        from chalicelib.store.cajas import StaleCaja
+
+        for attempt in range(MAX_ATTEMPTS):
+            before = self.require_open(who, branch_id)
+            after = before.close(counts, cierre_obs, who.user_id, iso(utc_now()))
+            try:
+                self.repo.close(before, after)
+                return after
+            except StaleCaja:
+                _backoff(attempt)
+        raise Conflict("La caja está muy solicitada; intente de nuevo")
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
