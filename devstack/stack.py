@@ -65,6 +65,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=16, help="threads running the Lambda handlers")
     parser.add_argument("--no-seed", action="store_true", help="deploy the tables but do not seed demo data")
     parser.add_argument("--no-streams", action="store_true", help="do not poll the tables' streams")
+    parser.add_argument("--streams-from", choices=("latest", "trim_horizon"), default="latest",
+                        help="where stream polling starts at stack start (default: latest)")
     return parser.parse_args(argv)
 
 
@@ -155,7 +157,7 @@ class Stack:
             from devstack.streams import start_stream_pollers
         except ImportError:
             return
-        self.pollers = start_stream_pollers(self.app, self.settings)
+        self.pollers = start_stream_pollers(self.app, self.settings, self.args.streams_from.upper())
 
     async def serve(self, started: float) -> None:
         assert self.sock is not None
@@ -192,6 +194,7 @@ class Stack:
             f"  Management API  http://127.0.0.1:{self.port}/@connections/{{connectionId}}",
             f"  AWS endpoint    {aws.url} ({'embedded moto' if aws.embedded else 'AWS_ENDPOINT_URL'})",
             f"  Tables          {self.settings.table_prefix}-*",
+            "  Stream pollers  " + (", ".join(p.name for p in self.pollers) or "none (the app registers no stream handlers)"),
         ]
         if self.seed_summary:
             lines.append(f"  Demo data       tenant '{DEMO_TENANT}': {self.seed_summary}")
