@@ -364,3 +364,22 @@ def _tally(tenant: str, caja_id: int, metodo: str, monto: Decimal) -> None:
     services = get_services()
     with transaction(services.settings) as tx:
         services.caja.repo.add_sale_tally(tx, tenant, caja_id, metodo, monto)
+
+
+def test_a_close_computed_before_a_sale_landed_is_rejected_not_lost(api: Api, alpha: TenantWorld) -> None:
+    """Given a close computed from a read, when a payment is tallied before it is written, then
+    the write fails its version condition (the service re-reads and recomputes)."""
+    from chalicelib.container import get_services
+    from chalicelib.store.cajas import StaleCaja
+
+    caja = _open(api, alpha, counts={"b100": 1})
+    repo = get_services().caja.repo
+    before = repo.get(alpha.tenant, caja["id"])
+    assert before is not None
+    stale = before.close({"b100": 1}, None, "1", "2026-03-18T23:00:00.000Z")
+    _tally(alpha.tenant, caja["id"], "efectivo", Decimal("15.00"))
+    with pytest.raises(StaleCaja):
+        repo.close(before, stale)
+    reply = api.as_(alpha.tokens["cajero"]).post("/api/caja/cerrar", {"b100": 1})
+    closed = reply.body
+    assert (closed["efectivo_esperado"], closed["diferencia"], closed["estado_diferencia"]) == ("115.00", "-15.00", "faltante")
