@@ -1,13 +1,46 @@
 """Comanda's Lambda entry point: wiring only."""
 
-from chalice import Chalice
+import os
+from typing import Any
 
-from chalicelib.api import auth, caja, catalog, usuarios
+from chalice import Chalice
+from chalice.app import DynamoDBEvent, WebsocketEvent
+
+from chalicelib.api import auth, caja, catalog, transacciones, usuarios
+from chalicelib.container import get_services
 from chalicelib.observability import http_logging_middleware
 
 app = Chalice(app_name="comanda")
+app.experimental_feature_flags.update(["WEBSOCKETS"])
 
 app.register_middleware(http_logging_middleware, "http")
 
-for surface in (auth.surface, usuarios.surface, catalog.surface, caja.surface):
+for surface in (auth.surface, usuarios.surface, catalog.surface, caja.surface, transacciones.surface):
     app.register_blueprint(surface.blueprint)
+
+
+@app.on_ws_connect()
+def ws_connect(event: WebsocketEvent) -> dict[str, Any]:
+    return get_services().sockets.connect(event.to_dict())
+
+
+@app.on_ws_message()
+def ws_message(event: WebsocketEvent) -> dict[str, Any]:
+    return get_services().sockets.message(event.to_dict())
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event: WebsocketEvent) -> dict[str, Any]:
+    return get_services().sockets.disconnect(event.to_dict())
+
+
+# The stream ARN is only known once infra/ is deployed; each stage sets it in .chalice/config.json.
+TRANSACTIONS_STREAM_ARN = os.environ.get(
+    "TRANSACTIONS_STREAM_ARN",
+    "arn:aws:dynamodb:us-east-1:000000000000:table/comanda-local-transactions/stream/local",
+)
+
+
+@app.on_dynamodb_record(stream_arn=TRANSACTIONS_STREAM_ARN, batch_size=100, starting_position="LATEST")
+def fan_out(event: DynamoDBEvent) -> dict[str, Any]:
+    return get_services().fanout.handle_batch(event.to_dict())

@@ -13,10 +13,14 @@ from chalicelib.auth import TokenService
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.realtime.fanout import Fanout
+    from chalicelib.realtime.gateway import SocketGateway
+    from chalicelib.realtime.sender import Sender
     from chalicelib.services.accounts import Accounts
     from chalicelib.services.caja import CajaService
     from chalicelib.services.catalog import Catalog
     from chalicelib.services.sales import Sales
+    from chalicelib.store.connections import ConnectionRepository
     from chalicelib.store.tenancy import TenantRepository
 
 
@@ -73,6 +77,41 @@ class Services:
             IdempotentCommands(self.settings),
             self.settings.default_timezone,
         )
+
+    @cached_property
+    def connections(self) -> ConnectionRepository:
+        from chalicelib.store.connections import ConnectionRepository
+
+        return ConnectionRepository(self.settings)
+
+    @cached_property
+    def sender(self) -> Sender:
+        from chalicelib.realtime.sender import Sender, make_client
+        from chalicelib.settings import SettingsError
+
+        if not self.settings.websocket_endpoint:
+            raise SettingsError("WEBSOCKET_ENDPOINT is not set: the fan-out cannot reach the WebSocket API")
+        threads = 16
+        client = make_client(self.settings.websocket_endpoint, self.settings.region, threads)
+        return Sender(client, self.connections.remove, threads=threads)
+
+    @cached_property
+    def sockets(self) -> SocketGateway:
+        from chalicelib.realtime.gateway import SocketGateway
+
+        tenants = self.tenant_repo
+        return SocketGateway(
+            self.tokens,
+            self.connections,
+            branch_exists=lambda tenant, branch: tenants.get_branch(tenant, branch) is not None,
+            reply=lambda connection_id, message: self.sender.send_one(connection_id, message),
+        )
+
+    @cached_property
+    def fanout(self) -> Fanout:
+        from chalicelib.realtime.fanout import Fanout
+
+        return Fanout(self.connections, self.sales.orders, self.sender, self.sales.timezone)
 
 
 @lru_cache(maxsize=1)

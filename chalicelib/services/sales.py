@@ -157,6 +157,7 @@ class Sales:
                 raise NotFound(f"Plato con id {plato_id} no encontrado")
             nombre, precio, estacion = plato.nombre, plato.precio, getattr(plato, "estacion", None)
         else:
+            assert producto_id is not None
             producto = self.catalog.get_producto(order.tenant_id, producto_id)
             if producto is None or producto.deleted:
                 raise NotFound(f"Producto con id {producto_id} no encontrado")

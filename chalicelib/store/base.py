@@ -58,7 +58,7 @@ def bind(model: type[Model], table: str, settings: Settings) -> None:
     if "Meta" not in vars(model):
         # Subclasses would otherwise share (and overwrite) Record.Meta's table name.
         inherited = {k: v for k, v in vars(model.Meta).items() if not k.startswith("__")}
-        model.Meta = type("Meta", (), {**inherited, "abstract": False})  # type: ignore[assignment,misc]
+        model.Meta = type("Meta", (), {**inherited, "abstract": False})  # type: ignore[assignment]
     model.Meta.table_name = settings.table_name(table)
     model.Meta.region = settings.region
     model.Meta.host = settings.endpoint_url

@@ -204,7 +204,8 @@ def to_record(order: Order) -> TransactionRecord:
         caja_sk=f"{order.id:012d}" if order.caja_id is not None else None,
         branch_pk=branch, branch_sk=ordered, kds_pk=branch if kds else None, kds_sk=ordered if kds else None,
     )
-    record.version = order.version or None
+    if order.version:
+        record.version = order.version
     return record
 
 

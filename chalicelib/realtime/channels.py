@@ -1,0 +1,89 @@
+"""Channel names per namespace, and who may subscribe to what.
+
+Clients name channels without a tenant ("cocina:centro", "branch:centro:kitchen"); a channel
+is always resolved inside the tenant of the connection's token, so no client can even name
+another tenant's channel. Internally a channel key is "<tenant>/<namespace>/<channel>"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chalicelib.auth import Principal
+
+NAMESPACES = ("cocina", "kds")
+_SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"
+
+
+@dataclass(frozen=True)
+class Channel:
+    namespace: str
+    name: str  # as the client sees it
+
+    def key(self, tenant: str) -> str:
+        return f"{tenant}/{self.namespace}/{self.name}"
+
+    @property
+    def branch(self) -> str | None:
+        match = re.fullmatch(rf"(?:cocina|branch):({_SLUG})(?::.*)?", self.name)
+        return match.group(1) if match else None
+
+    @property
+    def session(self) -> str | None:
+        match = re.fullmatch(r"session:([A-Za-z0-9_-]{1,64})", self.name)
+        return match.group(1) if match else None
+
+
+class ChannelRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def cocina_channel(branch: str) -> Channel:
+    return Channel("cocina", f"cocina:{branch}")
+
+
+def kds_channels(branch: str, station: str | None = None) -> list[Channel]:
+    """Every kds channel an event about this branch (and station) goes to."""
+    names = [f"branch:{branch}", f"branch:{branch}:kitchen"]
+    if station:
+        names.append(f"branch:{branch}:kitchen:{station}")
+    return [Channel("kds", n) for n in names]
+
+
+def session_channel(session_id: str) -> Channel:
+    return Channel("kds", f"session:{session_id}")
+
+
+def parse(namespace: str, name: object) -> Channel:
+    if not isinstance(name, str) or not name or len(name) > 160:
+        raise ChannelRefused("invalid_channel", "channel must be a non-empty string")
+    patterns = {
+        "cocina": [rf"cocina:{_SLUG}"],
+        "kds": [rf"branch:{_SLUG}", rf"branch:{_SLUG}:kitchen", rf"branch:{_SLUG}:kitchen:{_SLUG}", r"session:[A-Za-z0-9_-]{1,64}"],
+    }.get(namespace, [])
+    if not any(re.fullmatch(p, name) for p in patterns):
+        raise ChannelRefused("invalid_channel", f"unknown channel {name!r} in namespace {namespace}")
+    return Channel(namespace, name)
+
+
+def authorize(who: Principal, channel: Channel, branch_exists: bool) -> None:
+    """Raise ChannelRefused unless `who` may subscribe. `branch_exists` tells whether the
+    channel's branch belongs to the caller's tenant (the caller looks it up)."""
+    if channel.session is not None:
+        if who.kind == "customer" and who.session == channel.session:
+            return
+        if who.kind == "staff" and who.can("orders:read"):
+            return  # staff may watch a dining session of their own tenant
+        raise ChannelRefused("forbidden", "not allowed to subscribe to this session")
+    if who.kind != "staff":
+        raise ChannelRefused("forbidden", "customer tokens may only subscribe to their own session")
+    needed = "cocina:read" if channel.namespace == "cocina" else "orders:read"
+    if not who.can(needed):
+        raise ChannelRefused("forbidden", f"role {who.role} may not subscribe to {channel.name}")
+    if not branch_exists:
+        raise ChannelRefused("not_found", f"channel {channel.name} not found")
+    if who.role != "admin" and who.branch != channel.branch:
+        raise ChannelRefused("forbidden", f"not allowed to subscribe to another branch ({channel.branch})")

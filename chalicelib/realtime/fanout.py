@@ -1,0 +1,105 @@
+"""The stream fan-out: DynamoDB stream records -> changes -> events -> channels -> connections.
+
+Records are handled one by one by Powertools' BatchProcessor (a failing record is reported
+in batchItemFailures and re-delivered). `pedidos-actualizados` is coalesced: one per branch
+per batch, published after the records, from one Query of the branch's kitchen queue.
+Message ids come from stream sequence numbers, so a replayed batch repeats its ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.api import render
+from chalicelib.observability import logger
+from chalicelib.realtime import protocol
+from chalicelib.realtime.channels import Channel, cocina_channel
+from chalicelib.realtime.events import derive
+from chalicelib.realtime.sender import Sender
+from chalicelib.store.connections import ConnectionRepository
+from chalicelib.store.transactions import TransactionRepository, from_stream_image
+
+
+class DeliveryFailed(Exception):
+    pass
+
+
+@dataclass
+class _DirtyBranch:
+    sequence_numbers: list[str] = field(default_factory=list)
+
+
+class Fanout:
+    def __init__(
+        self,
+        connections: ConnectionRepository,
+        orders: TransactionRepository,
+        sender: Sender,
+        timezone: Callable[[str, str], str],
+    ) -> None:
+        self.connections = connections
+        self.orders = orders
+        self.sender = sender
+        self.timezone = timezone
+
+    def publish(self, tenant: str, channel: Channel, message: str) -> None:
+        subscribers = self.connections.subscribers(channel.key(tenant))
+        if not subscribers:
+            return
+        report = self.sender.send(subscribers, message)
+        if report.failed:
+            raise DeliveryFailed(f"{len(report.failed)} of {len(subscribers)} sends failed on {channel.name}")
+
+    def handle_batch(self, event: dict[str, Any]) -> dict[str, Any]:
+        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+        from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+        dirty: dict[tuple[str, str], _DirtyBranch] = {}
+
+        def handle_record(record: DynamoDBRecord) -> None:
+            raw = record.raw_event["dynamodb"]
+            sequence = raw["SequenceNumber"]
+            old = from_stream_image(raw["OldImage"]) if raw.get("OldImage") else None
+            new = from_stream_image(raw["NewImage"]) if raw.get("NewImage") else None
+            current = new or old
+            if current is None:
+                return
+            derived = derive(old, new)
+            tz = self.timezone(current.tenant_id, current.branch_id)
+            channel = cocina_channel(current.branch_id)
+            for notice in derived.notices:
+                data: Any = notice.order.id if notice.kind == "pedido-completado" else render.transaccion(notice.order, tz)
+                message = protocol.envelope(notice.kind, data, channel=channel.name, message_id=f"{sequence}:{notice.kind}")
+                self.publish(current.tenant_id, channel, message)
+            if derived.queue_changed:
+                dirty.setdefault((current.tenant_id, current.branch_id), _DirtyBranch()).sequence_numbers.append(sequence)
+
+        processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+        with processor(records=event.get("Records", []), handler=handle_record):
+            processor.process()
+        failures = [{"itemIdentifier": str(f["itemIdentifier"])} for f in processor.response()["batchItemFailures"]]
+
+        for (tenant, branch), marks in dirty.items():
+            try:
+                self.publish_queue(tenant, branch, max(marks.sequence_numbers, key=int))
+            except Exception:
+                logger.exception("kitchen queue publish failed", tenant=tenant, branch=branch)
+                failures.extend({"itemIdentifier": s} for s in marks.sequence_numbers)
+        return {"batchItemFailures": _unique(failures)}
+
+    def publish_queue(self, tenant: str, branch: str, sequence: str) -> None:
+        channel = cocina_channel(branch)
+        if not self.connections.subscribers(channel.key(tenant)):
+            return
+        tz = self.timezone(tenant, branch)
+        queue = [render.transaccion(o, tz) for o in self.orders.kitchen_queue(tenant, branch)]
+        message = protocol.fit_list("pedidos-actualizados", channel.name, queue, f"{sequence}:pedidos-actualizados")
+        self.publish(tenant, channel, message)
+
+
+def _unique(failures: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for f in failures:
+        seen.setdefault(f["itemIdentifier"], f)
+    return list(seen.values())

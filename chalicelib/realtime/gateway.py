@@ -1,0 +1,130 @@
+"""The WebSocket routes: $connect authenticates and registers, $default speaks the JSON
+protocol (subscribe / unsubscribe / ping), $disconnect cleans up.
+
+The namespace comes from the `namespace` query parameter (AWS: wss://<api>/<stage>?namespace=kds;
+locally the emulator maps the path /cocina or /kds onto it). Without one it is `cocina`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.auth import Principal, TokenService
+from chalicelib.errors import Unauthorized
+from chalicelib.observability import logger
+from chalicelib.realtime import protocol
+from chalicelib.realtime.channels import NAMESPACES, Channel, ChannelRefused, authorize, cocina_channel, parse, session_channel
+from chalicelib.store.connections import Connection, ConnectionRepository
+
+
+def _token(event: dict[str, Any]) -> str | None:
+    query = event.get("queryStringParameters") or {}
+    if query.get("token"):
+        return str(query["token"])
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def namespace_of(event: dict[str, Any]) -> str:
+    query = event.get("queryStringParameters") or {}
+    return str(query.get("namespace") or "cocina")
+
+
+class SocketGateway:
+    def __init__(
+        self,
+        tokens: TokenService,
+        connections: ConnectionRepository,
+        branch_exists: Callable[[str, str], bool],
+        reply: Callable[[str, str], Any],
+    ) -> None:
+        self.tokens = tokens
+        self.connections = connections
+        self.branch_exists = branch_exists
+        self.reply = reply
+
+    def connect(self, event: dict[str, Any]) -> dict[str, Any]:
+        connection_id = event["requestContext"]["connectionId"]
+        namespace = namespace_of(event)
+        if namespace not in NAMESPACES:
+            return {"statusCode": 404, "body": f"unknown namespace {namespace}"}
+        token = _token(event)
+        if not token:
+            return {"statusCode": 401, "body": "token required"}
+        try:
+            who = self.tokens.verify(token)
+        except Unauthorized:
+            return {"statusCode": 401, "body": "invalid token"}
+        if not self._may_connect(who, namespace):
+            return {"statusCode": 403, "body": f"not allowed in namespace {namespace}"}
+        self.connections.add(
+            Connection(connection_id, who.tenant, namespace, who.user_id, who.role, who.branch, who.kind, who.session)
+        )
+        for channel in self._automatic_channels(who, namespace):
+            self.connections.subscribe(connection_id, channel.key(who.tenant))
+        logger.info("websocket connected", connection_id=connection_id, namespace=namespace, tenant=who.tenant)
+        return {"statusCode": 200}
+
+    @staticmethod
+    def _may_connect(who: Principal, namespace: str) -> bool:
+        if who.kind == "customer":
+            return namespace == "kds" and who.session is not None
+        return who.can("cocina:read" if namespace == "cocina" else "orders:read")
+
+    @staticmethod
+    def _automatic_channels(who: Principal, namespace: str) -> list[Channel]:
+        """The seed's /cocina client subscribes to nothing: it is put on its branch's channel.
+        A customer is put on its own session."""
+        if namespace == "cocina" and who.branch:
+            return [cocina_channel(who.branch)]
+        if who.kind == "customer" and who.session:
+            return [session_channel(who.session)]
+        return []
+
+    def message(self, event: dict[str, Any]) -> dict[str, Any]:
+        connection_id = event["requestContext"]["connectionId"]
+        connection = self.connections.get(connection_id)
+        if connection is None:
+            self.reply(connection_id, protocol.error_frame("unknown_connection", "connection is not registered"))
+            return {"statusCode": 200}
+        try:
+            frame = protocol.parse_client_frame(event.get("body"))
+        except protocol.BadFrame as exc:
+            self.reply(connection_id, protocol.error_frame("bad_frame", exc.message, exc.ref))
+            return {"statusCode": 200}
+        if frame.action == "ping":
+            self.reply(connection_id, protocol.envelope("pong", None, **_ref(frame.ref)))
+            return {"statusCode": 200}
+        try:
+            channel = parse(connection.namespace, frame.channel)
+            key = channel.key(connection.tenant)
+            if frame.action == "subscribe":
+                self._authorize(connection, channel)
+                self.connections.subscribe(connection_id, key)
+                self.reply(connection_id, protocol.envelope("subscribed", None, channel=channel.name, **_ref(frame.ref)))
+            else:
+                self.connections.unsubscribe(connection_id, key)
+                self.reply(connection_id, protocol.envelope("unsubscribed", None, channel=channel.name, **_ref(frame.ref)))
+        except ChannelRefused as exc:
+            logger.info("subscription refused", connection_id=connection_id, code=exc.code, channel=str(frame.channel))
+            self.reply(connection_id, protocol.error_frame(exc.code, exc.message, frame.ref))
+        return {"statusCode": 200}
+
+    def _authorize(self, connection: Connection, channel: Channel) -> None:
+        who = Principal(connection.user_id, connection.tenant, connection.branch, connection.role, kind=connection.kind,
+                        session=connection.session)
+        if channel.session is not None:
+            # Channel keys carry the tenant: a session id of another tenant names an empty channel.
+            authorize(who, channel, branch_exists=True)
+            return
+        branch = channel.branch
+        authorize(who, channel, branch_exists=branch is not None and self.branch_exists(connection.tenant, branch))
+
+    def disconnect(self, event: dict[str, Any]) -> dict[str, Any]:
+        self.connections.remove(event["requestContext"]["connectionId"])
+        return {"statusCode": 200}
+
+
+def _ref(ref: object) -> dict[str, Any]:
+    return {"ref": ref} if ref is not None else {}

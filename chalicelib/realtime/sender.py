@@ -1,0 +1,85 @@
+"""Posting to WebSocket connections through the API Gateway Management API.
+
+One botocore client shared by a thread pool sized to match; a 410 (GoneException) removes
+that connection's rows and never stops the other sends; throttling is retried with
+back-off; every call has a timeout."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.observability import logger
+
+THROTTLED = {"LimitExceededException", "TooManyRequestsException", "ThrottlingException", "ProvisionedThroughputExceededException"}
+
+
+@dataclass
+class SendReport:
+    delivered: int = 0
+    gone: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def make_client(endpoint_url: str, region: str, threads: int, timeout_seconds: float = 3.0) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        max_pool_connections=threads,
+        connect_timeout=timeout_seconds,
+        read_timeout=timeout_seconds,
+        retries={"max_attempts": 1, "mode": "standard"},
+    )
+    return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint_url, region_name=region, config=config)
+
+
+class Sender:
+    def __init__(self, client: Any, forget: Callable[[str], None], threads: int = 16, max_attempts: int = 4) -> None:
+        self._client = client
+        self._forget = forget
+        self._threads = threads
+        self._max_attempts = max_attempts
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ws-send")
+
+    def _post(self, connection_id: str, data: bytes) -> str:
+        for attempt in range(self._max_attempts):
+            try:
+                self._client.post_to_connection(ConnectionId=connection_id, Data=data)
+                return "delivered"
+            except Exception as exc:  # botocore ClientError or a transport error
+                code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+                status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+                if code == "GoneException" or status == 410:
+                    return "gone"
+                if attempt + 1 < self._max_attempts and (code in THROTTLED or status in (429, 500, 502, 503, 504) or status is None):
+                    time.sleep(random.uniform(0, 0.05 * 2**attempt))
+                    continue
+                logger.warning("websocket send failed", connection_id=connection_id, code=code, status=status)
+                return "failed"
+        return "failed"
+
+    def send(self, connection_ids: Iterable[str], message: str) -> SendReport:
+        ids = list(dict.fromkeys(connection_ids))
+        data = message.encode()
+        report = SendReport()
+        for connection_id, outcome in zip(ids, self._pool.map(lambda c: self._post(c, data), ids), strict=True):
+            if outcome == "delivered":
+                report.delivered += 1
+            elif outcome == "gone":
+                report.gone.append(connection_id)
+            else:
+                report.failed.append(connection_id)
+        for connection_id in report.gone:
+            self._forget(connection_id)
+        return report
+
+    def send_one(self, connection_id: str, message: str) -> str:
+        outcome = self._post(connection_id, message.encode())
+        if outcome == "gone":
+            self._forget(connection_id)
+        return outcome
