@@ -101,10 +101,12 @@ def plato_out(p: Plato, tz: str) -> dict[str, Any]:
     return {"id": p.id, "nombre": p.nombre, "precio": money_str(p.precio), "estacion": p.estacion, **_times(p, tz)}
 
 
-def recipe_line_out(entry: RecipeEntry) -> dict[str, Any]:
+def recipe_line_out(entry: RecipeEntry, *, with_plato: bool = True) -> dict[str, Any]:
+    """A recipe line; inside a plato (GET /api/platos/:id) without the redundant plato_id."""
     ingrediente = entry.ingrediente
+    out = {"plato_id": entry.line.plato_id} if with_plato else {}
     return {
-        "plato_id": entry.line.plato_id,
+        **out,
         "ingrediente_id": entry.line.ingrediente_id,
         "nombre": ingrediente.nombre if ingrediente else None,
         "unidad": ingrediente.unidad if ingrediente else None,
@@ -190,7 +192,7 @@ def list_platos(ctx: RequestContext) -> list[dict[str, Any]]:
 @surface.route("/api/platos/{plato_id}", ["GET"], permission=READ)
 def get_plato(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
     plato, recipe = _catalog().get_plato_with_recipe(ctx.tenant, plato_id)
-    return {**plato_out(plato, _tz()), "ingredientes": [recipe_line_out(e) for e in recipe]}
+    return {**plato_out(plato, _tz()), "ingredientes": [recipe_line_out(e, with_plato=False) for e in recipe]}
 
 
 @surface.route("/api/platos/{plato_id}", ["PATCH"], permission=WRITE)
