@@ -36,6 +36,7 @@ class RequestContext:
     raw_body: bytes | str | None
     query: Mapping[str, str]
     headers: Mapping[str, str]
+    lambda_context: Any = None
     _body: Any = field(default=None, init=False)
 
     @property
@@ -141,7 +142,9 @@ class Surface:
             principal = ANONYMOUS if spec.permission is None else authenticate(headers)
             if spec.permission is not None and not principal.can(spec.permission):
                 raise Forbidden("Forbidden resource")
-            ctx = RequestContext(principal, request.raw_body, dict(request.query_params or {}), headers)
+            ctx = RequestContext(
+                principal, request.raw_body, dict(request.query_params or {}), headers, self.blueprint.lambda_context
+            )
             result = fn(ctx, **params)
             if isinstance(result, Response):
                 return result

@@ -152,7 +152,9 @@ def pay(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
         return _payment_out(ctx, *_sales().pay(ctx.principal, number, data))
     if not 1 <= len(key) <= 128:
         raise InvalidInput("Idempotency-Key must be 1 to 128 characters long")
-    return _sales().pay_once(ctx.principal, number, data, key, lambda order, pago: _payment_out(ctx, order, pago))
+    return _sales().pay_once(
+        ctx.principal, number, data, key, lambda order, pago: _payment_out(ctx, order, pago), ctx.lambda_context
+    )
 
 
 @surface.route("/api/transacciones/{tx_id}/pagos", ["GET"], permission="transacciones:read")

@@ -39,8 +39,11 @@ class IdempotentCommands:
             expires_after_seconds=self._expires,
         )
 
-    def run(self, key: str, fingerprint: dict[str, Any], command: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """Run `command` at most once for `key` (already scoped by the caller, e.g. to a tenant)."""
+    def run(
+        self, key: str, fingerprint: dict[str, Any], command: Callable[[], dict[str, Any]], lambda_context: Any = None
+    ) -> dict[str, Any]:
+        """Run `command` at most once for `key` (already scoped by the caller, e.g. to a tenant).
+        The Lambda context bounds how long an in-progress record may block a retry."""
         from aws_lambda_powertools.utilities.idempotency import idempotent_function
         from aws_lambda_powertools.utilities.idempotency.exceptions import (
             IdempotencyAlreadyInProgressError,
@@ -50,6 +53,8 @@ class IdempotentCommands:
         def idempotent_command(request: dict[str, Any]) -> dict[str, Any]:
             return command()
 
+        if lambda_context is not None:
+            self._config.register_lambda_context(lambda_context)
         guarded = idempotent_function(
             data_keyword_argument="request", persistence_store=self._persistence, config=self._config
         )(idempotent_command)

@@ -222,12 +222,20 @@ class Sales:
         return self._change(who, tx_id, change, tally)
 
     def pay_once(
-        self, who: Principal, tx_id: int, data: dict[str, Any], key: str, render: Callable[[Order, Pago], dict[str, Any]]
+        self,
+        who: Principal,
+        tx_id: int,
+        data: dict[str, Any],
+        key: str,
+        render: Callable[[Order, Pago], dict[str, Any]],
+        lambda_context: Any = None,
     ) -> dict[str, Any]:
         """`pay` guarded by an Idempotency-Key scoped to the tenant."""
         self.get(who, tx_id)
         fingerprint = {"transaccion": tx_id, "body": {k: str(v) if v is not None else None for k, v in sorted(data.items())}}
-        return self.idempotency.run(f"{who.tenant}#{key}", fingerprint, lambda: render(*self.pay(who, tx_id, data)))
+        return self.idempotency.run(
+            f"{who.tenant}#{key}", fingerprint, lambda: render(*self.pay(who, tx_id, data)), lambda_context
+        )
 
 
 def _may_see(who: Principal, order: Order) -> bool:

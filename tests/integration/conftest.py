@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from chalice.test import Client
@@ -40,3 +42,20 @@ def alpha(api: Api) -> TenantWorld:
 def beta(api: Api) -> TenantWorld:
     """A second, unrelated tenant: `beta` with branch `sur`."""
     return provision_world(api, "beta", ["sur"])
+
+
+@pytest.fixture
+def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real DynamoDB applies each request atomically; in-process moto does not (concurrent
+    requests mutate its tables mid-copy). Serialise the emulator per request, as a server
+    would, while the application code around the requests still runs concurrently."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.Lock()
+    original = BotocoreStubber.process_request
+
+    def one_at_a_time(self: BotocoreStubber, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", one_at_a_time)

@@ -6,7 +6,6 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -280,24 +279,6 @@ def test_two_branches_of_one_tenant_each_have_their_own_open_caja(api: Api, alph
     assert api.as_(alpha.tokens["cajero"]).get(f"/api/caja/{norte['id']}/detalle").status == 404
     assert admin.post("/api/caja/cerrar", {"b50": 1}, headers=NORTE).body["estado_diferencia"] == "exacto"
     assert admin.get("/api/caja/actual").body["id"] == centro["id"]
-
-
-@pytest.fixture
-def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real DynamoDB applies each request atomically; in-process moto does not (concurrent
-    requests mutate its tables mid-copy). Serialise the emulator per request, as a server
-    would, while the application code around the requests still runs concurrently: the race
-    between reading "is a caja open?" and writing stays real."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.Lock()
-    original = BotocoreStubber.process_request
-
-    def one_at_a_time(self: BotocoreStubber, request: Any) -> Any:
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", one_at_a_time)
 
 
 def test_twenty_concurrent_opens_on_one_branch_leave_exactly_one_open_caja(
