@@ -6,7 +6,7 @@ from typing import Any
 from chalice import Chalice
 from chalice.app import DynamoDBEvent, WebsocketEvent
 
-from chalicelib.api import auth, caja, catalog, transacciones, usuarios
+from chalicelib.api import auth, caja, catalog, kds, transacciones, usuarios
 from chalicelib.container import get_services
 from chalicelib.observability import http_logging_middleware
 
@@ -15,7 +15,7 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])
 
 app.register_middleware(http_logging_middleware, "http")
 
-for surface in (auth.surface, usuarios.surface, catalog.surface, caja.surface, transacciones.surface):
+for surface in (auth.surface, usuarios.surface, catalog.surface, caja.surface, transacciones.surface, kds.surface):
     app.register_blueprint(surface.blueprint)
 
 

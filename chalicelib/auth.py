@@ -19,6 +19,7 @@ from chalicelib.errors import Unauthorized
 from chalicelib.settings import Settings
 
 ROLES = ("admin", "cajero", "mesero", "cocina", "repartidor")
+CUSTOMER_ROLE = "cliente"  # session-bound customer tokens; no permissions at all
 
 _STAFF_READ = {"profile:read", "catalog:read"}
 
@@ -205,7 +206,10 @@ class TokenService:
         except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
             raise Unauthorized("Token inválido") from exc
         tenant, role = claims.get("tenant"), claims.get("role")
-        if not isinstance(tenant, str) or not tenant or role not in ROLES:
+        customer = claims.get("kind") == "customer"
+        if not isinstance(tenant, str) or not tenant or (role not in ROLES and not (customer and role == CUSTOMER_ROLE)):
+            raise Unauthorized("Token inválido")
+        if customer and not isinstance(claims.get("session"), str):
             raise Unauthorized("Token inválido")
         branch = claims.get("branch")
         return Principal(
@@ -214,7 +218,7 @@ class TokenService:
             branch=branch if isinstance(branch, str) and branch else None,
             role=role,
             name=str(claims.get("name") or ""),
-            kind="customer" if claims.get("kind") == "customer" else "staff",
+            kind="customer" if customer else "staff",
             session=claims.get("session") if isinstance(claims.get("session"), str) else None,
         )
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.services.accounts import Accounts
     from chalicelib.services.caja import CajaService
     from chalicelib.services.catalog import Catalog
-    from chalicelib.services.sales import Sales
+    from chalicelib.services.sales import KitchenDisplay, Sales
     from chalicelib.store.connections import ConnectionRepository
     from chalicelib.store.tenancy import TenantRepository
 
@@ -112,6 +112,12 @@ class Services:
         from chalicelib.realtime.fanout import Fanout
 
         return Fanout(self.connections, self.sales.orders, self.sender, self.sales.timezone)
+
+    @cached_property
+    def kds(self) -> KitchenDisplay:
+        from chalicelib.services.sales import KitchenDisplay
+
+        return KitchenDisplay(self.sales, self.tokens, self.settings.recall_window_minutes)
 
 
 @lru_cache(maxsize=1)

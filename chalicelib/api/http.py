@@ -84,12 +84,16 @@ def json_response(body: Any, status: int = 200) -> Response:
     )
 
 
-def error_response(exc: DomainError) -> Response:
+ErrorShape = Callable[[int, Any, str], Any]
+
+
+def nest_error(status: int, message: Any, phrase: str) -> Any:
+    return {"statusCode": status, "message": message, "error": phrase}
+
+
+def error_response(exc: DomainError, shape: ErrorShape = nest_error) -> Response:
     status = exc.status_code
-    return json_response(
-        {"statusCode": status, "message": exc.message, "error": HTTPStatus(status).phrase},
-        status,
-    )
+    return json_response(shape(status, exc.message, HTTPStatus(status).phrase), status)
 
 
 def internal_error_response() -> Response:
@@ -116,10 +120,13 @@ ViewFn = Callable[..., Any]
 class Surface:
     """One Chalice Blueprint per API surface, with routes that declare their permission."""
 
-    def __init__(self, name: str, *, envelope: Callable[[Any], Any] | None = None) -> None:
+    def __init__(
+        self, name: str, *, envelope: Callable[[Any], Any] | None = None, error_shape: ErrorShape = nest_error
+    ) -> None:
         self.name = name
         self.blueprint = Blueprint(__name__ + "." + name)
         self._envelope = envelope
+        self._error_shape = error_shape
 
     def route(self, path: str, methods: list[str], *, permission: str | None, status: int = 200) -> Callable[[ViewFn], ViewFn]:
         spec = RouteSpec(self.name, path, tuple(methods), permission)
@@ -152,7 +159,7 @@ class Surface:
         except DomainError as exc:
             if isinstance(exc, Unauthorized):
                 log.info("unauthorized", extra={"path": spec.path})
-            return error_response(exc)
+            return error_response(exc, self._error_shape)
         except Exception:
             log.exception("unhandled error", extra={"path": spec.path, "methods": spec.methods})
             return internal_error_response()

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.money import CENT, ZERO, to_money
 from chalicelib.errors import InvalidInput, NotFound
 
@@ -135,6 +136,7 @@ class Order:
     closed_at: str | None = None
     kitchen_done_at: str | None = None
     voided_at: str | None = None
+    recall_snapshot: dict[str, str] = field(default_factory=dict)  # item uuid -> status before the bump
     version: int = 0
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
@@ -164,6 +166,21 @@ class Order:
     def active_for_kitchen_display(self) -> bool:
         """Still on a KDS screen: not voided and some kitchen item not yet served."""
         return self.estado != ANULADO and any(i.kitchen_status not in (None, ITEM_SERVED) for i in self.items)
+
+    @property
+    def kds_status(self) -> str | None:
+        """The KDS order status, derived from its kitchen items (docs/kds.md):
+        pending (nothing started, unpaid), confirmed (nothing started, payment taken),
+        preparing (something started, not all ready), ready (every kitchen item ready or
+        served, some not yet served); None once all are served or the sale is void."""
+        statuses = [i.kitchen_status for i in self.kitchen_items]
+        if self.estado == ANULADO or not statuses or all(s == ITEM_SERVED for s in statuses):
+            return None
+        if all(s in (ITEM_READY, ITEM_SERVED) for s in statuses):
+            return "ready"
+        if all(s == ITEM_PENDING for s in statuses):
+            return "confirmed" if self.pagos else "pending"
+        return "preparing"
 
     def item(self, item_id: int) -> Item:
         for item in self.items:
@@ -289,7 +306,10 @@ class Order:
 
     # --- kitchen -----------------------------------------------------------------------
 
-    def _recompute_kitchen(self, now: str) -> None:
+    def _kitchen_snapshot(self) -> dict[str, str]:
+        return {i.uuid: i.kitchen_status for i in self.kitchen_items if i.kitchen_status}
+
+    def _recompute_kitchen(self, now: str, snapshot: dict[str, str] | None = None) -> None:
         if self.estado_cocina == COCINA_ANULADO:
             return
         kitchen = self.kitchen_items
@@ -300,6 +320,7 @@ class Order:
             if self.estado_cocina != COCINA_TERMINADO:
                 self.estado_cocina = COCINA_TERMINADO
                 self.kitchen_done_at = now
+                self.recall_snapshot = snapshot or {}
                 self._record("kitchen_completed")
         else:
             self.estado_cocina = COCINA_PENDIENTE
@@ -307,6 +328,7 @@ class Order:
     def complete_kitchen(self, now: str) -> None:
         """`cocina/completar`: every remaining kitchen item becomes ready."""
         self._require_not_voided()
+        snapshot = self._kitchen_snapshot()
         for item in self.kitchen_items:
             if item.kitchen_status in (ITEM_PENDING, ITEM_PREPARING):
                 item.kitchen_status = ITEM_READY
@@ -314,6 +336,7 @@ class Order:
         if self.estado_cocina != COCINA_TERMINADO:
             self.estado_cocina = COCINA_TERMINADO
             self.kitchen_done_at = now
+            self.recall_snapshot = snapshot
             self._record("kitchen_completed")
         self._touch(now)
         self._close_if_settled(now)
@@ -332,13 +355,41 @@ class Order:
                 f"Transición inválida: {item.kitchen_status} -> {status}"
                 + (f" (solo se permite {item.kitchen_status} -> {allowed})" if allowed else f" ({item.kitchen_status} es final)")
             )
+        snapshot = self._kitchen_snapshot()
         item.kitchen_status = status
         item.status_changed_at = now
         self._record("item_status", item_id=item.id, status=status)
-        self._recompute_kitchen(now)
+        self._recompute_kitchen(now, snapshot)
         self._touch(now)
         self._close_if_settled(now)
         return item
+
+    def recall(self, now: str, window_seconds: int) -> None:
+        """Put a bumped order back on the queue, its items as they were before the bump.
+        Items served since then stay served."""
+        self._require_not_voided()
+        if self.estado_cocina != COCINA_TERMINADO or not self.kitchen_done_at:
+            raise InvalidInput("Solo se puede recuperar un pedido completado")
+        elapsed = (parse_iso(now) - parse_iso(self.kitchen_done_at)).total_seconds()
+        if elapsed > window_seconds:
+            raise InvalidInput(f"El pedido se completó hace más de {window_seconds // 60} minutos y ya no se puede recuperar")
+        for item in self.kitchen_items:
+            before = self.recall_snapshot.get(item.uuid, ITEM_PENDING)
+            if item.kitchen_status == ITEM_READY and before in (ITEM_PENDING, ITEM_PREPARING):
+                item.kitchen_status = before
+                item.status_changed_at = now
+        if self.estado == CERRADO:
+            self.estado = ABIERTO
+            self.closed_at = None
+        self.estado_cocina = COCINA_PENDIENTE
+        self.kitchen_done_at = None
+        self.recall_snapshot = {}
+        if all(i.kitchen_status in (ITEM_READY, ITEM_SERVED) for i in self.kitchen_items):
+            for item in self.kitchen_items:
+                if item.kitchen_status == ITEM_READY:
+                    item.kitchen_status = ITEM_PREPARING
+        self._touch(now)
+        self._record("order_recalled")
 
     # --- payments and closing ---------------------------------------------------------
 

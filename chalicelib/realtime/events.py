@@ -4,8 +4,11 @@ images. Pure: the fan-out renders and delivers what this returns."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from chalicelib.api import render_kds
 from chalicelib.domain.orders import COCINA_TERMINADO, Order
+from chalicelib.realtime.channels import Channel, kds_channels, session_channel
 
 
 @dataclass(frozen=True)
@@ -37,3 +40,57 @@ def derive(old: Order | None, new: Order | None) -> Derived:
     if new is not None and new.estado_cocina == COCINA_TERMINADO and (old is None or old.estado_cocina != COCINA_TERMINADO):
         notices.append(Notice("pedido-completado", new))
     return Derived(notices, _queue_view(old) != _queue_view(new))
+
+
+# --- the kds namespace ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KdsMessage:
+    channel: Channel
+    event: str  # "order:new" | "order:updated" | "order:item_status"
+    data: dict[str, Any]
+    key: str  # distinguishes messages derived from one stream record
+
+
+def _kds_view(order: Order | None) -> object:
+    if order is None:
+        return None
+    items = [(i.uuid, i.cantidad, i.notas, [(e.id, e.cantidad) for e in i.extras]) for i in order.kitchen_items]
+    return (order.kds_status, order.mesa, order.cliente, order.concepto, items)
+
+
+def _order_channels(order: Order, *, with_session: bool) -> list[tuple[Channel, str | None]]:
+    """(channel, station filter) pairs an order-level event goes to."""
+    stations = sorted({i.estacion for i in order.kitchen_items if i.estacion})
+    pairs: list[tuple[Channel, str | None]] = [(c, None) for c in kds_channels(order.branch_id)]
+    pairs += [(kds_channels(order.branch_id, s)[-1], s) for s in stations]
+    if with_session:
+        pairs.append((session_channel(order.session_id), None))
+    return pairs
+
+
+def kds_messages(old: Order | None, new: Order | None) -> list[KdsMessage]:
+    if new is None:
+        return []
+    now = new.updated_at
+    had_kitchen = old is not None and bool(old.kitchen_items)
+    out: list[KdsMessage] = []
+    if not had_kitchen and new.kitchen_items and new.estado != "anulado":
+        for channel, station in _order_channels(new, with_session=False):
+            out.append(KdsMessage(channel, "order:new", render_kds.order(new, now, station), "new"))
+        return out
+    if old is None:
+        return out
+    before = {i.uuid: i.kitchen_status for i in old.kitchen_items}
+    for item in new.kitchen_items:
+        if item.uuid in before and before[item.uuid] != item.kitchen_status:
+            data = {"item": render_kds.item(item, new.id), "order_id": new.id, "order_status": new.kds_status}
+            targets = kds_channels(new.branch_id, item.estacion) + [session_channel(new.session_id)]
+            out += [KdsMessage(c, "order:item_status", data, f"item:{item.uuid}") for c in targets]
+    if _kds_view(old) != _kds_view(new) and (had_kitchen or new.kitchen_items):
+        for channel, station in _order_channels(new if new.kitchen_items else old, with_session=True):
+            out.append(KdsMessage(channel, "order:updated", render_kds.order(new, now, station), "updated"))
+    elif old.estado != new.estado and new.kitchen_items:
+        out.append(KdsMessage(kds_channels(new.branch_id)[0], "order:updated", render_kds.order(new, now), "updated"))
+    return out

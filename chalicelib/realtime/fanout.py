@@ -15,7 +15,7 @@ from chalicelib.api import render
 from chalicelib.observability import logger
 from chalicelib.realtime import protocol
 from chalicelib.realtime.channels import Channel, cocina_channel
-from chalicelib.realtime.events import derive
+from chalicelib.realtime.events import derive, kds_messages
 from chalicelib.realtime.sender import Sender
 from chalicelib.store.connections import ConnectionRepository
 from chalicelib.store.transactions import TransactionRepository, from_stream_image
@@ -72,6 +72,10 @@ class Fanout:
                 data: Any = notice.order.id if notice.kind == "pedido-completado" else render.transaccion(notice.order, tz)
                 message = protocol.envelope(notice.kind, data, channel=channel.name, message_id=f"{sequence}:{notice.kind}")
                 self.publish(current.tenant_id, channel, message)
+            for kds in kds_messages(old, new):
+                message_id = f"{sequence}:{kds.event}:{kds.key}"
+                self.publish(current.tenant_id, kds.channel, protocol.envelope(kds.event, kds.data, channel=kds.channel.name,
+                                                                                message_id=message_id))
             if derived.queue_changed:
                 dirty.setdefault((current.tenant_id, current.branch_id), _DirtyBranch()).sequence_numbers.append(sequence)
 

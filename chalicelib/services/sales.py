@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from chalicelib.auth import Principal
+from chalicelib.auth import CUSTOMER_ROLE, Principal, TokenService
 from chalicelib.domain.clock import iso, utc_now
-from chalicelib.domain.orders import Order, Pago, RecipeUse
-from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.orders import ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED, Item, Order, Pago, RecipeUse
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.store.transactions import TransactionRepository, VersionConflict
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ class Sales:
     def complete_kitchen(self, who: Principal, tx_id: int) -> Order:
         return self._change(who, tx_id, lambda o: o.complete_kitchen(iso(utc_now())))[0]
 
-    def set_item_status(self, who: Principal, tx_id: int, item_uuid: str, status: str) -> tuple[Order, Any]:
+    def set_item_status(self, who: Principal, tx_id: int, item_uuid: str, status: str) -> tuple[Order, Item]:
         return self._change(who, tx_id, lambda o: o.set_item_status(item_uuid, status, iso(utc_now())))
 
     def reopen(self, who: Principal, tx_id: int) -> Order:
@@ -236,6 +236,58 @@ class Sales:
         return self.idempotency.run(
             f"{who.tenant}#{key}", fingerprint, lambda: render(*self.pay(who, tx_id, data)), lambda_context
         )
+
+
+class KitchenDisplay:
+    """The KDS surface's use cases, over the same sales."""
+
+    RECENT_FOR_LOOKUP = 100
+
+    def __init__(self, sales: Sales, tokens: TokenService, recall_window_minutes: int) -> None:
+        self.sales = sales
+        self.tokens = tokens
+        self.recall_window_seconds = recall_window_minutes * 60
+
+    def active_orders(self, who: Principal, branch_id: str, status: str | None, station: str | None) -> list[Order]:
+        orders = self.sales.orders.kds_active(who.tenant, branch_id)
+        if status is not None:
+            orders = [o for o in orders if o.kds_status == status]
+        if station is not None:
+            orders = [o for o in orders if any(i.estacion == station for i in o.kitchen_items)]
+        return orders
+
+    def _order_of_item(self, who: Principal, branch_id: str, item_uuid: str) -> Order:
+        """Items of active orders, then of the branch's recent sales (served items of
+        finished orders): two bounded Queries, never a Scan."""
+        for candidates in (
+            lambda: self.sales.orders.kds_active(who.tenant, branch_id),
+            lambda: self.sales.orders.by_branch(who.tenant, branch_id, self.RECENT_FOR_LOOKUP),
+        ):
+            for order in candidates():
+                if any(i.uuid == item_uuid for i in order.items):
+                    return order
+        raise NotFound(f"Item {item_uuid} no encontrado")
+
+    def set_item_status(self, who: Principal, branch_id: str, item_uuid: str, status: str) -> tuple[Order, Item]:
+        if status in (ITEM_PREPARING, ITEM_READY, ITEM_PENDING) and not who.can("orders:prepare"):
+            raise Forbidden(f"El rol {who.role} no puede pasar items a {status}")
+        if status == ITEM_SERVED and not who.can("orders:serve"):
+            raise Forbidden(f"El rol {who.role} no puede marcar items como servidos")
+        order = self._order_of_item(who, branch_id, item_uuid)
+        return self.sales.set_item_status(who, order.id, item_uuid, status)
+
+    def bump(self, who: Principal, tx_id: int) -> Order:
+        return self.sales.complete_kitchen(who, tx_id)
+
+    def recall(self, who: Principal, tx_id: int) -> Order:
+        window = self.recall_window_seconds
+        return self.sales._change(who, tx_id, lambda o: o.recall(iso(utc_now()), window))[0]
+
+    def customer_token(self, who: Principal, tx_id: int, ttl_seconds: int = 4 * 3600) -> tuple[str, Order, int]:
+        order = self.sales.get(who, tx_id)
+        principal = Principal(user_id=f"session:{order.session_id}", tenant=order.tenant_id, branch=order.branch_id,
+                              role=CUSTOMER_ROLE, kind="customer", session=order.session_id)
+        return self.tokens.issue(principal, ttl_seconds), order, ttl_seconds
 
 
 def _may_see(who: Principal, order: Order) -> bool:

@@ -137,7 +137,7 @@ def encode(order: Order) -> str:
         "items": [_item_doc(i) for i in order.items], "eliminados": [_item_doc(i) for i in order.eliminados],
         "pagos": [_pago_doc(p) for p in order.pagos], "next_item_id": order.next_item_id,
         "next_extra_id": order.next_extra_id, "closed_at": order.closed_at, "kitchen_done_at": order.kitchen_done_at,
-        "voided_at": order.voided_at,
+        "voided_at": order.voided_at, "recall_snapshot": order.recall_snapshot,
     }, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -170,7 +170,8 @@ def decode(tenant_id: str, tx_id: int, branch_id: str, estado: str, estado_cocin
             for p in d["pagos"]
         ],
         session_id=session_id, next_item_id=d["next_item_id"], next_extra_id=d["next_extra_id"], closed_at=d.get("closed_at"),
-        kitchen_done_at=d.get("kitchen_done_at"), voided_at=d.get("voided_at"), version=version,
+        kitchen_done_at=d.get("kitchen_done_at"), voided_at=d.get("voided_at"), recall_snapshot=d.get("recall_snapshot") or {},
+        version=version,
     )
 
 

@@ -1,0 +1,67 @@
+"""The kitchen display API (COMPAT B): `{success, data}` envelope, ISO times, item UUIDs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalicelib.api import render_kds
+from chalicelib.api import validation as v
+from chalicelib.api.http import RequestContext, Surface
+from chalicelib.container import get_services
+from chalicelib.domain.clock import iso, utc_now
+from chalicelib.domain.orders import ITEM_FLOW
+from chalicelib.errors import InvalidInput
+from chalicelib.services.sales import KitchenDisplay
+
+ORDER_STATUSES = ("pending", "confirmed", "preparing", "ready")
+
+
+def _error(status: int, message: Any, phrase: str) -> dict[str, Any]:
+    return {"success": False, "error": {"code": phrase.upper().replace(" ", "_"), "message": message}, "statusCode": status}
+
+
+surface = Surface("kds", envelope=lambda data: {"success": True, "data": data}, error_shape=_error)
+
+ITEM_STATUS = {"status": v.choice(*ITEM_FLOW)}
+
+
+def _kds() -> KitchenDisplay:
+    return get_services().kds
+
+
+@surface.route("/orders", ["GET"], permission="orders:read")
+def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
+    status = ctx.query.get("status") or None
+    if status is not None and status not in ORDER_STATUSES:
+        raise InvalidInput(f"status must be one of the following values: {', '.join(ORDER_STATUSES)}")
+    station = ctx.query.get("station") or None
+    if station is not None and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", station):
+        raise InvalidInput("station must be a lowercase slug")
+    now = iso(utc_now())
+    return [render_kds.order(o, now, station) for o in _kds().active_orders(ctx.principal, ctx.branch, status, station)]
+
+
+@surface.route("/items/{item_id}/status", ["PATCH"], permission="orders:update_item_status")
+def update_item_status(ctx: RequestContext, item_id: str) -> dict[str, Any]:
+    if not re.fullmatch(r"[0-9a-fA-F-]{36}", item_id):
+        raise InvalidInput("id must be an item UUID")
+    status = ctx.body(ITEM_STATUS)["status"]
+    order, item = _kds().set_item_status(ctx.principal, ctx.branch, item_id.lower(), status)
+    return {**render_kds.item(item, order.id), "order_status": order.kds_status}
+
+
+@surface.route("/orders/{order_id}/bump", ["POST"], permission="cocina:complete")
+def bump(ctx: RequestContext, order_id: str) -> dict[str, Any]:
+    return render_kds.order(_kds().bump(ctx.principal, v.path_int(order_id)), iso(utc_now()))
+
+
+@surface.route("/orders/{order_id}/recall", ["POST"], permission="orders:recall")
+def recall(ctx: RequestContext, order_id: str) -> dict[str, Any]:
+    return render_kds.order(_kds().recall(ctx.principal, v.path_int(order_id)), iso(utc_now()))
+
+
+@surface.route("/orders/{order_id}/session-token", ["POST"], permission="session:mint", status=201)
+def customer_token(ctx: RequestContext, order_id: str) -> dict[str, Any]:
+    token, order, ttl = _kds().customer_token(ctx.principal, v.path_int(order_id))
+    return {"token": token, "session_id": order.session_id, "channel": f"session:{order.session_id}", "expires_in": ttl}

@@ -1,0 +1,103 @@
+"""KDS order status, recall, and which kds channel gets which event (no AWS)."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from decimal import Decimal as D
+
+import pytest
+
+from chalicelib.domain.orders import Order
+from chalicelib.errors import InvalidInput
+from chalicelib.realtime.events import derive, kds_messages
+
+T0 = "2026-03-18T12:00:00.000Z"
+
+
+def order_with(*stations: str) -> Order:
+    order = Order(tenant_id="t", id=9, branch_id="centro", nro_reg=1, concepto="Mesa 2", mesa="2", cliente=None, tipo="venta",
+                  caja_id=None, usuario_id="1", created_at=T0, updated_at=T0, session_id="sess1")
+    for n, station in enumerate(stations):
+        order.add_item(plato_id=f"plato_{n}", producto_id=None, nombre=f"Plato {n}", precio_unitario=D("10"), cantidad=D("1"),
+                       notas=None, estacion=station, now=T0)
+    return order
+
+
+def moved(order: Order, index: int, status: str, now: str = T0) -> Order:
+    changed = deepcopy(order)
+    changed.set_item_status(changed.items[index].uuid, status, now)
+    return changed
+
+
+def routes(messages: list) -> list[tuple[str, str]]:
+    return [(m.channel.name, m.event) for m in messages]
+
+
+def test_order_status_derives_from_its_kitchen_items() -> None:
+    order = order_with("parrilla", "bar")
+    assert order.kds_status == "pending"
+    order.add_payment(pago_id=1, metodo_pago="qr", monto=D("5"), monto_recibido=None, referencia_qr=None, usuario_id="1", now=T0)
+    assert order.kds_status == "confirmed"
+    order = moved(order, 0, "preparing")
+    assert order.kds_status == "preparing"
+    order = moved(moved(order, 0, "ready"), 1, "preparing")
+    order = moved(order, 1, "ready")
+    assert order.kds_status == "ready"
+    order = moved(moved(order, 0, "served"), 1, "served")
+    assert order.kds_status is None
+    assert not order.active_for_kitchen_display
+
+
+def test_a_new_kitchen_order_goes_to_branch_kitchen_and_each_station_with_only_its_items() -> None:
+    empty = order_with()
+    first = order_with("parrilla", "bar")
+    messages = kds_messages(empty, first)
+    assert routes(messages) == [
+        ("branch:centro", "order:new"), ("branch:centro:kitchen", "order:new"),
+        ("branch:centro:kitchen:bar", "order:new"), ("branch:centro:kitchen:parrilla", "order:new"),
+    ]
+    bar = next(m for m in messages if m.channel.name.endswith(":bar"))
+    assert [i["station"] for i in bar.data["items"]] == ["bar"]
+
+
+def test_an_item_status_change_reaches_its_station_and_the_customer_but_not_other_stations() -> None:
+    order = order_with("parrilla", "bar")
+    messages = kds_messages(order, moved(order, 1, "preparing"))
+    assert ("branch:centro:kitchen:bar", "order:item_status") in routes(messages)
+    assert ("session:sess1", "order:item_status") in routes(messages)
+    assert not any(name.endswith(":parrilla") and event == "order:item_status" for name, event in routes(messages))
+    status = next(m for m in messages if m.event == "order:item_status")
+    assert status.data["item"]["status"] == "preparing" and status.data["order_id"] == 9
+
+
+def test_an_order_status_change_is_announced_as_order_updated() -> None:
+    order = order_with("parrilla")
+    messages = kds_messages(order, moved(order, 0, "preparing"))
+    assert ("branch:centro:kitchen", "order:updated") in routes(messages)
+    updated = next(m for m in messages if m.event == "order:updated")
+    assert updated.data["status"] == "preparing"
+
+
+def test_the_cocina_surface_hears_pedido_completado_when_the_last_kitchen_item_is_ready() -> None:
+    order = moved(order_with("parrilla", "bar"), 0, "preparing")
+    order = moved(order, 0, "ready")
+    order = moved(order, 1, "preparing")
+    assert [n.kind for n in derive(order, moved(order, 1, "ready")).notices] == ["pedido-completado"]
+
+
+def test_recall_within_the_window_restores_the_items_previous_state() -> None:
+    order = moved(order_with("parrilla", "bar"), 0, "preparing")
+    order.complete_kitchen(T0)
+    assert order.estado_cocina == "terminado"
+    order.recall("2026-03-18T12:05:00.000Z", window_seconds=600)
+    assert [i.kitchen_status for i in order.items] == ["preparing", "pending"]
+    assert order.estado_cocina == "pendiente" and order.in_kitchen_queue
+
+
+def test_recall_after_the_window_or_of_an_unfinished_order_is_refused() -> None:
+    order = order_with("parrilla")
+    with pytest.raises(InvalidInput, match="completado"):
+        order.recall(T0, window_seconds=600)
+    order.complete_kitchen(T0)
+    with pytest.raises(InvalidInput, match="10 minutos"):
+        order.recall("2026-03-18T12:10:01.000Z", window_seconds=600)
