@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "reports:read",
             "orders:read",
             "orders:update_item_status",
+            "orders:prepare",
             "orders:serve",
             "orders:recall",
             "session:mint",

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from botocore.exceptions import ClientError
 
+from chalicelib.auth import Principal
 from chalicelib.container import get_services
 from chalicelib.domain.orders import Order
 from chalicelib.realtime.fanout import Fanout
@@ -230,3 +231,24 @@ def test_a_replayed_batch_yields_messages_with_the_same_ids(realtime: Realtime, 
     realtime.api.posts.clear()
     realtime.fanout.handle_batch(deepcopy(batch))
     assert [f["id"] for _, f in realtime.api.posts] == first == ["6001:nuevo-pedido", "6001:pedidos-actualizados"]
+
+
+def test_kds_staff_subscribe_within_their_branch_and_tenant_only(realtime: Realtime, alpha: TenantWorld, beta: TenantWorld) -> None:
+    assert connect(realtime, "kds1", alpha.tokens["cocina"], namespace="kds") == 200
+    assert get_services().connections.subscriptions("kds1") == []
+    for channel in ("branch:centro", "branch:centro:kitchen", "branch:centro:kitchen:bar"):
+        assert send(realtime, "kds1", {"action": "subscribe", "channel": channel})["event"] == "subscribed", channel
+    assert send(realtime, "kds1", {"action": "subscribe", "channel": "branch:norte:kitchen"})["data"]["code"] == "forbidden"
+    assert connect(realtime, "beta1", beta.tokens["admin"], namespace="kds") == 200
+    assert send(realtime, "beta1", {"action": "subscribe", "channel": "branch:centro"})["data"]["code"] == "not_found"
+    assert send(realtime, "kds1", {"action": "subscribe", "channel": "cocina:centro"})["data"]["code"] == "invalid_channel"
+
+
+def test_a_customer_connection_sees_only_its_own_session(realtime: Realtime, alpha: TenantWorld) -> None:
+    order = stored(new_order())
+    token, _, _ = get_services().kds.customer_token(Principal("2", "alpha", "centro", "mesero"), order.id)
+    assert connect(realtime, "cust", token, namespace="cocina") == 403
+    assert connect(realtime, "cust", token, namespace="kds") == 200
+    assert get_services().connections.subscriptions("cust") == [f"alpha/kds/session:{order.session_id}"]
+    assert send(realtime, "cust", {"action": "subscribe", "channel": "branch:centro"})["data"]["code"] == "forbidden"
+    assert send(realtime, "cust", {"action": "subscribe", "channel": "session:someone-else"})["data"]["code"] == "forbidden"
