@@ -38,7 +38,7 @@ cfn-lint: $(STAMP)
 
 package: $(STAMP)
 	rm -rf build/package
-	$(BIN)/chalice package --stage dev build/package >/dev/null
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage dev build/package >/dev/null
 	@echo "chalice package: ok ($$(ls build/package))"
 
 bench: $(STAMP)
