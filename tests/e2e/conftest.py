@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tests.e2e.harness import RunningStack, launch_stack
+
+_RUNNING: list[RunningStack] = []
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -16,10 +19,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    """On a failure, show the tail of the stack's own log (tracebacks are logged there)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed and _RUNNING:
+        report.sections.append(("local stack output (last 25 lines)", "\n".join(_RUNNING[0].output[-25:])))
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[RunningStack]:
     running = launch_stack()
+    _RUNNING.append(running)
     try:
         yield running
     finally:
+        _RUNNING.remove(running)
         running.stop()
