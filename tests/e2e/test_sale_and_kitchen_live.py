@@ -27,7 +27,8 @@ def test_the_seed_002_walkthrough_with_its_own_request_bodies(stack: RunningStac
     silpancho = by_name(cajero.get("/api/platos").body, "Silpancho")
     coca = by_name(cajero.get("/api/productos").body, "Coca-Cola 500ml")
     tomate = admin.post("/api/ingredientes", {"nombre": "Tomate e2e", "unidad": "kg", "cantidad": 10, "cantidad_minima": 1}).body
-    recipe = {line["ingrediente_id"]: D(line["cantidad"]) for line in cajero.get(f"/api/platos/{silpancho['id']}").body["ingredientes"]}
+    lines = cajero.get(f"/api/platos/{silpancho['id']}").body["ingredientes"]
+    recipe = {line["ingrediente_id"]: D(line["cantidad"]) for line in lines}
     stock_before = {i["id"]: D(i["cantidad"]) for i in cajero.get("/api/ingredientes").body}
 
     # 1. open the caja (the seed's counts)
