@@ -1,0 +1,59 @@
+"""The README's 5-minute tour, run as written against the running stack (only the host and
+port are changed), with a real WebSocket client in the role of the second terminal."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+from websockets.sync.client import connect
+
+from tests.e2e.harness import REPO, RunningStack
+from tests.e2e.live import Frames, close_open_caja
+
+
+def tour_blocks() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    tour = text.split("## A 5-minute tour", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.*?)```", tour, re.S)
+
+
+def run_bash(script: str, stack: RunningStack) -> str:
+    script = script.replace("http://localhost:3000", stack.base_url).replace("ws://localhost:3000", stack.ws_url)
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr + done.stdout
+    return done.stdout
+
+
+def json_documents(text: str) -> list[dict]:
+    """curl -s prints bodies back to back; split them."""
+    decoder, found, index = json.JSONDecoder(), [], 0
+    while (start := text.find("{", index)) != -1:
+        document, index = decoder.raw_decode(text, start)
+        found.append(document)
+    return found
+
+
+def test_the_readme_tour_works_as_written(stack: RunningStack, tmp_path: Path) -> None:
+    listen, cashier = tour_blocks()
+    close_open_caja(stack.as_(stack.login("cajero1", "Cajero123!")))
+
+    # Terminal 2: the login line as written; the interactive client is played by `websockets`.
+    login_line, client_line = listen.strip().rsplit("\n", 1)
+    assert "python -m websockets" in client_line
+    token = run_bash(login_line + '\necho "$KTOKEN"', stack).strip()
+
+    with connect(f"{stack.ws_url}/cocina?token={token}", open_timeout=10) as ws:
+        frames = Frames(ws)
+        output = run_bash(cashier, stack)
+        assert '"statusCode"' not in output, output  # no error body anywhere in the tour
+        frames.next("nuevo-pedido")
+        frames.next("pedido-completado")
+        assert any(f["event"] == "pedidos-actualizados" for f in frames.seen)
+
+    replies = json_documents(output)
+    closed = replies[-1]
+    assert closed["cerrada"] is True and closed["estado_diferencia"] in ("exacto", "sobrante", "faltante")
+    assert any(r.get("cambio") for r in replies), "the cash payment answered with its change"
