@@ -3,6 +3,7 @@ Driven against a fake DynamoDB Streams client and a fake clock; one test against
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -263,6 +264,8 @@ def moto_table() -> Iterator[tuple[Any, Any]]:
             endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com",
         )
         yield ddb, streams
+        # moto's backends are process-wide (a nested mock_aws shares them): leave nothing behind.
+        ddb.delete_table(TableName="comanda-local-transactions")
 
 
 def test_against_moto_a_modify_arrives_with_old_and_new_images(moto_table: tuple[Any, Any]) -> None:
@@ -353,4 +356,6 @@ def test_the_pollers_run_the_apps_own_handler_against_a_moto_server_and_honour_p
     finally:
         for poller in pollers:
             poller.stop()
+        with contextlib.suppress(Exception):  # moto's backends are process-wide
+            boto3.client("dynamodb", **creds).delete_table(TableName="devstack-it-transactions")
         server.stop()
