@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import render_kds
 from chalicelib.api import validation as v
@@ -12,7 +12,9 @@ from chalicelib.container import get_services
 from chalicelib.domain.clock import iso, utc_now
 from chalicelib.domain.orders import ITEM_FLOW
 from chalicelib.errors import InvalidInput
-from chalicelib.services.sales import KitchenDisplay
+
+if TYPE_CHECKING:
+    from chalicelib.services.sales import KitchenDisplay
 
 ORDER_STATUSES = ("pending", "confirmed", "preparing", "ready")
 

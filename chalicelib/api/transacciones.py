@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import render
 from chalicelib.api import validation as v
@@ -13,7 +13,9 @@ from chalicelib.domain import reports
 from chalicelib.domain.money import money_str, qty_str
 from chalicelib.domain.orders import METODOS_PAGO, Order, Pago
 from chalicelib.errors import InvalidInput
-from chalicelib.services.sales import Sales
+
+if TYPE_CHECKING:
+    from chalicelib.services.sales import Sales
 
 surface = Surface("transacciones")
 
