@@ -49,11 +49,8 @@ def test_a_new_table_order_reaches_the_kitchen_socket_through_the_stream(stack: 
     with connect(f"{stack.ws_url}/cocina?token={token}", open_timeout=10) as ws:
         opened = cajero.post("/api/caja/abrir", {"b100": 1})
         assert opened.status in (201, 409), opened
-        started = time.monotonic()
         created = cajero.post("/api/transacciones", {"nro_reg": 1, "concepto": "Mesa 4", "mesa": "4"})
         assert created.status == 201, created
         frame = frames_until(ws, "nuevo-pedido")
-        latency = time.monotonic() - started
     assert frame["data"]["id"] == created.body["id"]
     assert frame["id"], "the message id is derived from the stream record"
-    assert latency < 5, f"REST -> socket took {latency:.2f}s"
