@@ -45,10 +45,6 @@ class Services:
 
         return Accounts(self.tenant_repo, UserRepository(self.settings), self.tokens, self.settings.default_tenant)
 
-    @property
-    def tenants(self) -> Accounts:
-        return self.accounts
-
     @cached_property
     def catalog(self) -> Catalog:
         from chalicelib.services.catalog import Catalog

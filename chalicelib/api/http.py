@@ -110,7 +110,7 @@ def authenticate(headers: Mapping[str, str]) -> Principal:
     principal = get_services().tokens.verify(bearer_token(headers.get("authorization")))
     override = headers.get("x-branch-id")
     if override and principal.kind == "staff" and override != principal.branch:
-        principal = get_services().tenants.principal_in_branch(principal, override)
+        principal = get_services().accounts.principal_in_branch(principal, override)
     return principal
 
 

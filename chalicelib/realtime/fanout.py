@@ -43,8 +43,9 @@ class Fanout:
         self.sender = sender
         self.timezone = timezone
 
-    def publish(self, tenant: str, channel: Channel, message: str) -> None:
-        subscribers = self.connections.subscribers(channel.key(tenant))
+    def publish(self, tenant: str, channel: Channel, message: str, subscribers: list[str] | None = None) -> None:
+        if subscribers is None:
+            subscribers = self.connections.subscribers(channel.key(tenant))
         if not subscribers:
             return
         report = self.sender.send(subscribers, message)
@@ -94,12 +95,13 @@ class Fanout:
 
     def publish_queue(self, tenant: str, branch: str, sequence: str) -> None:
         channel = cocina_channel(branch)
-        if not self.connections.subscribers(channel.key(tenant)):
+        subscribers = self.connections.subscribers(channel.key(tenant))
+        if not subscribers:
             return
         tz = self.timezone(tenant, branch)
         queue = [render.transaccion(o, tz) for o in self.orders.kitchen_queue(tenant, branch)]
         message = protocol.fit_list("pedidos-actualizados", channel.name, queue, f"{sequence}:pedidos-actualizados")
-        self.publish(tenant, channel, message)
+        self.publish(tenant, channel, message, subscribers)
 
 
 def _unique(failures: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -197,6 +197,9 @@ class Sales:
     def set_item_status(self, who: Principal, tx_id: int, item_uuid: str, status: str) -> tuple[Order, Item]:
         return self._change(who, tx_id, lambda o: o.set_item_status(item_uuid, status, iso(utc_now())))
 
+    def recall_kitchen(self, who: Principal, tx_id: int, window_seconds: int) -> Order:
+        return self._change(who, tx_id, lambda o: o.recall(iso(utc_now()), window_seconds))[0]
+
     def reopen(self, who: Principal, tx_id: int) -> Order:
         return self._change(who, tx_id, lambda o: o.reopen(iso(utc_now())))[0]
 
@@ -280,8 +283,7 @@ class KitchenDisplay:
         return self.sales.complete_kitchen(who, tx_id)
 
     def recall(self, who: Principal, tx_id: int) -> Order:
-        window = self.recall_window_seconds
-        return self.sales._change(who, tx_id, lambda o: o.recall(iso(utc_now()), window))[0]
+        return self.sales.recall_kitchen(who, tx_id, self.recall_window_seconds)
 
     def customer_token(self, who: Principal, tx_id: int, ttl_seconds: int = 4 * 3600) -> tuple[str, Order, int]:
         order = self.sales.get(who, tx_id)
