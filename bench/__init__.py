@@ -23,12 +23,28 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 BENCHES = ("cold_start", "requests_per_operation", "kitchen_queue", "fanout", "e2e_latency")
 
 
+def git_revision() -> str:
+    """HEAD, with `+dirty` when the working tree has uncommitted changes (others edit it too)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head}{'+dirty' if dirty else ''}" if head else "unknown"
+
+
 def machine() -> dict[str, Any]:
     try:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         load = []
     return {
+        "git": git_revision(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
@@ -42,7 +58,7 @@ def machine_line(info: dict[str, Any] | None = None) -> str:
     info = info or machine()
     return (
         f"machine: {info['cores']} cores, {info['implementation']} {info['python']}, {info['platform']}; "
-        f"load avg {info['loadavg_at_start']}; {info['date']}"
+        f"load avg {info['loadavg_at_start']}; {info['date']}; git {info.get('git', 'unknown')}"
     )
 
 
