@@ -110,8 +110,22 @@ def check_estacion(value: Any) -> str:
 # --- entities ------------------------------------------------------------------------------
 
 
+class SoftDeleted:
+    """Catalog entries are never erased: a delete stamps `deleted_at`."""
+
+    deleted_at: datetime | None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def activo(self) -> bool:
+        return not self.deleted
+
+
 @dataclass(frozen=True)
-class Producto:
+class Producto(SoftDeleted):
     tenant_id: str
     id: str
     nombre: str
@@ -121,14 +135,6 @@ class Producto:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
-
-    @property
-    def deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def activo(self) -> bool:
-        return not self.deleted
 
     @classmethod
     def create(cls, tenant_id: str, producto_id: str, data: Mapping[str, Any], now: datetime) -> Producto:
@@ -161,7 +167,7 @@ class Producto:
 
 
 @dataclass(frozen=True)
-class Ingrediente:
+class Ingrediente(SoftDeleted):
     tenant_id: str
     id: str
     nombre: str
@@ -171,14 +177,6 @@ class Ingrediente:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
-
-    @property
-    def deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def activo(self) -> bool:
-        return not self.deleted
 
     @property
     def bajo_minimo(self) -> bool:
@@ -214,7 +212,7 @@ class Ingrediente:
 
 
 @dataclass(frozen=True)
-class Plato:
+class Plato(SoftDeleted):
     tenant_id: str
     id: str
     nombre: str
@@ -223,14 +221,6 @@ class Plato:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
-
-    @property
-    def deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def activo(self) -> bool:
-        return not self.deleted
 
     @classmethod
     def create(cls, tenant_id: str, plato_id: str, data: Mapping[str, Any], now: datetime) -> Plato:
