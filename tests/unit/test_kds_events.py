@@ -101,3 +101,18 @@ def test_recall_after_the_window_or_of_an_unfinished_order_is_refused() -> None:
     order.complete_kitchen(T0)
     with pytest.raises(InvalidInput, match="10 minutos"):
         order.recall("2026-03-18T12:10:01.000Z", window_seconds=600)
+
+
+def test_bump_and_recall_both_emit_events_on_both_surfaces() -> None:
+    order = moved(order_with("parrilla"), 0, "preparing")
+    bumped = deepcopy(order)
+    bumped.complete_kitchen(T0)
+    assert [n.kind for n in derive(order, bumped).notices] == ["pedido-completado"]
+    assert derive(order, bumped).queue_changed
+    assert ("branch:centro:kitchen", "order:updated") in routes(kds_messages(order, bumped))
+
+    recalled = deepcopy(bumped)
+    recalled.recall("2026-03-18T12:01:00.000Z", window_seconds=900)
+    assert derive(bumped, recalled).queue_changed  # back in the /cocina queue
+    updated = [m for m in kds_messages(bumped, recalled) if m.event == "order:updated"]
+    assert updated and updated[0].data["status"] == "preparing"
