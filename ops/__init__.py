@@ -1,0 +1,1 @@
+"""Operator commands (run from a workstation or CI; never packaged into the Lambda)."""
