@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 LOCAL_DEV_SECRET = "comanda-local-dev-secret-change-me-0123456789"
+PLACEHOLDER_SECRET_PREFIX = "set-me"
 
 TABLES = ("tenants", "users", "catalog", "cajas", "transactions", "idempotency", "connections")
 
@@ -61,6 +62,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     secret = env.get("JWT_SECRET") or (LOCAL_DEV_SECRET if stage == "local" else "")
     if algorithm == "HS256" and len(secret) < 32:
         raise SettingsError("JWT_SECRET must be set and at least 32 characters outside the local stage")
+    if stage != "local" and secret.startswith(PLACEHOLDER_SECRET_PREFIX):
+        raise SettingsError(f"JWT_SECRET for stage {stage} is still the placeholder from .chalice/config.json")
     jwks_url = env.get("JWKS_URL") or None
     if algorithm == "RS256" and not jwks_url:
         raise SettingsError("JWT_ALGORITHM=RS256 needs JWKS_URL")

@@ -6,7 +6,8 @@
 
 The stage's environment comes from .chalice/config.json (top-level `environment_variables`
 merged with the stage's). The real environment overrides the AWS connection (`AWS_*`:
-endpoint, region, credentials, profile); `--table-prefix` overrides the stage's tables. The
+endpoint, region, credentials, profile) and `JWT_SECRET` (the deployed stage's real secret,
+since config.json only holds a placeholder); `--table-prefix` overrides the stage's tables. The
 writes go through the same service and repositories as the API (`Accounts.provision_tenant`),
 so re-running is safe: whatever exists is left as it is.
 
@@ -89,7 +90,7 @@ def stage_environment(config_path: Path, stage: str, real: Mapping[str, str], ta
         raise BadInput(f"unknown stage {stage!r}; {config_path.name} has: {', '.join(sorted(stages))}")
     env = dict(real)
     for key, value in {**config.get("environment_variables", {}), **stages[stage].get("environment_variables", {})}.items():
-        if key.startswith("AWS_") and key in real:
+        if (key.startswith("AWS_") or key == "JWT_SECRET") and key in real:
             continue
         env[key] = str(value)
     env["COMANDA_STAGE"] = env.get("COMANDA_STAGE") or stage

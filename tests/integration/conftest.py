@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
+from chalicelib.container import reset_services
 from tests.support.api import Api, TenantWorld, provision_world
 from tests.support.aws import clean_tables, embedded_aws
 
@@ -22,6 +23,7 @@ def aws_session() -> Iterator[None]:
 def aws(aws_session: None) -> Iterator[None]:
     yield
     clean_tables()
+    reset_services()  # no test sees another's cached settings
 
 
 @pytest.fixture

@@ -23,15 +23,15 @@ ARGS = [
 def run(argv: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(argv, out=out, err=err)
-    # main() resets the services on the way out. Rebuild them here, with the test environment:
-    # Chalice's test client patches os.environ with its own stage's variables during a request.
-    get_services()
+    get_services()  # main() resets the services on the way out; rebuild them for the test environment
     return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
 def password(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("ADMIN_PASSWORD", PASSWORD)
+    # The stage's real secret, as the operator's pipeline injects it (config.json holds a placeholder).
+    monkeypatch.setenv("JWT_SECRET", "dev-stage-secret-from-the-pipeline-0123456789")
     return PASSWORD
 
 
