@@ -25,12 +25,7 @@ from chalicelib.settings import Settings
 from chalicelib.store.base import Record, bind, is_condition_failure, transaction
 
 
-class _Index(GlobalSecondaryIndex["TransactionRecord"]):
-    class Meta:
-        projection = AllProjection()
-
-
-class KitchenQueueIndex(_Index):
+class KitchenQueueIndex(GlobalSecondaryIndex["TransactionRecord"]):
     class Meta:
         index_name = "kitchen-queue"
         projection = AllProjection()
@@ -39,7 +34,7 @@ class KitchenQueueIndex(_Index):
     queue_sk = UnicodeAttribute(range_key=True)
 
 
-class ByCajaIndex(_Index):
+class ByCajaIndex(GlobalSecondaryIndex["TransactionRecord"]):
     class Meta:
         index_name = "by-caja"
         projection = AllProjection()
@@ -48,7 +43,7 @@ class ByCajaIndex(_Index):
     caja_sk = UnicodeAttribute(range_key=True)
 
 
-class ByBranchIndex(_Index):
+class ByBranchIndex(GlobalSecondaryIndex["TransactionRecord"]):
     class Meta:
         index_name = "by-branch"
         projection = AllProjection()
@@ -57,7 +52,7 @@ class ByBranchIndex(_Index):
     branch_sk = UnicodeAttribute(range_key=True)
 
 
-class KdsActiveIndex(_Index):
+class KdsActiveIndex(GlobalSecondaryIndex["TransactionRecord"]):
     class Meta:
         index_name = "kds-active"
         projection = AllProjection()
