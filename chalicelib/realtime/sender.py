@@ -52,8 +52,9 @@ class Sender:
                 self._client.post_to_connection(ConnectionId=connection_id, Data=data)
                 return "delivered"
             except Exception as exc:  # botocore ClientError or a transport error
-                code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
-                status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+                response = getattr(exc, "response", None) or {}  # transport errors carry response=None
+                code = response.get("Error", {}).get("Code", type(exc).__name__)
+                status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
                 if code == "GoneException" or status == 410:
                     return "gone"
                 if attempt + 1 < self._max_attempts and (code in THROTTLED or status in (429, 500, 502, 503, 504) or status is None):
