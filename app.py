@@ -3,8 +3,8 @@
 import os
 from typing import Any
 
-from chalice import Chalice
-from chalice.app import DynamoDBEvent, WebsocketEvent
+from chalice import Chalice, Rate
+from chalice.app import CloudWatchEvent, DynamoDBEvent, WebsocketEvent
 
 from chalicelib.api import auth, caja, catalog, kds, transacciones, usuarios
 from chalicelib.container import get_services
@@ -34,7 +34,26 @@ def ws_disconnect(event: WebsocketEvent) -> dict[str, Any]:
     return get_services().sockets.disconnect(event.to_dict())
 
 
-# The stream ARN is only known once infra/ is deployed; each stage sets it in .chalice/config.json.
+# The stream ARNs are only known once infra/ is deployed; each stage sets them in .chalice/config.json.
+CONNECTIONS_STREAM_ARN = os.environ.get(
+    "CONNECTIONS_STREAM_ARN",
+    "arn:aws:dynamodb:us-east-1:000000000000:table/comanda-local-connections/stream/local",
+)
+
+
+@app.on_dynamodb_record(stream_arn=CONNECTIONS_STREAM_ARN, batch_size=100, starting_position="LATEST")
+def connection_opened(event: DynamoDBEvent) -> dict[str, Any]:
+    """A $connect handler cannot send to its own connection: protocols that speak first
+    (Socket.IO's open packet) do it from here, once the connection row exists."""
+    return get_services().sockets.greet(event.to_dict())
+
+
+# Socket.IO clients time out without server pings; pingInterval (SOCKETIO_PING_INTERVAL_MS) matches this rate.
+@app.schedule(Rate(4, unit=Rate.MINUTES))
+def socketio_heartbeat(event: CloudWatchEvent) -> dict[str, Any]:
+    return {"pinged": get_services().socket_heartbeat()}
+
+
 TRANSACTIONS_STREAM_ARN = os.environ.get(
     "TRANSACTIONS_STREAM_ARN",
     "arn:aws:dynamodb:us-east-1:000000000000:table/comanda-local-transactions/stream/local",

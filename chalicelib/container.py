@@ -101,7 +101,12 @@ class Services:
             self.connections,
             branch_exists=lambda tenant, branch: tenants.get_branch(tenant, branch) is not None,
             reply=lambda connection_id, message: self.sender.send_one(connection_id, message),
+            close=lambda connection_id: self.sender.close(connection_id),
+            socketio_timing=(self.settings.socketio_ping_interval_ms, self.settings.socketio_ping_timeout_ms),
         )
+
+    def socket_heartbeat(self) -> int:
+        return self.sockets.heartbeat(lambda ids, message: self.sender.send(ids, message))
 
     @cached_property
     def fanout(self) -> Fanout:

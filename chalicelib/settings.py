@@ -34,6 +34,8 @@ class Settings:
     websocket_endpoint: str | None
     recall_window_minutes: int
     log_level: str
+    socketio_ping_interval_ms: int = 240_000
+    socketio_ping_timeout_ms: int = 120_000
 
     def table_name(self, table: str) -> str:
         if table not in TABLES:
@@ -83,6 +85,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         websocket_endpoint=env.get("WEBSOCKET_ENDPOINT") or None,
         recall_window_minutes=_int(env, "RECALL_WINDOW_MINUTES", 15),
         log_level=env.get("LOG_LEVEL", "INFO"),
+        socketio_ping_interval_ms=_int(env, "SOCKETIO_PING_INTERVAL_MS", 240_000),
+        socketio_ping_timeout_ms=_int(env, "SOCKETIO_PING_TIMEOUT_MS", 120_000),
     )
 
 

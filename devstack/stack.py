@@ -78,6 +78,7 @@ class Stack:
         self.port = 0
         self.executor = ThreadPoolExecutor(max_workers=args.workers, thread_name_prefix="lambda")
         self.pollers: list[Any] = []
+        self.schedules: list[Any] = []
         self.timings: dict[str, float] = {}
         self.kitchen_token = ""
         self.seed_summary = ""
@@ -159,6 +160,11 @@ class Stack:
             return
         self.pollers = start_stream_pollers(self.app, self.settings, self.args.streams_from.upper())
 
+    def start_schedules(self) -> None:
+        from devstack.schedules import start_schedules
+
+        self.schedules = start_schedules(self.app)
+
     async def serve(self, started: float) -> None:
         assert self.sock is not None
         runner = web.AppRunner(self.router().web_app(), access_log=None, handle_signals=False)
@@ -166,6 +172,7 @@ class Stack:
         site = web.SockSite(runner, self.sock, shutdown_timeout=2.0)
         await site.start()
         self.start_pollers()
+        self.start_schedules()
         self._timed("total", started)
         self.banner()
         stop = asyncio.Event()
@@ -191,6 +198,7 @@ class Stack:
             "Comanda local stack",
             f"  REST API        http://{host}:{self.port}/api",
             f"  WebSocket       ws://{host}:{self.port}/cocina   (also /kds; token as ?token=...)",
+            f"  Socket.IO       http://{host}:{self.port}/cocina   (io(url + '/cocina', {{auth: {{token}}}}), path /socket.io/)",
             f"  Management API  http://127.0.0.1:{self.port}/@connections/{{connectionId}}",
             f"  AWS endpoint    {aws.url} ({'embedded moto' if aws.embedded else 'AWS_ENDPOINT_URL'})",
             f"  Tables          {self.settings.table_prefix}-*",
@@ -209,6 +217,8 @@ class Stack:
     def close(self) -> None:
         for poller in self.pollers:
             poller.stop()
+        for schedule in self.schedules:
+            schedule.stop()
         self.executor.shutdown(wait=False, cancel_futures=True)
         if self.aws is not None:
             self.aws.stop()

@@ -37,7 +37,9 @@ from multidict import CIMultiDict
 
 log = logging.getLogger("devstack.websocket")
 
-NAMESPACES = ("cocina", "kds", "pedidos", "stomp", "socket.io")
+NAMESPACES = ("cocina", "kds", "pedidos")
+# Paths that select a protocol instead of a namespace (AWS: the front door adds `protocol=`).
+PROTOCOL_PATHS = {"/socket.io": "socketio", "/ws": "stomp"}
 MAX_MESSAGE_BYTES = 128 * 1024
 MANAGEMENT_PATH = re.compile(r"^(?:/[^/@]+)?/@connections/(?P<id>[^/]+)/?$")
 
@@ -101,7 +103,7 @@ class WebsocketEmulator:
         self.stage = stage
         self.api_id = api_id
         self.domain_name = f"127.0.0.1:{port}"
-        self.paths = {"/"} | {f"/{ns}" for ns in namespaces}
+        self.paths = {"/"} | {f"/{ns}" for ns in namespaces} | set(PROTOCOL_PATHS)
         self.connections: dict[str, Connection] = {}
         self._point_chalice_websocket_api_here()
 
@@ -141,11 +143,15 @@ class WebsocketEmulator:
             "apiId": self.api_id,
         }
 
-    def connect_event(self, conn_id: str, request: web.Request, namespace: str | None, connected_at: int) -> dict[str, Any]:
+    def connect_event(self, conn_id: str, request: web.Request, namespace: str | None, connected_at: int,
+                      protocol: str | None = None) -> dict[str, Any]:
         headers, multi_headers = _single_and_multi(request.headers.items())
-        query = [(k, v) for k, v in request.query.items() if not (namespace and k == "namespace")]
+        query = [(k, v) for k, v in request.query.items()
+                 if not (namespace and k == "namespace") and not (protocol and k == "protocol")]
         if namespace:
             query.append(("namespace", namespace))
+        if protocol:
+            query.append(("protocol", protocol))
         qs, multi_qs = _single_and_multi(query)
         ctx = self._request_context(conn_id, "$connect", "CONNECT", connected_at, request.remote or "127.0.0.1",
                                     request.headers.get("User-Agent", ""))
@@ -187,10 +193,11 @@ class WebsocketEmulator:
         if not self.app.websocket_handlers:
             return web.json_response({"message": "No WebSocket API is registered by the app"}, status=404)
         path = request.path.rstrip("/")
-        namespace = path[1:] if path else (request.query.get("namespace") or None)
+        protocol = PROTOCOL_PATHS.get(path)
+        namespace = None if protocol else (path[1:] or request.query.get("namespace") or None)
         conn_id = new_connection_id()
         connected_at = _now_ms()
-        event = self.connect_event(conn_id, request, namespace, connected_at)
+        event = self.connect_event(conn_id, request, namespace, connected_at, protocol)
         try:
             response = await self._invoke("$connect", event) or {"statusCode": 200}
         except Exception:
@@ -201,8 +208,8 @@ class WebsocketEmulator:
         if not 200 <= status < 300:
             body = response.get("body")
             return web.Response(status=status, text=body if isinstance(body, str) else None, headers=resp_headers)
-        protocol = resp_headers.get("Sec-WebSocket-Protocol")
-        ws = web.WebSocketResponse(protocols=(protocol,) if protocol else (), max_msg_size=0, autoping=True)
+        subprotocol = resp_headers.get("Sec-WebSocket-Protocol")
+        ws = web.WebSocketResponse(protocols=(subprotocol,) if subprotocol else (), max_msg_size=0, autoping=True)
         await ws.prepare(request)
         conn = Connection(conn_id, namespace, request.remote or "127.0.0.1", request.headers.get("User-Agent", ""), connected_at, ws)
         conn.touch()

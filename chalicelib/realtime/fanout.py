@@ -14,11 +14,14 @@ from typing import Any
 from chalicelib.api import render
 from chalicelib.observability import logger
 from chalicelib.realtime import protocol
-from chalicelib.realtime.channels import Channel, cocina_channel
+from chalicelib.realtime.channels import cocina_channel
+from chalicelib.realtime.encoding import Outgoing, encode
 from chalicelib.realtime.events import derive, kds_messages
 from chalicelib.realtime.sender import Sender
-from chalicelib.store.connections import ConnectionRepository
+from chalicelib.store.connections import ConnectionRepository, Subscriber
 from chalicelib.store.transactions import TransactionRepository, from_stream_image
+
+ENCODED_PROTOCOLS = ("json", "socketio")
 
 
 class DeliveryFailed(Exception):
@@ -43,14 +46,21 @@ class Fanout:
         self.sender = sender
         self.timezone = timezone
 
-    def publish(self, tenant: str, channel: Channel, message: str, subscribers: list[str] | None = None) -> None:
+    def publish(self, tenant: str, message: Outgoing, subscribers: list[Subscriber] | None = None) -> None:
+        """Encode `message` once per (protocol, subscription tag) among the channel's subscribers."""
         if subscribers is None:
-            subscribers = self.connections.subscribers(channel.key(tenant))
-        if not subscribers:
-            return
-        report = self.sender.send(subscribers, message)
-        if report.failed:
-            raise DeliveryFailed(f"{len(report.failed)} of {len(subscribers)} sends failed on {channel.name}")
+            subscribers = self.connections.subscribers_of(message.channel.key(tenant))
+        groups: dict[tuple[str, str | None], list[str]] = {}
+        for s in subscribers:
+            groups.setdefault((s.protocol, s.tag), []).append(s.connection_id)
+        failed = 0
+        for (protocol_name, tag), ids in groups.items():
+            if protocol_name not in ENCODED_PROTOCOLS:
+                logger.warning("subscribers with an unknown protocol skipped", protocol=protocol_name, count=len(ids))
+                continue
+            failed += len(self.sender.send(ids, encode(protocol_name, message, tag)).failed)
+        if failed:
+            raise DeliveryFailed(f"{failed} of {len(subscribers)} sends failed on {message.channel.name}")
 
     def handle_batch(self, event: dict[str, Any]) -> dict[str, Any]:
         from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
@@ -71,12 +81,10 @@ class Fanout:
             channel = cocina_channel(current.branch_id)
             for notice in derived.notices:
                 data: Any = notice.order.id if notice.kind == "pedido-completado" else render.transaccion(notice.order, tz)
-                message = protocol.envelope(notice.kind, data, channel=channel.name, message_id=f"{sequence}:{notice.kind}")
-                self.publish(current.tenant_id, channel, message)
+                self.publish(current.tenant_id, Outgoing(notice.kind, channel, data, f"{sequence}:{notice.kind}"))
             for kds in kds_messages(old, new):
                 message_id = f"{sequence}:{kds.event}:{kds.key}"
-                self.publish(current.tenant_id, kds.channel, protocol.envelope(kds.event, kds.data, channel=kds.channel.name,
-                                                                                message_id=message_id))
+                self.publish(current.tenant_id, Outgoing(kds.event, kds.channel, kds.data, message_id))
             if derived.queue_changed:
                 dirty.setdefault((current.tenant_id, current.branch_id), _DirtyBranch()).sequence_numbers.append(sequence)
 
@@ -95,13 +103,14 @@ class Fanout:
 
     def publish_queue(self, tenant: str, branch: str, sequence: str) -> None:
         channel = cocina_channel(branch)
-        subscribers = self.connections.subscribers(channel.key(tenant))
+        subscribers = self.connections.subscribers_of(channel.key(tenant))
         if not subscribers:
             return
         tz = self.timezone(tenant, branch)
         queue = [render.transaccion(o, tz) for o in self.orders.kitchen_queue(tenant, branch)]
-        message = protocol.fit_list("pedidos-actualizados", channel.name, queue, f"{sequence}:pedidos-actualizados")
-        self.publish(tenant, channel, message, subscribers)
+        message_id = f"{sequence}:pedidos-actualizados"
+        kept, extra = protocol.fit_items("pedidos-actualizados", channel.name, queue, message_id)
+        self.publish(tenant, Outgoing("pedidos-actualizados", channel, kept, message_id, extra), subscribers)
 
 
 def _unique(failures: list[dict[str, str]]) -> list[dict[str, str]]:

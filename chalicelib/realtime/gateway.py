@@ -1,8 +1,10 @@
-"""The WebSocket routes: $connect authenticates and registers, $default speaks the JSON
-protocol (subscribe / unsubscribe / ping), $disconnect cleans up.
+"""The WebSocket routes: $connect authenticates and registers, $default speaks the connection's
+protocol (JSON frames: subscribe / unsubscribe / ping; or Socket.IO), $disconnect cleans up.
 
 The namespace comes from the `namespace` query parameter (AWS: wss://<api>/<stage>?namespace=kds;
-locally the emulator maps the path /cocina or /kds onto it). Without one it is `cocina`."""
+locally the emulator maps the path /cocina or /kds onto it). Without one it is `cocina`.
+The protocol comes from the `protocol` query parameter (`json` when absent; locally the
+emulator maps the path /socket.io/ onto `protocol=socketio`). See docs/websocket.md."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ from typing import Any
 from chalicelib.auth import Principal, TokenService
 from chalicelib.errors import Unauthorized
 from chalicelib.observability import logger
-from chalicelib.realtime import protocol
+from chalicelib.realtime import protocol, socketio
 from chalicelib.realtime.channels import NAMESPACES, Channel, ChannelRefused, authorize, cocina_channel, parse, session_channel
-from chalicelib.store.connections import Connection, ConnectionRepository
+from chalicelib.store.connections import Connection, ConnectionRepository, pending_connection
+
+PROTOCOLS = ("json", "socketio")
 
 
 def _token(event: dict[str, Any]) -> str | None:
@@ -31,6 +35,11 @@ def namespace_of(event: dict[str, Any]) -> str:
     return str(query.get("namespace") or "cocina")
 
 
+def protocol_of(event: dict[str, Any]) -> str:
+    query = event.get("queryStringParameters") or {}
+    return str(query.get("protocol") or "json")
+
+
 class SocketGateway:
     def __init__(
         self,
@@ -38,14 +47,26 @@ class SocketGateway:
         connections: ConnectionRepository,
         branch_exists: Callable[[str, str], bool],
         reply: Callable[[str, str], Any],
+        close: Callable[[str], Any] | None = None,
+        socketio_timing: tuple[int, int] = (240_000, 120_000),
     ) -> None:
         self.tokens = tokens
         self.connections = connections
         self.branch_exists = branch_exists
         self.reply = reply
+        self.close = close or (lambda connection_id: None)
+        self.socketio_timing = socketio_timing  # (pingInterval, pingTimeout) in ms
 
     def connect(self, event: dict[str, Any]) -> dict[str, Any]:
         connection_id = event["requestContext"]["connectionId"]
+        protocol = protocol_of(event)
+        if protocol not in PROTOCOLS:
+            return {"statusCode": 404, "body": f"unknown protocol {protocol}"}
+        if protocol == "socketio":
+            # Socket.IO authenticates per namespace, after the upgrade (`40/cocina,{"token"}`).
+            self.connections.add(pending_connection(connection_id, protocol))
+            self.connections.subscribe(connection_id, socketio.HEARTBEAT_CHANNEL, protocol)
+            return {"statusCode": 200}
         namespace = namespace_of(event)
         if namespace not in NAMESPACES:
             return {"statusCode": 404, "body": f"unknown namespace {namespace}"}
@@ -88,6 +109,9 @@ class SocketGateway:
         if connection is None:
             self.reply(connection_id, protocol.error_frame("unknown_connection", "connection is not registered"))
             return {"statusCode": 200}
+        if connection.protocol == "socketio":
+            self._socketio().handle(connection, event.get("body") if not event.get("isBase64Encoded") else None)
+            return {"statusCode": 200}
         try:
             frame = protocol.parse_client_frame(event.get("body"))
         except protocol.BadFrame as exc:
@@ -120,6 +144,74 @@ class SocketGateway:
             return
         branch = channel.branch
         authorize(who, channel, branch_exists=branch is not None and self.branch_exists(connection.tenant, branch))
+
+    # --- Socket.IO -------------------------------------------------------------------------
+
+    def _socketio(self) -> socketio.SocketIOSession:
+        hooks = socketio.SessionHooks(self.reply, self.close, self._join, self._leave, self._subscription)
+        return socketio.SocketIOSession(hooks)
+
+    def opened(self, connection_id: str) -> None:
+        """The connection row exists (told by the connections stream): greet the client."""
+        self.reply(connection_id, socketio.open_packet(connection_id, *self.socketio_timing))
+
+    def greet(self, stream_event: dict[str, Any]) -> dict[str, Any]:
+        """Connections-table stream batch: send the open packet to each new Socket.IO connection.
+        A failed greeting is not retried (the client times out and reconnects)."""
+        for record in stream_event.get("Records", []):
+            image = (record.get("dynamodb") or {}).get("NewImage") or {}
+            is_new = record.get("eventName") == "INSERT"
+            if is_new and image.get("sk", {}).get("S") == "META" and image.get("protocol", {}).get("S") == socketio.PROTOCOL:
+                try:
+                    self.opened(image["pk"]["S"].removeprefix("CONN#"))
+                except Exception:
+                    logger.exception("socket.io open packet not sent")
+        return {"batchItemFailures": []}
+
+    def heartbeat(self, send: Callable[[list[str], str], Any]) -> int:
+        """Ping every Socket.IO connection (one Query on the heartbeat channel)."""
+        ids = self.connections.subscribers(socketio.HEARTBEAT_CHANNEL)
+        if ids:
+            send(ids, socketio.ping_packet())
+        return len(ids)
+
+    def _join(self, connection: Connection, namespace: str, token: str | None) -> str | None:
+        if not token:
+            return "token required"
+        try:
+            who = self.tokens.verify(token)
+        except Unauthorized:
+            return "invalid token"
+        if connection.authenticated and (who.tenant, who.user_id) != (connection.tenant, connection.user_id):
+            return "one identity per connection"
+        if not self._may_connect(who, namespace):
+            return f"not allowed in namespace {namespace}"
+        joined = [n for n in connection.namespace.split(",") if n]
+        namespaces = ",".join(dict.fromkeys([*joined, namespace]))
+        self.connections.add(Connection(connection.connection_id, who.tenant, namespaces, who.user_id, who.role, who.branch,
+                                        who.kind, who.session, connection.protocol))
+        for channel in self._automatic_channels(who, namespace):
+            self.connections.subscribe(connection.connection_id, channel.key(who.tenant), connection.protocol)
+        logger.info("socket.io namespace joined", connection_id=connection.connection_id, namespace=namespace, tenant=who.tenant)
+        return None
+
+    def _leave(self, connection: Connection, namespace: str) -> None:
+        for key in self.connections.subscriptions(connection.connection_id):
+            if key.startswith(f"{connection.tenant}/{namespace}/"):
+                self.connections.unsubscribe(connection.connection_id, key, connection.protocol)
+
+    def _subscription(self, connection: Connection, namespace: str, action: str, name: object) -> dict[str, Any]:
+        try:
+            channel = parse(namespace, name)
+            key = channel.key(connection.tenant)
+            if action == "subscribe":
+                self._authorize(connection, channel)
+                self.connections.subscribe(connection.connection_id, key, connection.protocol)
+            else:
+                self.connections.unsubscribe(connection.connection_id, key, connection.protocol)
+        except ChannelRefused as exc:
+            return {"event": "error", "data": {"code": exc.code, "message": exc.message}}
+        return {"event": f"{action}d", "data": {"channel": channel.name}}
 
     def disconnect(self, event: dict[str, Any]) -> dict[str, Any]:
         self.connections.remove(event["requestContext"]["connectionId"])

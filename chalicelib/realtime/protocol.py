@@ -70,6 +70,16 @@ def error_frame(code: str, message: str, ref: object = None) -> str:
     return envelope("error", {"code": code, "message": message}, ref=ref)
 
 
+def fit_items(event: str, channel: str, items: list[Any], message_id: str) -> tuple[list[Any], dict[str, Any]]:
+    """The items and extra envelope fields `fit_list` would send (so every protocol sends the
+    same prefix)."""
+    whole = envelope(event, items, channel=channel, message_id=message_id)
+    if len(whole.encode()) <= MAX_MESSAGE_BYTES:
+        return items, {}
+    body = json.loads(fit_list(event, channel, items, message_id))
+    return items[: len(body["data"])], {"truncated": True, "total": len(items)}
+
+
 def fit_list(event: str, channel: str, items: list[Any], message_id: str) -> str:
     """The whole list if it fits one API Gateway message; otherwise the longest prefix that
     does (the queue is oldest first, so the most urgent orders are kept), marked truncated."""

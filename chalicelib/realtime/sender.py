@@ -79,6 +79,13 @@ class Sender:
             self._forget(connection_id)
         return report
 
+    def close(self, connection_id: str) -> None:
+        """Close a connection from the server side (its $disconnect cleans the rows up)."""
+        try:
+            self._client.delete_connection(ConnectionId=connection_id)
+        except Exception as exc:
+            logger.info("websocket close failed", connection_id=connection_id, error=type(exc).__name__)
+
     def send_one(self, connection_id: str, message: str) -> str:
         outcome = self._post(connection_id, message.encode())
         if outcome == "gone":

@@ -33,6 +33,7 @@ class ConnectionRecord(Record):
     branch = UnicodeAttribute(null=True)
     kind = UnicodeAttribute()
     session = UnicodeAttribute(null=True)
+    protocol = UnicodeAttribute(null=True)  # absent on rows written before protocols: json
     connected_at = NumberAttribute()
     ttl = NumberAttribute()
 
@@ -54,10 +55,46 @@ class Connection:
     branch: str | None
     kind: str
     session: str | None
+    protocol: str = "json"
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.tenant)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One subscription as the fan-out needs it: where to send and how to encode. `tag` is the
+    protocol's own name for the subscription (a STOMP subscription id), if it has one."""
+
+    connection_id: str
+    protocol: str = "json"
+    tag: str | None = None
+
+
+def pending_connection(connection_id: str, protocol: str) -> Connection:
+    """A connection whose protocol authenticates after the upgrade (Socket.IO's namespace connect)."""
+    return Connection(connection_id, "", "", "", "", None, "pending", None, protocol)
 
 
 def conn_key(connection_id: str) -> str:
     return f"CONN#{connection_id}"
+
+
+def subscription_key(channel_key: str, protocol: str = "json", tag: str | None = None) -> str:
+    """`SUB#<channel>` for JSON rows (as before protocols), `SUB#<channel>|<protocol>[|<tag>]`
+    otherwise. Channel keys never contain `|`."""
+    if protocol == "json" and tag is None:
+        return f"SUB#{channel_key}"
+    return f"SUB#{channel_key}|{protocol}" + (f"|{tag}" if tag is not None else "")
+
+
+def parse_subscription_key(sk: str) -> tuple[str, str | None]:
+    _, _, rest = sk.partition("|")
+    if not rest:
+        return "json", None
+    protocol, _, tag = rest.partition("|")
+    return protocol, (tag if "|" in rest else None)
 
 
 class ConnectionRepository:
@@ -69,7 +106,7 @@ class ConnectionRepository:
         now = int(time.time())
         ConnectionRecord(
             conn_key(c.connection_id), "META", tenant=c.tenant, namespace=c.namespace, user_id=c.user_id, role=c.role,
-            branch=c.branch, kind=c.kind, session=c.session, connected_at=now, ttl=now + CONNECTION_TTL_SECONDS,
+            branch=c.branch, kind=c.kind, session=c.session, protocol=c.protocol, connected_at=now, ttl=now + CONNECTION_TTL_SECONDS,
         ).save()
 
     def get(self, connection_id: str) -> Connection | None:
@@ -77,22 +114,29 @@ class ConnectionRepository:
             r = ConnectionRecord.get(conn_key(connection_id), "META")
         except ConnectionRecord.DoesNotExist:
             return None
-        return Connection(connection_id, r.tenant, r.namespace, r.user_id, r.role, r.branch, r.kind, r.session)
+        return Connection(connection_id, r.tenant, r.namespace, r.user_id, r.role, r.branch, r.kind, r.session,
+                          r.protocol or "json")
 
-    def subscribe(self, connection_id: str, channel_key: str) -> None:
+    def subscribe(self, connection_id: str, channel_key: str, protocol: str = "json", tag: str | None = None) -> None:
         SubscriptionRecord(
-            conn_key(connection_id), f"SUB#{channel_key}", channel=channel_key, ttl=int(time.time()) + CONNECTION_TTL_SECONDS
+            conn_key(connection_id), subscription_key(channel_key, protocol, tag), channel=channel_key,
+            ttl=int(time.time()) + CONNECTION_TTL_SECONDS,
         ).save()
 
-    def unsubscribe(self, connection_id: str, channel_key: str) -> None:
-        SubscriptionRecord(conn_key(connection_id), f"SUB#{channel_key}").delete()
+    def unsubscribe(self, connection_id: str, channel_key: str, protocol: str = "json", tag: str | None = None) -> None:
+        SubscriptionRecord(conn_key(connection_id), subscription_key(channel_key, protocol, tag)).delete()
 
     def subscriptions(self, connection_id: str) -> list[str]:
         rows = SubscriptionRecord.query(conn_key(connection_id), SubscriptionRecord.sk.startswith("SUB#"))
         return [r.channel for r in rows]
 
     def subscribers(self, channel_key: str) -> list[str]:
-        return [r.pk.removeprefix("CONN#") for r in SubscriptionRecord.by_channel.query(channel_key)]
+        return [s.connection_id for s in self.subscribers_of(channel_key)]
+
+    def subscribers_of(self, channel_key: str) -> list[Subscriber]:
+        """One Query on by-channel; the protocol travels in the projected sort key."""
+        rows = SubscriptionRecord.by_channel.query(channel_key)
+        return [Subscriber(r.pk.removeprefix("CONN#"), *parse_subscription_key(r.sk)) for r in rows]
 
     def remove(self, connection_id: str) -> None:
         """Delete the connection and all its subscriptions (one Query, one batch)."""

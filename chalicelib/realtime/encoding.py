@@ -1,0 +1,36 @@
+"""The seam between the fan-out and the protocols: one event, derived once from the stream, is
+encoded for each protocol its subscribers speak (once per protocol, not once per connection)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.realtime import protocol, socketio
+from chalicelib.realtime.channels import Channel
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    event: str
+    channel: Channel
+    data: Any
+    message_id: str
+    extra: dict[str, Any] = field(default_factory=dict)  # JSON-envelope-only fields (truncated, total)
+
+
+def _json(message: Outgoing, tag: str | None) -> str:
+    return protocol.envelope(message.event, message.data, channel=message.channel.name, message_id=message.message_id,
+                             **message.extra)
+
+
+def _socketio(message: Outgoing, tag: str | None) -> str:
+    return socketio.event(message.channel.namespace, message.event, message.data)
+
+
+ENCODERS: dict[str, Callable[[Outgoing, str | None], str]] = {"json": _json, "socketio": _socketio}
+
+
+def encode(protocol_name: str, message: Outgoing, tag: str | None = None) -> str:
+    return ENCODERS[protocol_name](message, tag)
