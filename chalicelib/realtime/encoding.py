@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.realtime import protocol, socketio
+from chalicelib.realtime import protocol, socketio, stomp
 from chalicelib.realtime.channels import Channel
 
 
@@ -29,7 +29,11 @@ def _socketio(message: Outgoing, tag: str | None) -> str:
     return socketio.event(message.channel.namespace, message.event, message.data)
 
 
-ENCODERS: dict[str, Callable[[Outgoing, str | None], str]] = {"json": _json, "socketio": _socketio}
+def _stomp(message: Outgoing, tag: str | None) -> str:
+    return stomp.encode(_json(message, tag), message.message_id, tag)
+
+
+ENCODERS: dict[str, Callable[[Outgoing, str | None], str]] = {"json": _json, "socketio": _socketio, "stomp": _stomp}
 
 
 def encode(protocol_name: str, message: Outgoing, tag: str | None = None) -> str:

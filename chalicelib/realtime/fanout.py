@@ -21,7 +21,7 @@ from chalicelib.realtime.sender import Sender
 from chalicelib.store.connections import ConnectionRepository, Subscriber
 from chalicelib.store.transactions import TransactionRepository, from_stream_image
 
-ENCODED_PROTOCOLS = ("json", "socketio")
+ENCODED_PROTOCOLS = ("json", "socketio", "stomp")
 
 
 class DeliveryFailed(Exception):

@@ -14,11 +14,11 @@ from typing import Any
 from chalicelib.auth import Principal, TokenService
 from chalicelib.errors import Unauthorized
 from chalicelib.observability import logger
-from chalicelib.realtime import protocol, socketio
+from chalicelib.realtime import protocol, socketio, stomp
 from chalicelib.realtime.channels import NAMESPACES, Channel, ChannelRefused, authorize, cocina_channel, parse, session_channel
 from chalicelib.store.connections import Connection, ConnectionRepository, pending_connection
 
-PROTOCOLS = ("json", "socketio")
+PROTOCOLS = ("json", "socketio", "stomp")
 
 
 def _token(event: dict[str, Any]) -> str | None:
@@ -28,6 +28,13 @@ def _token(event: dict[str, Any]) -> str | None:
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     scheme, _, value = headers.get("authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _header(event: dict[str, Any], name: str) -> str | None:
+    for key, value in (event.get("headers") or {}).items():
+        if str(key).lower() == name:
+            return str(value)
+    return None
 
 
 def namespace_of(event: dict[str, Any]) -> str:
@@ -67,6 +74,11 @@ class SocketGateway:
             self.connections.add(pending_connection(connection_id, protocol))
             self.connections.subscribe(connection_id, socketio.HEARTBEAT_CHANNEL, protocol)
             return {"statusCode": 200}
+        if protocol == "stomp":
+            # STOMP authenticates with CONNECT's `login` header. The subprotocol is echoed only if offered.
+            self.connections.add(pending_connection(connection_id, protocol))
+            chosen = stomp.choose_subprotocol(_header(event, "sec-websocket-protocol"))
+            return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": chosen}} if chosen else {"statusCode": 200}
         namespace = namespace_of(event)
         if namespace not in NAMESPACES:
             return {"statusCode": 404, "body": f"unknown namespace {namespace}"}
@@ -109,8 +121,14 @@ class SocketGateway:
         if connection is None:
             self.reply(connection_id, protocol.error_frame("unknown_connection", "connection is not registered"))
             return {"statusCode": 200}
+        text = None if event.get("isBase64Encoded") else event.get("body")
         if connection.protocol == "socketio":
-            self._socketio().handle(connection, event.get("body") if not event.get("isBase64Encoded") else None)
+            self._socketio().handle(connection, text)
+            return {"statusCode": 200}
+        if connection.protocol == "stomp":
+            hooks = stomp.StompHooks(self.reply, self.close, self._stomp_login, self._stomp_subscribe, self._stomp_unsubscribe,
+                                     self.connections.keep_tail)
+            stomp.StompSession(hooks).handle(connection, text, connection.tail)
             return {"statusCode": 200}
         try:
             frame = protocol.parse_client_frame(event.get("body"))
@@ -212,6 +230,42 @@ class SocketGateway:
         except ChannelRefused as exc:
             return {"event": "error", "data": {"code": exc.code, "message": exc.message}}
         return {"event": f"{action}d", "data": {"channel": channel.name}}
+
+    # --- STOMP ------------------------------------------------------------------------------
+
+    def _stomp_login(self, connection: Connection, token: str | None) -> str | None:
+        if not token:
+            return "login header with an access token required"
+        try:
+            who = self.tokens.verify(token)
+        except Unauthorized:
+            return "invalid token"
+        if not self._may_connect(who, "kds"):
+            return "not allowed"
+        self.connections.add(Connection(connection.connection_id, who.tenant, "kds", who.user_id, who.role, who.branch,
+                                        who.kind, who.session, connection.protocol))
+        return None
+
+    def _stomp_subscribe(self, connection: Connection, destination: str, sub_id: str) -> str | None:
+        current = self.connections.get(connection.connection_id) or connection  # the row CONNECT just wrote
+        target = stomp.kds_destination(destination)
+        if target is None:
+            return f"unknown destination {destination}"
+        tenant, venue = target
+        if tenant != current.tenant:
+            return f"not allowed to subscribe to {destination}"
+        try:
+            channel = parse("kds", f"branch:{venue}")
+            self._authorize(current, channel)
+        except ChannelRefused as exc:
+            return exc.message
+        self.connections.subscribe(current.connection_id, channel.key(current.tenant), stomp.PROTOCOL, f"{destination}|{sub_id}")
+        return None
+
+    def _stomp_unsubscribe(self, connection: Connection, sub_id: str) -> None:
+        for key, tag in self.connections.tagged_subscriptions(connection.connection_id):
+            if tag is not None and tag.partition("|")[2] == sub_id:
+                self.connections.unsubscribe(connection.connection_id, key, stomp.PROTOCOL, tag)
 
     def disconnect(self, event: dict[str, Any]) -> dict[str, Any]:
         self.connections.remove(event["requestContext"]["connectionId"])

@@ -34,6 +34,7 @@ class ConnectionRecord(Record):
     kind = UnicodeAttribute()
     session = UnicodeAttribute(null=True)
     protocol = UnicodeAttribute(null=True)  # absent on rows written before protocols: json
+    tail = UnicodeAttribute(null=True)  # STOMP: the unfinished frame received so far
     connected_at = NumberAttribute()
     ttl = NumberAttribute()
 
@@ -56,6 +57,7 @@ class Connection:
     kind: str
     session: str | None
     protocol: str = "json"
+    tail: str = ""
 
     @property
     def authenticated(self) -> bool:
@@ -115,7 +117,17 @@ class ConnectionRepository:
         except ConnectionRecord.DoesNotExist:
             return None
         return Connection(connection_id, r.tenant, r.namespace, r.user_id, r.role, r.branch, r.kind, r.session,
-                          r.protocol or "json")
+                          r.protocol or "json", r.tail or "")
+
+    def keep_tail(self, connection_id: str, tail: str) -> None:
+        record = ConnectionRecord(conn_key(connection_id), "META")
+        action = ConnectionRecord.tail.set(tail) if tail else ConnectionRecord.tail.remove()
+        record.update(actions=[action], condition=ConnectionRecord.pk.exists())
+
+    def tagged_subscriptions(self, connection_id: str) -> list[tuple[str, str | None]]:
+        """(channel key, tag) of each of the connection's subscriptions."""
+        rows = SubscriptionRecord.query(conn_key(connection_id), SubscriptionRecord.sk.startswith("SUB#"))
+        return [(r.channel, parse_subscription_key(r.sk)[1]) for r in rows]
 
     def subscribe(self, connection_id: str, channel_key: str, protocol: str = "json", tag: str | None = None) -> None:
         SubscriptionRecord(
