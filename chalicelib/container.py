@@ -15,6 +15,7 @@ from chalicelib.settings import Settings, get_settings
 if TYPE_CHECKING:
     from chalicelib.realtime.fanout import Fanout
     from chalicelib.realtime.gateway import SocketGateway
+    from chalicelib.realtime.polling import Delivery, PollingSessions
     from chalicelib.realtime.sender import Sender
     from chalicelib.services.accounts import Accounts
     from chalicelib.services.caja import CajaService
@@ -100,19 +101,33 @@ class Services:
             self.tokens,
             self.connections,
             branch_exists=lambda tenant, branch: tenants.get_branch(tenant, branch) is not None,
-            reply=lambda connection_id, message: self.sender.send_one(connection_id, message),
-            close=lambda connection_id: self.sender.close(connection_id),
+            reply=lambda connection_id, message: self.delivery.send_one(connection_id, message),
+            close=lambda connection_id: self.delivery.close(connection_id),
             socketio_timing=(self.settings.socketio_ping_interval_ms, self.settings.socketio_ping_timeout_ms),
         )
 
+    @cached_property
+    def delivery(self) -> Delivery:
+        """Sends to WebSockets, and queues for Socket.IO long-polling sessions."""
+        from chalicelib.realtime.polling import Delivery
+
+        return Delivery(self.sender, self.connections)
+
+    @cached_property
+    def polling(self) -> PollingSessions:
+        from chalicelib.realtime.polling import PollingSessions
+
+        timing = (self.settings.socketio_ping_interval_ms, self.settings.socketio_ping_timeout_ms)
+        return PollingSessions(self.connections, self.sockets.socketio_packet, timing, self.settings.socketio_poll_wait_seconds)
+
     def socket_heartbeat(self) -> int:
-        return self.sockets.heartbeat(lambda ids, message: self.sender.send(ids, message))
+        return self.sockets.heartbeat(lambda ids, message: self.delivery.send(ids, message))
 
     @cached_property
     def fanout(self) -> Fanout:
         from chalicelib.realtime.fanout import Fanout
 
-        return Fanout(self.connections, self.sales.orders, self.sender, self.sales.timezone)
+        return Fanout(self.connections, self.sales.orders, self.delivery, self.sales.timezone)
 
     @cached_property
     def kds(self) -> KitchenDisplay:

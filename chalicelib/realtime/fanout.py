@@ -17,7 +17,7 @@ from chalicelib.realtime import protocol
 from chalicelib.realtime.channels import cocina_channel
 from chalicelib.realtime.encoding import Outgoing, encode
 from chalicelib.realtime.events import derive, kds_messages
-from chalicelib.realtime.sender import Sender
+from chalicelib.realtime.polling import Delivery
 from chalicelib.store.connections import ConnectionRepository, Subscriber
 from chalicelib.store.transactions import TransactionRepository, from_stream_image
 
@@ -38,7 +38,7 @@ class Fanout:
         self,
         connections: ConnectionRepository,
         orders: TransactionRepository,
-        sender: Sender,
+        sender: Delivery,
         timezone: Callable[[str, str], str],
     ) -> None:
         self.connections = connections

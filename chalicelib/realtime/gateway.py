@@ -9,6 +9,7 @@ emulator maps the path /socket.io/ onto `protocol=socketio`). See docs/websocket
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.auth import Principal, TokenService
@@ -71,7 +72,11 @@ class SocketGateway:
             return {"statusCode": 404, "body": f"unknown protocol {protocol}"}
         if protocol == "socketio":
             # Socket.IO authenticates per namespace, after the upgrade (`40/cocina,{"token"}`).
-            self.connections.add(pending_connection(connection_id, protocol))
+            sid = (event.get("queryStringParameters") or {}).get("sid")
+            upgrading = f"poll:{sid}" if sid else None  # an upgrade from long-polling: no open packet
+            if upgrading and self.connections.get(upgrading) is None:
+                return {"statusCode": 400, "body": "unknown sid"}
+            self.connections.add(replace(pending_connection(connection_id, protocol), upgraded_from=upgrading))
             self.connections.subscribe(connection_id, socketio.HEARTBEAT_CHANNEL, protocol)
             return {"statusCode": 200}
         if protocol == "stomp":
@@ -166,8 +171,31 @@ class SocketGateway:
     # --- Socket.IO -------------------------------------------------------------------------
 
     def _socketio(self) -> socketio.SocketIOSession:
-        hooks = socketio.SessionHooks(self.reply, self.close, self._join, self._leave, self._subscription)
+        hooks = socketio.SessionHooks(self.reply, self.close, self._join, self._leave, self._subscription, self._probed,
+                                      self._upgraded)
         return socketio.SocketIOSession(hooks)
+
+    def socketio_packet(self, connection: Connection, packet: str) -> None:
+        """One packet of a long-polling POST (the same conversation as over a WebSocket)."""
+        self._socketio().handle(connection, packet)
+
+    def _probed(self, connection: Connection) -> None:
+        if connection.upgraded_from:
+            self.reply(connection.upgraded_from, "6")  # the pending poll returns, so the client can upgrade
+
+    def _upgraded(self, connection: Connection) -> None:
+        old = self.connections.get(connection.upgraded_from) if connection.upgraded_from else None
+        if old is None:
+            return
+        cid = connection.connection_id
+        self.connections.add(replace(old, connection_id=cid, upgraded_from=connection.upgraded_from))
+        for key, tag in self.connections.tagged_subscriptions(old.connection_id):
+            self.connections.subscribe(cid, key, socketio.PROTOCOL, tag)
+        waiting = self.connections.take_queued(old.connection_id)
+        self.connections.remove(old.connection_id)
+        for packet in waiting:
+            if packet != "6":
+                self.reply(cid, packet)
 
     def opened(self, connection_id: str) -> None:
         """The connection row exists (told by the connections stream): greet the client."""
@@ -178,10 +206,13 @@ class SocketGateway:
         A failed greeting is not retried (the client times out and reconnects)."""
         for record in stream_event.get("Records", []):
             image = (record.get("dynamodb") or {}).get("NewImage") or {}
-            is_new = record.get("eventName") == "INSERT"
+            is_new = record.get("eventName") == "INSERT" and "upgraded_from" not in image
             if is_new and image.get("sk", {}).get("S") == "META" and image.get("protocol", {}).get("S") == socketio.PROTOCOL:
+                connection_id = image["pk"]["S"].removeprefix("CONN#")
+                if connection_id.startswith("poll:"):
+                    continue  # a long-polling session got its open packet from the handshake
                 try:
-                    self.opened(image["pk"]["S"].removeprefix("CONN#"))
+                    self.opened(connection_id)
                 except Exception:
                     logger.exception("socket.io open packet not sent")
         return {"batchItemFailures": []}

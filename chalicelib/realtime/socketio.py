@@ -77,9 +77,9 @@ class _Json:
         return json.loads(value, **kwargs)
 
 
-def open_packet(sid: str, ping_interval_ms: int, ping_timeout_ms: int) -> str:
+def open_packet(sid: str, ping_interval_ms: int, ping_timeout_ms: int, upgrades: list[str] | None = None) -> str:
     eio = _engineio()
-    handshake = {"sid": sid, "upgrades": [], "pingInterval": ping_interval_ms, "pingTimeout": ping_timeout_ms,
+    handshake = {"sid": sid, "upgrades": upgrades or [], "pingInterval": ping_interval_ms, "pingTimeout": ping_timeout_ms,
                  "maxPayload": MAX_PAYLOAD_BYTES}
     return str(eio.Packet(eio.OPEN, handshake).encode())
 
@@ -155,6 +155,10 @@ class SocketIOSession:
             return
         if packet.kind == "probe":
             self.hooks.reply(cid, "3probe")
+            self.hooks.probed(connection)
+            return
+        if packet.kind == "upgrade":
+            self.hooks.upgraded(connection)
             return
         if packet.kind == "close":
             self.hooks.close(cid)
@@ -208,3 +212,5 @@ class SessionHooks:
     join: Callable[[Any, str, str | None], str | None]  # -> refusal message or None
     leave: Callable[[Any, str], None]
     subscription: Callable[[Any, str, str, object], dict[str, Any]]
+    probed: Callable[[Any], None]  # a WebSocket probes to take over a polling session
+    upgraded: Callable[[Any], None]  # ... and takes it over

@@ -4,6 +4,7 @@ Query. Rows carry a TTL so connections that vanished without $disconnect expire.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -35,7 +36,15 @@ class ConnectionRecord(Record):
     session = UnicodeAttribute(null=True)
     protocol = UnicodeAttribute(null=True)  # absent on rows written before protocols: json
     tail = UnicodeAttribute(null=True)  # STOMP: the unfinished frame received so far
+    upgraded_from = UnicodeAttribute(null=True)  # Socket.IO: the polling session this WebSocket upgrades
     connected_at = NumberAttribute()
+    ttl = NumberAttribute()
+
+
+class QueuedPacketRecord(Record):
+    """A packet waiting for a Socket.IO long-polling session's next GET (sk `Q#<ns time>#<rand>`)."""
+
+    packet = UnicodeAttribute()
     ttl = NumberAttribute()
 
 
@@ -58,6 +67,7 @@ class Connection:
     session: str | None
     protocol: str = "json"
     tail: str = ""
+    upgraded_from: str | None = None
 
     @property
     def authenticated(self) -> bool:
@@ -103,12 +113,14 @@ class ConnectionRepository:
     def __init__(self, settings: Settings) -> None:
         bind(ConnectionRecord, "connections", settings)
         bind(SubscriptionRecord, "connections", settings)
+        bind(QueuedPacketRecord, "connections", settings)
 
     def add(self, c: Connection) -> None:
         now = int(time.time())
         ConnectionRecord(
             conn_key(c.connection_id), "META", tenant=c.tenant, namespace=c.namespace, user_id=c.user_id, role=c.role,
-            branch=c.branch, kind=c.kind, session=c.session, protocol=c.protocol, connected_at=now, ttl=now + CONNECTION_TTL_SECONDS,
+            branch=c.branch, kind=c.kind, session=c.session, protocol=c.protocol, upgraded_from=c.upgraded_from,
+            connected_at=now, ttl=now + CONNECTION_TTL_SECONDS,
         ).save()
 
     def get(self, connection_id: str) -> Connection | None:
@@ -117,7 +129,22 @@ class ConnectionRepository:
         except ConnectionRecord.DoesNotExist:
             return None
         return Connection(connection_id, r.tenant, r.namespace, r.user_id, r.role, r.branch, r.kind, r.session,
-                          r.protocol or "json", r.tail or "")
+                          r.protocol or "json", r.tail or "", r.upgraded_from)
+
+    def enqueue(self, connection_id: str, packets: list[str]) -> None:
+        now = time.time_ns()
+        with QueuedPacketRecord.batch_write() as batch:
+            for i, packet in enumerate(packets):
+                sk = f"Q#{now:020d}#{i:04d}#{os.urandom(3).hex()}"
+                batch.save(QueuedPacketRecord(conn_key(connection_id), sk, packet=packet, ttl=now // 10**9 + 3600))
+
+    def take_queued(self, connection_id: str) -> list[str]:
+        """The queued packets, oldest first, removed from the queue (one Query, one batch)."""
+        rows = list(QueuedPacketRecord.query(conn_key(connection_id), QueuedPacketRecord.sk.startswith("Q#")))
+        with QueuedPacketRecord.batch_write() as batch:
+            for row in rows:
+                batch.delete(row)
+        return [r.packet for r in rows]
 
     def keep_tail(self, connection_id: str, tail: str) -> None:
         record = ConnectionRecord(conn_key(connection_id), "META")

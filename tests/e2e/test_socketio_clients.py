@@ -89,6 +89,29 @@ def test_python_socketio_client_hears_a_sale_driven_over_rest(sio_stack: Running
         client.disconnect()
 
 
+def test_python_socketio_client_over_long_polling_then_upgraded_hears_a_sale(sio_stack: RunningStack) -> None:
+    token = sio_stack.login("cocina1", "Cocina123!")
+    client, heard = python_client(sio_stack, token, ["polling", "websocket"])
+    try:
+        deadline = time.monotonic() + 20
+        while client.transport() != "websocket" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert client.transport() == "websocket"
+        a_sale_is_heard(sio_stack, heard)
+    finally:
+        client.disconnect()
+
+
+def test_python_socketio_client_on_long_polling_only_hears_a_sale(sio_stack: RunningStack) -> None:
+    token = sio_stack.login("cocina1", "Cocina123!")
+    client, heard = python_client(sio_stack, token, ["polling"])
+    try:
+        assert client.transport() == "polling"
+        a_sale_is_heard(sio_stack, heard)
+    finally:
+        client.disconnect()
+
+
 def test_python_socketio_client_with_a_bad_token_gets_a_connect_error(sio_stack: RunningStack) -> None:
     import socketio
 
@@ -161,12 +184,14 @@ class NodeClient:
         self.process.wait(10)
 
 
-@pytest.mark.parametrize("transports", ["websocket"])
+@pytest.mark.parametrize("transports", ["default", "websocket"])
 def test_node_socket_io_client_hears_a_sale_driven_over_rest(sio_stack: RunningStack, transports: str) -> None:
     token = sio_stack.login("cocina1", "Cocina123!")
     node = NodeClient("socketio_kitchen.mjs", sio_stack.base_url, token, transports)
     try:
         node.heard.next("connect", timeout=30)
+        # by default the client starts with long-polling and then upgrades to the WebSocket
+        node.heard.next("ping", lambda transport: transport == "websocket")
         a_sale_is_heard(sio_stack, node.heard)
         for _ in range(3):
             node.heard.next("ping")

@@ -11,8 +11,8 @@ const say = (event, data) => console.log(JSON.stringify({ event, data }));
 socket.on("connect", () => say("connect", { transport: socket.io.engine.transport.name }));
 socket.on("connect_error", (err) => say("connect_error", err.message));
 socket.on("disconnect", (reason) => say("disconnect", reason));
-socket.io.engine?.on?.("upgrade", (t) => say("upgrade", t.name));
-socket.io.on("ping", () => say("ping", null));
+socket.io.on("open", () => socket.io.engine.on("upgrade", (t) => say("upgrade", t.name)));
+socket.io.on("ping", () => say("ping", socket.io.engine.transport.name));
 for (const name of ["nuevo-pedido", "pedidos-actualizados", "pedido-completado"]) {
   socket.on(name, (data) => say(name, data));
 }
