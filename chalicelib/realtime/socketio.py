@@ -123,7 +123,7 @@ def decode(body: str | None) -> Incoming:
     kinds = {eio.CLOSE: "close", eio.PING: "ping", eio.PONG: "pong", eio.NOOP: "noop"}
     if packet.packet_type in kinds:
         return Incoming(kinds[packet.packet_type])
-    if packet.packet_type != eio.MESSAGE or packet.binary or not isinstance(packet.data, str):
+    if packet.packet_type != eio.MESSAGE or packet.binary or not isinstance(packet.data, str) or not packet.data:
         raise BadPacket("unexpected Engine.IO packet type")
     try:
         message = sio.Packet(encoded_packet=packet.data)
