@@ -111,7 +111,7 @@ class Services:
         """Sends to WebSockets, and queues for Socket.IO long-polling sessions."""
         from chalicelib.realtime.polling import Delivery
 
-        return Delivery(self.sender, self.connections)
+        return Delivery(lambda: self.sender, self.connections)
 
     @cached_property
     def polling(self) -> PollingSessions:

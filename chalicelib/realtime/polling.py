@@ -32,11 +32,16 @@ def polling_id(sid: str) -> str:
 
 
 class Delivery:
-    """The Sender's interface, with polling sessions' packets queued instead of posted."""
+    """The Sender's interface, with polling sessions' packets queued instead of posted. The
+    Sender is made on first post (a polling-only exchange needs no WebSocket endpoint)."""
 
-    def __init__(self, sender: Sender, connections: ConnectionRepository) -> None:
-        self.sender = sender
+    def __init__(self, sender: Callable[[], Sender], connections: ConnectionRepository) -> None:
+        self._make_sender = sender
         self.connections = connections
+
+    @property
+    def sender(self) -> Sender:
+        return self._make_sender()
 
     def send(self, connection_ids: list[str], message: str) -> SendReport:
         polled = [c for c in connection_ids if c.startswith(POLL_PREFIX)]

@@ -57,7 +57,8 @@ class Edge:
 def edge(alpha: TenantWorld, beta: TenantWorld) -> Iterator[Edge]:
     services = get_services()
     api = RawManagementApi()
-    delivery = Delivery(Sender(api, services.connections.remove, threads=4, max_attempts=2), services.connections)
+    sender = Sender(api, services.connections.remove, threads=4, max_attempts=2)
+    delivery = Delivery(lambda: sender, services.connections)
     gateway = SocketGateway(
         services.tokens, services.connections,
         branch_exists=lambda t, b: services.tenant_repo.get_branch(t, b) is not None,
