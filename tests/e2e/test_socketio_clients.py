@@ -200,8 +200,9 @@ def test_node_socket_io_client_hears_a_sale_driven_over_rest(sio_stack: RunningS
         node.stop()
 
 
-def test_node_socket_io_client_with_a_bad_token_gets_connect_error(sio_stack: RunningStack) -> None:
-    node = NodeClient("socketio_kitchen.mjs", sio_stack.base_url, "not-a-jwt", "websocket")
+@pytest.mark.parametrize("transports", ["default", "websocket"])
+def test_node_socket_io_client_with_a_bad_token_gets_connect_error(sio_stack: RunningStack, transports: str) -> None:
+    node = NodeClient("socketio_kitchen.mjs", sio_stack.base_url, "not-a-jwt", transports)
     try:
         assert node.heard.next("connect_error", timeout=30) == "invalid token"
     finally:
