@@ -76,8 +76,9 @@ class SocketGateway:
             upgrading = f"poll:{sid}" if sid else None  # an upgrade from long-polling: no open packet
             if upgrading and self.connections.get(upgrading) is None:
                 return {"statusCode": 400, "body": "unknown sid"}
+            # Heartbeats start with the open packet (or, on an upgrade, come with the session): a ping
+            # before the open packet, or during the probe, would break the client's handshake.
             self.connections.add(replace(pending_connection(connection_id, protocol), upgraded_from=upgrading))
-            self.connections.subscribe(connection_id, socketio.HEARTBEAT_CHANNEL, protocol)
             return {"statusCode": 200}
         if protocol == "stomp":
             # STOMP authenticates with CONNECT's `login` header. The subprotocol is echoed only if offered.
@@ -199,7 +200,8 @@ class SocketGateway:
 
     def opened(self, connection_id: str) -> None:
         """The connection row exists (told by the connections stream): greet the client."""
-        self.reply(connection_id, socketio.open_packet(connection_id, *self.socketio_timing))
+        if self.reply(connection_id, socketio.open_packet(connection_id, *self.socketio_timing)) == "delivered":
+            self.connections.subscribe(connection_id, socketio.HEARTBEAT_CHANNEL, socketio.PROTOCOL)
 
     def greet(self, stream_event: dict[str, Any]) -> dict[str, Any]:
         """Connections-table stream batch: send the open packet to each new Socket.IO connection.

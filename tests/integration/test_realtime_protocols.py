@@ -75,7 +75,7 @@ def join_socketio(edge: Edge, connection_id: str, token: str) -> list[str]:
 
 def test_socketio_namespace_connect_authenticates_and_subscribes_to_the_branch_kitchen(edge: Edge, alpha: TenantWorld) -> None:
     assert join_socketio(edge, "s1", alpha.tokens["cocina"]) == ['40/cocina,{"sid":"s1"}']
-    assert get_services().connections.subscriptions("s1") == ["_heartbeat/socketio", "alpha/cocina/cocina:centro"]
+    assert get_services().connections.subscriptions("s1") == ["alpha/cocina/cocina:centro"]
 
 
 def test_socketio_bad_token_or_events_before_the_namespace_connect_get_44(edge: Edge) -> None:
@@ -84,12 +84,13 @@ def test_socketio_bad_token_or_events_before_the_namespace_connect_get_44(edge: 
     assert edge.say("s1", "4garbage") == [] and edge.api.closed == ["s1"]
 
 
-def test_the_open_packet_goes_to_new_socketio_connections_from_the_connections_stream(edge: Edge) -> None:
+def test_the_open_packet_goes_to_new_socketio_connections_from_the_connections_stream_and_then_pings(edge: Edge) -> None:
     edge.connect("s1", {"protocol": "socketio"})
     image = {"pk": {"S": "CONN#s1"}, "sk": {"S": "META"}, "protocol": {"S": "socketio"}}
     edge.gateway.greet({"Records": [{"eventName": "INSERT", "dynamodb": {"NewImage": image}}]})
     (packet,) = edge.api.to("s1")
     assert packet.startswith('0{"sid":"s1",') and '"pingInterval":1000' in packet
+    assert get_services().connections.subscriptions("s1") == ["_heartbeat/socketio"], "pings start after the open packet"
 
 
 def test_stomp_echoes_the_subprotocol_only_when_offered(edge: Edge) -> None:
