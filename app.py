@@ -6,7 +6,7 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent, WebsocketEvent
 
-from chalicelib.api import auth, caja, catalog, kds, socketio_polling, transacciones, usuarios
+from chalicelib.api import auth, caja, catalog, kds, socketio_polling, sucursales, transacciones, usuarios
 from chalicelib.container import get_services
 from chalicelib.observability import http_logging_middleware
 
@@ -15,7 +15,7 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])
 
 app.register_middleware(http_logging_middleware, "http")
 
-for surface in (auth.surface, usuarios.surface, catalog.surface, caja.surface, transacciones.surface, kds.surface):
+for surface in (auth.surface, usuarios.surface, sucursales.surface, catalog.surface, caja.surface, transacciones.surface, kds.surface):
     app.register_blueprint(surface.blueprint)
 app.register_blueprint(socketio_polling.blueprint)
 
@@ -45,14 +45,24 @@ CONNECTIONS_STREAM_ARN = os.environ.get(
 @app.on_dynamodb_record(stream_arn=CONNECTIONS_STREAM_ARN, batch_size=100, starting_position="LATEST")
 def connection_opened(event: DynamoDBEvent) -> dict[str, Any]:
     """A $connect handler cannot send to its own connection: protocols that speak first
-    (Socket.IO's open packet) do it from here, once the connection row exists."""
-    return get_services().sockets.greet(event.to_dict())
+    (Socket.IO's open packet) do it from here, once the connection row exists. Notices for
+    one user (refused order commands) are rows of the same table and go out from here too."""
+    services = get_services()
+    services.sockets.greet(event.to_dict())
+    return services.fanout.handle_notice_batch(event.to_dict())
 
 
 # Socket.IO clients time out without server pings; pingInterval (SOCKETIO_PING_INTERVAL_MS) matches this rate.
 @app.schedule(Rate(4, unit=Rate.MINUTES))
 def socketio_heartbeat(event: CloudWatchEvent) -> dict[str, Any]:
     return {"pinged": get_services().socket_heartbeat()}
+
+
+# STOMP connections must send CONNECT within STOMP_CONNECT_DEADLINE_SECONDS; this sweep closes
+# the ones that did not, so on AWS one is closed between the deadline and the deadline plus a minute.
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def stomp_connect_deadline(event: CloudWatchEvent) -> dict[str, Any]:
+    return {"closed": get_services().sockets.close_unconnected_stomp()}
 
 
 TRANSACTIONS_STREAM_ARN = os.environ.get(
@@ -64,3 +74,14 @@ TRANSACTIONS_STREAM_ARN = os.environ.get(
 @app.on_dynamodb_record(stream_arn=TRANSACTIONS_STREAM_ARN, batch_size=100, starting_position="LATEST")
 def fan_out(event: DynamoDBEvent) -> dict[str, Any]:
     return get_services().fanout.handle_batch(event.to_dict())
+
+
+TENANTS_STREAM_ARN = os.environ.get(
+    "TENANTS_STREAM_ARN",
+    "arn:aws:dynamodb:us-east-1:000000000000:table/comanda-local-tenants/stream/local",
+)
+
+
+@app.on_dynamodb_record(stream_arn=TENANTS_STREAM_ARN, batch_size=100, starting_position="LATEST")
+def venue_changed(event: DynamoDBEvent) -> dict[str, Any]:
+    return get_services().fanout.handle_venue_batch(event.to_dict())

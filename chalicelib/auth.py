@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         _STAFF_READ
         | {
             "usuarios:manage",
+            "sucursales:manage",
             "catalog:write",
             "caja:operate",
             "transacciones:read",

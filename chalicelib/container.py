@@ -13,6 +13,7 @@ from chalicelib.auth import TokenService
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.realtime.channels import OrderScope
     from chalicelib.realtime.fanout import Fanout
     from chalicelib.realtime.gateway import SocketGateway
     from chalicelib.realtime.polling import Delivery, PollingSessions
@@ -104,7 +105,15 @@ class Services:
             reply=lambda connection_id, message: self.delivery.send_one(connection_id, message),
             close=lambda connection_id: self.delivery.close(connection_id),
             socketio_timing=(self.settings.socketio_ping_interval_ms, self.settings.socketio_ping_timeout_ms),
+            order_scope=self._order_scope,
+            stomp_connect_deadline_seconds=self.settings.stomp_connect_deadline_seconds,
         )
+
+    def _order_scope(self, tenant: str, order_id: int) -> OrderScope | None:
+        from chalicelib.realtime.channels import OrderScope
+
+        order = self.sales.orders.get(tenant, order_id)
+        return OrderScope(order.branch_id, str(order.usuario_id)) if order is not None else None
 
     @cached_property
     def delivery(self) -> Delivery:

@@ -37,6 +37,7 @@ class Settings:
     socketio_ping_interval_ms: int = 240_000
     socketio_ping_timeout_ms: int = 120_000
     socketio_poll_wait_seconds: int = 20
+    stomp_connect_deadline_seconds: int = 10
 
     def table_name(self, table: str) -> str:
         if table not in TABLES:
@@ -89,6 +90,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         socketio_ping_interval_ms=_int(env, "SOCKETIO_PING_INTERVAL_MS", 240_000),
         socketio_ping_timeout_ms=_int(env, "SOCKETIO_PING_TIMEOUT_MS", 120_000),
         socketio_poll_wait_seconds=min(25, _int(env, "SOCKETIO_POLL_WAIT_SECONDS", 20)),
+        stomp_connect_deadline_seconds=_int(env, "STOMP_CONNECT_DEADLINE_SECONDS", 10),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -144,8 +145,9 @@ class Surface:
 
     def _dispatch(self, spec: RouteSpec, fn: ViewFn, status: int, params: dict[str, str]) -> Response:
         request = self.blueprint.current_request
+        headers = _lower_headers(request.headers)
+        principal = ANONYMOUS
         try:
-            headers = _lower_headers(request.headers)
             principal = ANONYMOUS if spec.permission is None else authenticate(headers)
             if spec.permission is not None and not principal.can(spec.permission):
                 raise Forbidden("Forbidden resource")
@@ -159,7 +161,30 @@ class Surface:
         except DomainError as exc:
             if isinstance(exc, Unauthorized):
                 log.info("unauthorized", extra={"path": spec.path})
+            if request.method != "GET":
+                report_refused_order_command(principal, params, headers, exc)
             return error_response(exc, self._error_shape)
         except Exception:
             log.exception("unhandled error", extra={"path": spec.path, "methods": spec.methods})
             return internal_error_response()
+
+
+ORDER_PARAMS = ("tx_id", "order_id")
+
+
+def report_refused_order_command(principal: Principal, params: Mapping[str, str], headers: Mapping[str, str],
+                                 exc: DomainError) -> None:
+    """A refused command on an order is also told to its user's sockets (COMPAT D's OrderEventError
+    on `/kds/{tenant}/{user}`), for integrations that follow orders asynchronously. Never fails the request."""
+    order_id = next((params[p] for p in ORDER_PARAMS if p in params), None)
+    if order_id is None or principal.kind != "staff" or exc.status_code not in (400, 409, 422):
+        return
+    try:
+        from chalicelib.container import get_services
+        from chalicelib.realtime.notices import order_event_error
+
+        correlation = headers.get("x-correlation-id") or headers.get("idempotency-key") or uuid.uuid4().hex
+        notice = order_event_error(principal.user_id, order_id, exc.status_code, exc.message, correlation)
+        get_services().connections.add_notice(principal.tenant, principal.user_id, json.dumps(notice, ensure_ascii=False))
+    except Exception:
+        log.exception("order error notice not recorded")

@@ -64,3 +64,12 @@ def check_role(rol: str) -> str:
     if rol not in ROLES:
         raise InvalidInput(f"rol must be one of the following values: {', '.join(ROLES)}")
     return rol
+
+
+def check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise InvalidInput(f"timezone must be an IANA time zone such as America/La_Paz, got {name!r}") from exc

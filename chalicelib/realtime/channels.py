@@ -25,7 +25,17 @@ class Channel:
 
     @property
     def branch(self) -> str | None:
-        match = re.fullmatch(rf"(?:cocina|branch):({_SLUG})(?::.*)?", self.name)
+        match = re.fullmatch(rf"(?:cocina|branch|venue):({_SLUG})(?::.*)?", self.name)
+        return match.group(1) if match else None
+
+    @property
+    def order(self) -> int | None:
+        match = re.fullmatch(r"order:([0-9]{1,18})", self.name)
+        return int(match.group(1)) if match else None
+
+    @property
+    def user(self) -> str | None:
+        match = re.fullmatch(r"user:([0-9]{1,18})", self.name)
         return match.group(1) if match else None
 
     @property
@@ -57,21 +67,55 @@ def session_channel(session_id: str) -> Channel:
     return Channel("kds", f"session:{session_id}")
 
 
+def order_channel(order_id: int) -> Channel:
+    return Channel("kds", f"order:{order_id}")
+
+
+def user_channel(user_id: str) -> Channel:
+    return Channel("kds", f"user:{user_id}")
+
+
+def venue_channel(branch: str) -> Channel:
+    return Channel("kds", f"venue:{branch}")
+
+
+@dataclass(frozen=True)
+class OrderScope:
+    """What authorizing an order's channel needs to know of the order (found in the caller's tenant)."""
+
+    branch: str
+    creator: str
+
+
 def parse(namespace: str, name: object) -> Channel:
     if not isinstance(name, str) or not name or len(name) > 160:
         raise ChannelRefused("invalid_channel", "channel must be a non-empty string")
     patterns = {
         "cocina": [rf"cocina:{_SLUG}"],
-        "kds": [rf"branch:{_SLUG}", rf"branch:{_SLUG}:kitchen", rf"branch:{_SLUG}:kitchen:{_SLUG}", r"session:[A-Za-z0-9_-]{1,64}"],
+        "kds": [rf"branch:{_SLUG}", rf"branch:{_SLUG}:kitchen", rf"branch:{_SLUG}:kitchen:{_SLUG}", r"session:[A-Za-z0-9_-]{1,64}",
+                r"order:[0-9]{1,18}", r"user:[0-9]{1,18}", rf"venue:{_SLUG}"],
     }.get(namespace, [])
     if not any(re.fullmatch(p, name) for p in patterns):
         raise ChannelRefused("invalid_channel", f"unknown channel {name!r} in namespace {namespace}")
     return Channel(namespace, name)
 
 
-def authorize(who: Principal, channel: Channel, branch_exists: bool) -> None:
+def authorize(who: Principal, channel: Channel, branch_exists: bool, order: OrderScope | None = None) -> None:
     """Raise ChannelRefused unless `who` may subscribe. `branch_exists` tells whether the
-    channel's branch belongs to the caller's tenant (the caller looks it up)."""
+    channel's branch belongs to the caller's tenant, and `order` is the channel's order if it
+    is in the caller's tenant (the caller looks both up)."""
+    if channel.user is not None:
+        if who.kind == "staff" and who.user_id == channel.user:
+            return
+        raise ChannelRefused("forbidden", "a user channel is only for that user")
+    if channel.order is not None:
+        if order is None:
+            raise ChannelRefused("not_found", f"channel {channel.name} not found")
+        if who.kind == "staff" and who.user_id == order.creator:
+            return
+        if who.kind == "staff" and who.can("orders:read") and (who.role == "admin" or who.branch == order.branch):
+            return
+        raise ChannelRefused("forbidden", f"not allowed to follow order {channel.order}")
     if channel.session is not None:
         if who.kind == "customer" and who.session == channel.session:
             return

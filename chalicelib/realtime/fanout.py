@@ -7,18 +7,20 @@ Message ids come from stream sequence numbers, so a replayed batch repeats its i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.api import render
+from chalicelib.domain.orders import Order
 from chalicelib.observability import logger
 from chalicelib.realtime import protocol
-from chalicelib.realtime.channels import cocina_channel
+from chalicelib.realtime.channels import cocina_channel, order_channel, user_channel, venue_channel
 from chalicelib.realtime.encoding import Outgoing, encode
 from chalicelib.realtime.events import derive, kds_messages
 from chalicelib.realtime.polling import Delivery
-from chalicelib.store.connections import ConnectionRepository, Subscriber
+from chalicelib.store.connections import ConnectionRepository, Subscriber, parse_notice_key
 from chalicelib.store.transactions import TransactionRepository, from_stream_image
 
 ENCODED_PROTOCOLS = ("json", "socketio", "stomp")
@@ -85,6 +87,8 @@ class Fanout:
             for kds in kds_messages(old, new):
                 message_id = f"{sequence}:{kds.event}:{kds.key}"
                 self.publish(current.tenant_id, Outgoing(kds.event, kds.channel, kds.data, message_id))
+            if new is not None:
+                self.publish_order_change(new, tz, sequence)
             if derived.queue_changed:
                 dirty.setdefault((current.tenant_id, current.branch_id), _DirtyBranch()).sequence_numbers.append(sequence)
 
@@ -101,6 +105,59 @@ class Fanout:
                 failures.extend({"itemIdentifier": s} for s in marks.sequence_numbers)
         return {"batchItemFailures": _unique(failures)}
 
+    def handle_venue_batch(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Tenants-table stream: a branch whose settings changed -> `venue:updated` on `venue:<branch>`.
+        Other rows of the table (tenants, counters) are skipped."""
+        return self._each_record(event, self._venue_record)
+
+    def _venue_record(self, record: dict[str, Any]) -> None:
+        raw = record["dynamodb"]
+        new, old = raw.get("NewImage") or {}, raw.get("OldImage") or {}
+        if record.get("eventName") != "MODIFY" or not new.get("sk", {}).get("S", "").startswith("BRANCH#"):
+            return
+        view = {"id": new["sk"]["S"].removeprefix("BRANCH#"), "nombre": _s(new, "nombre"), "timezone": _s(new, "timezone")}
+        if view == {"id": view["id"], "nombre": _s(old, "nombre"), "timezone": _s(old, "timezone")}:
+            return
+        tenant = new["pk"]["S"].removeprefix("TENANT#")
+        message_id = f"{raw['SequenceNumber']}:venue:updated"
+        self.publish(tenant, Outgoing("venue:updated", venue_channel(view["id"]), view, message_id))
+
+    def handle_notice_batch(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Connections-table stream: a new notice row -> `order:error` on its user's channel."""
+        return self._each_record(event, self._notice_record)
+
+    def _notice_record(self, record: dict[str, Any]) -> None:
+        raw = record["dynamodb"]
+        new = raw.get("NewImage") or {}
+        owner = parse_notice_key(new.get("pk", {}).get("S", ""))
+        if record.get("eventName") != "INSERT" or owner is None:
+            return
+        tenant, user_id = owner
+        payload = json.loads(new["payload"]["S"])
+        message_id = f"{raw['SequenceNumber']}:order:error"
+        self.publish(tenant, Outgoing("order:error", user_channel(user_id), payload, message_id))
+
+    @staticmethod
+    def _each_record(event: dict[str, Any], handle: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+        from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+        def handle_record(record: DynamoDBRecord) -> None:
+            handle(record.raw_event)
+
+        processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+        with processor(records=event.get("Records", []), handler=handle_record):
+            processor.process()
+        return {"batchItemFailures": [{"itemIdentifier": str(f["itemIdentifier"])} for f in processor.response()["batchItemFailures"]]}
+
+    def publish_order_change(self, order: Order, tz: str, sequence: str) -> None:
+        """Every change of a sale goes to its `order:<id>` channel (COMPAT D's /order-changes)."""
+        channel = order_channel(order.id)
+        subscribers = self.connections.subscribers_of(channel.key(order.tenant_id))
+        if subscribers:
+            message = Outgoing("order:changed", channel, render.transaccion(order, tz), f"{sequence}:order:changed")
+            self.publish(order.tenant_id, message, subscribers)
+
     def publish_queue(self, tenant: str, branch: str, sequence: str) -> None:
         channel = cocina_channel(branch)
         subscribers = self.connections.subscribers_of(channel.key(tenant))
@@ -111,6 +168,11 @@ class Fanout:
         message_id = f"{sequence}:pedidos-actualizados"
         kept, extra = protocol.fit_items("pedidos-actualizados", channel.name, queue, message_id)
         self.publish(tenant, Outgoing("pedidos-actualizados", channel, kept, message_id, extra), subscribers)
+
+
+def _s(image: dict[str, Any], name: str) -> str | None:
+    value = image.get(name, {}).get("S")
+    return str(value) if value is not None else None
 
 
 def _unique(failures: list[dict[str, str]]) -> list[dict[str, str]]:

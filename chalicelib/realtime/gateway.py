@@ -8,6 +8,7 @@ emulator maps the path /socket.io/ onto `protocol=socketio`). See docs/websocket
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -16,7 +17,16 @@ from chalicelib.auth import Principal, TokenService
 from chalicelib.errors import Unauthorized
 from chalicelib.observability import logger
 from chalicelib.realtime import protocol, socketio, stomp
-from chalicelib.realtime.channels import NAMESPACES, Channel, ChannelRefused, authorize, cocina_channel, parse, session_channel
+from chalicelib.realtime.channels import (
+    NAMESPACES,
+    Channel,
+    ChannelRefused,
+    OrderScope,
+    authorize,
+    cocina_channel,
+    parse,
+    session_channel,
+)
 from chalicelib.store.connections import Connection, ConnectionRepository, pending_connection
 
 PROTOCOLS = ("json", "socketio", "stomp")
@@ -57,10 +67,16 @@ class SocketGateway:
         reply: Callable[[str, str], Any],
         close: Callable[[str], Any] | None = None,
         socketio_timing: tuple[int, int] = (240_000, 120_000),
+        order_scope: Callable[[str, int], OrderScope | None] = lambda tenant, order_id: None,
+        stomp_connect_deadline_seconds: int = 10,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.tokens = tokens
         self.connections = connections
         self.branch_exists = branch_exists
+        self.order_scope = order_scope
+        self.stomp_connect_deadline_seconds = stomp_connect_deadline_seconds
+        self.clock = clock
         self.reply = reply
         self.close = close or (lambda connection_id: None)
         self.socketio_timing = socketio_timing  # (pingInterval, pingTimeout) in ms
@@ -83,6 +99,8 @@ class SocketGateway:
         if protocol == "stomp":
             # STOMP authenticates with CONNECT's `login` header. The subprotocol is echoed only if offered.
             self.connections.add(pending_connection(connection_id, protocol))
+            opened_at = str(int(self.clock()))
+            self.connections.subscribe(connection_id, stomp.AWAITING_CONNECT_CHANNEL, stomp.PROTOCOL, opened_at)
             chosen = stomp.choose_subprotocol(_header(event, "sec-websocket-protocol"))
             return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": chosen}} if chosen else {"statusCode": 200}
         namespace = namespace_of(event)
@@ -162,9 +180,12 @@ class SocketGateway:
     def _authorize(self, connection: Connection, channel: Channel) -> None:
         who = Principal(connection.user_id, connection.tenant, connection.branch, connection.role, kind=connection.kind,
                         session=connection.session)
-        if channel.session is not None:
-            # Channel keys carry the tenant: a session id of another tenant names an empty channel.
+        if channel.session is not None or channel.user is not None:
+            # Channel keys carry the tenant: a session or user id of another tenant names an empty channel.
             authorize(who, channel, branch_exists=True)
+            return
+        if channel.order is not None:
+            authorize(who, channel, branch_exists=True, order=self.order_scope(connection.tenant, channel.order))
             return
         branch = channel.branch
         authorize(who, channel, branch_exists=branch is not None and self.branch_exists(connection.tenant, branch))
@@ -277,18 +298,27 @@ class SocketGateway:
             return "not allowed"
         self.connections.add(Connection(connection.connection_id, who.tenant, "kds", who.user_id, who.role, who.branch,
                                         who.kind, who.session, connection.protocol))
+        for key, tag in self.connections.tagged_subscriptions(connection.connection_id):
+            if key == stomp.AWAITING_CONNECT_CHANNEL:
+                self.connections.unsubscribe(connection.connection_id, key, stomp.PROTOCOL, tag)
         return None
 
     def _stomp_subscribe(self, connection: Connection, destination: str, sub_id: str) -> str | None:
         current = self.connections.get(connection.connection_id) or connection  # the row CONNECT just wrote
-        target = stomp.kds_destination(destination)
+        target = stomp.destination(destination)
         if target is None:
             return f"unknown destination {destination}"
-        tenant, venue = target
-        if tenant != current.tenant:
+        if target.tenant is not None and target.tenant != current.tenant:
             return f"not allowed to subscribe to {destination}"
+        if target.user is not None and target.user != current.user_id:
+            return f"not allowed to subscribe to {destination}: it names another user"
+        name = {
+            "order": f"order:{target.target}",
+            "venue": f"venue:{target.target}",
+            "kds": f"user:{target.target}" if target.target == current.user_id else f"branch:{target.target}",
+        }[target.kind]
         try:
-            channel = parse("kds", f"branch:{venue}")
+            channel = parse("kds", name)
             self._authorize(current, channel)
         except ChannelRefused as exc:
             return exc.message
@@ -299,6 +329,20 @@ class SocketGateway:
         for key, tag in self.connections.tagged_subscriptions(connection.connection_id):
             if tag is not None and tag.partition("|")[2] == sub_id:
                 self.connections.unsubscribe(connection.connection_id, key, stomp.PROTOCOL, tag)
+
+    def close_unconnected_stomp(self) -> int:
+        """Close each STOMP connection that has not sent a valid CONNECT within the deadline
+        (one Query on the awaiting channel). Returns how many were closed."""
+        cutoff = self.clock() - self.stomp_connect_deadline_seconds
+        late = [s for s in self.connections.subscribers_of(stomp.AWAITING_CONNECT_CHANNEL) if s.tag and int(s.tag) <= cutoff]
+        for subscriber in late:
+            cid = subscriber.connection_id
+            self.reply(cid, stomp.error(f"no CONNECT within {self.stomp_connect_deadline_seconds} s"))
+            self.close(cid)
+            self.connections.remove(cid)  # also when the socket was already gone and no $disconnect comes
+        if late:
+            logger.info("stomp connections closed for want of CONNECT", count=len(late))
+        return len(late)
 
     def disconnect(self, event: dict[str, Any]) -> dict[str, Any]:
         self.connections.remove(event["requestContext"]["connectionId"])

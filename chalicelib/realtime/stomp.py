@@ -3,8 +3,13 @@ first use), plus what stompman leaves to the server: subprotocol choice, content
 what we send, frames split across WebSocket messages (the unfinished tail is kept on the
 connection row between invocations), and telling a malformed frame from a heart-beat.
 
-Destinations: `/kds/{tenantId}/{venueId}` is the branch's kds channel `branch:{venueId}`;
-the tenant must be the connection's own. Bodies are the JSON envelope of the JSON protocol."""
+Destinations (COMPAT D) name kds channels; the tenant in a destination must be the connection's own:
+- `/kds/{tenantId}/{venueId}` -> `branch:{venueId}`, the branch's orders;
+- `/kds/{tenantId}/{userId}` -> `user:{userId}`, messages for the caller (when the segment is
+  the caller's own user id);
+- `/order-changes/{userId}/{orderId}` -> `order:{orderId}`, one order's changes;
+- `/venue/{tenantId}/{venueId}` -> `venue:{venueId}`, the branch's settings.
+Bodies are the JSON envelope of the JSON protocol."""
 
 from __future__ import annotations
 
@@ -21,7 +26,15 @@ SERVER = "comanda/1"
 HEART_BEAT = "0,240000"
 MAX_FRAME_BYTES = 32 * 1024
 COMMANDS = ("CONNECT", "STOMP", "SUBSCRIBE", "UNSUBSCRIBE", "DISCONNECT", "SEND", "ACK", "NACK", "BEGIN", "COMMIT", "ABORT")
-KDS_DESTINATION = re.compile(r"/kds/(?P<tenant>[a-z0-9][a-z0-9_-]{0,63})/(?P<venue>[a-z0-9][a-z0-9_-]{0,63})")
+_SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"
+DESTINATIONS = (
+    ("kds", re.compile(rf"/kds/(?P<tenant>{_SLUG})/(?P<target>{_SLUG})")),
+    ("order", re.compile(r"/order-changes/(?P<user>[0-9]{1,18})/(?P<target>[0-9]{1,18})")),
+    ("venue", re.compile(rf"/venue/(?P<tenant>{_SLUG})/(?P<target>{_SLUG})")),
+)
+# A connection that has not logged in is subscribed here, tagged with the second it opened;
+# a scheduled function closes those past the deadline.
+AWAITING_CONNECT_CHANNEL = "_awaiting-connect/stomp"
 
 
 class BadFrame(Exception):
@@ -105,9 +118,21 @@ def parse(text: str) -> list[tuple[str, dict[str, str], str]]:
     return out
 
 
-def kds_destination(destination: str) -> tuple[str, str] | None:
-    match = KDS_DESTINATION.fullmatch(destination)
-    return (match.group("tenant"), match.group("venue")) if match else None
+@dataclass(frozen=True)
+class Destination:
+    kind: str  # "kds" | "order" | "venue"
+    target: str  # venue or user id, order id
+    tenant: str | None = None  # named by /kds and /venue
+    user: str | None = None  # named by /order-changes
+
+
+def destination(text: str) -> Destination | None:
+    for kind, pattern in DESTINATIONS:
+        match = pattern.fullmatch(text)
+        if match:
+            groups = match.groupdict()
+            return Destination(kind, groups["target"], groups.get("tenant"), groups.get("user"))
+    return None
 
 
 # --- the conversation ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.auth import Principal, TokenService, hash_password, verify_password
 from chalicelib.domain.clock import utc_now
-from chalicelib.domain.tenancy import Branch, Tenant, User, check_role, check_slug
+from chalicelib.domain.tenancy import Branch, Tenant, User, check_role, check_slug, check_timezone
 from chalicelib.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from chalicelib.store.tenancy import TenantRepository
 from chalicelib.store.users import UserRepository
@@ -120,6 +120,23 @@ class Accounts:
         after = before.soft_deleted(utc_now())
         self.users.update(before, after)
         return after
+
+    # --- branches ----------------------------------------------------------------------
+
+    def list_branches(self, tenant_id: str) -> list[Branch]:
+        return sorted(self.tenants.list_branches(tenant_id), key=lambda b: b.branch_id)
+
+    def update_branch(self, tenant_id: str, branch_id: str, changes: dict[str, Any]) -> Branch:
+        """Change a branch's settings; its kitchens hear of it on `venue:<branch>`."""
+        branch = self.tenants.get_branch(tenant_id, branch_id)
+        if branch is None:
+            raise NotFound("Sucursal no encontrada")
+        if "timezone" in changes:
+            check_timezone(changes["timezone"])
+        updated = replace(branch, **{k: changes[k] for k in ("nombre", "timezone") if k in changes})
+        if updated != branch:
+            self.tenants.replace_branch(updated)
+        return updated
 
     # --- onboarding -------------------------------------------------------------------
 

@@ -48,6 +48,16 @@ class QueuedPacketRecord(Record):
     ttl = NumberAttribute()
 
 
+class NoticeRecord(Record):
+    """A message for one user (pk `NOTICE#<tenant>#<user>`), carried to their sockets by the stream."""
+
+    payload = UnicodeAttribute()
+    ttl = NumberAttribute()
+
+
+NOTICE_TTL_SECONDS = 3600
+
+
 class SubscriptionRecord(Record):
     channel = UnicodeAttribute()
     ttl = NumberAttribute()
@@ -93,6 +103,16 @@ def conn_key(connection_id: str) -> str:
     return f"CONN#{connection_id}"
 
 
+def notice_key(tenant: str, user_id: str) -> str:
+    return f"NOTICE#{tenant}#{user_id}"
+
+
+def parse_notice_key(pk: str) -> tuple[str, str] | None:
+    prefix, _, rest = pk.partition("#")
+    tenant, _, user_id = rest.partition("#")
+    return (tenant, user_id) if prefix == "NOTICE" and tenant and user_id else None
+
+
 def subscription_key(channel_key: str, protocol: str = "json", tag: str | None = None) -> str:
     """`SUB#<channel>` for JSON rows (as before protocols), `SUB#<channel>|<protocol>[|<tag>]`
     otherwise. Channel keys never contain `|`."""
@@ -114,6 +134,7 @@ class ConnectionRepository:
         bind(ConnectionRecord, "connections", settings)
         bind(SubscriptionRecord, "connections", settings)
         bind(QueuedPacketRecord, "connections", settings)
+        bind(NoticeRecord, "connections", settings)
 
     def add(self, c: Connection) -> None:
         now = int(time.time())
@@ -137,6 +158,11 @@ class ConnectionRepository:
             for i, packet in enumerate(packets):
                 sk = f"Q#{now:020d}#{i:04d}#{os.urandom(3).hex()}"
                 batch.save(QueuedPacketRecord(conn_key(connection_id), sk, packet=packet, ttl=now // 10**9 + 3600))
+
+    def add_notice(self, tenant: str, user_id: str, payload: str) -> None:
+        now = time.time_ns()
+        sk = f"N#{now:020d}#{os.urandom(3).hex()}"
+        NoticeRecord(notice_key(tenant, user_id), sk, payload=payload, ttl=now // 10**9 + NOTICE_TTL_SECONDS).save()
 
     def take_queued(self, connection_id: str) -> list[str]:
         """The queued packets, oldest first, removed from the queue (one Query, one batch)."""

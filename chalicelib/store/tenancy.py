@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError
 
 from chalicelib.domain.tenancy import Branch, Tenant
+from chalicelib.errors import NotFound
 from chalicelib.settings import Settings
-from chalicelib.store.base import Record, bind, conflict_on_condition, transaction
+from chalicelib.store.base import Record, bind, conflict_on_condition, is_condition_failure, transaction
 
 
 class TenantRecord(Record):
@@ -58,6 +60,15 @@ class TenantRepository:
     def add_branch(self, branch: Branch) -> None:
         with conflict_on_condition("La sucursal ya existe"):
             _branch_record(branch).save(condition=BranchRecord.pk.does_not_exist())
+
+    def replace_branch(self, branch: Branch) -> None:
+        """Overwrite an existing branch's settings (NotFound if it does not exist)."""
+        try:
+            _branch_record(branch).save(condition=BranchRecord.pk.exists())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                raise NotFound("Sucursal no encontrada") from exc
+            raise
 
     def get_tenant(self, tenant_id: str) -> Tenant | None:
         try:

@@ -65,6 +65,7 @@ NOWHERE = {
     "item_id": "999999",
     "extra_id": "999999",
     "order_id": "999999",
+    "sucursal_id": "nowhere",
 }
 KDS_ITEM_NOWHERE = "00000000-0000-4000-8000-000000000000"
 # Every body schema is strict, so this fails validation (400) before any write.
@@ -112,6 +113,7 @@ def alpha_snapshot(world: World) -> dict[str, Any]:
         "/api/transacciones/caja/{caja_id}",
         "/api/caja/actual",
         "/api/usuarios",
+        "/api/sucursales",
     ]
     out: dict[str, Any] = {}
     for path in paths:
@@ -177,6 +179,7 @@ def build_world(api: Api) -> World:
         "item_id": str(item["id"]),
         "extra_id": str(extra["id"]),
         "order_id": str(tx["id"]),
+        "sucursal_id": "norte",
     }
     # The premise of the cross-tenant checks: none of alpha's numeric target ids exists in beta.
     assert int(ids["caja_id"]) > b_caja["id"] and int(ids["tx_id"]) > b_tx["id"]
@@ -266,7 +269,7 @@ def test_a_customer_session_token_opens_no_staff_route(world: World, case: tuple
 # --- tenant isolation -------------------------------------------------------------------------
 
 
-NAMED = ("/api/usuarios/{user_id}", "/api/productos/{producto_id}", "/api/ingredientes/{ingrediente_id}", "/api/platos/{plato_id}")
+NAMED = ("/api/usuarios/{user_id}", "/api/sucursales/{sucursal_id}", "/api/productos/{producto_id}", "/api/ingredientes/{ingrediente_id}", "/api/platos/{plato_id}")
 
 
 def valid_body(method: str, path: str, ids: dict[str, str]) -> Any:
@@ -338,6 +341,7 @@ BETA_SEES = {
     "/api/transacciones": lambda body: [t["concepto"] for t in body] == ["Beta Mesa"],
     "/api/transacciones/cocina/pendientes": lambda body: [t["concepto"] for t in body] == ["Beta Mesa"],
     "/orders": lambda body: [o["table"] for o in body["data"]] == ["7"],
+    "/api/sucursales": lambda body: [b["id"] for b in body] == ["sur"],
 }
 
 

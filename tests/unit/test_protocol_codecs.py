@@ -73,10 +73,16 @@ def test_stomp_refuses_unknown_commands_and_headers_without_a_colon(text: str) -
         stomp.parse(text)
 
 
-def test_stomp_kds_destination_names_tenant_and_venue() -> None:
-    assert stomp.kds_destination("/kds/demo/centro") == ("demo", "centro")
-    assert stomp.kds_destination("/kds/demo") is None
-    assert stomp.kds_destination("/kds/demo/centro/x") is None
+def test_stomp_destinations_name_their_tenant_user_and_target() -> None:
+    assert stomp.destination("/kds/demo/centro") == stomp.Destination("kds", "centro", tenant="demo")
+    assert stomp.destination("/order-changes/7/42") == stomp.Destination("order", "42", user="7")
+    assert stomp.destination("/venue/demo/centro") == stomp.Destination("venue", "centro", tenant="demo")
+
+
+def test_stomp_destinations_outside_compat_d_are_unknown() -> None:
+    for text in ("/kds/demo", "/kds/demo/centro/x", "/order-changes/7/abc", "/order-changes/7", "/venue/demo", "/topic/x",
+                 "/kds/Demo/centro", "/order-changes/-1/2"):
+        assert stomp.destination(text) is None, text
 
 
 def test_subscription_sort_keys_carry_protocol_and_tag_and_json_rows_keep_their_old_key() -> None:

@@ -1,0 +1,33 @@
+"""/api/sucursales: a tenant's branches and their settings, admin only, within the caller's tenant.
+A change reaches the branch's screens on `venue:<branch>` (STOMP `/venue/{tenant}/{branch}`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api import validation as v
+from chalicelib.api.http import RequestContext, Surface
+from chalicelib.container import get_services
+from chalicelib.domain.tenancy import Branch
+
+surface = Surface("sucursales")
+
+BRANCH_FIELDS = {
+    "nombre": v.text(min_length=1, max_length=100),
+    "timezone": v.text(min_length=1, max_length=64),
+}
+
+
+def sucursal(branch: Branch) -> dict[str, Any]:
+    return {"id": branch.branch_id, "nombre": branch.nombre, "timezone": branch.timezone}
+
+
+@surface.route("/api/sucursales", ["GET"], permission="sucursales:manage")
+def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
+    return [sucursal(b) for b in get_services().accounts.list_branches(ctx.tenant)]
+
+
+@surface.route("/api/sucursales/{sucursal_id}", ["PATCH"], permission="sucursales:manage")
+def update(ctx: RequestContext, sucursal_id: str) -> dict[str, Any]:
+    changes = ctx.body(BRANCH_FIELDS, partial=True)
+    return sucursal(get_services().accounts.update_branch(ctx.tenant, sucursal_id, changes))
