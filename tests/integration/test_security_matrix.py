@@ -269,7 +269,8 @@ def test_a_customer_session_token_opens_no_staff_route(world: World, case: tuple
 # --- tenant isolation -------------------------------------------------------------------------
 
 
-NAMED = ("/api/usuarios/{user_id}", "/api/sucursales/{sucursal_id}", "/api/productos/{producto_id}", "/api/ingredientes/{ingrediente_id}", "/api/platos/{plato_id}")
+NAMED = ("/api/usuarios/{user_id}", "/api/sucursales/{sucursal_id}", "/api/productos/{producto_id}",
+         "/api/ingredientes/{ingrediente_id}", "/api/platos/{plato_id}")
 
 
 def valid_body(method: str, path: str, ids: dict[str, str]) -> Any:
