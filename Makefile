@@ -32,6 +32,7 @@ e2e: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy chalicelib
+	$(BIN)/lint-imports
 
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint infra/*.yaml

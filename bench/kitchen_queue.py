@@ -2,7 +2,7 @@
 
 In-process moto, the real app through chalice.test.Client. 20 pending sales are created over the
 API; the queue is read (GET /api/transacciones/cocina/pendientes and
-TransactionRepository.kitchen_queue) with no history, then again after 10,000 closed sales of the
+SaleRepository.kitchen_queue) with no history, then again after 10,000 closed sales of the
 same branch are written straight to the table (domain Orders closed through the domain methods,
 mapped with store.transactions.to_record, written with a PynamoDB batch writer: a closed sale has
 no queue_pk, so it is not in the `kitchen-queue` index).
@@ -51,13 +51,13 @@ class QueryProbe:
 
 def closed_history(tenant: str, branch: str, plato_id: str, count: int, first_id: int) -> list[Any]:
     """Closed, served, paid sales built through the domain methods (as the service would)."""
-    from chalicelib.domain.orders import ITEM_SERVED, Order
-    from chalicelib.store.transactions import to_record
+    from chalicelib.domain.sales import ITEM_SERVED, Sale
+    from chalicelib.store.sales import to_record
 
     records = []
     for n in range(count):
         now = f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00+00:00"
-        order = Order(
+        order = Sale(
             tenant_id=tenant, id=first_id + n, branch_id=branch, nro_reg=1, concepto=f"Venta {n}", mesa=str(1 + n % 20),
             cliente=None, tipo="venta", caja_id=None, usuario_id="bench", created_at=now, updated_at=now,
         )
@@ -127,7 +127,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     from chalicelib.container import get_services
     from chalicelib.observability import logger
     from chalicelib.store.base import connection
-    from chalicelib.store.transactions import TransactionRecord
+    from chalicelib.store.sales import SaleRecord
     from tests.support.api import Api, provision_world
     from tests.support.aws import embedded_aws
 
@@ -150,7 +150,7 @@ def run(quick: bool = False) -> dict[str, Any]:
                 if reply.status != 201:
                     raise RuntimeError(f"pending sale: {reply}")
             services = get_services()
-            repo = services.sales.orders
+            repo = services.sales.repo
             probe = QueryProbe(connection(services.settings).client)
             before = read_queue(api, cocina, repo, probe, tenant, branch, reads)
 
@@ -158,7 +158,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             records = closed_history(tenant, branch, menu["plato"], history, first_id=100_000)
             built = time.perf_counter() - started
             started = time.perf_counter()
-            with TransactionRecord.batch_write() as batch:
+            with SaleRecord.batch_write() as batch:
                 for record in records:
                     batch.save(record)
             written = time.perf_counter() - started

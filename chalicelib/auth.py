@@ -15,11 +15,9 @@ from typing import Any, Protocol
 
 import jwt
 
+from chalicelib.domain.tenancy import CUSTOMER_ROLE, ROLES
 from chalicelib.errors import Unauthorized
 from chalicelib.settings import Settings
-
-ROLES = ("admin", "cajero", "mesero", "cocina", "repartidor")
-CUSTOMER_ROLE = "cliente"  # session-bound customer tokens; no permissions at all
 
 _STAFF_READ = {"profile:read", "catalog:read"}
 

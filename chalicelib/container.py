@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from chalicelib.realtime.gateway import SocketGateway
     from chalicelib.realtime.polling import Delivery, PollingSessions
     from chalicelib.realtime.sender import Sender
-    from chalicelib.services.accounts import Accounts
+    from chalicelib.services.accounts import AccountService
     from chalicelib.services.caja import CajaService
-    from chalicelib.services.catalog import Catalog
-    from chalicelib.services.sales import KitchenDisplay, Sales
+    from chalicelib.services.catalog import CatalogService
+    from chalicelib.services.sales import KitchenDisplayService, SaleService
+    from chalicelib.services.zones import BranchTimezones
     from chalicelib.store.connections import ConnectionRepository
     from chalicelib.store.tenancy import TenantRepository
 
@@ -41,40 +42,47 @@ class Services:
         return TenantRepository(self.settings)
 
     @cached_property
-    def accounts(self) -> Accounts:
-        from chalicelib.services.accounts import Accounts
-        from chalicelib.store.users import UserRepository
+    def zones(self) -> BranchTimezones:
+        from chalicelib.services.zones import BranchTimezones
 
-        return Accounts(self.tenant_repo, UserRepository(self.settings), self.tokens, self.settings.default_tenant)
+        return BranchTimezones(self.tenant_repo, self.settings.default_timezone)
 
     @cached_property
-    def catalog(self) -> Catalog:
-        from chalicelib.services.catalog import Catalog
+    def accounts(self) -> AccountService:
+        from chalicelib.services.accounts import AccountService
+        from chalicelib.store.users import UserRepository
+
+        return AccountService(self.tenant_repo, UserRepository(self.settings), self.tokens, self.settings.default_tenant)
+
+    @cached_property
+    def catalog(self) -> CatalogService:
+        from chalicelib.services.catalog import CatalogService
         from chalicelib.store.catalog import CatalogRepository
 
-        return Catalog(CatalogRepository(self.settings))
+        return CatalogService(CatalogRepository(self.settings))
 
     @cached_property
     def caja(self) -> CajaService:
         from chalicelib.services.caja import CajaService
         from chalicelib.store.cajas import CajaRepository
 
-        return CajaService(CajaRepository(self.settings), self.tenant_repo)
+        return CajaService(CajaRepository(self.settings), self.tenant_repo, self.zones)
 
     @cached_property
-    def sales(self) -> Sales:
+    def sales(self) -> SaleService:
         from chalicelib.services.idempotency import IdempotentCommands
-        from chalicelib.services.sales import Sales
-        from chalicelib.store.transactions import TransactionRepository
+        from chalicelib.services.sales import SaleService
+        from chalicelib.store.cajas import CajaRepository
+        from chalicelib.store.catalog import CatalogRepository
+        from chalicelib.store.sales import SaleRepository
+        from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
-        return Sales(
-            TransactionRepository(self.settings),
-            self.catalog.repo,
-            self.caja.repo,
-            self.tenant_repo,
-            IdempotentCommands(self.settings),
-            self.settings.default_timezone,
-        )
+        repo, catalog, cajas = SaleRepository(self.settings), CatalogRepository(self.settings), CajaRepository(self.settings)
+
+        def unit_of_work() -> DynamoUnitOfWork:
+            return DynamoUnitOfWork(self.settings, repo, catalog, cajas)
+
+        return SaleService(repo, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work)
 
     @cached_property
     def connections(self) -> ConnectionRepository:
@@ -112,7 +120,7 @@ class Services:
     def _order_scope(self, tenant: str, order_id: int) -> OrderScope | None:
         from chalicelib.realtime.channels import OrderScope
 
-        order = self.sales.orders.get(tenant, order_id)
+        order = self.sales.repo.get(tenant, order_id)
         return OrderScope(order.branch_id, str(order.usuario_id)) if order is not None else None
 
     @cached_property
@@ -136,13 +144,13 @@ class Services:
     def fanout(self) -> Fanout:
         from chalicelib.realtime.fanout import Fanout
 
-        return Fanout(self.connections, self.sales.orders, self.delivery, self.sales.timezone)
+        return Fanout(self.connections, self.sales.repo, self.delivery, self.sales.timezone)
 
     @cached_property
-    def kds(self) -> KitchenDisplay:
-        from chalicelib.services.sales import KitchenDisplay
+    def kds(self) -> KitchenDisplayService:
+        from chalicelib.services.sales import KitchenDisplayService
 
-        return KitchenDisplay(self.sales, self.tokens, self.settings.recall_window_minutes)
+        return KitchenDisplayService(self.sales, self.tokens, self.settings.recall_window_minutes)
 
 
 @lru_cache(maxsize=1)

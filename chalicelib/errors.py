@@ -37,3 +37,16 @@ class Conflict(DomainError):
 
 class Unprocessable(DomainError):
     status_code = 422
+
+
+class StaleWrite(Conflict):
+    """The object changed since it was read: re-read and re-apply the change."""
+
+
+class VersionConflict(StaleWrite):
+    def __init__(self, sale_id: int) -> None:
+        super().__init__(f"La transacción {sale_id} fue modificada por otra petición; intente de nuevo")
+
+
+class StaleCaja(StaleWrite):
+    """The caja changed (or closed) since it was read."""

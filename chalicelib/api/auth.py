@@ -6,8 +6,8 @@ from typing import Any
 
 from chalicelib.api import validation as v
 from chalicelib.api.http import RequestContext, Surface
-from chalicelib.api.render import usuario, usuario_brief
 from chalicelib.container import get_services
+from chalicelib.presenters.users import usuario, usuario_brief
 
 surface = Surface("auth")
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from chalicelib.api import validation as v
 from chalicelib.api.http import RequestContext, Surface
-from chalicelib.api.render import local_time
 from chalicelib.container import get_services
-from chalicelib.domain.caja import DENOMINATION_NAMES, METODOS_PAGO, Arqueo, Caja, Gasto, Resumen
-from chalicelib.domain.money import money_str
+from chalicelib.domain.caja import DENOMINATION_NAMES
+from chalicelib.domain.money import METODOS_PAGO
+from chalicelib.presenters.caja import arqueo_out, caja_out, gasto_out, resumen_out
 from chalicelib.services.caja import CajaService
 
 surface = Surface("caja")
@@ -32,84 +32,6 @@ GASTO = {
 
 def _cajas() -> CajaService:
     return get_services().caja
-
-
-# --- output shapes ----------------------------------------------------------------------------
-
-
-def _money_or_none(value: Any) -> str | None:
-    return None if value is None else money_str(value)
-
-
-def resumen_out(resumen: Resumen) -> dict[str, Any]:
-    return {
-        "monto_inicial": money_str(resumen.monto_inicial),
-        "ventas_efectivo": money_str(resumen.ventas_efectivo),
-        "ventas_qr": money_str(resumen.ventas_qr),
-        "total_ventas": money_str(resumen.total_ventas),
-        "gastos_efectivo": money_str(resumen.gastos_efectivo),
-        "gastos_qr": money_str(resumen.gastos_qr),
-        "total_gastos": money_str(resumen.total_gastos),
-        "efectivo_esperado": money_str(resumen.efectivo_esperado),
-        "total_qr": money_str(resumen.total_qr),
-    }
-
-
-def arqueo_out(arqueo: Arqueo, tz: str) -> dict[str, Any]:
-    return {
-        **arqueo.counts,
-        "total": money_str(arqueo.total),
-        "efectivo_esperado": money_str(arqueo.esperado),
-        "diferencia": money_str(arqueo.diferencia),
-        "estado_diferencia": arqueo.estado_diferencia,
-        "observacion": arqueo.observacion,
-        "usuario_id": arqueo.usuario_id,
-        "fecha": local_time(arqueo.created_at, tz),
-    }
-
-
-def caja_out(caja: Caja, tz: str) -> dict[str, Any]:
-    resumen = caja.resumen()
-    return {
-        "id": caja.id,
-        "sucursal_id": caja.branch_id,
-        "estado": caja.estado,
-        "cerrada": caja.cerrada,
-        **caja.counts_apertura,
-        "monto_inicial": money_str(caja.monto_inicial),
-        "ventas_efectivo": money_str(caja.ventas_efectivo),
-        "ventas_qr": money_str(caja.ventas_qr),
-        "gastos_efectivo": money_str(caja.gastos_efectivo),
-        "gastos_qr": money_str(caja.gastos_qr),
-        "efectivo_esperado": money_str(caja.efectivo_esperado if caja.efectivo_esperado is not None else resumen.efectivo_esperado),
-        "total_qr": money_str(resumen.total_qr),
-        "monto_final": _money_or_none(caja.monto_final),
-        "diferencia": _money_or_none(caja.diferencia),
-        "estado_diferencia": caja.estado_diferencia,
-        "conteo_cierre": caja.counts_cierre,
-        "cierre_obs": caja.cierre_obs,
-        "usuario_apertura_id": caja.opened_by,
-        "usuario_cierre_id": caja.closed_by,
-        "fecha_apertura": local_time(caja.opened_at, tz),
-        "fecha_cierre": local_time(caja.closed_at, tz),
-        "arqueos": [arqueo_out(a, tz) for a in caja.arqueos],
-        "creado_en": local_time(caja.opened_at, tz),
-        "actualizado_en": local_time(caja.updated_at or caja.opened_at, tz),
-    }
-
-
-def gasto_out(gasto: Gasto, tz: str) -> dict[str, Any]:
-    fecha = local_time(gasto.created_at, tz)
-    return {
-        "id": gasto.id,
-        "caja_id": gasto.caja_id,
-        "descripcion": gasto.descripcion,
-        "metodo_pago": gasto.metodo_pago,
-        "monto": money_str(gasto.monto),
-        "usuario_id": gasto.usuario_id,
-        "fecha": fecha,
-        "creado_en": fecha,
-    }
 
 
 def _tz(ctx: RequestContext, branch_id: str | None = None) -> str:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import validation as v
 from chalicelib.api.http import RequestContext, Surface
-from chalicelib.api.render import local_time
 from chalicelib.container import get_services
 from chalicelib.domain.catalog import (
     DEFAULT_ESTACION,
@@ -19,15 +18,11 @@ from chalicelib.domain.catalog import (
     MIN_RECIPE_QTY,
     NOMBRE_MAX,
     UNIDAD_MAX,
-    Ingrediente,
-    Plato,
-    Producto,
-    RecipeEntry,
 )
-from chalicelib.domain.money import money_str, qty_str
+from chalicelib.presenters.catalog import ingrediente_out, plato_out, producto_out, recipe_line_out
 
 if TYPE_CHECKING:
-    from chalicelib.services.catalog import Catalog
+    from chalicelib.services.catalog import CatalogService
 
 surface = Surface("catalog")
 
@@ -63,55 +58,8 @@ def _tz() -> str:
     return get_services().settings.default_timezone
 
 
-def _catalog() -> Catalog[Any]:
+def _catalog() -> CatalogService[Any]:
     return get_services().catalog
-
-
-# --- output shapes ----------------------------------------------------------------------------
-
-
-def _times(obj: Producto | Ingrediente | Plato, tz: str) -> dict[str, Any]:
-    return {"activo": obj.activo, "creado_en": local_time(obj.created_at, tz), "actualizado_en": local_time(obj.updated_at, tz)}
-
-
-def producto_out(p: Producto, tz: str) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "nombre": p.nombre,
-        "precio": money_str(p.precio),
-        "stock": qty_str(p.stock),
-        "unidad": p.unidad,
-        **_times(p, tz),
-    }
-
-
-def ingrediente_out(i: Ingrediente, tz: str) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "nombre": i.nombre,
-        "unidad": i.unidad,
-        "cantidad": qty_str(i.cantidad),
-        "cantidad_minima": qty_str(i.cantidad_minima),
-        "bajo_minimo": i.bajo_minimo,
-        **_times(i, tz),
-    }
-
-
-def plato_out(p: Plato, tz: str) -> dict[str, Any]:
-    return {"id": p.id, "nombre": p.nombre, "precio": money_str(p.precio), "estacion": p.estacion, **_times(p, tz)}
-
-
-def recipe_line_out(entry: RecipeEntry, *, with_plato: bool = True) -> dict[str, Any]:
-    """A recipe line; inside a plato (GET /api/platos/:id) without the redundant plato_id."""
-    ingrediente = entry.ingrediente
-    out = {"plato_id": entry.line.plato_id} if with_plato else {}
-    return {
-        **out,
-        "ingrediente_id": entry.line.ingrediente_id,
-        "nombre": ingrediente.nombre if ingrediente else None,
-        "unidad": ingrediente.unidad if ingrediente else None,
-        "cantidad": qty_str(entry.line.cantidad),
-    }
 
 
 def _deleted(kind: str, object_id: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.validation import Schema, validate
 from chalicelib.auth import Principal, bearer_token
+from chalicelib.domain.money import json_default
 from chalicelib.errors import DomainError, Forbidden, InvalidInput, Unauthorized
 from chalicelib.observability import logger as log
 
@@ -71,15 +72,9 @@ def parse_json(raw: bytes | str | None) -> Any:
         raise InvalidInput("El cuerpo de la petición no es JSON válido") from exc
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def json_response(body: Any, status: int = 200) -> Response:
     return Response(
-        body=json.dumps(body, default=_json_default, ensure_ascii=False),
+        body=json.dumps(body, default=json_default, ensure_ascii=False),
         status_code=status,
         headers={"Content-Type": "application/json"},
     )
@@ -181,7 +176,7 @@ def report_refused_order_command(principal: Principal, params: Mapping[str, str]
         return
     try:
         from chalicelib.container import get_services
-        from chalicelib.realtime.notices import order_event_error
+        from chalicelib.presenters.notices import order_event_error
 
         correlation = headers.get("x-correlation-id") or headers.get("idempotency-key") or uuid.uuid4().hex
         notice = order_event_error(principal.user_id, order_id, exc.status_code, exc.message, correlation)

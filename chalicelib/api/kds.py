@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.api import render_kds
 from chalicelib.api import validation as v
 from chalicelib.api.http import RequestContext, Surface
 from chalicelib.container import get_services
+from chalicelib.domain.catalog import ESTACION_PATTERN, STATION
 from chalicelib.domain.clock import iso, utc_now
-from chalicelib.domain.orders import ITEM_FLOW
+from chalicelib.domain.sales import ITEM_FLOW
 from chalicelib.errors import InvalidInput
+from chalicelib.presenters import kds as kds_view
 
 if TYPE_CHECKING:
-    from chalicelib.services.sales import KitchenDisplay
+    from chalicelib.services.sales import KitchenDisplayService
 
 ORDER_STATUSES = ("pending", "confirmed", "preparing", "ready")
 
@@ -28,7 +29,7 @@ surface = Surface("kds", envelope=lambda data: {"success": True, "data": data}, 
 ITEM_STATUS = {"status": v.choice(*ITEM_FLOW)}
 
 
-def _kds() -> KitchenDisplay:
+def _kds() -> KitchenDisplayService:
     return get_services().kds
 
 
@@ -38,10 +39,10 @@ def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     if status is not None and status not in ORDER_STATUSES:
         raise InvalidInput(f"status must be one of the following values: {', '.join(ORDER_STATUSES)}")
     station = ctx.query.get("station") or None
-    if station is not None and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", station):
-        raise InvalidInput("station must be a lowercase slug")
+    if station is not None and not re.fullmatch(STATION, station):
+        raise InvalidInput(f"station must match {ESTACION_PATTERN} regular expression")
     now = iso(utc_now())
-    return [render_kds.order(o, now, station) for o in _kds().active_orders(ctx.principal, ctx.branch, status, station)]
+    return [kds_view.order(o, now, station) for o in _kds().active_orders(ctx.principal, ctx.branch, status, station)]
 
 
 @surface.route("/items/{item_id}/status", ["PATCH"], permission="orders:update_item_status")
@@ -50,17 +51,17 @@ def update_item_status(ctx: RequestContext, item_id: str) -> dict[str, Any]:
         raise InvalidInput("id must be an item UUID")
     status = ctx.body(ITEM_STATUS)["status"]
     order, item = _kds().set_item_status(ctx.principal, ctx.branch, item_id.lower(), status)
-    return {**render_kds.item(item, order.id), "order_status": order.kds_status}
+    return {**kds_view.item(item, order.id), "order_status": order.kds_status}
 
 
 @surface.route("/orders/{order_id}/bump", ["POST"], permission="cocina:complete")
 def bump(ctx: RequestContext, order_id: str) -> dict[str, Any]:
-    return render_kds.order(_kds().bump(ctx.principal, v.path_int(order_id)), iso(utc_now()))
+    return kds_view.order(_kds().bump(ctx.principal, v.path_int(order_id)), iso(utc_now()))
 
 
 @surface.route("/orders/{order_id}/recall", ["POST"], permission="orders:recall")
 def recall(ctx: RequestContext, order_id: str) -> dict[str, Any]:
-    return render_kds.order(_kds().recall(ctx.principal, v.path_int(order_id)), iso(utc_now()))
+    return kds_view.order(_kds().recall(ctx.principal, v.path_int(order_id)), iso(utc_now()))
 
 
 @surface.route("/orders/{order_id}/session-token", ["POST"], permission="session:mint", status=201)

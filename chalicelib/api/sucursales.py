@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.api import validation as v
 from chalicelib.api.http import RequestContext, Surface
 from chalicelib.container import get_services
-from chalicelib.domain.tenancy import Branch
+from chalicelib.presenters.branches import sucursal
 
 surface = Surface("sucursales")
 
@@ -16,10 +16,6 @@ BRANCH_FIELDS = {
     "nombre": v.text(min_length=1, max_length=100),
     "timezone": v.text(min_length=1, max_length=64),
 }
-
-
-def sucursal(branch: Branch) -> dict[str, Any]:
-    return {"id": branch.branch_id, "nombre": branch.nombre, "timezone": branch.timezone}
 
 
 @surface.route("/api/sucursales", ["GET"], permission="sucursales:manage")

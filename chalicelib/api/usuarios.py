@@ -6,10 +6,10 @@ from typing import Any
 
 from chalicelib.api import validation as v
 from chalicelib.api.http import RequestContext, Surface
-from chalicelib.api.render import usuario
 from chalicelib.auth import ROLES
 from chalicelib.container import get_services
 from chalicelib.domain.tenancy import USERNAME_PATTERN
+from chalicelib.presenters.users import usuario
 
 surface = Surface("usuarios")
 

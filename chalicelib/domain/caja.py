@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.money import ZERO, to_money
+from chalicelib.domain.money import METODOS_PAGO, ZERO, to_money
 from chalicelib.errors import InvalidInput
 
 # Bolivian bills and coins, in the order the original API lists them.
@@ -36,7 +36,6 @@ DENOMINATIONS: tuple[tuple[str, Decimal], ...] = (
 )
 DENOMINATION_NAMES: tuple[str, ...] = tuple(name for name, _ in DENOMINATIONS)
 
-METODOS_PAGO = ("efectivo", "qr")
 ABIERTA = "abierta"
 CERRADA = "cerrada"
 NO_OPEN_CAJA = "No hay una caja abierta en esta sucursal"

@@ -16,16 +16,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from chalicelib.domain.money import CENT, ZERO
 from chalicelib.errors import InvalidInput
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0")
 MIN_RECIPE_QTY = CENT
 MAX_NUMBER = Decimal("1e12")
 NOMBRE_MAX = 100
 UNIDAD_MAX = 30
 DEFAULT_ESTACION = "cocina"
-ESTACION_PATTERN = r"^[a-z][a-z0-9_-]{0,29}$"
+STATION = r"[a-z][a-z0-9_-]{0,29}"  # a kitchen station: the one pattern, for platos, ?station= and channels
+ESTACION_PATTERN = rf"^{STATION}$"
 
 PRODUCTO, INGREDIENTE, PLATO = "prod", "ing", "plato"
 _ID_ALPHABET = string.ascii_lowercase + string.digits

@@ -32,8 +32,3 @@ def render_local(value: str | None, tz_name: str) -> str | None:
         return None
     return parse_iso(value).astimezone(_zone(tz_name)).strftime(LOCAL_FORMAT)
 
-
-def render_date(value: str | None, tz_name: str) -> str | None:
-    if not value:
-        return None
-    return parse_iso(value).astimezone(_zone(tz_name)).date().isoformat()

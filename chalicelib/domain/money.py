@@ -6,6 +6,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+METODOS_PAGO = ("efectivo", "qr")  # how a sale is paid and an expense is settled
+
+
+def json_default(value: object) -> str:
+    """`json.dumps(default=...)` for Decimal: money and quantities travel as strings."""
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def to_money(value: Decimal | int | str) -> Decimal:

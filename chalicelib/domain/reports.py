@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain.money import ZERO, to_money
-from chalicelib.domain.orders import ANULADO, CERRADO, Item, Order
+from chalicelib.domain.sales import ANULADO, CERRADO, Item, Sale
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class SalesSummary:
     pendiente_cobro: Decimal
 
 
-def summarise(orders: Iterable[Order]) -> SalesSummary:
+def summarise(orders: Iterable[Sale]) -> SalesSummary:
     orders = list(orders)
     live = [o for o in orders if o.estado != ANULADO]
     pagos = [p for o in live for p in o.pagos]
@@ -40,7 +40,7 @@ def summarise(orders: Iterable[Order]) -> SalesSummary:
     )
 
 
-def removed_items(orders: Iterable[Order]) -> list[tuple[Order, Item]]:
+def removed_items(orders: Iterable[Sale]) -> list[tuple[Sale, Item]]:
     return sorted(((o, i) for o in orders for i in o.eliminados), key=lambda pair: pair[1].removed_at or "")
 
 
@@ -53,7 +53,7 @@ class SalesLine:
     total: Decimal
 
 
-def detailed_sales(orders: Iterable[Order]) -> list[SalesLine]:
+def detailed_sales(orders: Iterable[Sale]) -> list[SalesLine]:
     lines: dict[tuple[str, str], SalesLine] = {}
     for order in orders:
         if order.estado == ANULADO:

@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from chalicelib.auth import ROLES
 from chalicelib.errors import InvalidInput
+
+ROLES = ("admin", "cajero", "mesero", "cocina", "repartidor")
+CUSTOMER_ROLE = "cliente"  # session-bound customer tokens; no permissions at all
 
 USERNAME_PATTERN = r"^[a-z0-9_]+$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from chalicelib.auth import Principal
+from chalicelib.domain.catalog import STATION
 
 NAMESPACES = ("cocina", "kds")
 _SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"
@@ -92,7 +93,7 @@ def parse(namespace: str, name: object) -> Channel:
         raise ChannelRefused("invalid_channel", "channel must be a non-empty string")
     patterns = {
         "cocina": [rf"cocina:{_SLUG}"],
-        "kds": [rf"branch:{_SLUG}", rf"branch:{_SLUG}:kitchen", rf"branch:{_SLUG}:kitchen:{_SLUG}", r"session:[A-Za-z0-9_-]{1,64}",
+        "kds": [rf"branch:{_SLUG}", rf"branch:{_SLUG}:kitchen", rf"branch:{_SLUG}:kitchen:{STATION}", r"session:[A-Za-z0-9_-]{1,64}",
                 r"order:[0-9]{1,18}", r"user:[0-9]{1,18}", rf"venue:{_SLUG}"],
     }.get(namespace, [])
     if not any(re.fullmatch(p, name) for p in patterns):

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.api import render
-from chalicelib.domain.orders import Order
+from chalicelib.domain.connections import Subscriber
+from chalicelib.domain.sales import Sale
 from chalicelib.observability import logger
+from chalicelib.presenters import sales as sale_view
 from chalicelib.realtime import protocol
 from chalicelib.realtime.channels import cocina_channel, order_channel, user_channel, venue_channel
 from chalicelib.realtime.encoding import Outgoing, encode
-from chalicelib.realtime.events import derive, kds_messages
+from chalicelib.realtime.notifications import derive, kds_messages
 from chalicelib.realtime.polling import Delivery
-from chalicelib.store.connections import ConnectionRepository, Subscriber, parse_notice_key
-from chalicelib.store.transactions import TransactionRepository, from_stream_image
+from chalicelib.services.ports import ConnectionStore, SaleStore
 
 ENCODED_PROTOCOLS = ("json", "socketio", "stomp")
 
@@ -38,13 +38,13 @@ class _DirtyBranch:
 class Fanout:
     def __init__(
         self,
-        connections: ConnectionRepository,
-        orders: TransactionRepository,
+        connections: ConnectionStore,
+        sales: SaleStore,
         sender: Delivery,
         timezone: Callable[[str, str], str],
     ) -> None:
         self.connections = connections
-        self.orders = orders
+        self.sales = sales
         self.sender = sender
         self.timezone = timezone
 
@@ -73,8 +73,8 @@ class Fanout:
         def handle_record(record: DynamoDBRecord) -> None:
             raw = record.raw_event["dynamodb"]
             sequence = raw["SequenceNumber"]
-            old = from_stream_image(raw["OldImage"]) if raw.get("OldImage") else None
-            new = from_stream_image(raw["NewImage"]) if raw.get("NewImage") else None
+            old = self.sales.decode_stream_image(raw["OldImage"]) if raw.get("OldImage") else None
+            new = self.sales.decode_stream_image(raw["NewImage"]) if raw.get("NewImage") else None
             current = new or old
             if current is None:
                 return
@@ -82,7 +82,7 @@ class Fanout:
             tz = self.timezone(current.tenant_id, current.branch_id)
             channel = cocina_channel(current.branch_id)
             for notice in derived.notices:
-                data: Any = notice.order.id if notice.kind == "pedido-completado" else render.transaccion(notice.order, tz)
+                data: Any = notice.sale.id if notice.kind == "pedido-completado" else sale_view.transaccion(notice.sale, tz)
                 self.publish(current.tenant_id, Outgoing(notice.kind, channel, data, f"{sequence}:{notice.kind}"))
             for kds in kds_messages(old, new):
                 message_id = f"{sequence}:{kds.event}:{kds.key}"
@@ -128,12 +128,11 @@ class Fanout:
 
     def _notice_record(self, record: dict[str, Any]) -> None:
         raw = record["dynamodb"]
-        new = raw.get("NewImage") or {}
-        owner = parse_notice_key(new.get("pk", {}).get("S", ""))
-        if record.get("eventName") != "INSERT" or owner is None:
+        notice = self.connections.decode_notice(raw.get("NewImage") or {})
+        if record.get("eventName") != "INSERT" or notice is None:
             return
-        tenant, user_id = owner
-        payload = json.loads(new["payload"]["S"])
+        tenant, user_id, text = notice
+        payload = json.loads(text)
         message_id = f"{raw['SequenceNumber']}:order:error"
         self.publish(tenant, Outgoing("order:error", user_channel(user_id), payload, message_id))
 
@@ -150,12 +149,12 @@ class Fanout:
             processor.process()
         return {"batchItemFailures": [{"itemIdentifier": str(f["itemIdentifier"])} for f in processor.response()["batchItemFailures"]]}
 
-    def publish_order_change(self, order: Order, tz: str, sequence: str) -> None:
+    def publish_order_change(self, order: Sale, tz: str, sequence: str) -> None:
         """Every change of a sale goes to its `order:<id>` channel (COMPAT D's /order-changes)."""
         channel = order_channel(order.id)
         subscribers = self.connections.subscribers_of(channel.key(order.tenant_id))
         if subscribers:
-            message = Outgoing("order:changed", channel, render.transaccion(order, tz), f"{sequence}:order:changed")
+            message = Outgoing("order:changed", channel, sale_view.transaccion(order, tz), f"{sequence}:order:changed")
             self.publish(order.tenant_id, message, subscribers)
 
     def publish_queue(self, tenant: str, branch: str, sequence: str) -> None:
@@ -164,7 +163,7 @@ class Fanout:
         if not subscribers:
             return
         tz = self.timezone(tenant, branch)
-        queue = [render.transaccion(o, tz) for o in self.orders.kitchen_queue(tenant, branch)]
+        queue = [sale_view.transaccion(o, tz) for o in self.sales.kitchen_queue(tenant, branch)]
         message_id = f"{sequence}:pedidos-actualizados"
         kept, extra = protocol.fit_items("pedidos-actualizados", channel.name, queue, message_id)
         self.publish(tenant, Outgoing("pedidos-actualizados", channel, kept, message_id, extra), subscribers)

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.auth import Principal, TokenService
+from chalicelib.auth import Principal, TokenService, bearer_token
+from chalicelib.domain.connections import Connection, pending_connection
 from chalicelib.errors import Unauthorized
 from chalicelib.observability import logger
 from chalicelib.realtime import protocol, socketio, stomp
@@ -27,7 +28,7 @@ from chalicelib.realtime.channels import (
     parse,
     session_channel,
 )
-from chalicelib.store.connections import Connection, ConnectionRepository, pending_connection
+from chalicelib.services.ports import ConnectionStore
 
 PROTOCOLS = ("json", "socketio", "stomp")
 
@@ -36,9 +37,10 @@ def _token(event: dict[str, Any]) -> str | None:
     query = event.get("queryStringParameters") or {}
     if query.get("token"):
         return str(query["token"])
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-    scheme, _, value = headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    try:
+        return bearer_token(_header(event, "authorization"))
+    except Unauthorized:
+        return None
 
 
 def _header(event: dict[str, Any], name: str) -> str | None:
@@ -62,7 +64,7 @@ class SocketGateway:
     def __init__(
         self,
         tokens: TokenService,
-        connections: ConnectionRepository,
+        connections: ConnectionStore,
         branch_exists: Callable[[str, str], bool],
         reply: Callable[[str, str], Any],
         close: Callable[[str], Any] | None = None,

@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.domain.connections import pending_connection
 from chalicelib.realtime import socketio
 from chalicelib.realtime.sender import Sender, SendReport
-from chalicelib.store.connections import ConnectionRepository, pending_connection
+from chalicelib.services.ports import ConnectionStore
 
 POLL_PREFIX = "poll:"
 SEPARATOR = "\x1e"
@@ -35,7 +36,7 @@ class Delivery:
     """The Sender's interface, with polling sessions' packets queued instead of posted. The
     Sender is made on first post (a polling-only exchange needs no WebSocket endpoint)."""
 
-    def __init__(self, sender: Callable[[], Sender], connections: ConnectionRepository) -> None:
+    def __init__(self, sender: Callable[[], Sender], connections: ConnectionStore) -> None:
         self._make_sender = sender
         self.connections = connections
 
@@ -68,7 +69,7 @@ class Delivery:
 class PollingSessions:
     def __init__(
         self,
-        connections: ConnectionRepository,
+        connections: ConnectionStore,
         handle_packet: Callable[[Any, str], None],
         timing: tuple[int, int],
         wait_seconds: float = 20.0,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
+
+from chalicelib.domain.money import json_default
 
 ACTIONS = ("subscribe", "unsubscribe", "ping")
 MAX_FRAME_BYTES = 32 * 1024
@@ -52,16 +53,10 @@ def parse_client_frame(body: str | None) -> ClientFrame:
     return ClientFrame(action, frame.get("channel"), ref)
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(type(value).__name__)
-
-
 def envelope(event: str, data: Any, *, channel: str | None = None, message_id: str | None = None, **extra: Any) -> str:
     body: dict[str, Any] = {"event": event, "channel": channel, "data": data, "id": message_id}
     body.update(extra)
-    return json.dumps(body, default=_default, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(body, default=json_default, ensure_ascii=False, separators=(",", ":"))
 
 
 def error_frame(code: str, message: str, ref: object = None) -> str:

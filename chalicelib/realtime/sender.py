@@ -1,13 +1,12 @@
 """Posting to WebSocket connections through the API Gateway Management API.
 
-One botocore client shared by a thread pool sized to match; a 410 (GoneException) removes
-that connection's rows and never stops the other sends; throttling is retried with
-back-off; every call has a timeout."""
+One botocore client shared by a thread pool sized to match. Throttling, 5xx and transport
+errors are retried by botocore's `standard` retry mode (jittered exponential back-off); a 410
+(GoneException) removes that connection's rows and never stops the other sends; every call
+has a timeout."""
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any
 
 from chalicelib.observability import logger
 
-THROTTLED = {"LimitExceededException", "TooManyRequestsException", "ThrottlingException", "ProvisionedThroughputExceededException"}
+MAX_ATTEMPTS = 4  # botocore counts the first call
 
 
 @dataclass
@@ -25,7 +24,7 @@ class SendReport:
     failed: list[str] = field(default_factory=list)
 
 
-def make_client(endpoint_url: str, region: str, threads: int, timeout_seconds: float = 3.0) -> Any:
+def make_client(endpoint_url: str, region: str, threads: int, timeout_seconds: float = 3.0, max_attempts: int = MAX_ATTEMPTS) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -33,36 +32,30 @@ def make_client(endpoint_url: str, region: str, threads: int, timeout_seconds: f
         max_pool_connections=threads,
         connect_timeout=timeout_seconds,
         read_timeout=timeout_seconds,
-        retries={"max_attempts": 1, "mode": "standard"},
+        retries={"total_max_attempts": max_attempts, "mode": "standard"},
     )
     return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint_url, region_name=region, config=config)
 
 
 class Sender:
-    def __init__(self, client: Any, forget: Callable[[str], None], threads: int = 16, max_attempts: int = 4) -> None:
+    def __init__(self, client: Any, forget: Callable[[str], None], threads: int = 16) -> None:
         self._client = client
         self._forget = forget
         self._threads = threads
-        self._max_attempts = max_attempts
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ws-send")
 
     def _post(self, connection_id: str, data: bytes) -> str:
-        for attempt in range(self._max_attempts):
-            try:
-                self._client.post_to_connection(ConnectionId=connection_id, Data=data)
-                return "delivered"
-            except Exception as exc:  # botocore ClientError or a transport error
-                response = getattr(exc, "response", None) or {}  # transport errors carry response=None
-                code = response.get("Error", {}).get("Code", type(exc).__name__)
-                status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                if code == "GoneException" or status == 410:
-                    return "gone"
-                if attempt + 1 < self._max_attempts and (code in THROTTLED or status in (429, 500, 502, 503, 504) or status is None):
-                    time.sleep(random.uniform(0, 0.05 * 2**attempt))
-                    continue
-                logger.warning("websocket send failed", connection_id=connection_id, code=code, status=status)
-                return "failed"
-        return "failed"
+        try:
+            self._client.post_to_connection(ConnectionId=connection_id, Data=data)
+            return "delivered"
+        except Exception as exc:  # botocore ClientError (after its retries) or a transport error
+            response = getattr(exc, "response", None) or {}  # transport errors carry response=None
+            code = response.get("Error", {}).get("Code", type(exc).__name__)
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code == "GoneException" or status == 410:
+                return "gone"
+            logger.warning("websocket send failed", connection_id=connection_id, code=code, status=status)
+            return "failed"
 
     def send(self, connection_ids: Iterable[str], message: str) -> SendReport:
         ids = list(dict.fromkeys(connection_ids))

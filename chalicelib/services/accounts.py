@@ -9,8 +9,7 @@ from chalicelib.auth import Principal, TokenService, hash_password, verify_passw
 from chalicelib.domain.clock import utc_now
 from chalicelib.domain.tenancy import Branch, Tenant, User, check_role, check_slug, check_timezone
 from chalicelib.errors import Forbidden, InvalidInput, NotFound, Unauthorized
-from chalicelib.store.tenancy import TenantRepository
-from chalicelib.store.users import UserRepository
+from chalicelib.services.ports import TenantStore, UserStore
 
 BAD_CREDENTIALS = "Credenciales inválidas"
 # Verifying against a fixed hash when the user is unknown keeps login time independent of
@@ -18,8 +17,8 @@ BAD_CREDENTIALS = "Credenciales inválidas"
 _DUMMY_HASH = hash_password("comanda-timing-equaliser")
 
 
-class Accounts:
-    def __init__(self, tenants: TenantRepository, users: UserRepository, tokens: TokenService, default_tenant: str | None) -> None:
+class AccountService:
+    def __init__(self, tenants: TenantStore, users: UserStore, tokens: TokenService, default_tenant: str | None) -> None:
         self.tenants = tenants
         self.users = users
         self.tokens = tokens

@@ -7,23 +7,22 @@ the change is recomputed on fresh state."""
 
 from __future__ import annotations
 
-import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth import Principal
 from chalicelib.domain.caja import NO_OPEN_CAJA, Arqueo, Caja, Gasto, counts_of
 from chalicelib.domain.clock import iso, utc_now
-from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.errors import Conflict, InvalidInput, NotFound, StaleCaja
+from chalicelib.services.retry import retry_on_conflict
 
 if TYPE_CHECKING:
-    from chalicelib.store.cajas import CajaRepository
-    from chalicelib.store.tenancy import TenantRepository
+    from chalicelib.services.ports import CajaStore, TenantStore
+    from chalicelib.services.zones import BranchTimezones
 
 MAX_ATTEMPTS = 20
-DEFAULT_TIMEZONE = "America/La_Paz"
 
 
 @dataclass(frozen=True)
@@ -33,17 +32,14 @@ class CajaDetail:
 
 
 class CajaService:
-    def __init__(self, repo: CajaRepository, tenants: TenantRepository) -> None:
+    def __init__(self, repo: CajaStore, tenants: TenantStore, zones: BranchTimezones) -> None:
         self.repo = repo
         self.tenants = tenants
-        self._zones: dict[tuple[str, str], str] = {}
+        self.zones = zones
+        self.sleep: Callable[[float], None] = time.sleep
 
     def timezone(self, tenant_id: str, branch_id: str) -> str:
-        key = (tenant_id, branch_id)
-        if key not in self._zones:
-            branch = self.tenants.get_branch(tenant_id, branch_id)
-            self._zones[key] = branch.timezone if branch else DEFAULT_TIMEZONE
-        return self._zones[key]
+        return self.zones(tenant_id, branch_id)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -88,8 +84,6 @@ class CajaService:
         return caja
 
     def add_gasto(self, who: Principal, branch_id: str, data: Mapping[str, Any]) -> Gasto:
-        from chalicelib.store.cajas import StaleCaja
-
         caja = self.require_open(who, branch_id)
         gasto = Gasto.create(
             who.tenant,
@@ -108,31 +102,20 @@ class CajaService:
         return gasto
 
     def arqueo(self, who: Principal, caja_id: int, counts: Mapping[str, int], observacion: str | None) -> tuple[Caja, Arqueo]:
-        from chalicelib.store.cajas import StaleCaja
-
-        for attempt in range(MAX_ATTEMPTS):
+        def attempt() -> tuple[Caja, Arqueo]:
             before = self.get(who, caja_id)
             after, arqueo = before.arqueo(counts, observacion, who.user_id, iso(utc_now()))
-            try:
-                self.repo.add_arqueo(before, after)
-                return after, arqueo
-            except StaleCaja:
-                _backoff(attempt)
-        raise Conflict(f"La caja {caja_id} está muy solicitada; intente de nuevo")
+            self.repo.add_arqueo(before, after)
+            return after, arqueo
+
+        return retry_on_conflict(attempt, f"La caja {caja_id} está muy solicitada; intente de nuevo", attempts=MAX_ATTEMPTS,
+                                 sleep=self.sleep)
 
     def close(self, who: Principal, branch_id: str, counts: Mapping[str, int], cierre_obs: str | None) -> Caja:
-        from chalicelib.store.cajas import StaleCaja
-
-        for attempt in range(MAX_ATTEMPTS):
+        def attempt() -> Caja:
             before = self.require_open(who, branch_id)
             after = before.close(counts, cierre_obs, who.user_id, iso(utc_now()))
-            try:
-                self.repo.close(before, after)
-                return after
-            except StaleCaja:
-                _backoff(attempt)
-        raise Conflict("La caja está muy solicitada; intente de nuevo")
+            self.repo.close(before, after)
+            return after
 
-
-def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
+        return retry_on_conflict(attempt, "La caja está muy solicitada; intente de nuevo", attempts=MAX_ATTEMPTS, sleep=self.sleep)

@@ -32,7 +32,7 @@ T = TypeVar("T")
 _ID_ATTEMPTS = 3
 
 
-class Catalog(Generic[StoreT]):
+class CatalogService(Generic[StoreT]):
     def __init__(self, repo: StoreT) -> None:
         self.repo = repo
 

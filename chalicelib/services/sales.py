@@ -1,14 +1,12 @@
 """Use cases of the sale lifecycle: create, items, extras, payments, kitchen, close, void,
 reopen, and the per-caja reports.
 
-Every change is read -> pure domain method -> one conditional write. A version conflict
-re-reads and re-applies the change (safe: the domain re-checks every rule on fresh state).
-Closing writes the sale and the stock it consumes in one DynamoDB transaction; a payment
-writes the sale and the caja tally in one DynamoDB transaction."""
+Every change is read -> pure domain method -> one unit of work (the sale, the stock its
+closing consumes, the caja tallies its payments move), committed as one conditional write.
+A conflict re-reads and re-applies the change (services/retry.py)."""
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,17 +15,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.auth import CUSTOMER_ROLE, Principal, TokenService
 from chalicelib.domain.clock import iso, utc_now
-from chalicelib.domain.orders import ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED, Item, Order, Pago, RecipeUse
-from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
-from chalicelib.store.transactions import TransactionRepository, VersionConflict
+from chalicelib.domain.sales import ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED, Item, Pago, RecipeUse, Sale
+from chalicelib.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.services.ports import CajaStore, SaleStore, TenantStore, UnitOfWork
+from chalicelib.services.retry import retry_on_conflict
 
 if TYPE_CHECKING:
-    from pynamodb.transactions import TransactWrite
-
+    from chalicelib.domain.catalog import CatalogStore
     from chalicelib.services.idempotency import IdempotentCommands
-    from chalicelib.store.cajas import CajaRepository
-    from chalicelib.store.catalog import CatalogRepository
-    from chalicelib.store.tenancy import TenantRepository
+    from chalicelib.services.zones import BranchTimezones
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 40
@@ -40,59 +36,57 @@ class Tally:
     monto: Decimal
 
 
-class Sales:
+class SaleService:
     def __init__(
         self,
-        orders: TransactionRepository,
-        catalog: CatalogRepository,
-        cajas: CajaRepository,
-        tenants: TenantRepository,
+        repo: SaleStore,
+        catalog: CatalogStore,
+        cajas: CajaStore,
+        tenants: TenantStore,
         idempotency: IdempotentCommands,
-        default_timezone: str,
+        zones: BranchTimezones,
+        unit_of_work: Callable[[], UnitOfWork],
     ) -> None:
-        self.orders = orders
+        self.repo = repo
+        self.unit_of_work = unit_of_work
         self.catalog = catalog
         self.cajas = cajas
         self.tenants = tenants
         self.idempotency = idempotency
-        self.default_timezone = default_timezone
-        self._zones: dict[tuple[str, str], str] = {}
+        self.zones = zones
+        self.sleep: Callable[[float], None] = time.sleep
 
     # --- reading ---------------------------------------------------------------------------
 
     def timezone(self, tenant_id: str, branch_id: str) -> str:
-        key = (tenant_id, branch_id)
-        if key not in self._zones:
-            branch = self.tenants.get_branch(tenant_id, branch_id)
-            self._zones[key] = branch.timezone if branch else self.default_timezone
-        return self._zones[key]
+        return self.zones(tenant_id, branch_id)
 
-    def get(self, who: Principal, tx_id: int) -> Order:
-        order = self.orders.get(who.tenant, tx_id)
+    def get(self, who: Principal, tx_id: int) -> Sale:
+        order = self.repo.get(who.tenant, tx_id)
         if order is None or not _may_see(who, order):
             raise NotFound(f"Transacción con id {tx_id} no encontrada")
         return order
 
-    def list_recent(self, who: Principal, branch_id: str, limit: int) -> list[Order]:
-        return self.orders.by_branch(who.tenant, branch_id, limit)
+    def list_recent(self, who: Principal, branch_id: str, limit: int) -> list[Sale]:
+        return self.repo.by_branch(who.tenant, branch_id, limit)
 
-    def kitchen_queue(self, who: Principal, branch_id: str) -> list[Order]:
-        return self.orders.kitchen_queue(who.tenant, branch_id)
+    def kitchen_queue(self, who: Principal, branch_id: str) -> list[Sale]:
+        return self.repo.kitchen_queue(who.tenant, branch_id)
 
-    def by_caja(self, who: Principal, caja_id: int) -> list[Order]:
+    def by_caja(self, who: Principal, caja_id: int) -> list[Sale]:
         if self.cajas.get(who.tenant, caja_id) is None:
             raise NotFound(f"Caja con id {caja_id} no encontrada")
-        return self.orders.by_caja(who.tenant, caja_id)
+        return self.repo.by_caja(who.tenant, caja_id)
 
     # --- creating --------------------------------------------------------------------------
 
-    def create(self, who: Principal, branch_id: str, data: dict[str, Any]) -> Order:
+    def create(self, who: Principal, branch_id: str, data: dict[str, Any]) -> Sale:
         open_caja = self.cajas.get_open(who.tenant, branch_id)
         caja_id = data.get("caja_id")
         if caja_id is not None and (open_caja is None or open_caja.id != caja_id):
             raise InvalidInput(f"caja_id {caja_id} no es la caja abierta de esta sucursal")
         now = iso(utc_now())
-        order = Order(
+        order = Sale(
             tenant_id=who.tenant,
             id=self.tenants.next_id(who.tenant, "transaccion"),
             branch_id=branch_id,
@@ -108,46 +102,41 @@ class Sales:
         )
         for line in data.get("items") or []:
             self._apply_item(order, line, now)
-        self.orders.add(order)
+        self.repo.add(order)
         return order
 
     # --- changing --------------------------------------------------------------------------
 
     def _change(
-        self, who: Principal, tx_id: int, change: Callable[[Order], T], tallies: Callable[[Order, T], list[Tally]] | None = None
-    ) -> tuple[Order, T]:
-        for attempt in range(MAX_ATTEMPTS):
-            order = self.get(who, tx_id)
-            result = change(order)
-            try:
-                self._persist(order, tallies(order, result) if tallies else [])
-                return order, result
-            except VersionConflict:
-                time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
-        raise Conflict(f"La transacción {tx_id} está muy solicitada; intente de nuevo")
+        self, who: Principal, tx_id: int, change: Callable[[Sale], T], tallies: Callable[[Sale, T], list[Tally]] | None = None
+    ) -> tuple[Sale, T]:
+        def attempt() -> tuple[Sale, T]:
+            sale = self.get(who, tx_id)
+            result = change(sale)
+            self._persist(sale, tallies(sale, result) if tallies else [])
+            return sale, result
 
-    def _persist(self, order: Order, tallies: list[Tally]) -> None:
-        deduction = None
-        if order.closing:
-            recipes = {p: [RecipeUse(r.ingrediente_id, r.cantidad) for r in self.catalog.recipe(order.tenant_id, p)]
-                       for p in order.plato_ids_to_deduct()}
-            deduction = order.stock_to_deduct(recipes)
-        if (deduction is None or deduction.empty) and not tallies:
-            self.orders.save(order)
-            return
+        return retry_on_conflict(attempt, f"La transacción {tx_id} está muy solicitada; intente de nuevo",
+                                 attempts=MAX_ATTEMPTS, sleep=self.sleep)
 
-        def writes(tx: TransactWrite) -> None:
-            if deduction is not None and not deduction.empty:
-                self.catalog.add_stock_deductions(tx, order.tenant_id, deduction.productos, deduction.ingredientes)
-            for tally in tallies:
-                self.cajas.add_sale_tally(tx, order.tenant_id, tally.caja_id, tally.metodo_pago, tally.monto)
+    def _persist(self, sale: Sale, tallies: list[Tally]) -> None:
+        """The sale, the stock its closing consumes and its caja tallies, in one unit of work."""
+        uow = self.unit_of_work()
+        uow.save_sale(sale)
+        if sale.closing:
+            recipes = {p: [RecipeUse(r.ingrediente_id, r.cantidad) for r in self.catalog.recipe(sale.tenant_id, p)]
+                       for p in sale.plato_ids_to_deduct()}
+            deduction = sale.stock_to_deduct(recipes)
+            if not deduction.empty:
+                uow.deduct_stock(sale.tenant_id, deduction.productos, deduction.ingredientes)
+        for tally in tallies:
+            uow.tally_sale(sale.tenant_id, tally.caja_id, tally.metodo_pago, tally.monto)
+        uow.commit()
 
-        self.orders.save(order, writes)
-
-    def update(self, who: Principal, tx_id: int, changes: dict[str, Any]) -> Order:
+    def update(self, who: Principal, tx_id: int, changes: dict[str, Any]) -> Sale:
         return self._change(who, tx_id, lambda o: o.update_header(changes, iso(utc_now())))[0]
 
-    def _apply_item(self, order: Order, data: dict[str, Any], now: str) -> Any:
+    def _apply_item(self, order: Sale, data: dict[str, Any], now: str) -> Any:
         plato_id, producto_id = data.get("plato_id"), data.get("producto_id")
         if (plato_id is None) == (producto_id is None):
             raise InvalidInput("Debe indicar exactamente uno de plato_id o producto_id")
@@ -167,20 +156,20 @@ class Sales:
             cantidad=data["cantidad"], notas=data.get("notas"), estacion=estacion, now=now,
         )
 
-    def add_item(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Order, Any]:
+    def add_item(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Sale, Any]:
         return self._change(who, tx_id, lambda o: self._apply_item(o, data, iso(utc_now())))
 
-    def remove_item(self, who: Principal, tx_id: int, item_id: int) -> Order:
+    def remove_item(self, who: Principal, tx_id: int, item_id: int) -> Sale:
         return self._change(who, tx_id, lambda o: o.remove_item(item_id, who.user_id, iso(utc_now())))[0]
 
-    def add_extra(self, who: Principal, tx_id: int, item_id: int, data: dict[str, Any]) -> tuple[Order, Any]:
+    def add_extra(self, who: Principal, tx_id: int, item_id: int, data: dict[str, Any]) -> tuple[Sale, Any]:
         ingrediente_id = data.get("ingrediente_id")
         if ingrediente_id is not None:
             ingrediente = self.catalog.get_ingrediente(who.tenant, ingrediente_id)
             if ingrediente is None or ingrediente.deleted:
                 raise NotFound(f"Ingrediente con id {ingrediente_id} no encontrado")
 
-        def change(order: Order) -> Any:
+        def change(order: Sale) -> Any:
             return order.add_extra(
                 item_id, ingrediente_id=ingrediente_id, descripcion=data.get("descripcion"), precio=data["precio"],
                 cantidad=data["cantidad"], now=iso(utc_now()),
@@ -188,38 +177,38 @@ class Sales:
 
         return self._change(who, tx_id, change)
 
-    def remove_extra(self, who: Principal, tx_id: int, item_id: int, extra_id: int) -> Order:
+    def remove_extra(self, who: Principal, tx_id: int, item_id: int, extra_id: int) -> Sale:
         return self._change(who, tx_id, lambda o: o.remove_extra(item_id, extra_id, iso(utc_now())))[0]
 
-    def complete_kitchen(self, who: Principal, tx_id: int) -> Order:
+    def complete_kitchen(self, who: Principal, tx_id: int) -> Sale:
         return self._change(who, tx_id, lambda o: o.complete_kitchen(iso(utc_now())))[0]
 
-    def set_item_status(self, who: Principal, tx_id: int, item_uuid: str, status: str) -> tuple[Order, Item]:
+    def set_item_status(self, who: Principal, tx_id: int, item_uuid: str, status: str) -> tuple[Sale, Item]:
         return self._change(who, tx_id, lambda o: o.set_item_status(item_uuid, status, iso(utc_now())))
 
-    def recall_kitchen(self, who: Principal, tx_id: int, window_seconds: int) -> Order:
+    def recall_kitchen(self, who: Principal, tx_id: int, window_seconds: int) -> Sale:
         return self._change(who, tx_id, lambda o: o.recall(iso(utc_now()), window_seconds))[0]
 
-    def reopen(self, who: Principal, tx_id: int) -> Order:
+    def reopen(self, who: Principal, tx_id: int) -> Sale:
         return self._change(who, tx_id, lambda o: o.reopen(iso(utc_now())))[0]
 
-    def void(self, who: Principal, tx_id: int) -> Order:
-        def untally(order: Order, pagos: list[Pago]) -> list[Tally]:
+    def void(self, who: Principal, tx_id: int) -> Sale:
+        def untally(order: Sale, pagos: list[Pago]) -> list[Tally]:
             return [Tally(p.caja_id, p.metodo_pago, -p.monto) for p in pagos if p.caja_id is not None]
 
         return self._change(who, tx_id, lambda o: o.void(iso(utc_now())), untally)[0]
 
-    def pay(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Order, Pago]:
+    def pay(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Sale, Pago]:
         pago_id = self.tenants.next_id(who.tenant, "pago")
 
-        def change(order: Order) -> Pago:
+        def change(order: Sale) -> Pago:
             return order.add_payment(
                 pago_id=pago_id, metodo_pago=data["metodo_pago"], monto=data["monto"],
                 monto_recibido=data.get("monto_recibido"), referencia_qr=data.get("referencia_qr"),
                 usuario_id=who.user_id, now=iso(utc_now()),
             )
 
-        def tally(order: Order, pago: Pago) -> list[Tally]:
+        def tally(order: Sale, pago: Pago) -> list[Tally]:
             return [Tally(pago.caja_id, pago.metodo_pago, pago.monto)] if pago.caja_id is not None else []
 
         return self._change(who, tx_id, change, tally)
@@ -230,7 +219,7 @@ class Sales:
         tx_id: int,
         data: dict[str, Any],
         key: str,
-        render: Callable[[Order, Pago], dict[str, Any]],
+        render: Callable[[Sale, Pago], dict[str, Any]],
         lambda_context: Any = None,
     ) -> dict[str, Any]:
         """`pay` guarded by an Idempotency-Key scoped to the tenant."""
@@ -241,37 +230,37 @@ class Sales:
         )
 
 
-class KitchenDisplay:
+class KitchenDisplayService:
     """The KDS surface's use cases, over the same sales."""
 
     RECENT_FOR_LOOKUP = 100
 
-    def __init__(self, sales: Sales, tokens: TokenService, recall_window_minutes: int) -> None:
+    def __init__(self, sales: SaleService, tokens: TokenService, recall_window_minutes: int) -> None:
         self.sales = sales
         self.tokens = tokens
         self.recall_window_seconds = recall_window_minutes * 60
 
-    def active_orders(self, who: Principal, branch_id: str, status: str | None, station: str | None) -> list[Order]:
-        orders = self.sales.orders.kds_active(who.tenant, branch_id)
+    def active_orders(self, who: Principal, branch_id: str, status: str | None, station: str | None) -> list[Sale]:
+        orders = self.sales.repo.kds_active(who.tenant, branch_id)
         if status is not None:
             orders = [o for o in orders if o.kds_status == status]
         if station is not None:
             orders = [o for o in orders if any(i.estacion == station for i in o.kitchen_items)]
         return orders
 
-    def _order_of_item(self, who: Principal, branch_id: str, item_uuid: str) -> Order:
+    def _order_of_item(self, who: Principal, branch_id: str, item_uuid: str) -> Sale:
         """Items of active orders, then of the branch's recent sales (served items of
         finished orders): two bounded Queries, never a Scan."""
         for candidates in (
-            lambda: self.sales.orders.kds_active(who.tenant, branch_id),
-            lambda: self.sales.orders.by_branch(who.tenant, branch_id, self.RECENT_FOR_LOOKUP),
+            lambda: self.sales.repo.kds_active(who.tenant, branch_id),
+            lambda: self.sales.repo.by_branch(who.tenant, branch_id, self.RECENT_FOR_LOOKUP),
         ):
             for order in candidates():
                 if any(i.uuid == item_uuid for i in order.items):
                     return order
         raise NotFound(f"Item {item_uuid} no encontrado")
 
-    def set_item_status(self, who: Principal, branch_id: str, item_uuid: str, status: str) -> tuple[Order, Item]:
+    def set_item_status(self, who: Principal, branch_id: str, item_uuid: str, status: str) -> tuple[Sale, Item]:
         if status in (ITEM_PREPARING, ITEM_READY, ITEM_PENDING) and not who.can("orders:prepare"):
             raise Forbidden(f"El rol {who.role} no puede pasar items a {status}")
         if status == ITEM_SERVED and not who.can("orders:serve"):
@@ -279,20 +268,20 @@ class KitchenDisplay:
         order = self._order_of_item(who, branch_id, item_uuid)
         return self.sales.set_item_status(who, order.id, item_uuid, status)
 
-    def bump(self, who: Principal, tx_id: int) -> Order:
+    def bump(self, who: Principal, tx_id: int) -> Sale:
         return self.sales.complete_kitchen(who, tx_id)
 
-    def recall(self, who: Principal, tx_id: int) -> Order:
+    def recall(self, who: Principal, tx_id: int) -> Sale:
         return self.sales.recall_kitchen(who, tx_id, self.recall_window_seconds)
 
-    def customer_token(self, who: Principal, tx_id: int, ttl_seconds: int = 4 * 3600) -> tuple[str, Order, int]:
+    def customer_token(self, who: Principal, tx_id: int, ttl_seconds: int = 4 * 3600) -> tuple[str, Sale, int]:
         order = self.sales.get(who, tx_id)
         principal = Principal(user_id=f"session:{order.session_id}", tenant=order.tenant_id, branch=order.branch_id,
                               role=CUSTOMER_ROLE, kind="customer", session=order.session_id)
         return self.tokens.issue(principal, ttl_seconds), order, ttl_seconds
 
 
-def _may_see(who: Principal, order: Order) -> bool:
+def _may_see(who: Principal, order: Sale) -> bool:
     """Tenant always; branch too, except for the owner (admin), who sees every branch."""
     if order.tenant_id != who.tenant:
         return False

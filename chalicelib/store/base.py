@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
 
 from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.connection import Connection
@@ -66,6 +65,11 @@ def bind(model: type[Model], table: str, settings: Settings) -> None:
     model._get_connection().connection._client = connection(settings).client
 
 
+def branch_key(tenant_id: str, branch_id: str) -> str:
+    """The partition of a branch's rows in the per-branch indexes (`<tenant>#<branch>`)."""
+    return f"{tenant_id}#{branch_id}"
+
+
 def forget_connections() -> None:
     """Drop cached clients (tests switch between embedded AWS instances)."""
     _SHARED.clear()
@@ -107,11 +111,11 @@ __all__ = [
     "UnicodeAttribute",
     "VersionAttribute",
     "bind",
+    "branch_key",
     "forget_connections",
     "cancellation_codes",
     "conflict_on_condition",
     "connection",
     "is_condition_failure",
     "transaction",
-    "Any",
 ]

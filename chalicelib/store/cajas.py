@@ -29,9 +29,9 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.caja import ABIERTA, DENOMINATION_NAMES, Arqueo, Caja, Gasto
-from chalicelib.errors import Conflict
+from chalicelib.errors import StaleCaja
 from chalicelib.settings import Settings
-from chalicelib.store.base import DecimalAttribute, Record, bind, conflict_on_condition, is_condition_failure, transaction
+from chalicelib.store.base import DecimalAttribute, Record, bind, branch_key, conflict_on_condition, is_condition_failure, transaction
 
 
 class CountsAttribute(MapAttribute[str, int]):
@@ -112,10 +112,6 @@ class GastoRecord(Record):
     created_at = UnicodeAttribute()
 
 
-class StaleCaja(Conflict):
-    """The caja changed (or closed) since it was read: re-read and re-apply."""
-
-
 def caja_sk(caja_id: int) -> str:
     return f"CAJA#{caja_id:010d}"
 
@@ -130,10 +126,6 @@ def gasto_prefix(caja_id: int) -> str:
 
 def gasto_sk(caja_id: int, gasto_id: int) -> str:
     return f"{gasto_prefix(caja_id)}{gasto_id:010d}"
-
-
-def branch_key(tenant_id: str, branch_id: str) -> str:
-    return f"{tenant_id}#{branch_id}"
 
 
 # --- mapping: record <-> domain ---------------------------------------------------------------

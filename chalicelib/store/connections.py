@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
+from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.settings import Settings
 from chalicelib.store.base import Record, bind
 
@@ -63,40 +64,6 @@ class SubscriptionRecord(Record):
     ttl = NumberAttribute()
 
     by_channel = ByChannelIndex()
-
-
-@dataclass(frozen=True)
-class Connection:
-    connection_id: str
-    tenant: str
-    namespace: str
-    user_id: str
-    role: str
-    branch: str | None
-    kind: str
-    session: str | None
-    protocol: str = "json"
-    tail: str = ""
-    upgraded_from: str | None = None
-
-    @property
-    def authenticated(self) -> bool:
-        return bool(self.tenant)
-
-
-@dataclass(frozen=True)
-class Subscriber:
-    """One subscription as the fan-out needs it: where to send and how to encode. `tag` is the
-    protocol's own name for the subscription (a STOMP subscription id), if it has one."""
-
-    connection_id: str
-    protocol: str = "json"
-    tag: str | None = None
-
-
-def pending_connection(connection_id: str, protocol: str) -> Connection:
-    """A connection whose protocol authenticates after the upgrade (Socket.IO's namespace connect)."""
-    return Connection(connection_id, "", "", "", "", None, "pending", None, protocol)
 
 
 def conn_key(connection_id: str) -> str:
@@ -163,6 +130,13 @@ class ConnectionRepository:
         now = time.time_ns()
         sk = f"N#{now:020d}#{os.urandom(3).hex()}"
         NoticeRecord(notice_key(tenant, user_id), sk, payload=payload, ttl=now // 10**9 + NOTICE_TTL_SECONDS).save()
+
+    @staticmethod
+    def decode_notice(image: dict[str, Any]) -> tuple[str, str, str] | None:
+        """(tenant, user id, payload) of a notice row's stream image; None for any other row."""
+        owner = parse_notice_key(image.get("pk", {}).get("S", ""))
+        payload = image.get("payload", {}).get("S")
+        return (owner[0], owner[1], str(payload)) if owner is not None and payload is not None else None
 
     def take_queued(self, connection_id: str) -> list[str]:
         """The queued packets, oldest first, removed from the queue (one Query, one batch)."""

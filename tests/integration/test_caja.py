@@ -351,7 +351,7 @@ def test_a_close_computed_before_a_sale_landed_is_rejected_not_lost(api: Api, al
     """Given a close computed from a read, when a payment is tallied before it is written, then
     the write fails its version condition (the service re-reads and recomputes)."""
     from chalicelib.container import get_services
-    from chalicelib.store.cajas import StaleCaja
+    from chalicelib.errors import StaleCaja
 
     caja = _open(api, alpha, counts={"b100": 1})
     repo = get_services().caja.repo

@@ -15,11 +15,11 @@ from botocore.exceptions import ClientError
 
 from chalicelib.auth import Principal
 from chalicelib.container import get_services
-from chalicelib.domain.orders import Order
+from chalicelib.domain.sales import Sale
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.realtime.gateway import SocketGateway
 from chalicelib.realtime.sender import Sender
-from chalicelib.store.transactions import TransactionRepository
+from chalicelib.store.sales import SaleRepository
 from tests.support.api import TenantWorld
 from tests.support.events import stream_batch, stream_record, ws_event
 
@@ -58,13 +58,13 @@ class Realtime:
 def realtime(alpha: TenantWorld, beta: TenantWorld) -> Iterator[Realtime]:
     services = get_services()
     fake = FakeManagementApi()
-    sender = Sender(fake, services.connections.remove, threads=4, max_attempts=2)
+    sender = Sender(fake, services.connections.remove, threads=4)
     gateway = SocketGateway(
         services.tokens, services.connections,
         branch_exists=lambda t, b: services.tenant_repo.get_branch(t, b) is not None,
         reply=lambda c, m: sender.send_one(c, m),
     )
-    orders = TransactionRepository(services.settings)
+    orders = SaleRepository(services.settings)
     yield Realtime(fake, gateway, Fanout(services.connections, orders, sender, lambda tenant, branch: "America/La_Paz"))
 
 
@@ -80,21 +80,21 @@ def send(rt: Realtime, connection_id: str, frame: dict) -> dict:
     return rt.api.posts[-1][1]
 
 
-def new_order(tenant: str = "alpha", branch: str = "centro", order_id: int = 7, mesa: str | None = "Mesa 5") -> Order:
-    return Order(tenant_id=tenant, id=order_id, branch_id=branch, nro_reg=1, concepto="Pedido", mesa=mesa, cliente=None,
+def new_order(tenant: str = "alpha", branch: str = "centro", order_id: int = 7, mesa: str | None = "Mesa 5") -> Sale:
+    return Sale(tenant_id=tenant, id=order_id, branch_id=branch, nro_reg=1, concepto="Pedido", mesa=mesa, cliente=None,
                  tipo="venta", caja_id=None, usuario_id="1", created_at=NOW, updated_at=NOW)
 
 
-def with_plato(order: Order) -> Order:
+def with_plato(order: Sale) -> Sale:
     changed = deepcopy(order)
     changed.add_item(plato_id="plato_1", producto_id=None, nombre="Silpancho", precio_unitario=Decimal("25"),
                      cantidad=Decimal("1"), notas=None, estacion="cocina", now=NOW)
     return changed
 
 
-def stored(order: Order) -> Order:
+def stored(order: Sale) -> Sale:
     """Persist the order so the kitchen-queue Query sees it, as the real write would."""
-    orders = TransactionRepository(get_services().settings)
+    orders = SaleRepository(get_services().settings)
     if order.version:
         orders.save(order)
     else:

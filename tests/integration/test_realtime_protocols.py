@@ -15,7 +15,7 @@ from chalicelib.realtime.fanout import Fanout
 from chalicelib.realtime.gateway import SocketGateway
 from chalicelib.realtime.polling import Delivery
 from chalicelib.realtime.sender import Sender
-from chalicelib.store.transactions import TransactionRepository
+from chalicelib.store.sales import SaleRepository
 from tests.integration.test_realtime import new_order, stored, with_plato
 from tests.support.api import TenantWorld
 from tests.support.events import stream_batch, stream_record, ws_event
@@ -57,14 +57,14 @@ class Edge:
 def edge(alpha: TenantWorld, beta: TenantWorld) -> Iterator[Edge]:
     services = get_services()
     api = RawManagementApi()
-    sender = Sender(api, services.connections.remove, threads=4, max_attempts=2)
+    sender = Sender(api, services.connections.remove, threads=4)
     delivery = Delivery(lambda: sender, services.connections)
     gateway = SocketGateway(
         services.tokens, services.connections,
         branch_exists=lambda t, b: services.tenant_repo.get_branch(t, b) is not None,
         reply=delivery.send_one, close=delivery.close, socketio_timing=(1000, 2000),
     )
-    orders = TransactionRepository(services.settings)
+    orders = SaleRepository(services.settings)
     yield Edge(api, gateway, Fanout(services.connections, orders, delivery, lambda tenant, branch: "America/La_Paz"))
 
 

@@ -19,7 +19,7 @@ from chalicelib.realtime.fanout import Fanout
 from chalicelib.realtime.gateway import SocketGateway
 from chalicelib.realtime.polling import Delivery
 from chalicelib.realtime.sender import Sender
-from chalicelib.store.transactions import TransactionRepository
+from chalicelib.store.sales import SaleRepository
 from tests.integration.test_realtime import new_order, stored, with_plato
 from tests.integration.test_realtime_protocols import Edge, RawManagementApi
 from tests.support.api import Api, TenantWorld
@@ -62,7 +62,7 @@ class Stomp:
 def stomp(alpha: TenantWorld, beta: TenantWorld) -> Iterator[Stomp]:
     services = get_services()
     api = RawManagementApi()
-    sender = Sender(api, services.connections.remove, threads=4, max_attempts=2)
+    sender = Sender(api, services.connections.remove, threads=4)
     delivery = Delivery(lambda: sender, services.connections)
     clock = Clock()
     gateway = SocketGateway(
@@ -71,7 +71,7 @@ def stomp(alpha: TenantWorld, beta: TenantWorld) -> Iterator[Stomp]:
         reply=delivery.send_one, close=delivery.close, order_scope=services._order_scope,
         stomp_connect_deadline_seconds=10, clock=clock,
     )
-    fanout = Fanout(services.connections, TransactionRepository(services.settings), delivery, lambda tenant, branch: "America/La_Paz")
+    fanout = Fanout(services.connections, SaleRepository(services.settings), delivery, lambda tenant, branch: "America/La_Paz")
     yield Stomp(Edge(api, gateway, fanout), clock)
 
 

@@ -6,18 +6,18 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from chalicelib.domain.orders import Order
-from chalicelib.store.transactions import to_record
+from chalicelib.domain.sales import Sale
+from chalicelib.store.sales import to_record
 
 _sequence = itertools.count(100000000000000000000)
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/comanda-test-transactions/stream/2026-01-01T00:00:00.000"
 
 
-def image(order: Order) -> dict[str, Any]:
+def image(order: Sale) -> dict[str, Any]:
     return to_record(order).serialize()
 
 
-def stream_record(old: Order | None, new: Order | None, sequence: str | None = None) -> dict[str, Any]:
+def stream_record(old: Sale | None, new: Sale | None, sequence: str | None = None) -> dict[str, Any]:
     sequence = sequence or str(next(_sequence))
     current = new or old
     assert current is not None

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from copy import deepcopy
 from dataclasses import fields, replace
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, TypeVar
 
+from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeLine
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.domain.connections import Connection, Subscriber
+from chalicelib.domain.sales import Sale
+from chalicelib.domain.tenancy import Branch, Tenant, User
+from chalicelib.errors import Conflict, NotFound, StaleCaja, VersionConflict
+from chalicelib.store.connections import subscription_key
 
 T = TypeVar("T", Producto, Ingrediente, Plato)
 
@@ -184,3 +190,316 @@ class InMemoryCatalog:
             self._objects[key] = replace(stored, **{attribute: getattr(stored, attribute) - qty})
 
         tx.add(exists, deduct)
+
+
+# --- sales, cajas, users, connections, and the unit of work -------------------------------------
+
+
+class InMemorySales:
+    """Memory implementation of chalicelib.services.ports.SaleStore."""
+
+    def __init__(self) -> None:
+        self._sales: dict[tuple[str, int], Sale] = {}
+
+    def add(self, sale: Sale) -> None:
+        key = (sale.tenant_id, sale.id)
+        if key in self._sales:
+            raise Conflict(f"La transacción {sale.id} ya existe")
+        sale.version = 1
+        self._sales[key] = deepcopy(sale)
+
+    def get(self, tenant_id: str, tx_id: int) -> Sale | None:
+        stored = self._sales.get((tenant_id, tx_id))
+        return deepcopy(stored) if stored is not None else None
+
+    def _may_write(self, sale: Sale) -> bool:
+        stored = self._sales.get((sale.tenant_id, sale.id))
+        if stored is None:
+            return sale.version == 0
+        return stored.version == sale.version and not (sale.closing and stored.estado == "cerrado")
+
+    def _write(self, sale: Sale) -> None:
+        sale.version += 1
+        self._sales[(sale.tenant_id, sale.id)] = deepcopy(sale)
+
+    def save(self, sale: Sale) -> None:
+        if not self._may_write(sale):
+            raise VersionConflict(sale.id)
+        self._write(sale)
+
+    def stage_save(self, tx: FakeTransaction, sale: Sale) -> None:
+        tx.add(lambda: self._may_write(sale), lambda: self._write(sale))
+
+    @staticmethod
+    def decode_stream_image(image: dict[str, Any]) -> Sale:
+        from chalicelib.store.sales import from_stream_image
+
+        return from_stream_image(image)
+
+    def _of_branch(self, tenant_id: str, branch_id: str) -> list[Sale]:
+        found = [deepcopy(s) for (t, _), s in self._sales.items() if t == tenant_id and s.branch_id == branch_id]
+        return sorted(found, key=lambda s: (s.created_at, s.id))
+
+    def kitchen_queue(self, tenant_id: str, branch_id: str) -> list[Sale]:
+        return [s for s in self._of_branch(tenant_id, branch_id) if s.in_kitchen_queue]
+
+    def kds_active(self, tenant_id: str, branch_id: str) -> list[Sale]:
+        return [s for s in self._of_branch(tenant_id, branch_id) if s.active_for_kitchen_display]
+
+    def by_caja(self, tenant_id: str, caja_id: int) -> list[Sale]:
+        found = [deepcopy(s) for (t, _), s in self._sales.items() if t == tenant_id and s.caja_id == caja_id]
+        return sorted(found, key=lambda s: s.id)
+
+    def by_branch(self, tenant_id: str, branch_id: str, limit: int) -> list[Sale]:
+        return list(reversed(self._of_branch(tenant_id, branch_id)))[:limit]
+
+
+CAJA_OPEN = "Ya existe una caja abierta en esta sucursal"
+CAJA_CHANGED = "La caja cambió mientras se procesaba la operación"
+
+
+class InMemoryCajas:
+    """Memory implementation of chalicelib.services.ports.CajaStore (plus the sale tally the
+    unit of work adds)."""
+
+    def __init__(self) -> None:
+        self._cajas: dict[tuple[str, int], Caja] = {}
+        self._locks: dict[tuple[str, str], int] = {}  # (tenant, branch) -> open caja id
+        self._gastos: dict[tuple[str, int], list[Gasto]] = {}
+
+    def get(self, tenant_id: str, caja_id: int) -> Caja | None:
+        return self._cajas.get((tenant_id, caja_id))
+
+    def get_open(self, tenant_id: str, branch_id: str) -> Caja | None:
+        caja_id = self._locks.get((tenant_id, branch_id))
+        caja = self.get(tenant_id, caja_id) if caja_id is not None else None
+        return caja if caja is not None and caja.abierta else None
+
+    def history(self, tenant_id: str, branch_id: str, limit: int) -> list[Caja]:
+        found = [c for (t, _), c in self._cajas.items() if t == tenant_id and c.branch_id == branch_id]
+        return sorted(found, key=lambda c: (c.opened_at, c.id), reverse=True)[:limit]
+
+    def gastos(self, tenant_id: str, caja_id: int) -> list[Gasto]:
+        return sorted(self._gastos.get((tenant_id, caja_id), []), key=lambda g: g.id)
+
+    def open(self, caja: Caja) -> None:
+        if (caja.tenant_id, caja.branch_id) in self._locks or (caja.tenant_id, caja.id) in self._cajas:
+            raise Conflict(CAJA_OPEN)
+        self._cajas[(caja.tenant_id, caja.id)] = replace(caja, version=1)
+        self._locks[(caja.tenant_id, caja.branch_id)] = caja.id
+
+    def _require_unchanged(self, before: Caja) -> Caja:
+        stored = self.get(before.tenant_id, before.id)
+        if stored is None or not stored.abierta or stored.version != before.version:
+            raise StaleCaja(CAJA_CHANGED)
+        return stored
+
+    def close(self, before: Caja, after: Caja) -> None:
+        self._require_unchanged(before)
+        if self._locks.get((before.tenant_id, before.branch_id)) != before.id:
+            raise StaleCaja(CAJA_CHANGED)
+        self._cajas[(after.tenant_id, after.id)] = replace(after, version=before.version + 1)
+        del self._locks[(before.tenant_id, before.branch_id)]
+
+    def add_arqueo(self, before: Caja, after: Caja) -> None:
+        self._require_unchanged(before)
+        self._cajas[(after.tenant_id, after.id)] = replace(after, version=before.version + 1)
+
+    def add_gasto(self, gasto: Gasto) -> None:
+        stored = self.get(gasto.tenant_id, gasto.caja_id)
+        gastos = self._gastos.setdefault((gasto.tenant_id, gasto.caja_id), [])
+        if stored is None or not stored.abierta or any(g.id == gasto.id for g in gastos):
+            raise StaleCaja(CAJA_CHANGED)
+        column = "gastos_efectivo" if gasto.metodo_pago == "efectivo" else "gastos_qr"
+        self._bump(stored, column, gasto.monto)
+        gastos.append(gasto)
+
+    def _bump(self, stored: Caja, column: str, amount: Decimal) -> None:
+        self._cajas[(stored.tenant_id, stored.id)] = replace(
+            stored, **{column: getattr(stored, column) + amount}, version=stored.version + 1
+        )
+
+    def add_sale_tally(self, tx: FakeTransaction, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None:
+        column = "ventas_efectivo" if metodo_pago == "efectivo" else "ventas_qr"
+
+        def tally() -> None:
+            stored = self.get(tenant_id, caja_id)
+            assert stored is not None
+            self._bump(stored, column, Decimal(monto))
+
+        tx.add(lambda: self.get(tenant_id, caja_id) is not None, tally)
+
+
+class InMemoryUsers:
+    """Memory implementation of chalicelib.services.ports.UserStore."""
+
+    def __init__(self) -> None:
+        self._users: dict[tuple[str, int], User] = {}
+        self._usernames: dict[tuple[str, str], int] = {}
+
+    def add(self, user: User) -> None:
+        if (user.tenant_id, user.nombre_usuario) in self._usernames or (user.tenant_id, user.user_id) in self._users:
+            raise Conflict("El nombre de usuario ya existe")
+        self._users[(user.tenant_id, user.user_id)] = user
+        self._usernames[(user.tenant_id, user.nombre_usuario)] = user.user_id
+
+    def get(self, tenant_id: str, user_id: int) -> User | None:
+        return self._users.get((tenant_id, user_id))
+
+    def get_by_username(self, tenant_id: str, username: str) -> User | None:
+        user_id = self._usernames.get((tenant_id, username))
+        return self.get(tenant_id, user_id) if user_id is not None else None
+
+    def list(self, tenant_id: str) -> list[User]:
+        return sorted((u for (t, _), u in self._users.items() if t == tenant_id), key=lambda u: u.user_id)
+
+    def update(self, before: User, after: User) -> None:
+        if self.get(before.tenant_id, before.user_id) != before:
+            raise Conflict("El usuario fue modificado por otra petición")
+        if after.nombre_usuario != before.nombre_usuario:
+            if (after.tenant_id, after.nombre_usuario) in self._usernames:
+                raise Conflict("El nombre de usuario ya existe")
+            del self._usernames[(before.tenant_id, before.nombre_usuario)]
+            self._usernames[(after.tenant_id, after.nombre_usuario)] = after.user_id
+        self._users[(after.tenant_id, after.user_id)] = after
+
+
+class InMemoryConnections:
+    """Memory implementation of chalicelib.services.ports.ConnectionStore."""
+
+    def __init__(self) -> None:
+        self._connections: dict[str, Connection] = {}
+        self._subscriptions: dict[str, dict[str, tuple[str, str, str | None]]] = {}  # id -> sk -> (channel, protocol, tag)
+        self._queues: dict[str, list[str]] = {}
+        self.notices: list[tuple[str, str, str]] = []
+
+    def add(self, c: Connection) -> None:
+        self._connections[c.connection_id] = replace(c, tail="")
+
+    def get(self, connection_id: str) -> Connection | None:
+        return self._connections.get(connection_id)
+
+    def enqueue(self, connection_id: str, packets: list[str]) -> None:
+        self._queues.setdefault(connection_id, []).extend(packets)
+
+    def add_notice(self, tenant: str, user_id: str, payload: str) -> None:
+        self.notices.append((tenant, user_id, payload))
+
+    @staticmethod
+    def decode_notice(image: dict[str, Any]) -> tuple[str, str, str] | None:
+        from chalicelib.store.connections import ConnectionRepository
+
+        return ConnectionRepository.decode_notice(image)
+
+    def take_queued(self, connection_id: str) -> list[str]:
+        return self._queues.pop(connection_id, [])
+
+    def keep_tail(self, connection_id: str, tail: str) -> None:
+        current = self._connections.get(connection_id)
+        if current is None:
+            raise Conflict(f"connection {connection_id} is gone")
+        self._connections[connection_id] = replace(current, tail=tail)
+
+    def tagged_subscriptions(self, connection_id: str) -> list[tuple[str, str | None]]:
+        rows = sorted(self._subscriptions.get(connection_id, {}).items())
+        return [(channel, tag) for _, (channel, _, tag) in rows]
+
+    def subscribe(self, connection_id: str, channel_key: str, protocol: str = "json", tag: str | None = None) -> None:
+        sk = subscription_key(channel_key, protocol, tag)
+        self._subscriptions.setdefault(connection_id, {})[sk] = (channel_key, protocol, tag)
+
+    def unsubscribe(self, connection_id: str, channel_key: str, protocol: str = "json", tag: str | None = None) -> None:
+        self._subscriptions.get(connection_id, {}).pop(subscription_key(channel_key, protocol, tag), None)
+
+    def subscriptions(self, connection_id: str) -> list[str]:
+        return [channel for channel, _ in self.tagged_subscriptions(connection_id)]
+
+    def subscribers(self, channel_key: str) -> list[str]:
+        return [s.connection_id for s in self.subscribers_of(channel_key)]
+
+    def subscribers_of(self, channel_key: str) -> list[Subscriber]:
+        found = [
+            Subscriber(cid, protocol, tag)
+            for cid, rows in self._subscriptions.items()
+            for channel, protocol, tag in rows.values()
+            if channel == channel_key
+        ]
+        return sorted(found, key=lambda s: (s.connection_id, subscription_key(channel_key, s.protocol, s.tag)))
+
+    def remove(self, connection_id: str) -> None:
+        self._connections.pop(connection_id, None)
+        self._subscriptions.pop(connection_id, None)
+        self._queues.pop(connection_id, None)
+
+
+class FakeUnitOfWork:
+    """Memory implementation of chalicelib.services.ports.UnitOfWork: every staged write's
+    condition is checked before any is applied, like one TransactWriteItems."""
+
+    def __init__(self, sales: InMemorySales, catalog: InMemoryCatalog, cajas: InMemoryCajas) -> None:
+        self._sales, self._catalog, self._cajas = sales, catalog, cajas
+        self._sale: Sale | None = None
+        self._stage: list[Callable[[FakeTransaction], None]] = []
+        self.commits = 0
+
+    def save_sale(self, sale: Sale) -> None:
+        self._sale = sale
+
+    def deduct_stock(self, tenant_id: str, productos: Mapping[str, Decimal], ingredientes: Mapping[str, Decimal]) -> None:
+        self._stage.append(lambda tx: self._catalog.add_stock_deductions(tx, tenant_id, productos, ingredientes))
+
+    def tally_sale(self, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None:
+        self._stage.append(lambda tx: self._cajas.add_sale_tally(tx, tenant_id, caja_id, metodo_pago, monto))
+
+    def commit(self) -> None:
+        sale = self._sale
+        if sale is None:
+            raise ValueError("a unit of work commits a sale change")
+        try:
+            with FakeTransaction() as tx:
+                self._sales.stage_save(tx, sale)
+                for stage in self._stage:
+                    stage(tx)
+        except TransactionCancelled as exc:
+            raise VersionConflict(sale.id) from exc
+        self.commits += 1
+
+
+class InMemoryTenants:
+    """Memory implementation of chalicelib.services.ports.TenantStore."""
+
+    def __init__(self) -> None:
+        self._tenants: dict[str, Tenant] = {}
+        self._branches: dict[tuple[str, str], Branch] = {}
+        self._counters: dict[tuple[str, str], int] = {}
+
+    def create_tenant(self, tenant: Tenant, branches: list[Branch]) -> None:
+        if tenant.tenant_id in self._tenants:
+            raise Conflict("El restaurante ya existe")
+        self._tenants[tenant.tenant_id] = tenant
+        for branch in branches:
+            self._branches[(branch.tenant_id, branch.branch_id)] = branch
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        return self._tenants.get(tenant_id)
+
+    def add_branch(self, branch: Branch) -> None:
+        if (branch.tenant_id, branch.branch_id) in self._branches:
+            raise Conflict("La sucursal ya existe")
+        self._branches[(branch.tenant_id, branch.branch_id)] = branch
+
+    def get_branch(self, tenant_id: str, branch_id: str) -> Branch | None:
+        return self._branches.get((tenant_id, branch_id))
+
+    def list_branches(self, tenant_id: str) -> list[Branch]:
+        return sorted((b for (t, _), b in self._branches.items() if t == tenant_id), key=lambda b: b.branch_id)
+
+    def replace_branch(self, branch: Branch) -> None:
+        if (branch.tenant_id, branch.branch_id) not in self._branches:
+            raise NotFound("Sucursal no encontrada")
+        self._branches[(branch.tenant_id, branch.branch_id)] = branch
+
+    def next_id(self, tenant_id: str, counter: str, count: int = 1) -> int:
+        last = self._counters.get((tenant_id, counter), 0) + count
+        self._counters[(tenant_id, counter)] = last
+        return last

@@ -21,7 +21,7 @@ from chalicelib.domain.catalog import (
     new_id,
 )
 from chalicelib.errors import InvalidInput, NotFound
-from chalicelib.services.catalog import Catalog
+from chalicelib.services.catalog import CatalogService
 from tests.support.fakes import InMemoryCatalog
 
 T0 = datetime(2026, 3, 18, 12, 35, tzinfo=UTC)
@@ -170,11 +170,11 @@ def test_catalog_lists_sort_by_name_ignoring_case_then_by_id() -> None:
 
 
 @pytest.fixture
-def catalog() -> Catalog[Any]:
-    return Catalog(InMemoryCatalog())
+def catalog() -> CatalogService[Any]:
+    return CatalogService(InMemoryCatalog())
 
 
-def test_the_seeds_calls_create_a_usable_catalog(catalog: Catalog[Any]) -> None:
+def test_the_seeds_calls_create_a_usable_catalog(catalog: CatalogService[Any]) -> None:
     papa = catalog.create_ingrediente(
         "demo", {"nombre": "Papa", "unidad": "kg", "cantidad": Decimal("30.000"), "cantidad_minima": Decimal("8")}
     )
@@ -187,7 +187,7 @@ def test_the_seeds_calls_create_a_usable_catalog(catalog: Catalog[Any]) -> None:
     assert catalog.repo.recipe("demo", plato.id)[0].cantidad == Decimal("0.250")
 
 
-def test_a_duplicate_recipe_line_is_invalid_input_naming_ingrediente_id(catalog: Catalog[Any]) -> None:
+def test_a_duplicate_recipe_line_is_invalid_input_naming_ingrediente_id(catalog: CatalogService[Any]) -> None:
     papa = catalog.create_ingrediente("demo", {"nombre": "Papa", "unidad": "kg", "cantidad": 1})
     plato = catalog.create_plato("demo", {"nombre": "Silpancho", "precio": 35})
     catalog.add_recipe_line("demo", plato.id, {"ingrediente_id": papa.id, "cantidad": 1})
@@ -196,7 +196,7 @@ def test_a_duplicate_recipe_line_is_invalid_input_naming_ingrediente_id(catalog:
     assert "ingrediente_id" in _message(exc)
 
 
-def test_deleted_and_foreign_objects_are_not_found_alike(catalog: Catalog[Any]) -> None:
+def test_deleted_and_foreign_objects_are_not_found_alike(catalog: CatalogService[Any]) -> None:
     p = catalog.create_producto("alpha", {"nombre": "Agua", "precio": 6, "unidad": "botella"})
     catalog.delete_producto("alpha", p.id)
     with pytest.raises(NotFound) as deleted:
@@ -208,7 +208,7 @@ def test_deleted_and_foreign_objects_are_not_found_alike(catalog: Catalog[Any]) 
     assert foreign.value.message == f"Producto con id {q.id} no encontrado"
 
 
-def test_an_update_racing_a_delete_is_not_found(catalog: Catalog[Any]) -> None:
+def test_an_update_racing_a_delete_is_not_found(catalog: CatalogService[Any]) -> None:
     p = catalog.create_producto("alpha", {"nombre": "Agua", "precio": 6, "unidad": "botella"})
     original_update = catalog.repo.update_producto
 

@@ -7,15 +7,15 @@ from decimal import Decimal as D
 
 import pytest
 
-from chalicelib.domain.orders import Order
+from chalicelib.domain.sales import Sale
 from chalicelib.errors import InvalidInput
-from chalicelib.realtime.events import derive, kds_messages
+from chalicelib.realtime.notifications import derive, kds_messages
 
 T0 = "2026-03-18T12:00:00.000Z"
 
 
-def order_with(*stations: str) -> Order:
-    order = Order(tenant_id="t", id=9, branch_id="centro", nro_reg=1, concepto="Mesa 2", mesa="2", cliente=None, tipo="venta",
+def order_with(*stations: str) -> Sale:
+    order = Sale(tenant_id="t", id=9, branch_id="centro", nro_reg=1, concepto="Mesa 2", mesa="2", cliente=None, tipo="venta",
                   caja_id=None, usuario_id="1", created_at=T0, updated_at=T0, session_id="sess1")
     for n, station in enumerate(stations):
         order.add_item(plato_id=f"plato_{n}", producto_id=None, nombre=f"Plato {n}", precio_unitario=D("10"), cantidad=D("1"),
@@ -23,7 +23,7 @@ def order_with(*stations: str) -> Order:
     return order
 
 
-def moved(order: Order, index: int, status: str, now: str = T0) -> Order:
+def moved(order: Sale, index: int, status: str, now: str = T0) -> Sale:
     changed = deepcopy(order)
     changed.set_item_status(changed.items[index].uuid, status, now)
     return changed

@@ -6,34 +6,34 @@ from decimal import Decimal as D
 
 import pytest
 
-from chalicelib.domain.orders import Order, RecipeUse
+from chalicelib.domain.sales import RecipeUse, Sale
 from chalicelib.errors import InvalidInput, NotFound
 
 NOW = "2026-03-18T12:35:00.000Z"
 
 
-def new_order(**kw: object) -> Order:
+def new_order(**kw: object) -> Sale:
     base: dict = dict(
         tenant_id="t", id=42, branch_id="centro", nro_reg=1, concepto="Pedido mesa 5", mesa="Mesa 5", cliente=None,
         tipo="venta", caja_id=1, usuario_id="1", created_at=NOW, updated_at=NOW,
     )
     base.update(kw)
-    return Order(**base)
+    return Sale(**base)
 
 
-def add_plato(order: Order, precio: str = "25.00", cantidad: str = "2", plato_id: str = "plato_1") -> int:
+def add_plato(order: Sale, precio: str = "25.00", cantidad: str = "2", plato_id: str = "plato_1") -> int:
     item = order.add_item(plato_id=plato_id, producto_id=None, nombre="Silpancho", precio_unitario=D(precio),
                           cantidad=D(cantidad), notas=None, estacion="cocina", now=NOW)
     return item.id
 
 
-def add_producto(order: Order, precio: str = "10.00", cantidad: str = "1", producto_id: str = "prod_1") -> int:
+def add_producto(order: Sale, precio: str = "10.00", cantidad: str = "1", producto_id: str = "prod_1") -> int:
     item = order.add_item(plato_id=None, producto_id=producto_id, nombre="Coca-Cola", precio_unitario=D(precio),
                           cantidad=D(cantidad), notas=None, estacion=None, now=NOW)
     return item.id
 
 
-def pay(order: Order, monto: str, metodo: str = "efectivo", recibido: str | None = None, pago_id: int = 1):
+def pay(order: Sale, monto: str, metodo: str = "efectivo", recibido: str | None = None, pago_id: int = 1):
     return order.add_payment(pago_id=pago_id, metodo_pago=metodo, monto=D(monto),
                              monto_recibido=D(recibido) if recibido else None, referencia_qr=None, usuario_id="1", now=NOW)
 

@@ -15,17 +15,17 @@ from decimal import Decimal
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.orders import Extra, Item, Order, Pago
-from chalicelib.errors import Conflict
+from chalicelib.domain.sales import Extra, Item, Pago, Sale
+from chalicelib.errors import Conflict, VersionConflict
 from chalicelib.settings import Settings
-from chalicelib.store.base import Record, bind, is_condition_failure, transaction
+from chalicelib.store.base import Record, bind, branch_key, is_condition_failure
 
 
-class KitchenQueueIndex(GlobalSecondaryIndex["TransactionRecord"]):
+class KitchenQueueIndex(GlobalSecondaryIndex["SaleRecord"]):
     class Meta:
         index_name = "kitchen-queue"
         projection = AllProjection()
@@ -34,7 +34,7 @@ class KitchenQueueIndex(GlobalSecondaryIndex["TransactionRecord"]):
     queue_sk = UnicodeAttribute(range_key=True)
 
 
-class ByCajaIndex(GlobalSecondaryIndex["TransactionRecord"]):
+class ByCajaIndex(GlobalSecondaryIndex["SaleRecord"]):
     class Meta:
         index_name = "by-caja"
         projection = AllProjection()
@@ -43,7 +43,7 @@ class ByCajaIndex(GlobalSecondaryIndex["TransactionRecord"]):
     caja_sk = UnicodeAttribute(range_key=True)
 
 
-class ByBranchIndex(GlobalSecondaryIndex["TransactionRecord"]):
+class ByBranchIndex(GlobalSecondaryIndex["SaleRecord"]):
     class Meta:
         index_name = "by-branch"
         projection = AllProjection()
@@ -52,7 +52,7 @@ class ByBranchIndex(GlobalSecondaryIndex["TransactionRecord"]):
     branch_sk = UnicodeAttribute(range_key=True)
 
 
-class KdsActiveIndex(GlobalSecondaryIndex["TransactionRecord"]):
+class KdsActiveIndex(GlobalSecondaryIndex["SaleRecord"]):
     class Meta:
         index_name = "kds-active"
         projection = AllProjection()
@@ -61,7 +61,7 @@ class KdsActiveIndex(GlobalSecondaryIndex["TransactionRecord"]):
     kds_sk = UnicodeAttribute(range_key=True)
 
 
-class TransactionRecord(Record):
+class SaleRecord(Record):
     tx_id = NumberAttribute()
     branch_id = UnicodeAttribute()
     estado = UnicodeAttribute()
@@ -88,10 +88,6 @@ class TransactionRecord(Record):
 
 def tx_sk(tx_id: int) -> str:
     return f"TX#{tx_id:012d}"
-
-
-def branch_key(tenant_id: str, branch_id: str) -> str:
-    return f"{tenant_id}#{branch_id}"
 
 
 # --- codec: aggregate <-> JSON document ------------------------------------------------------
@@ -125,7 +121,7 @@ def _pago_doc(p: Pago) -> dict[str, Any]:
     }
 
 
-def encode(order: Order) -> str:
+def encode(order: Sale) -> str:
     return json.dumps({
         "nro_reg": order.nro_reg, "concepto": order.concepto, "mesa": order.mesa, "cliente": order.cliente,
         "tipo": order.tipo, "caja_id": order.caja_id, "usuario_id": order.usuario_id,
@@ -152,9 +148,9 @@ def _item(d: dict[str, Any]) -> Item:
 
 
 def decode(tenant_id: str, tx_id: int, branch_id: str, estado: str, estado_cocina: str | None, session_id: str,
-           created_at: str, updated_at: str, version: int, doc: str) -> Order:
+           created_at: str, updated_at: str, version: int, doc: str) -> Sale:
     d = json.loads(doc)
-    return Order(
+    return Sale(
         tenant_id=tenant_id, id=tx_id, branch_id=branch_id, nro_reg=d["nro_reg"], concepto=d["concepto"], mesa=d["mesa"],
         cliente=d["cliente"], tipo=d["tipo"], caja_id=d["caja_id"], usuario_id=d["usuario_id"], created_at=created_at,
         updated_at=updated_at, estado=estado, estado_cocina=estado_cocina,
@@ -170,28 +166,22 @@ def decode(tenant_id: str, tx_id: int, branch_id: str, estado: str, estado_cocin
     )
 
 
-def to_domain(r: TransactionRecord) -> Order:
+def to_domain(r: SaleRecord) -> Sale:
     return decode(r.pk, int(r.tx_id), r.branch_id, r.estado, r.estado_cocina, r.session_id, r.created_at, r.updated_at,
                   int(r.version or 0), r.doc)
 
 
-def from_stream_image(image: dict[str, Any]) -> Order:
-    """Rebuild the aggregate from a DynamoDB stream image (low-level attribute-value JSON)."""
-    def s(name: str) -> str | None:
-        value = image.get(name)
-        return None if value is None or "NULL" in value else value.get("S")
-
-    return decode(str(s("pk")), int(image["tx_id"]["N"]), str(s("branch_id")), str(s("estado")), s("estado_cocina"),
-                  str(s("session_id")), str(s("created_at")), str(s("updated_at")),
-                  int(image.get("version", {}).get("N", 0)), str(s("doc")))
+def from_stream_image(image: dict[str, Any]) -> Sale:
+    """Rebuild the aggregate from a DynamoDB stream image, with PynamoDB's own deserializer."""
+    return to_domain(SaleRecord.from_raw_data(image))
 
 
-def to_record(order: Order) -> TransactionRecord:
+def to_record(order: Sale) -> SaleRecord:
     queue = order.in_kitchen_queue
     kds = order.active_for_kitchen_display
     branch = branch_key(order.tenant_id, order.branch_id)
     ordered = f"{order.created_at}#{order.id:012d}"
-    record = TransactionRecord(
+    record = SaleRecord(
         order.tenant_id, tx_sk(order.id), tx_id=order.id, branch_id=order.branch_id, estado=order.estado,
         estado_cocina=order.estado_cocina, session_id=order.session_id, created_at=order.created_at,
         updated_at=order.updated_at, doc=encode(order),
@@ -205,66 +195,62 @@ def to_record(order: Order) -> TransactionRecord:
     return record
 
 
-class TransactionRepository:
+def _save_condition(sale: Sale) -> Any:
+    return SaleRecord.estado != "cerrado" if sale.closing else None
+
+
+class SaleRepository:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        bind(TransactionRecord, "transactions", settings)
+        bind(SaleRecord, "transactions", settings)
 
-    def add(self, order: Order) -> None:
+    def add(self, order: Sale) -> None:
         try:
-            to_record(order).save(condition=TransactionRecord.pk.does_not_exist())
+            to_record(order).save(condition=SaleRecord.pk.does_not_exist())
         except PutError as exc:
             if is_condition_failure(exc):
                 raise Conflict(f"La transacción {order.id} ya existe") from exc
             raise
 
-    def get(self, tenant_id: str, tx_id: int) -> Order | None:
+    def get(self, tenant_id: str, tx_id: int) -> Sale | None:
         try:
-            return to_domain(TransactionRecord.get(tenant_id, tx_sk(tx_id), consistent_read=True))
-        except TransactionRecord.DoesNotExist:
+            return to_domain(SaleRecord.get(tenant_id, tx_sk(tx_id), consistent_read=True))
+        except SaleRecord.DoesNotExist:
             return None
 
-    def get_by_item_uuid(self, tenant_id: str, branch_id: str, item_uuid: str) -> Order | None:
-        """Active KDS orders of the branch hold every item that can still change status."""
-        for order in self.kds_active(tenant_id, branch_id):
-            if any(i.uuid == item_uuid for i in order.items):
-                return self.get(tenant_id, order.id)
-        return None
-
-    def save(self, order: Order, extra_writes: Callable[[TransactWrite], None] | None = None) -> None:
-        """Write the changed aggregate if nobody changed it since it was read (version), in one
-        DynamoDB transaction with `extra_writes` (stock, caja tallies). A write that closes the
-        sale is also conditioned on the stored sale not being closed. Raises VersionConflict."""
-        record = to_record(order)
-        not_closed = TransactionRecord.estado != "cerrado" if order.closing else None
+    def save(self, sale: Sale) -> None:
+        """Write the changed aggregate if nobody changed it since it was read (version); a write
+        that closes the sale is also conditioned on the stored sale not being closed. Raises
+        VersionConflict. Writes that must commit with the sale go through the unit of work."""
+        record = to_record(sale)
         try:
-            if extra_writes is None:
-                record.save(condition=not_closed)
-            else:
-                with transaction(self._settings) as tx:
-                    tx.save(record, condition=not_closed)
-                    extra_writes(tx)
-        except (PutError, TransactWriteError) as exc:
+            record.save(condition=_save_condition(sale))
+        except PutError as exc:
             if is_condition_failure(exc):
-                raise VersionConflict(order.id) from exc
+                raise VersionConflict(sale.id) from exc
             raise
-        order.version = int(record.version or 0)
+        sale.version = int(record.version or 0)
 
-    def kitchen_queue(self, tenant_id: str, branch_id: str) -> list[Order]:
-        return [to_domain(r) for r in TransactionRecord.kitchen_queue.query(branch_key(tenant_id, branch_id))]
+    @staticmethod
+    def decode_stream_image(image: dict[str, Any]) -> Sale:
+        return from_stream_image(image)
 
-    def kds_active(self, tenant_id: str, branch_id: str) -> list[Order]:
-        return [to_domain(r) for r in TransactionRecord.kds_active.query(branch_key(tenant_id, branch_id))]
+    def stage_save(self, tx: TransactWrite, sale: Sale) -> Callable[[], None]:
+        """Add `save`'s conditional put to the unit of work's transaction; returns what to run
+        once it has committed."""
+        record = to_record(sale)
+        tx.save(record, condition=_save_condition(sale))
+        return lambda: setattr(sale, "version", int(record.version or 0))
 
-    def by_caja(self, tenant_id: str, caja_id: int) -> list[Order]:
-        return [to_domain(r) for r in TransactionRecord.by_caja.query(f"{tenant_id}#{caja_id}")]
+    def kitchen_queue(self, tenant_id: str, branch_id: str) -> list[Sale]:
+        return [to_domain(r) for r in SaleRecord.kitchen_queue.query(branch_key(tenant_id, branch_id))]
 
-    def by_branch(self, tenant_id: str, branch_id: str, limit: int) -> list[Order]:
-        rows = TransactionRecord.by_branch.query(branch_key(tenant_id, branch_id), scan_index_forward=False, limit=limit)
+    def kds_active(self, tenant_id: str, branch_id: str) -> list[Sale]:
+        return [to_domain(r) for r in SaleRecord.kds_active.query(branch_key(tenant_id, branch_id))]
+
+    def by_caja(self, tenant_id: str, caja_id: int) -> list[Sale]:
+        return [to_domain(r) for r in SaleRecord.by_caja.query(f"{tenant_id}#{caja_id}")]
+
+    def by_branch(self, tenant_id: str, branch_id: str, limit: int) -> list[Sale]:
+        rows = SaleRecord.by_branch.query(branch_key(tenant_id, branch_id), scan_index_forward=False, limit=limit)
         return [to_domain(r) for r in rows]
-
-
-class VersionConflict(Conflict):
-    def __init__(self, tx_id: int) -> None:
-        super().__init__(f"La transacción {tx_id} fue modificada por otra petición; intente de nuevo")
-

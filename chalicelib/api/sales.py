@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.api import render
 from chalicelib.api import validation as v
 from chalicelib.api.http import RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain import reports
-from chalicelib.domain.money import money_str, qty_str
-from chalicelib.domain.orders import METODOS_PAGO, Order, Pago
+from chalicelib.domain.money import METODOS_PAGO, money_str, qty_str
+from chalicelib.domain.sales import Pago, Sale
 from chalicelib.errors import InvalidInput
+from chalicelib.presenters import sales as sale_view
 
 if TYPE_CHECKING:
-    from chalicelib.services.sales import Sales
+    from chalicelib.services.sales import SaleService
 
 surface = Surface("transacciones")
 
@@ -47,12 +47,12 @@ PAGO = {
 }
 
 
-def _sales() -> Sales:
+def _sales() -> SaleService:
     return get_services().sales
 
 
-def _out(ctx: RequestContext, order: Order) -> dict[str, Any]:
-    return render.transaccion(order, _sales().timezone(ctx.tenant, order.branch_id))
+def _out(ctx: RequestContext, order: Sale) -> dict[str, Any]:
+    return sale_view.transaccion(order, _sales().timezone(ctx.tenant, order.branch_id))
 
 
 def _tz(ctx: RequestContext) -> str:
@@ -68,13 +68,13 @@ def create(ctx: RequestContext) -> dict[str, Any]:
 def list_recent(ctx: RequestContext) -> list[dict[str, Any]]:
     limit = v.query_int(ctx.query, "limit", 50, maximum=200)
     tz = _tz(ctx)
-    return [render.transaccion(o, tz) for o in _sales().list_recent(ctx.principal, ctx.branch, limit)]
+    return [sale_view.transaccion(o, tz) for o in _sales().list_recent(ctx.principal, ctx.branch, limit)]
 
 
 @surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read")
 def kitchen_queue(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx)
-    return [render.transaccion(o, tz) for o in _sales().kitchen_queue(ctx.principal, ctx.branch)]
+    return [sale_view.transaccion(o, tz) for o in _sales().kitchen_queue(ctx.principal, ctx.branch)]
 
 
 @surface.route("/api/transacciones/{tx_id}", ["GET"], permission="transacciones:read")
@@ -96,14 +96,14 @@ def void(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
 def add_item(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     order, item = _sales().add_item(ctx.principal, v.path_int(tx_id), ctx.body(ITEM))
     tz = _sales().timezone(ctx.tenant, order.branch_id)
-    return {**render.item_out(item, order.id, tz), "transaccion": render.transaccion(order, tz, with_lines=False)}
+    return {**sale_view.item_out(item, order.id, tz), "transaccion": sale_view.transaccion(order, tz, with_lines=False)}
 
 
 @surface.route("/api/transacciones/{tx_id}/items", ["GET"], permission="transacciones:read")
 def list_items(ctx: RequestContext, tx_id: str) -> list[dict[str, Any]]:
     order = _sales().get(ctx.principal, v.path_int(tx_id))
     tz = _sales().timezone(ctx.tenant, order.branch_id)
-    return [render.item_out(i, order.id, tz) for i in order.items]
+    return [sale_view.item_out(i, order.id, tz) for i in order.items]
 
 
 @surface.route("/api/transacciones/{tx_id}/items/{item_id}", ["DELETE"], permission="transacciones:write")
@@ -118,9 +118,9 @@ def add_extra(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]:
     tz = _sales().timezone(ctx.tenant, order.branch_id)
     item = order.item(item_number)
     return {
-        **render.extra_out(extra, item.id, tz),
-        "item": {k: val for k, val in render.item_out(item, order.id, tz).items() if k != "extras"},
-        "transaccion": render.transaccion(order, tz, with_lines=False),
+        **sale_view.extra_out(extra, item.id, tz),
+        "item": {k: val for k, val in sale_view.item_out(item, order.id, tz).items() if k != "extras"},
+        "transaccion": sale_view.transaccion(order, tz, with_lines=False),
     }
 
 
@@ -129,7 +129,7 @@ def list_extras(ctx: RequestContext, tx_id: str, item_id: str) -> list[dict[str,
     order = _sales().get(ctx.principal, v.path_int(tx_id))
     item = order.item(v.path_int(item_id, "itemId"))
     tz = _sales().timezone(ctx.tenant, order.branch_id)
-    return [render.extra_out(e, item.id, tz) for e in item.extras]
+    return [sale_view.extra_out(e, item.id, tz) for e in item.extras]
 
 
 @surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras/{extra_id}", ["DELETE"], permission="transacciones:write")
@@ -140,9 +140,9 @@ def remove_extra(ctx: RequestContext, tx_id: str, item_id: str, extra_id: str) -
     return _out(ctx, order)
 
 
-def _payment_out(ctx: RequestContext, order: Order, pago: Pago) -> dict[str, Any]:
+def _payment_out(ctx: RequestContext, order: Sale, pago: Pago) -> dict[str, Any]:
     tz = _sales().timezone(ctx.tenant, order.branch_id)
-    return {**render.pago_out(pago, order.id, tz), "transaccion": render.transaccion(order, tz, with_lines=False)}
+    return {**sale_view.pago_out(pago, order.id, tz), "transaccion": sale_view.transaccion(order, tz, with_lines=False)}
 
 
 @surface.route("/api/transacciones/{tx_id}/pagos", ["POST"], permission="pagos:create", status=201)
@@ -163,7 +163,7 @@ def pay(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
 def list_payments(ctx: RequestContext, tx_id: str) -> list[dict[str, Any]]:
     order = _sales().get(ctx.principal, v.path_int(tx_id))
     tz = _sales().timezone(ctx.tenant, order.branch_id)
-    return [render.pago_out(p, order.id, tz) for p in order.pagos]
+    return [sale_view.pago_out(p, order.id, tz) for p in order.pagos]
 
 
 @surface.route("/api/transacciones/{tx_id}/cocina/completar", ["PATCH"], permission="cocina:complete")
@@ -179,14 +179,14 @@ def reopen(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
 # --- per-caja reports -------------------------------------------------------------------------
 
 
-def _caja_orders(ctx: RequestContext, caja_id: str) -> list[Order]:
+def _caja_orders(ctx: RequestContext, caja_id: str) -> list[Sale]:
     return _sales().by_caja(ctx.principal, v.path_int(caja_id, "cajaId"))
 
 
 @surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read")
 def by_caja(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     tz = _tz(ctx)
-    return [render.transaccion(o, tz) for o in _caja_orders(ctx, caja_id)]
+    return [sale_view.transaccion(o, tz) for o in _caja_orders(ctx, caja_id)]
 
 
 @surface.route("/api/transacciones/caja/{caja_id}/resumen", ["GET"], permission="reports:read")
@@ -199,7 +199,7 @@ def caja_summary(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
 def removed_items(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     tz = _tz(ctx)
     return [
-        {**render.item_out(item, order.id, tz), "transaccion_concepto": order.concepto, "mesa": order.mesa}
+        {**sale_view.item_out(item, order.id, tz), "transaccion_concepto": order.concepto, "mesa": order.mesa}
         for order, item in reports.removed_items(_caja_orders(ctx, caja_id))
     ]
 

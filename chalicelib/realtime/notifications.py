@@ -6,17 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.api import render_kds
-from chalicelib.domain.orders import COCINA_TERMINADO, Order
+from chalicelib.domain.sales import COCINA_TERMINADO, Sale
+from chalicelib.presenters import kds as kds_view
 from chalicelib.realtime.channels import Channel, kds_channels, session_channel
 
 
 @dataclass(frozen=True)
 class Notice:
-    """One message to publish: `kind` names it, `order` is the sale after the change."""
+    """One message to publish: `kind` names it, `sale` is the sale after the change."""
 
     kind: str  # "nuevo-pedido" | "pedido-completado"
-    order: Order
+    sale: Sale
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Derived:
     queue_changed: bool  # the branch's kitchen queue must be re-published
 
 
-def _queue_view(order: Order | None) -> object:
+def _queue_view(order: Sale | None) -> object:
     """What a kitchen display shows of a sale; a change here is a queue change."""
     if order is None or not order.in_kitchen_queue:
         return None
@@ -33,7 +33,7 @@ def _queue_view(order: Order | None) -> object:
     return (order.concepto, order.mesa, order.cliente, order.estado_cocina, items)
 
 
-def derive(old: Order | None, new: Order | None) -> Derived:
+def derive(old: Sale | None, new: Sale | None) -> Derived:
     notices: list[Notice] = []
     if new is not None and old is None and (new.mesa or new.cliente):
         notices.append(Notice("nuevo-pedido", new))
@@ -53,14 +53,14 @@ class KdsMessage:
     key: str  # distinguishes messages derived from one stream record
 
 
-def _kds_view(order: Order | None) -> object:
+def _kds_view(order: Sale | None) -> object:
     if order is None:
         return None
     items = [(i.uuid, i.cantidad, i.notas, [(e.id, e.cantidad) for e in i.extras]) for i in order.kitchen_items]
     return (order.kds_status, order.mesa, order.cliente, order.concepto, items)
 
 
-def _order_channels(order: Order, *, with_session: bool) -> list[tuple[Channel, str | None]]:
+def _order_channels(order: Sale, *, with_session: bool) -> list[tuple[Channel, str | None]]:
     """(channel, station filter) pairs an order-level event goes to."""
     stations = sorted({i.estacion for i in order.kitchen_items if i.estacion})
     pairs: list[tuple[Channel, str | None]] = [(c, None) for c in kds_channels(order.branch_id)]
@@ -70,7 +70,7 @@ def _order_channels(order: Order, *, with_session: bool) -> list[tuple[Channel, 
     return pairs
 
 
-def kds_messages(old: Order | None, new: Order | None) -> list[KdsMessage]:
+def kds_messages(old: Sale | None, new: Sale | None) -> list[KdsMessage]:
     if new is None:
         return []
     now = new.updated_at
@@ -78,19 +78,19 @@ def kds_messages(old: Order | None, new: Order | None) -> list[KdsMessage]:
     out: list[KdsMessage] = []
     if not had_kitchen and new.kitchen_items and new.estado != "anulado":
         for channel, station in _order_channels(new, with_session=False):
-            out.append(KdsMessage(channel, "order:new", render_kds.order(new, now, station), "new"))
+            out.append(KdsMessage(channel, "order:new", kds_view.order(new, now, station), "new"))
         return out
     if old is None:
         return out
     before = {i.uuid: i.kitchen_status for i in old.kitchen_items}
     for item in new.kitchen_items:
         if item.uuid in before and before[item.uuid] != item.kitchen_status:
-            data = {"item": render_kds.item(item, new.id), "order_id": new.id, "order_status": new.kds_status}
+            data = {"item": kds_view.item(item, new.id), "order_id": new.id, "order_status": new.kds_status}
             targets = kds_channels(new.branch_id, item.estacion) + [session_channel(new.session_id)]
             out += [KdsMessage(c, "order:item_status", data, f"item:{item.uuid}") for c in targets]
     if _kds_view(old) != _kds_view(new) and (had_kitchen or new.kitchen_items):
         for channel, station in _order_channels(new if new.kitchen_items else old, with_session=True):
-            out.append(KdsMessage(channel, "order:updated", render_kds.order(new, now, station), "updated"))
+            out.append(KdsMessage(channel, "order:updated", kds_view.order(new, now, station), "updated"))
     elif old.estado != new.estado and new.kitchen_items:
-        out.append(KdsMessage(kds_channels(new.branch_id)[0], "order:updated", render_kds.order(new, now), "updated"))
+        out.append(KdsMessage(kds_channels(new.branch_id)[0], "order:updated", kds_view.order(new, now), "updated"))
     return out

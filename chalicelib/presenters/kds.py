@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.money import qty_str
-from chalicelib.domain.orders import Item, Order
+from chalicelib.domain.sales import Item, Sale
 
 
 def item(i: Item, order_id: int) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def item(i: Item, order_id: int) -> dict[str, Any]:
     }
 
 
-def order(o: Order, now: str, station: str | None = None) -> dict[str, Any]:
+def order(o: Sale, now: str, station: str | None = None) -> dict[str, Any]:
     """With `station`, only the items routed to that station."""
     items = [i for i in o.kitchen_items if station is None or i.estacion == station]
     return {

@@ -1,7 +1,7 @@
 """The sale ("transacción") aggregate: items, extras, payments, the two state machines
 (billing `estado`, kitchen `estado_cocina`), item-level kitchen status, auto-close and the
-stock that closing consumes. Pure: every method checks its rule, changes the aggregate and
-records what happened in `events`."""
+stock that closing consumes. Pure: every method checks its rule and changes the aggregate. What a change means for
+real-time clients is derived from the stored images (realtime/notifications.py), not recorded here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from chalicelib.domain.clock import parse_iso
-from chalicelib.domain.money import CENT, ZERO, to_money
+from chalicelib.domain.money import CENT, METODOS_PAGO, ZERO, to_money
+from chalicelib.domain.sales.lines import (
+    ITEM_FLOW,
+    ITEM_PENDING,
+    ITEM_PREPARING,
+    ITEM_READY,
+    ITEM_SERVED,
+    NEXT_ITEM_STATUS,
+    Extra,
+    Item,
+    Pago,
+)
+from chalicelib.domain.sales.stock import RecipeUse, StockDeduction, consume
 from chalicelib.errors import InvalidInput, NotFound
 
 # Billing state.
@@ -19,100 +31,8 @@ PENDIENTE, ABIERTO, CERRADO, ANULADO = "pendiente", "abierto", "cerrado", "anula
 # Kitchen state (estado_cocina); None when the sale has no kitchen work.
 COCINA_PENDIENTE, COCINA_TERMINADO, COCINA_ANULADO = "pendiente", "terminado", "anulado"
 
-# Item-level kitchen status (KDS surface).
-ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED = "pending", "preparing", "ready", "served"
-ITEM_FLOW = (ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED)
-NEXT_ITEM_STATUS = {ITEM_PENDING: ITEM_PREPARING, ITEM_PREPARING: ITEM_READY, ITEM_READY: ITEM_SERVED}
-
-METODOS_PAGO = ("efectivo", "qr")
-
-
 @dataclass
-class Extra:
-    id: int
-    ingrediente_id: str | None
-    descripcion: str | None
-    precio: Decimal
-    cantidad: Decimal
-    created_at: str
-    stock_deducted: bool = False
-
-    @property
-    def total_per_unit(self) -> Decimal:
-        return self.precio * self.cantidad
-
-
-@dataclass
-class Item:
-    id: int
-    uuid: str
-    plato_id: str | None
-    producto_id: str | None
-    nombre: str
-    cantidad: Decimal
-    precio_unitario: Decimal
-    notas: str | None
-    created_at: str
-    estacion: str | None = None
-    kitchen_status: str | None = None  # None: needs no kitchen (productos)
-    status_changed_at: str | None = None
-    extras: list[Extra] = field(default_factory=list)
-    stock_deducted: bool = False
-    removed_at: str | None = None
-    removed_by: str | None = None
-
-    @property
-    def needs_kitchen(self) -> bool:
-        return self.plato_id is not None
-
-    @property
-    def subtotal(self) -> Decimal:
-        return to_money((self.precio_unitario + sum((e.total_per_unit for e in self.extras), ZERO)) * self.cantidad)
-
-    def extra(self, extra_id: int) -> Extra:
-        for extra in self.extras:
-            if extra.id == extra_id:
-                return extra
-        raise NotFound(f"Extra con id {extra_id} no encontrado")
-
-
-@dataclass
-class Pago:
-    id: int
-    metodo_pago: str
-    monto: Decimal
-    monto_recibido: Decimal | None
-    cambio: Decimal
-    referencia_qr: str | None
-    caja_id: int | None
-    usuario_id: str
-    created_at: str
-
-
-@dataclass(frozen=True)
-class RecipeUse:
-    ingrediente_id: str
-    cantidad: Decimal
-
-
-@dataclass(frozen=True)
-class StockDeduction:
-    productos: dict[str, Decimal]
-    ingredientes: dict[str, Decimal]
-
-    @property
-    def empty(self) -> bool:
-        return not self.productos and not self.ingredientes
-
-
-@dataclass(frozen=True)
-class Event:
-    name: str
-    data: Mapping[str, object] = field(default_factory=dict)
-
-
-@dataclass
-class Order:
+class Sale:
     tenant_id: str
     id: int
     branch_id: str
@@ -138,7 +58,7 @@ class Order:
     voided_at: str | None = None
     recall_snapshot: dict[str, str] = field(default_factory=dict)  # item uuid -> status before the bump
     version: int = 0
-    events: list[Event] = field(default_factory=list, compare=False, repr=False)
+    closed_now: bool = field(default=False, compare=False, repr=False)  # this change closed it: stock is consumed
 
     # --- derived figures ---------------------------------------------------------------
 
@@ -169,7 +89,7 @@ class Order:
 
     @property
     def kds_status(self) -> str | None:
-        """The KDS order status, derived from its kitchen items (docs/kds.md):
+        """The KDS order status, derived from its kitchen items (docs/websocket.md, namespace kds):
         pending (nothing started, unpaid), confirmed (nothing started, payment taken),
         preparing (something started, not all ready), ready (every kitchen item ready or
         served, some not yet served); None once all are served or the sale is void."""
@@ -200,9 +120,6 @@ class Order:
         if self.estado == ANULADO:
             raise InvalidInput("La transacción está anulada")
 
-    def _record(self, name: str, **data: object) -> None:
-        self.events.append(Event(name, data))
-
     def _touch(self, now: str) -> None:
         self.updated_at = now
 
@@ -214,7 +131,6 @@ class Order:
             if name in changes:
                 setattr(self, name, changes[name])
         self._touch(now)
-        self._record("order_updated")
 
     # --- items and extras --------------------------------------------------------------
 
@@ -255,7 +171,6 @@ class Order:
             self.estado = ABIERTO
         self._recompute_kitchen(now)
         self._touch(now)
-        self._record("item_added", item_id=item.id)
         return item
 
     def remove_item(self, item_id: int, by: str, now: str) -> Item:
@@ -270,7 +185,6 @@ class Order:
         self.eliminados.append(item)
         self._recompute_kitchen(now)
         self._touch(now)
-        self._record("item_removed", item_id=item.id)
         self._close_if_settled(now)
         return item
 
@@ -287,7 +201,6 @@ class Order:
         self.next_extra_id += 1
         item.extras.append(extra)
         self._touch(now)
-        self._record("extra_added", item_id=item.id, extra_id=extra.id)
         return extra
 
     def remove_extra(self, item_id: int, extra_id: int, now: str) -> Extra:
@@ -300,7 +213,6 @@ class Order:
             raise InvalidInput("No se puede eliminar el extra: el total quedaría por debajo de lo ya pagado")
         item.extras.remove(extra)
         self._touch(now)
-        self._record("extra_removed", item_id=item.id, extra_id=extra.id)
         self._close_if_settled(now)
         return extra
 
@@ -321,7 +233,6 @@ class Order:
                 self.estado_cocina = COCINA_TERMINADO
                 self.kitchen_done_at = now
                 self.recall_snapshot = snapshot or {}
-                self._record("kitchen_completed")
         else:
             self.estado_cocina = COCINA_PENDIENTE
 
@@ -337,7 +248,6 @@ class Order:
             self.estado_cocina = COCINA_TERMINADO
             self.kitchen_done_at = now
             self.recall_snapshot = snapshot
-            self._record("kitchen_completed")
         self._touch(now)
         self._close_if_settled(now)
 
@@ -358,7 +268,6 @@ class Order:
         snapshot = self._kitchen_snapshot()
         item.kitchen_status = status
         item.status_changed_at = now
-        self._record("item_status", item_id=item.id, status=status)
         self._recompute_kitchen(now, snapshot)
         self._touch(now)
         self._close_if_settled(now)
@@ -389,7 +298,6 @@ class Order:
                 if item.kitchen_status == ITEM_READY:
                     item.kitchen_status = ITEM_PREPARING
         self._touch(now)
-        self._record("order_recalled")
 
     # --- payments and closing ---------------------------------------------------------
 
@@ -426,7 +334,6 @@ class Order:
         pago = Pago(pago_id, metodo_pago, monto, monto_recibido, to_money(cambio), referencia_qr, self.caja_id, usuario_id, now)
         self.pagos.append(pago)
         self._touch(now)
-        self._record("payment_added", pago_id=pago.id)
         self._close_if_settled(now)
         return pago
 
@@ -442,32 +349,15 @@ class Order:
         if self.estado in (ABIERTO, PENDIENTE) and self.settled:
             self.estado = CERRADO
             self.closed_at = now
-            self._record("order_closed")
+            self.closed_now = True
 
     @property
     def closing(self) -> bool:
         """Did the change just recorded close the sale (and so must consume stock)?"""
-        return any(e.name == "order_closed" for e in self.events)
+        return self.closed_now
 
     def stock_to_deduct(self, recipes: Mapping[str, Iterable[RecipeUse]]) -> StockDeduction:
-        """What closing consumes, counting only what was never deducted before, and marks it
-        deducted. Extras consume `extra.cantidad × item.cantidad`, consistent with the price."""
-        productos: dict[str, Decimal] = {}
-        ingredientes: dict[str, Decimal] = {}
-        for item in self.items:
-            if not item.stock_deducted:
-                if item.producto_id:
-                    productos[item.producto_id] = productos.get(item.producto_id, ZERO) + item.cantidad
-                if item.plato_id:
-                    for use in recipes.get(item.plato_id, ()):
-                        ingredientes[use.ingrediente_id] = ingredientes.get(use.ingrediente_id, ZERO) + use.cantidad * item.cantidad
-                item.stock_deducted = True
-            for extra in item.extras:
-                if extra.ingrediente_id and not extra.stock_deducted:
-                    amount = extra.cantidad * item.cantidad
-                    ingredientes[extra.ingrediente_id] = ingredientes.get(extra.ingrediente_id, ZERO) + amount
-                extra.stock_deducted = True
-        return StockDeduction(productos, ingredientes)
+        return consume(self.items, recipes)
 
     def plato_ids_to_deduct(self) -> set[str]:
         return {i.plato_id for i in self.items if i.plato_id and not i.stock_deducted}
@@ -480,7 +370,6 @@ class Order:
         self.estado = ABIERTO
         self.closed_at = None
         self._touch(now)
-        self._record("order_reopened")
 
     def void(self, now: str) -> list[Pago]:
         """Anular: the payments are taken back out of the caja (returned for the caller to
@@ -490,5 +379,4 @@ class Order:
         self.estado_cocina = COCINA_ANULADO
         self.voided_at = now
         self._touch(now)
-        self._record("order_voided")
         return list(self.pagos)

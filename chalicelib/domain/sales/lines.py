@@ -1,0 +1,76 @@
+"""The lines of a sale: items (with their kitchen status), their extras, and payments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from chalicelib.domain.money import ZERO, to_money
+from chalicelib.errors import NotFound
+
+# Item-level kitchen status (KDS surface).
+ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED = "pending", "preparing", "ready", "served"
+ITEM_FLOW = (ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED)
+NEXT_ITEM_STATUS = {ITEM_PENDING: ITEM_PREPARING, ITEM_PREPARING: ITEM_READY, ITEM_READY: ITEM_SERVED}
+
+
+@dataclass
+class Extra:
+    id: int
+    ingrediente_id: str | None
+    descripcion: str | None
+    precio: Decimal
+    cantidad: Decimal
+    created_at: str
+    stock_deducted: bool = False
+
+    @property
+    def total_per_unit(self) -> Decimal:
+        return self.precio * self.cantidad
+
+
+@dataclass
+class Item:
+    id: int
+    uuid: str
+    plato_id: str | None
+    producto_id: str | None
+    nombre: str
+    cantidad: Decimal
+    precio_unitario: Decimal
+    notas: str | None
+    created_at: str
+    estacion: str | None = None
+    kitchen_status: str | None = None  # None: needs no kitchen (productos)
+    status_changed_at: str | None = None
+    extras: list[Extra] = field(default_factory=list)
+    stock_deducted: bool = False
+    removed_at: str | None = None
+    removed_by: str | None = None
+
+    @property
+    def needs_kitchen(self) -> bool:
+        return self.plato_id is not None
+
+    @property
+    def subtotal(self) -> Decimal:
+        return to_money((self.precio_unitario + sum((e.total_per_unit for e in self.extras), ZERO)) * self.cantidad)
+
+    def extra(self, extra_id: int) -> Extra:
+        for extra in self.extras:
+            if extra.id == extra_id:
+                return extra
+        raise NotFound(f"Extra con id {extra_id} no encontrado")
+
+
+@dataclass
+class Pago:
+    id: int
+    metodo_pago: str
+    monto: Decimal
+    monto_recibido: Decimal | None
+    cambio: Decimal
+    referencia_qr: str | None
+    caja_id: int | None
+    usuario_id: str
+    created_at: str

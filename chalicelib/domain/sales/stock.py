@@ -1,0 +1,48 @@
+"""What closing a sale consumes from stock: productos sold and the recipe ingredients of platos
+and extras, each counted once however often the sale is closed and reopened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from chalicelib.domain.money import ZERO
+from chalicelib.domain.sales.lines import Item
+
+
+@dataclass(frozen=True)
+class RecipeUse:
+    ingrediente_id: str
+    cantidad: Decimal
+
+
+@dataclass(frozen=True)
+class StockDeduction:
+    productos: dict[str, Decimal]
+    ingredientes: dict[str, Decimal]
+
+    @property
+    def empty(self) -> bool:
+        return not self.productos and not self.ingredientes
+
+
+def consume(items: Iterable[Item], recipes: Mapping[str, Iterable[RecipeUse]]) -> StockDeduction:
+    """What closing consumes, counting only what was never deducted before, and marks it
+    deducted. Extras consume `extra.cantidad × item.cantidad`, consistent with the price."""
+    productos: dict[str, Decimal] = {}
+    ingredientes: dict[str, Decimal] = {}
+    for item in items:
+        if not item.stock_deducted:
+            if item.producto_id:
+                productos[item.producto_id] = productos.get(item.producto_id, ZERO) + item.cantidad
+            if item.plato_id:
+                for use in recipes.get(item.plato_id, ()):
+                    ingredientes[use.ingrediente_id] = ingredientes.get(use.ingrediente_id, ZERO) + use.cantidad * item.cantidad
+            item.stock_deducted = True
+        for extra in item.extras:
+            if extra.ingrediente_id and not extra.stock_deducted:
+                amount = extra.cantidad * item.cantidad
+                ingredientes[extra.ingrediente_id] = ingredientes.get(extra.ingrediente_id, ZERO) + amount
+            extra.stock_deducted = True
+    return StockDeduction(productos, ingredientes)

@@ -1,0 +1,11 @@
+"""Output shape of a branch ("sucursal") and its settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.tenancy import Branch
+
+
+def sucursal(branch: Branch) -> dict[str, Any]:
+    return {"id": branch.branch_id, "nombre": branch.nombre, "timezone": branch.timezone}

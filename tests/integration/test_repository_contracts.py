@@ -1,0 +1,332 @@
+"""One contract per repository port, two implementations each: DynamoDB (moto) and the
+in-memory fake. Service tests written against the fakes say something true about DynamoDB
+only while both pass the same checks here (the catalog has its own contract file)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.caja import Caja, Gasto
+from chalicelib.domain.catalog import Producto
+from chalicelib.domain.connections import Connection, Subscriber
+from chalicelib.domain.sales import Sale
+from chalicelib.domain.tenancy import User
+from chalicelib.errors import Conflict, StaleCaja, VersionConflict
+from tests.support.fakes import (
+    FakeUnitOfWork,
+    InMemoryCajas,
+    InMemoryCatalog,
+    InMemoryConnections,
+    InMemorySales,
+    InMemoryUsers,
+)
+
+T0 = "2026-03-18T12:35:00.000000Z"
+WHEN = datetime(2026, 3, 18, 12, 35, tzinfo=UTC)
+
+
+def kinds(request: pytest.FixtureRequest) -> str:
+    if request.param == "dynamodb":
+        request.getfixturevalue("aws")
+    return str(request.param)
+
+
+def settings() -> Any:
+    from chalicelib.container import get_services
+
+    return get_services().settings
+
+
+def a_sale(sale_id: int = 7, tenant: str = "alpha", branch: str = "centro", created_at: str = T0, **kw: Any) -> Sale:
+    sale = Sale(tenant_id=tenant, id=sale_id, branch_id=branch, nro_reg=1, concepto="Mesa", mesa="5", cliente=None, tipo="venta",
+                caja_id=kw.pop("caja_id", None), usuario_id="1", created_at=created_at, updated_at=created_at)
+    return replace(sale, **kw)
+
+
+def with_plato(sale: Sale) -> Sale:
+    changed = deepcopy(sale)
+    changed.add_item(plato_id="plato_1", producto_id=None, nombre="Silpancho", precio_unitario=Decimal("25"), cantidad=Decimal("1"),
+                     notas=None, estacion="cocina", now=T0)
+    return changed
+
+
+# --- sales ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def sales(request: pytest.FixtureRequest) -> Any:
+    if kinds(request) == "memory":
+        return InMemorySales()
+    from chalicelib.store.sales import SaleRepository
+
+    return SaleRepository(settings())
+
+
+def test_a_sale_reads_back_as_written_and_only_in_its_tenant(sales: Any) -> None:
+    sale = with_plato(a_sale())
+    sales.add(sale)
+    stored = sales.get("alpha", 7)
+    assert stored is not None and stored.items[0].nombre == "Silpancho" and stored.version == 1
+    assert sales.get("beta", 7) is None and sales.get("alpha", 8) is None
+
+
+def test_adding_a_sale_id_twice_is_a_conflict(sales: Any) -> None:
+    sales.add(a_sale())
+    with pytest.raises(Conflict):
+        sales.add(a_sale())
+
+
+def test_saving_over_a_newer_version_is_a_version_conflict_and_changes_nothing(sales: Any) -> None:
+    sales.add(a_sale())
+    first, second = sales.get("alpha", 7), sales.get("alpha", 7)
+    first.concepto = "primero"
+    sales.save(first)
+    assert first.version == 2
+    second.concepto = "segundo"
+    with pytest.raises(VersionConflict):
+        sales.save(second)
+    assert sales.get("alpha", 7).concepto == "primero"
+
+
+def test_the_kitchen_queue_and_kds_lists_hold_only_their_sales_of_the_branch_oldest_first(sales: Any) -> None:
+    sales.add(with_plato(a_sale(2, created_at="2026-03-18T12:40:00.000000Z")))
+    sales.add(with_plato(a_sale(1, created_at=T0)))
+    sales.add(a_sale(3))  # a table's sale with nothing for the kitchen display yet
+    sales.add(with_plato(a_sale(4, branch="norte")))
+    sales.add(a_sale(5, estado_cocina=None))  # no kitchen work at all
+    assert [s.id for s in sales.kitchen_queue("alpha", "centro")] == [1, 3, 2]
+    assert [s.id for s in sales.kds_active("alpha", "centro")] == [1, 2]
+    assert sales.kitchen_queue("beta", "centro") == [] and [s.id for s in sales.kitchen_queue("alpha", "norte")] == [4]
+
+
+def test_a_branchs_sales_come_newest_first_and_a_cajas_sales_by_caja(sales: Any) -> None:
+    for n, minute in ((1, 35), (2, 36), (3, 37)):
+        sales.add(a_sale(n, created_at=f"2026-03-18T12:{minute}:00.000000Z", caja_id=9 if n != 2 else None))
+    assert [s.id for s in sales.by_branch("alpha", "centro", 2)] == [3, 2]
+    assert [s.id for s in sales.by_caja("alpha", 9)] == [1, 3]
+    assert sales.by_caja("beta", 9) == []
+
+
+# --- cajas ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def cajas(request: pytest.FixtureRequest) -> Any:
+    if kinds(request) == "memory":
+        return InMemoryCajas()
+    from chalicelib.store.cajas import CajaRepository
+
+    return CajaRepository(settings())
+
+
+def a_caja(caja_id: int = 1, branch: str = "centro", opened_at: str = T0) -> Caja:
+    return Caja.open("alpha", caja_id, branch, {"b100": 2}, "2", opened_at)
+
+
+def test_one_open_caja_per_branch(cajas: Any) -> None:
+    cajas.open(a_caja(1))
+    with pytest.raises(Conflict):
+        cajas.open(a_caja(2))
+    cajas.open(a_caja(3, branch="norte"))
+    assert cajas.get_open("alpha", "centro").id == 1 and cajas.get_open("alpha", "norte").id == 3
+    assert cajas.get_open("beta", "centro") is None
+
+
+def test_closing_frees_the_branch_and_a_stale_close_is_refused(cajas: Any) -> None:
+    cajas.open(a_caja(1))
+    before = cajas.get("alpha", 1)
+    cajas.add_gasto(Gasto.create("alpha", 1, before, "Hielo", "efectivo", Decimal("5.00"), "2", T0))
+    with pytest.raises(StaleCaja):
+        cajas.close(before, before.close({"b100": 2}, None, "2", T0))  # a gasto landed since the read
+    fresh = cajas.get("alpha", 1)
+    assert fresh.gastos_efectivo == Decimal("5.00") and [g.descripcion for g in cajas.gastos("alpha", 1)] == ["Hielo"]
+    cajas.close(fresh, fresh.close({"b100": 2}, None, "2", T0))
+    assert cajas.get_open("alpha", "centro") is None and not cajas.get("alpha", 1).abierta
+    with pytest.raises(StaleCaja):
+        cajas.add_gasto(Gasto.create("alpha", 2, fresh, "Tarde", "qr", Decimal("1.00"), "2", T0))
+    cajas.open(a_caja(2, opened_at="2026-03-18T13:00:00.000000Z"))
+    assert [c.id for c in cajas.history("alpha", "centro", 5)] == [2, 1]
+
+
+def test_an_arqueo_over_a_stale_read_is_refused(cajas: Any) -> None:
+    cajas.open(a_caja(1))
+    before = cajas.get("alpha", 1)
+    after, _ = before.arqueo({"b100": 2}, None, "2", T0)
+    cajas.add_arqueo(before, after)
+    with pytest.raises(StaleCaja):
+        cajas.add_arqueo(before, after)
+    assert len(cajas.get("alpha", 1).arqueos) == 1
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def users(request: pytest.FixtureRequest) -> Any:
+    if kinds(request) == "memory":
+        return InMemoryUsers()
+    from chalicelib.store.users import UserRepository
+
+    return UserRepository(settings())
+
+
+def a_user(user_id: int = 1, username: str = "ana", tenant: str = "alpha") -> User:
+    return User(tenant, user_id, "Ana", username, "cajero", "centro", "scrypt$x", True, WHEN, WHEN)
+
+
+def test_usernames_are_unique_per_tenant(users: Any) -> None:
+    users.add(a_user(1, "ana"))
+    with pytest.raises(Conflict):
+        users.add(a_user(2, "ana"))
+    users.add(a_user(1, "ana", tenant="beta"))
+    assert users.get_by_username("alpha", "ana").user_id == 1 and users.get_by_username("alpha", "bob") is None
+    assert [u.user_id for u in users.list("alpha")] == [1]
+
+
+def test_a_user_update_over_a_stale_read_is_refused_and_a_rename_moves_the_username(users: Any) -> None:
+    users.add(a_user(1, "ana"))
+    users.add(a_user(2, "bob"))
+    before = users.get("alpha", 1)
+    users.update(before, replace(before, nombre_usuario="anita"))
+    assert users.get_by_username("alpha", "anita").user_id == 1 and users.get_by_username("alpha", "ana") is None
+    with pytest.raises(Conflict):
+        users.update(before, replace(before, nombre="Otra"))
+    current = users.get("alpha", 1)
+    with pytest.raises(Conflict):
+        users.update(current, replace(current, nombre_usuario="bob"))
+    assert users.get("alpha", 1).nombre_usuario == "anita"
+
+
+# --- connections ------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def connections(request: pytest.FixtureRequest) -> Any:
+    if kinds(request) == "memory":
+        return InMemoryConnections()
+    from chalicelib.store.connections import ConnectionRepository
+
+    return ConnectionRepository(settings())
+
+
+def a_connection(cid: str, protocol: str = "json") -> Connection:
+    return Connection(cid, "alpha", "kds", "3", "cocina", "centro", "staff", None, protocol)
+
+
+def test_subscribers_of_a_channel_carry_their_protocol_and_tag(connections: Any) -> None:
+    connections.add(a_connection("c1"))
+    connections.add(a_connection("c2", "stomp"))
+    connections.subscribe("c1", "alpha/kds/branch:centro")
+    connections.subscribe("c2", "alpha/kds/branch:centro", "stomp", "/kds/alpha/centro|0")
+    connections.subscribe("c2", "alpha/kds/branch:norte", "stomp", "/kds/alpha/norte|1")
+    assert connections.subscribers_of("alpha/kds/branch:centro") == [
+        Subscriber("c1", "json", None), Subscriber("c2", "stomp", "/kds/alpha/centro|0")]
+    assert connections.tagged_subscriptions("c2") == [("alpha/kds/branch:centro", "/kds/alpha/centro|0"),
+                                                      ("alpha/kds/branch:norte", "/kds/alpha/norte|1")]
+    connections.unsubscribe("c2", "alpha/kds/branch:centro", "stomp", "/kds/alpha/centro|0")
+    assert connections.subscribers("alpha/kds/branch:centro") == ["c1"]
+
+
+def test_removing_a_connection_removes_its_subscriptions_and_queue(connections: Any) -> None:
+    connections.add(a_connection("c1"))
+    connections.subscribe("c1", "alpha/kds/branch:centro")
+    connections.enqueue("c1", ["a", "b"])
+    connections.remove("c1")
+    assert connections.get("c1") is None and connections.subscribers("alpha/kds/branch:centro") == []
+    assert connections.take_queued("c1") == []
+    connections.remove("c1")  # twice is no error
+
+
+def test_queued_packets_come_back_once_oldest_first(connections: Any) -> None:
+    connections.enqueue("poll:s1", ["1"])
+    connections.enqueue("poll:s1", ["2", "3"])
+    assert connections.take_queued("poll:s1") == ["1", "2", "3"]
+    assert connections.take_queued("poll:s1") == []
+
+
+def test_an_unfinished_frame_is_kept_on_a_live_connection_only(connections: Any) -> None:
+    connections.add(a_connection("c1", "stomp"))
+    connections.keep_tail("c1", "SUBSCRIBE\nid:0")
+    assert connections.get("c1").tail == "SUBSCRIBE\nid:0"
+    with pytest.raises(Exception):  # noqa: B017 (DynamoDB's UpdateError or the fake's Conflict: either way, not kept)
+        connections.keep_tail("gone", "x")
+    assert connections.get("gone") is None
+
+
+# --- the unit of work -------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    sales: Any
+    catalog: Any
+    cajas: Any
+    unit_of_work: Callable[[], Any]
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def world(request: pytest.FixtureRequest) -> World:
+    if kinds(request) == "memory":
+        sales, catalog, cajas = InMemorySales(), InMemoryCatalog(), InMemoryCajas()
+        return World(sales, catalog, cajas, lambda: FakeUnitOfWork(sales, catalog, cajas))
+    from chalicelib.store.cajas import CajaRepository
+    from chalicelib.store.catalog import CatalogRepository
+    from chalicelib.store.sales import SaleRepository
+    from chalicelib.store.unit_of_work import DynamoUnitOfWork
+
+    s = settings()
+    sales, catalog, cajas = SaleRepository(s), CatalogRepository(s), CajaRepository(s)
+    return World(sales, catalog, cajas, lambda: DynamoUnitOfWork(s, sales, catalog, cajas))
+
+
+def test_a_unit_of_work_commits_the_sale_stock_and_tally_together(world: World) -> None:
+    world.catalog.add_producto(Producto("alpha", "prod_1", "Cola", Decimal("8.00"), Decimal(10), "u", WHEN, WHEN))
+    world.cajas.open(a_caja(1))
+    world.sales.add(a_sale(caja_id=1))
+    sale = world.sales.get("alpha", 7)
+    sale.concepto = "pagada"
+    uow = world.unit_of_work()
+    uow.save_sale(sale)
+    uow.deduct_stock("alpha", {"prod_1": Decimal(2)}, {})
+    uow.tally_sale("alpha", 1, "qr", Decimal("16.00"))
+    uow.commit()
+    assert world.sales.get("alpha", 7).concepto == "pagada" and sale.version == 2
+    assert world.catalog.get_producto("alpha", "prod_1").stock == Decimal(8)
+    assert world.cajas.get("alpha", 1).ventas_qr == Decimal("16.00")
+
+
+def test_a_unit_of_work_over_a_stale_sale_writes_nothing(world: World) -> None:
+    world.catalog.add_producto(Producto("alpha", "prod_1", "Cola", Decimal("8.00"), Decimal(10), "u", WHEN, WHEN))
+    world.cajas.open(a_caja(1))
+    world.sales.add(a_sale(caja_id=1))
+    stale, fresh = world.sales.get("alpha", 7), world.sales.get("alpha", 7)
+    fresh.concepto = "otra petición"
+    world.sales.save(fresh)
+    uow = world.unit_of_work()
+    uow.save_sale(stale)
+    uow.deduct_stock("alpha", {"prod_1": Decimal(2)}, {})
+    uow.tally_sale("alpha", 1, "qr", Decimal("16.00"))
+    with pytest.raises(VersionConflict):
+        uow.commit()
+    assert world.catalog.get_producto("alpha", "prod_1").stock == Decimal(10)
+    assert world.cajas.get("alpha", 1).ventas_qr == Decimal(0)
+    assert world.sales.get("alpha", 7).concepto == "otra petición"
+
+
+def test_a_tally_for_a_missing_caja_cancels_the_whole_unit(world: World) -> None:
+    world.sales.add(a_sale())
+    sale = world.sales.get("alpha", 7)
+    sale.concepto = "x"
+    uow = world.unit_of_work()
+    uow.save_sale(sale)
+    uow.tally_sale("alpha", 404, "efectivo", Decimal("1.00"))
+    with pytest.raises(VersionConflict):
+        uow.commit()
+    assert world.sales.get("alpha", 7).concepto == "Mesa"
