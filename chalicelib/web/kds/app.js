@@ -46,7 +46,7 @@ function applyLanguage() {
 
 function languageButton(rerender) {
   const other = LANGUAGES.find((l) => l !== lang);
-  return h('button', { type: 'button', class: 'lang', lang: other, 'aria-label': t('languageLabel'),
+  return h('button', { type: 'button', class: 'lang', lang: other,
     onclick: () => { lang = other; store.lang = other; applyLanguage(); rerender(); } }, t('language'));
 }
 

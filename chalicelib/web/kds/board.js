@@ -100,22 +100,19 @@ function whereLabel(order, t) {
 
 function itemButton(order, item, t, onTap) {
   const next = NEXT_STATUS[item.status];
-  const status = t(`status_${item.status}`);
-  const label = next
-    ? t('itemLabel', { qty: item.quantity, name: item.name, status, next: t(`status_${next}`) })
-    : t('itemLabelFinal', { qty: item.quantity, name: item.name, status });
   return h('li', {},
     h('button', {
-      type: 'button', class: `item status-${item.status}`, 'aria-label': label, 'aria-disabled': next ? null : 'true',
+      type: 'button', class: `item status-${item.status}`, 'aria-disabled': next ? null : 'true',
       dataset: { itemId: item.id, status: item.status, station: item.station || '' },
       onclick: () => { if (next) onTap(order, item, next); },
     },
     h('span', { class: 'item-line' },
       h('span', { class: 'qty' }, `${item.quantity}×`),
       h('span', { class: 'name' }, item.name),
-      h('span', { class: 'badge' }, status)),
+      h('span', { class: 'badge' }, t(`status_${item.status}`))),
     item.notes ? h('span', { class: 'notes' }, item.notes) : null,
-    ...(item.extras || []).map((e) => h('span', { class: 'extra' }, t('extra', { qty: e.quantity, name: e.description })))));
+    ...(item.extras || []).map((e) => h('span', { class: 'extra' }, t('extra', { qty: e.quantity, name: e.description }))),
+    next ? h('span', { class: 'sr-only' }, t('itemHint', { next: t(`status_${next}`) })) : null));
 }
 
 export function renderCard(order, t, actions) {
