@@ -175,6 +175,14 @@ def switched(tablet: Tablet) -> SocketSwitch:
     return switch
 
 
+def test_the_stack_banner_prints_the_display_url_and_the_stack_serves_it(display_stack: RunningStack) -> None:
+    url = display_stack.banner_value("Kitchen display").split()[0]
+    assert url == f"http://localhost:{display_stack.port}/display/"
+    page = display_stack.get("/display/")
+    assert page.status == 200 and page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert display_stack.get("/display/app.js").headers["Content-Type"] == "text/javascript; charset=utf-8"
+
+
 # --- sign-in ---------------------------------------------------------------------------------------
 
 
@@ -458,7 +466,7 @@ def png_size(path: Path) -> tuple[int, int]:
 def test_the_board_fills_a_1280x800_screen_in_columns_with_48px_touch_targets_and_is_saved_as_a_screenshot(
     tablets: Callable[..., Tablet], kitchen: Kitchen
 ) -> None:
-    tablet = tablets().open()
+    tablet = tablets().open(warn=0.25, late=0.35)  # 15 s / 21 s: the module's earlier orders show both age colours
     tablet.sign_in()
     kitchen.order(None, ("Churrasco", 1, "término medio", ["Huevo"]), cliente="Ana (delivery)")
     latest = kitchen.order("Mesa 20", ("Pique macho", 2, None, ["Llajua extra"]), ("Silpancho", 1, "sin huevo", []))
