@@ -43,6 +43,8 @@ cfn-lint: $(STAMP)
 package: $(STAMP)
 	rm -rf build/package
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage dev build/package >/dev/null
+	@$(BIN)/python -m zipfile -l build/package/deployment.zip | grep -q "chalicelib/web/kds/index.html" \
+		|| { echo "chalice package: the kitchen display (chalicelib/web/kds/) is missing"; exit 1; }
 	@echo "chalice package: ok ($$(ls build/package))"
 
 bench: $(STAMP)
