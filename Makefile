@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: run test unit integration e2e lint bench package cfn-lint clean
+.PHONY: run test unit integration e2e display lint bench package cfn-lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q tests/e2e
 
+# The kitchen display in Chromium (also part of `make e2e` and `make test`); screenshots in tests/e2e/artifacts/.
+display: $(STAMP)
+	$(BIN)/python -m pytest -q tests/e2e/test_kitchen_display.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy chalicelib
@@ -39,10 +43,12 @@ cfn-lint: $(STAMP)
 package: $(STAMP)
 	rm -rf build/package
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage dev build/package >/dev/null
+	@$(BIN)/python -m zipfile -l build/package/deployment.zip | grep -q "chalicelib/web/kds/index.html" \
+		|| { echo "chalice package: the kitchen display (chalicelib/web/kds/) is missing"; exit 1; }
 	@echo "chalice package: ok ($$(ls build/package))"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache tests/e2e/artifacts

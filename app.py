@@ -6,7 +6,7 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent, WebsocketEvent
 
-from chalicelib.api import auth, caja, catalog, kds, socketio_polling, sucursales, transacciones, usuarios
+from chalicelib.api import auth, caja, catalog, display, kds, socketio_polling, sucursales, transacciones, usuarios
 from chalicelib.container import get_services
 from chalicelib.observability import http_logging_middleware
 
@@ -18,6 +18,7 @@ app.register_middleware(http_logging_middleware, "http")
 for surface in (auth.surface, usuarios.surface, sucursales.surface, catalog.surface, caja.surface, transacciones.surface, kds.surface):
     app.register_blueprint(surface.blueprint)
 app.register_blueprint(socketio_polling.blueprint)
+app.register_blueprint(display.blueprint)
 
 
 @app.on_ws_connect()
