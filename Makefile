@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: run test unit integration e2e lint bench package cfn-lint clean
+.PHONY: run test unit integration e2e lint bench package cfn-lint deploy deploy-plan clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ package: $(STAMP)
 	rm -rf build/package
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage dev build/package >/dev/null
 	@echo "chalice package: ok ($$(ls build/package))"
+
+# Deploy a stage to AWS (docs/operations.md): infra stack, app, stream triggers, front door.
+deploy: $(STAMP)
+	@test -n "$(STAGE)" || (echo "usage: make deploy STAGE=dev|prod"; exit 2)
+	$(BIN)/python -m ops.deploy --stage $(STAGE)
+
+# What `make deploy` would change (CloudFormation change sets, Chalice's plan); applies nothing.
+deploy-plan: $(STAMP)
+	@test -n "$(STAGE)" || (echo "usage: make deploy-plan STAGE=dev|prod"; exit 2)
+	$(BIN)/python -m ops.deploy --stage $(STAGE) --plan
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
