@@ -36,9 +36,11 @@ lint: $(STAMP)
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint infra/*.yaml
 
+# One CloudFormation template (app + infra/ + stream trigger settings) for a pipeline: build/package/sam.json.
 package: $(STAMP)
 	rm -rf build/package
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage dev build/package >/dev/null
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/python -m ops.package --stage $(or $(STAGE),dev) --out build/package
+	$(BIN)/cfn-lint build/package/sam.json
 	@echo "chalice package: ok ($$(ls build/package))"
 
 # Deploy a stage to AWS (docs/operations.md): infra stack, app, stream triggers, front door.

@@ -9,6 +9,11 @@ from chalice.app import CloudWatchEvent, DynamoDBEvent, WebsocketEvent
 from chalicelib.api import auth, caja, catalog, kds, socketio_polling, transacciones, usuarios
 from chalicelib.container import get_services
 from chalicelib.observability import http_logging_middleware
+from chalicelib.settings import get_settings
+
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and os.environ.get("COMANDA_STAGE", "local") != "local":
+    # A deployed container reads its secret once, here, and does not start without it.
+    get_settings()
 
 app = Chalice(app_name="comanda")
 app.experimental_feature_flags.update(["WEBSOCKETS"])

@@ -42,7 +42,9 @@ class RecordedChalice:
     def deploy(self, stage: str, environment: Mapping[str, str]) -> dict[str, Any]:
         self.deploys.append((stage, dict(environment)))
         lam = self.session.client("lambda")
-        prefix = f"{self.app_name}-{stage}"
+        # Chalice names them <app>-<stage>, which is the stage's table prefix; tests give each
+        # run its own prefix, and so its own names (moto's state can be shared within a process).
+        prefix = environment["COMANDA_TABLE_PREFIX"]
         record = self.records.get(stage)
         if record is None:
             record = self._first_deploy(stage, prefix, environment)
@@ -76,7 +78,7 @@ class RecordedChalice:
                 )
                 resources.append({"name": f"{name}-dynamodb-event-source", "resource_type": "dynamodb_event_source",
                                   "event_uuid": mapping["UUID"], "stream_arn": stream, "lambda_arn": arn})
-        rest_id = self.session.client("apigateway").create_rest_api(name=self.app_name)["id"]
+        rest_id = self.session.client("apigateway").create_rest_api(name=prefix)["id"]
         resources.append({"name": "rest_api", "resource_type": "rest_api", "rest_api_id": rest_id,
                           "rest_api_url": f"https://{rest_id}.execute-api.{region}.amazonaws.com/api/"})
         ws_id = self.session.client("apigatewayv2").create_api(
