@@ -62,7 +62,7 @@ class DeployError(Exception):
 class ChaliceDeployer(Protocol):
     """`chalice deploy` / `chalice deploy` planning; injectable so tests use a recorded fake."""
 
-    def deploy(self, stage: str, environment: Mapping[str, str]) -> dict[str, Any]: ...
+    def deploy(self, stage: str, environment: Mapping[str, str], policy_file: Path) -> dict[str, Any]: ...
 
     def plan(self, stage: str, environment: Mapping[str, str]) -> None: ...
 
@@ -212,12 +212,12 @@ def app_environment(outputs: Mapping[str, str], websocket_endpoint: str | None) 
     return env
 
 
-def app_fingerprint(stage: str, environment: Mapping[str, str], root: Path = ROOT) -> str:
-    """A digest of everything that goes into the deployed app: code, requirements, stage config
-    and policy, and the environment from the infra stack."""
-    digest = hashlib.sha256()
+def app_fingerprint(stage: str, environment: Mapping[str, str], policy: str, root: Path = ROOT) -> str:
+    """A digest of everything that goes into the deployed app: code, requirements, stage config,
+    the rendered policy and the environment from the infra stack."""
+    digest = hashlib.sha256(policy.encode())
     files = [root / "app.py", root / "requirements.txt", root / ".chalice" / "config.json",
-             root / ".chalice" / f"policy-{stage}.json", *sorted((root / "chalicelib").rglob("*.py"))]
+             *sorted((root / "chalicelib").rglob("*.py"))]
     for path in files:
         if path.exists():
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -296,20 +296,21 @@ class RealChalice:
         self.project_dir = project_dir
         self.profile = profile
 
-    def _factory_and_config(self, stage: str, environment: Mapping[str, str]) -> tuple[Any, Any]:
+    def _factory_and_config(self, stage: str, environment: Mapping[str, str], policy_file: Path | None = None) -> tuple[Any, Any]:
         from chalice.cli.factory import CLIFactory
 
         factory = CLIFactory(project_dir=str(self.project_dir), profile=self.profile)
-        config = factory.create_config_obj(
-            chalice_stage_name=stage, user_provided_params={"environment_variables": dict(environment)}
-        )
+        params: dict[str, Any] = {"environment_variables": dict(environment)}
+        if policy_file is not None:
+            params["iam_policy_file"] = str(policy_file.resolve())  # Chalice joins it to .chalice/; absolute wins
+        config = factory.create_config_obj(chalice_stage_name=stage, user_provided_params=params)
         return factory, config
 
-    def deploy(self, stage: str, environment: Mapping[str, str]) -> dict[str, Any]:
+    def deploy(self, stage: str, environment: Mapping[str, str], policy_file: Path) -> dict[str, Any]:
         from chalice.utils import UI
 
         with _process_environment(environment):
-            factory, config = self._factory_and_config(stage, environment)
+            factory, config = self._factory_and_config(stage, environment, policy_file)
             ui = UI()
             deployer = factory.create_default_deployer(session=factory.create_botocore_session(), config=config, ui=ui)
             deployed: dict[str, Any] = deployer.deploy(config, chalice_stage_name=stage)
@@ -344,6 +345,7 @@ class Options:
     domain_name: str = ""
     certificate_arn: str = ""
     force_app: bool = False
+    build_dir: Path = ROOT / "build" / "deploy"
 
 
 def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO = sys.stdout,
@@ -369,9 +371,12 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
     edge = describe_stack(cfn, f"{prefix}-edge")
     known_endpoint = outputs_of(edge).get("WebSocketManagementEndpoint") if edge else None
     environment = app_environment(outputs, known_endpoint)
+    account = session.client("sts").get_caller_identity()["Account"]
+    known_api = known_endpoint.split("//", 1)[1].split(".", 1)[0] if known_endpoint else "*"
+    policy_file = write_policy(stage, prefix, region, account, known_api, options.build_dir)
     if plan:
         chalice.plan(stage, environment)
-        if app_fingerprint(stage, environment) != read_fingerprint(ssm, prefix):
+        if app_fingerprint(stage, environment, policy_file.read_text()) != read_fingerprint(ssm, prefix):
             report.step("app", "would run chalice deploy (its plan is above)", changed=True)
         else:
             report.step("app", "no changes", changed=False)
@@ -380,14 +385,15 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
             print("plan: the app was never deployed; the stream triggers and the front door come after it", file=out)
             return report
     else:
-        fingerprint = app_fingerprint(stage, environment)
-        deployed = _deploy_app(chalice, ssm, stage, prefix, environment, fingerprint, options.force_app, report)
+        deployed = _deploy_app(chalice, ssm, stage, prefix, environment, policy_file, options.force_app, report)
         websocket = deployed_resource(deployed, "websocket_api") or {}
         endpoint = management_endpoint(websocket["websocket_api_id"], region) if websocket else None
-        if endpoint and endpoint != known_endpoint:
-            # First deploy: the WebSocket API only exists now, and the fan-out needs its endpoint.
+        if websocket and endpoint != known_endpoint:
+            # First deploy: the WebSocket API only exists now; the fan-out needs its endpoint, and
+            # the policy can name it.
             environment = app_environment(outputs, endpoint)
-            deployed = _deploy_app(chalice, ssm, stage, prefix, environment, app_fingerprint(stage, environment), True, report)
+            policy_file = write_policy(stage, prefix, region, account, websocket["websocket_api_id"], options.build_dir)
+            deployed = _deploy_app(chalice, ssm, stage, prefix, environment, policy_file, True, report)
     websocket = deployed_resource(deployed, "websocket_api") or {}
     rest = deployed_resource(deployed, "rest_api") or {}
 
@@ -422,14 +428,25 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
     return report
 
 
+def write_policy(stage: str, prefix: str, region: str, account: str, websocket_api_id: str, build_dir: Path) -> Path:
+    """The stage's policy (ops/policies.py) with this deploy's region, account and API."""
+    from ops.policies import render, stage_policy
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    path = build_dir / f"policy-{stage}.json"
+    path.write_text(render(stage_policy(prefix, region, account, websocket_api_id)), encoding="utf-8")
+    return path
+
+
 def _deploy_app(chalice: ChaliceDeployer, ssm: Any, stage: str, prefix: str, environment: Mapping[str, str],
-                fingerprint: str, force: bool, report: Report) -> dict[str, Any]:
+                policy_file: Path, force: bool, report: Report) -> dict[str, Any]:
+    fingerprint = app_fingerprint(stage, environment, policy_file.read_text())
     previous = read_fingerprint(ssm, prefix)
     record = chalice.last_deployed(stage)
     if not force and previous == fingerprint and record is not None:
         report.step("app", "no changes (same code, configuration and environment as the last deploy)", changed=False)
         return record
-    deployed = chalice.deploy(stage, environment)
+    deployed = chalice.deploy(stage, environment, policy_file)
     ssm.put_parameter(Name=fingerprint_parameter(prefix), Value=fingerprint, Type="String", Overwrite=True)
     report.step("app", f"chalice deploy --stage {stage}", changed=True)
     return deployed

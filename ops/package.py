@@ -5,6 +5,8 @@
 `chalice package --merge-template` merges into Chalice's template:
 - every resource, condition and output of infra/tables.yaml (tables, DLQ, secret, alarms,
   dashboard) and infra/edge.yaml (the front door, pointed at the template's own APIs);
+- on every role: the stage's least-privilege policy (ops/policies.py), naming the template's
+  own tables, streams, DLQ, secret and WebSocket API;
 - on every function: the stage's environment from those resources (stream ARNs, secret ARN,
   table prefix, the WebSocket API's management endpoint) and the names the alarms watch;
 - on the stream triggers: partial batch responses, bisect on error, bounded retries and
@@ -98,6 +100,12 @@ def merge_template(stage: str, generated: Mapping[str, Any]) -> dict[str, Any]:
     }
     functions: dict[str, Any] = {}
     for logical_id, resource in generated["Resources"].items():
+        if resource["Type"] == "AWS::IAM::Role":
+            functions[logical_id] = {"Properties": {"Policies": [
+                {"PolicyName": policy["PolicyName"], "PolicyDocument": template_policy()}
+                for policy in resource["Properties"].get("Policies", [])
+            ]}}
+            continue
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         properties: dict[str, Any] = {"Environment": {"Variables": environment}}
@@ -118,6 +126,17 @@ def merge_template(stage: str, generated: Mapping[str, Any]) -> dict[str, Any]:
         "Resources": {**tables["Resources"], **edge_resources, **functions},
         "Outputs": {**tables["Outputs"], **edge_outputs},
     }
+
+
+def template_policy() -> dict[str, Any]:
+    """The stage policy (ops/policies.py) naming the template's own resources."""
+    from ops.policies import stage_policy
+
+    policy = stage_policy("${Prefix}", "${AWS::Region}", "${AWS::AccountId}", "${WebsocketAPI}", "${AWS::Partition}")
+    for statement in policy["Statement"]:
+        if isinstance(statement["Resource"], list):
+            statement["Resource"] = [{"Fn::Sub": r} for r in statement["Resource"]]
+    return policy
 
 
 def _table_of_stream(stream_arn: str) -> str:

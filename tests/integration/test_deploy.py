@@ -46,6 +46,7 @@ def config(tmp_path: Path) -> Path:
 
 def run(session: Any, chalice: RecordedChalice, config: Path, stage: str = "dev", **options: Any) -> tuple[Any, str]:
     out = io.StringIO()
+    options.setdefault("build_dir", config.parent / "build")
     report = deploy(Options(stage, **options), session, chalice, out, poll=0.01, config_path=config)
     return report, out.getvalue()
 
@@ -78,6 +79,9 @@ def test_a_first_deploy_creates_the_infra_then_deploys_the_app_with_the_stacks_o
         "JWT_SECRET_ARN": infra["JwtSecretArn"],
         "WEBSOCKET_ENDPOINT": f"https://{ws_id}.execute-api.us-east-1.amazonaws.com/api",
     }
+    # the policy names the WebSocket API once it exists
+    [connections] = [st["Resource"] for st in chalice.policies[-1]["Statement"] if st["Sid"] == "WebSocketConnections"]
+    assert connections == [f"arn:aws:execute-api:us-east-1:123456789012:{ws_id}/api/*/@connections/*"]
     assert session.client("secretsmanager").get_secret_value(SecretId=infra["JwtSecretArn"])["SecretString"]
     edge = stack_outputs(session, f"{prefix}-edge")
     assert edge["WebSocketManagementEndpoint"] == last["WEBSOCKET_ENDPOINT"]

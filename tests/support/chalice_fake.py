@@ -12,6 +12,7 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 STREAM_HANDLERS = {"fan_out": "TRANSACTIONS_STREAM_ARN", "connection_opened": "CONNECTIONS_STREAM_ARN"}
@@ -30,6 +31,7 @@ class RecordedChalice:
         self.session = session
         self.app_name = app_name
         self.deploys: list[tuple[str, dict[str, str]]] = []
+        self.policies: list[dict[str, Any]] = []
         self.plans: list[tuple[str, dict[str, str]]] = []
         self.records: dict[str, dict[str, Any]] = {}
 
@@ -39,8 +41,9 @@ class RecordedChalice:
     def plan(self, stage: str, environment: Mapping[str, str]) -> None:
         self.plans.append((stage, dict(environment)))
 
-    def deploy(self, stage: str, environment: Mapping[str, str]) -> dict[str, Any]:
+    def deploy(self, stage: str, environment: Mapping[str, str], policy_file: Path) -> dict[str, Any]:
         self.deploys.append((stage, dict(environment)))
+        self.policies.append(json.loads(policy_file.read_text()))
         lam = self.session.client("lambda")
         # Chalice names them <app>-<stage>, which is the stage's table prefix; tests give each
         # run its own prefix, and so its own names (moto's state can be shared within a process).
