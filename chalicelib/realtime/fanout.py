@@ -7,10 +7,12 @@ Message ids come from stream sequence numbers, so a replayed batch repeats its i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib import metrics
 from chalicelib.api import render
 from chalicelib.observability import logger
 from chalicelib.realtime import protocol
@@ -79,12 +81,18 @@ class Fanout:
             derived = derive(old, new)
             tz = self.timezone(current.tenant_id, current.branch_id)
             channel = cocina_channel(current.branch_id)
-            for notice in derived.notices:
-                data: Any = notice.order.id if notice.kind == "pedido-completado" else render.transaccion(notice.order, tz)
-                self.publish(current.tenant_id, Outgoing(notice.kind, channel, data, f"{sequence}:{notice.kind}"))
-            for kds in kds_messages(old, new):
-                message_id = f"{sequence}:{kds.event}:{kds.key}"
-                self.publish(current.tenant_id, Outgoing(kds.event, kds.channel, kds.data, message_id))
+            kds_out = kds_messages(old, new)
+            try:
+                for notice in derived.notices:
+                    data: Any = notice.order.id if notice.kind == "pedido-completado" else render.transaccion(notice.order, tz)
+                    self.publish(current.tenant_id, Outgoing(notice.kind, channel, data, f"{sequence}:{notice.kind}"))
+                for kds in kds_out:
+                    message_id = f"{sequence}:{kds.event}:{kds.key}"
+                    self.publish(current.tenant_id, Outgoing(kds.event, kds.channel, kds.data, message_id))
+            finally:
+                created = raw.get("ApproximateCreationDateTime")
+                if created is not None and (derived.notices or kds_out):
+                    metrics.milliseconds(metrics.STREAM_TO_SOCKET_DELAY, (time.time() - float(created)) * 1000)
             if derived.queue_changed:
                 dirty.setdefault((current.tenant_id, current.branch_id), _DirtyBranch()).sequence_numbers.append(sequence)
 
@@ -99,7 +107,9 @@ class Fanout:
             except Exception:
                 logger.exception("kitchen queue publish failed", tenant=tenant, branch=branch)
                 failures.extend({"itemIdentifier": s} for s in marks.sequence_numbers)
-        return {"batchItemFailures": _unique(failures)}
+        unique = _unique(failures)
+        metrics.count(metrics.FANOUT_RECORD_FAILURES, len(unique))
+        return {"batchItemFailures": unique}
 
     def publish_queue(self, tenant: str, branch: str, sequence: str) -> None:
         channel = cocina_channel(branch)
