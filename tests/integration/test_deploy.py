@@ -97,7 +97,8 @@ def test_the_stream_triggers_report_item_failures_bisect_retry_a_bounded_number_
     run(session, chalice, config)
     infra = stack_outputs(session, f"{prefix_of(config)}-tables")
     lam = session.client("lambda")
-    triggers = (("fan_out", "TransactionsStreamArn"), ("connection_opened", "ConnectionsStreamArn"), ("venue_changed", "TenantsStreamArn"))
+    triggers = (("fan_out", "TransactionsStreamArn"), ("connection_opened", "ConnectionsStreamArn"),
+                ("venue_changed", "TenantsStreamArn"))
     for function, stream in triggers:
         arn = next(r["lambda_arn"] for r in chalice.records["dev"]["resources"] if r["name"] == function)
         [mapping] = lam.list_event_source_mappings(FunctionName=arn)["EventSourceMappings"]
