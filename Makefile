@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: run test unit integration e2e lint bench package cfn-lint clean
+.PHONY: run test unit integration e2e display lint bench package cfn-lint deploy deploy-plan clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q tests/e2e
 
+# The kitchen display in Chromium (also part of `make e2e` and `make test`); screenshots in tests/e2e/artifacts/.
+display: $(STAMP)
+	$(BIN)/python -m pytest -q tests/e2e/test_kitchen_display.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy chalicelib
@@ -37,13 +41,27 @@ lint: $(STAMP)
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint infra/*.yaml
 
+# One CloudFormation template (app + infra/ + stream trigger settings) for a pipeline: build/package/sam.json.
 package: $(STAMP)
 	rm -rf build/package
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage dev build/package >/dev/null
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/python -m ops.package --stage $(or $(STAGE),dev) --out build/package
+	$(BIN)/cfn-lint build/package/sam.json
+	@$(BIN)/python -m zipfile -l build/package/deployment.zip | grep -q "chalicelib/web/kds/index.html" \
+		|| { echo "chalice package: the kitchen display (chalicelib/web/kds/) is missing"; exit 1; }
 	@echo "chalice package: ok ($$(ls build/package))"
+
+# Deploy a stage to AWS (docs/operations.md): infra stack, app, stream triggers, front door.
+deploy: $(STAMP)
+	@test -n "$(STAGE)" || (echo "usage: make deploy STAGE=dev|prod"; exit 2)
+	$(BIN)/python -m ops.deploy --stage $(STAGE)
+
+# What `make deploy` would change (CloudFormation change sets, Chalice's plan); applies nothing.
+deploy-plan: $(STAMP)
+	@test -n "$(STAGE)" || (echo "usage: make deploy-plan STAGE=dev|prod"; exit 2)
+	$(BIN)/python -m ops.deploy --stage $(STAGE) --plan
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache tests/e2e/artifacts

@@ -6,18 +6,28 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent, WebsocketEvent
 
-from chalicelib.api import auth, caja, catalog, kds, sales, socketio_polling, sucursales, usuarios
+from chalicelib.api import auth, caja, catalog, display, kds, sales, socketio_polling, sucursales, usuarios
 from chalicelib.container import get_services
-from chalicelib.observability import http_logging_middleware
+from chalicelib.metrics import metrics_middleware
+from chalicelib.observability import http_logging_middleware, tracing_middleware, tracing_wanted
+from chalicelib.settings import get_settings
+
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and os.environ.get("COMANDA_STAGE", "local") != "local":
+    # A deployed container reads its secret once, here, and does not start without it.
+    get_settings()
 
 app = Chalice(app_name="comanda")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 
 app.register_middleware(http_logging_middleware, "http")
+app.register_middleware(metrics_middleware, "all")
+if tracing_wanted():
+    app.register_middleware(tracing_middleware, "all")
 
 for surface in (auth.surface, usuarios.surface, sucursales.surface, catalog.surface, caja.surface, sales.surface, kds.surface):
     app.register_blueprint(surface.blueprint)
 app.register_blueprint(socketio_polling.blueprint)
+app.register_blueprint(display.blueprint)
 
 
 @app.on_ws_connect()

@@ -58,14 +58,38 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
     return value
 
 
+SECRET_MAX_AGE_SECONDS = 24 * 3600  # the settings hold it for the container's life anyway
+
+
+def read_stored_secret(env: Mapping[str, str]) -> str:
+    """JWT_SECRET from Secrets Manager (JWT_SECRET_ARN) or an SSM SecureString
+    (JWT_SECRET_PARAMETER), through Powertools' cached parameters; "" when neither is named."""
+    arn, parameter = env.get("JWT_SECRET_ARN"), env.get("JWT_SECRET_PARAMETER")
+    if not arn and not parameter:
+        return ""
+    from aws_lambda_powertools.utilities import parameters
+
+    try:
+        if arn:
+            value = parameters.get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS)
+        else:
+            value = parameters.get_parameter(str(parameter), decrypt=True, max_age=SECRET_MAX_AGE_SECONDS)
+    except parameters.exceptions.GetParameterError as exc:
+        raise SettingsError(f"cannot read the JWT secret from {arn or parameter}: {exc}") from exc
+    return value if isinstance(value, str) else bytes(value).decode()
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     stage = env.get("COMANDA_STAGE", "local")
     algorithm = env.get("JWT_ALGORITHM", "HS256")
     if algorithm not in ("HS256", "RS256"):
         raise SettingsError(f"JWT_ALGORITHM must be HS256 or RS256, got {algorithm!r}")
-    secret = env.get("JWT_SECRET") or (LOCAL_DEV_SECRET if stage == "local" else "")
+    secret = env.get("JWT_SECRET") or (LOCAL_DEV_SECRET if stage == "local" else read_stored_secret(env))
     if algorithm == "HS256" and len(secret) < 32:
-        raise SettingsError("JWT_SECRET must be set and at least 32 characters outside the local stage")
+        raise SettingsError(
+            "the JWT secret must be at least 32 characters; outside the local stage it comes from Secrets Manager"
+            " (JWT_SECRET_ARN) or SSM (JWT_SECRET_PARAMETER), or JWT_SECRET for operator tools"
+        )
     if stage != "local" and secret.startswith(PLACEHOLDER_SECRET_PREFIX):
         raise SettingsError(f"JWT_SECRET for stage {stage} is still the placeholder from .chalice/config.json")
     jwks_url = env.get("JWKS_URL") or None

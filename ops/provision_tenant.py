@@ -7,7 +7,7 @@
 The stage's environment comes from .chalice/config.json (top-level `environment_variables`
 merged with the stage's). The real environment overrides the AWS connection (`AWS_*`:
 endpoint, region, credentials, profile) and `JWT_SECRET` (the deployed stage's real secret,
-since config.json only holds a placeholder); `--table-prefix` overrides the stage's tables. The
+since config.json holds no secret outside local; JWT_SECRET_ARN also works); `--table-prefix` overrides the stage's tables. The
 writes go through the same service and repositories as the API (`AccountService.provision_tenant`),
 so re-running is safe: whatever exists is left as it is.
 

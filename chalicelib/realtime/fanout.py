@@ -8,10 +8,12 @@ Message ids come from stream sequence numbers, so a replayed batch repeats its i
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib import metrics
 from chalicelib.domain.connections import Subscriber
 from chalicelib.domain.sales import Sale
 from chalicelib.observability import logger
@@ -81,12 +83,18 @@ class Fanout:
             derived = derive(old, new)
             tz = self.timezone(current.tenant_id, current.branch_id)
             channel = cocina_channel(current.branch_id)
-            for notice in derived.notices:
-                data: Any = notice.sale.id if notice.kind == "pedido-completado" else sale_view.transaccion(notice.sale, tz)
-                self.publish(current.tenant_id, Outgoing(notice.kind, channel, data, f"{sequence}:{notice.kind}"))
-            for kds in kds_messages(old, new):
-                message_id = f"{sequence}:{kds.event}:{kds.key}"
-                self.publish(current.tenant_id, Outgoing(kds.event, kds.channel, kds.data, message_id))
+            kds_out = kds_messages(old, new)
+            try:
+                for notice in derived.notices:
+                    data: Any = notice.sale.id if notice.kind == "pedido-completado" else sale_view.transaccion(notice.sale, tz)
+                    self.publish(current.tenant_id, Outgoing(notice.kind, channel, data, f"{sequence}:{notice.kind}"))
+                for kds in kds_out:
+                    message_id = f"{sequence}:{kds.event}:{kds.key}"
+                    self.publish(current.tenant_id, Outgoing(kds.event, kds.channel, kds.data, message_id))
+            finally:
+                created = raw.get("ApproximateCreationDateTime")
+                if created is not None and (derived.notices or kds_out):
+                    metrics.milliseconds(metrics.STREAM_TO_SOCKET_DELAY, (time.time() - float(created)) * 1000)
             if new is not None:
                 self.publish_order_change(new, tz, sequence)
             if derived.queue_changed:
@@ -103,7 +111,9 @@ class Fanout:
             except Exception:
                 logger.exception("kitchen queue publish failed", tenant=tenant, branch=branch)
                 failures.extend({"itemIdentifier": s} for s in marks.sequence_numbers)
-        return {"batchItemFailures": _unique(failures)}
+        unique = _unique(failures)
+        metrics.count(metrics.FANOUT_RECORD_FAILURES, len(unique))
+        return {"batchItemFailures": unique}
 
     def handle_venue_batch(self, event: dict[str, Any]) -> dict[str, Any]:
         """Tenants-table stream: a branch whose settings changed -> `venue:updated` on `venue:<branch>`.

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib import metrics
 from chalicelib.observability import logger
 
 MAX_ATTEMPTS = 4  # botocore counts the first call
@@ -70,6 +71,8 @@ class Sender:
                 report.failed.append(connection_id)
         for connection_id in report.gone:
             self._forget(connection_id)
+        metrics.count(metrics.FRAMES_SENT, report.delivered)
+        metrics.count(metrics.CONNECTIONS_GONE, len(report.gone))
         return report
 
     def close(self, connection_id: str) -> None:
@@ -83,4 +86,7 @@ class Sender:
         outcome = self._post(connection_id, message.encode())
         if outcome == "gone":
             self._forget(connection_id)
+            metrics.count(metrics.CONNECTIONS_GONE)
+        elif outcome == "delivered":
+            metrics.count(metrics.FRAMES_SENT)
         return outcome

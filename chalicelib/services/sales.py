@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from chalicelib import metrics
 from chalicelib.auth import CUSTOMER_ROLE, Principal, TokenService
 from chalicelib.domain.clock import iso, utc_now
 from chalicelib.domain.sales import ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED, Item, Pago, RecipeUse, Sale
@@ -103,6 +104,7 @@ class SaleService:
         for line in data.get("items") or []:
             self._apply_item(order, line, now)
         self.repo.add(order)
+        metrics.count(metrics.ORDERS_CREATED)
         return order
 
     # --- changing --------------------------------------------------------------------------
@@ -184,7 +186,9 @@ class SaleService:
         return self._change(who, tx_id, lambda o: o.complete_kitchen(iso(utc_now())))[0]
 
     def set_item_status(self, who: Principal, tx_id: int, item_uuid: str, status: str) -> tuple[Sale, Item]:
-        return self._change(who, tx_id, lambda o: o.set_item_status(item_uuid, status, iso(utc_now())))
+        changed = self._change(who, tx_id, lambda o: o.set_item_status(item_uuid, status, iso(utc_now())))
+        metrics.count(metrics.ITEM_STATUS_CHANGES)
+        return changed
 
     def recall_kitchen(self, who: Principal, tx_id: int, window_seconds: int) -> Sale:
         return self._change(who, tx_id, lambda o: o.recall(iso(utc_now()), window_seconds))[0]
@@ -211,7 +215,9 @@ class SaleService:
         def tally(order: Sale, pago: Pago) -> list[Tally]:
             return [Tally(pago.caja_id, pago.metodo_pago, pago.monto)] if pago.caja_id is not None else []
 
-        return self._change(who, tx_id, change, tally)
+        paid = self._change(who, tx_id, change, tally)
+        metrics.count(metrics.PAYMENTS)
+        return paid
 
     def pay_once(
         self,

@@ -30,7 +30,7 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 @pytest.fixture
 def password(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("ADMIN_PASSWORD", PASSWORD)
-    # The stage's real secret, as the operator's pipeline injects it (config.json holds a placeholder).
+    # The stage's real secret, as the operator's pipeline injects it (config.json holds none outside local).
     monkeypatch.setenv("JWT_SECRET", "dev-stage-secret-from-the-pipeline-0123456789")
     return PASSWORD
 

@@ -207,10 +207,12 @@ def world(aws_session: None) -> Iterator[World]:
 # Socket.IO's long-polling transport: no HTTP token by design (the namespace connect carries it,
 # as over a WebSocket); tests/integration/test_socketio_polling.py shows it serves nothing unauthenticated.
 SOCKET_TRANSPORTS = {("GET", "/socket.io"), ("POST", "/socket.io")}
+# The kitchen display's static files: public, no data (tests/integration/test_display_static.py).
+STATIC_PAGES = {("GET", "/display"), ("GET", "/display/{asset}")}
 
 
 def test_the_registry_covers_every_route_chalice_knows_and_nothing_else() -> None:
-    chalice_routes = {(method, path) for path, methods in app.routes.items() for method in methods} - SOCKET_TRANSPORTS
+    chalice_routes = {(method, path) for path, methods in app.routes.items() for method in methods} - SOCKET_TRANSPORTS - STATIC_PAGES
     declared = {(method, spec.path) for method, spec in CASES}
     assert chalice_routes == declared
     assert len(CASES) == len(declared), "a route is declared twice"

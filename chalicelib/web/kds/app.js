@@ -1,0 +1,309 @@
+// The kitchen display: sign-in, board, actions, live updates with polling fallback.
+import { Api, ApiError, request, decodeToken } from './api.js';
+import { Board, h, renderCard, tickTimers } from './board.js';
+import { LiveFeed, socketUrl } from './live.js';
+import { Chime } from './sound.js';
+import { LANGUAGES, translator } from './strings.js';
+
+const params = new URLSearchParams(location.search);
+const number = (name, fallback) => {
+  const value = Number.parseFloat(params.get(name));
+  return Number.isFinite(value) && value >= 0 ? value : fallback;
+};
+// Page settings, from the query string: ?warn=10&late=20 (minutes), ?poll=15 (seconds while
+// offline), ?backoff=1000&backoffMax=30000 (ms), ?lang=es|en, ?ws=<socket URL>.
+const settings = {
+  warnMin: number('warn', 10),
+  lateMin: number('late', 20),
+  pollSeconds: number('poll', 15),
+  backoffMs: number('backoff', 1000),
+  backoffMaxMs: number('backoffMax', 30000),
+  ws: params.get('ws'),
+};
+
+const store = {
+  get token() { return sessionStorage.getItem('kds.token'); },
+  set token(v) { if (v) sessionStorage.setItem('kds.token', v); else sessionStorage.removeItem('kds.token'); },
+  get station() { return localStorage.getItem('kds.station') || ''; },
+  set station(v) { localStorage.setItem('kds.station', v); },
+  get lang() { return params.get('lang') || localStorage.getItem('kds.lang') || 'es'; },
+  set lang(v) { localStorage.setItem('kds.lang', v); },
+  get recall() { try { return JSON.parse(localStorage.getItem('kds.recall') || '[]'); } catch { return []; } },
+  set recall(v) { localStorage.setItem('kds.recall', JSON.stringify(v.slice(-10))); },
+};
+
+let lang = LANGUAGES.includes(store.lang) ? store.lang : 'es';
+let t = translator(lang);
+const root = document.getElementById('app');
+const chime = new Chime();
+const state = { api: null, claims: null, board: new Board(), feed: null, pollTimer: null, tickTimer: null, stations: [], live: false };
+
+function applyLanguage() {
+  t = translator(lang);
+  document.documentElement.lang = lang;
+  document.title = `Comanda · ${t('appTitle')}`;
+}
+
+function languageButton(rerender) {
+  const other = LANGUAGES.find((l) => l !== lang);
+  return h('button', { type: 'button', class: 'lang', lang: other,
+    onclick: () => { lang = other; store.lang = other; applyLanguage(); rerender(); } }, t('language'));
+}
+
+// --- sign-in -------------------------------------------------------------------------------
+
+function showSignIn(message = '') {
+  stopBoard();
+  applyLanguage();
+  const error = h('p', { class: 'error', role: 'alert', id: 'signin-error' }, message);
+  const field = (name, label, type, autocomplete, required) => h('label', { class: 'field' }, h('span', {}, label),
+    h('input', { name, type, autocomplete, required, autocapitalize: 'none', spellcheck: 'false' }));
+  const submit = h('button', { type: 'submit', class: 'primary' }, t('signIn'));
+  const form = h('form', { class: 'signin', onsubmit: async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const body = { nombre_usuario: String(data.get('username')).trim(), contrasena: String(data.get('password')) };
+    const tenant = String(data.get('tenant') || '').trim();
+    if (tenant) body.tenant = tenant;
+    submit.disabled = true;
+    submit.textContent = t('signingIn');
+    try {
+      const reply = await request('POST', '/api/auth/login', { body });
+      store.token = reply.access_token;
+      startBoard(reply.usuario);
+    } catch (err) {
+      error.textContent = err instanceof ApiError && (err.status === 401 || err.status === 400) ? t('badCredentials') : t('networkError');
+      submit.disabled = false;
+      submit.textContent = t('signIn');
+    }
+  } },
+  field('username', t('username'), 'text', 'username', true),
+  field('password', t('password'), 'password', 'current-password', true),
+  field('tenant', t('tenant'), 'text', 'organization', false),
+  error, submit);
+  root.replaceChildren(h('main', { class: 'signin-screen' },
+    h('h1', {}, 'Comanda · ', t('signInTitle')), form, languageButton(() => showSignIn(error.textContent))));
+  form.querySelector('input').focus();
+}
+
+function signOut(message = '') {
+  store.token = null;
+  showSignIn(message);
+}
+
+// --- board ---------------------------------------------------------------------------------
+
+function failed(err) {
+  if (err instanceof ApiError && err.status === 401) { signOut(t('sessionExpired')); return true; }
+  return false;
+}
+
+function toast(message) {
+  const el = root.querySelector('#toast');
+  if (!el) return;
+  el.textContent = message;
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { el.hidden = true; }, 6000);
+}
+
+function branch() { return state.claims?.branch; }
+function channel() {
+  return store.station ? `branch:${branch()}:kitchen:${store.station}` : `branch:${branch()}:kitchen`;
+}
+
+function rememberDeparted(id) {
+  store.recall = [...store.recall.filter((x) => x !== id), id];
+}
+
+function startBoard(user) {
+  const token = store.token;
+  const claims = token && decodeToken(token);
+  if (!claims || (claims.exp && claims.exp * 1000 < Date.now())) { signOut(token ? t('sessionExpired') : ''); return; }
+  stopBoard();
+  state.claims = claims;
+  state.user = user || state.user;
+  state.api = new Api(token);
+  state.board = new Board();
+  state.live = false;
+  state.down = false;
+  renderShell();
+  resync(true);
+  state.api.stations().then((list) => { state.stations = list; renderHeader(); }).catch(() => {});
+  state.feed = new LiveFeed({
+    url: socketUrl(token, settings.ws), channel: channel(), baseMs: settings.backoffMs, maxMs: settings.backoffMaxMs,
+    onEvent, onState,
+  });
+  state.feed.start();
+  state.tickTimer = setInterval(() => tickTimers(root, settings), 1000);
+  startPolling();
+  window.__kds = state;
+}
+
+function stopBoard() {
+  if (state.feed) state.feed.stop();
+  state.feed = null;
+  clearInterval(state.tickTimer);
+  stopPolling();
+}
+
+function startPolling() {
+  stopPolling();
+  state.pollTimer = setInterval(() => resync(false), settings.pollSeconds * 1000);
+}
+function stopPolling() { clearInterval(state.pollTimer); state.pollTimer = null; }
+
+function onState(live) {
+  state.live = live;
+  state.down = !live;
+  const banner = root.querySelector('#offline');
+  if (banner) banner.hidden = live;
+  document.body.dataset.live = live ? 'yes' : 'no';
+  if (live) {
+    stopPolling();
+    resync(false); // full resync: whatever happened while the socket was down
+  } else if (!state.pollTimer) {
+    startPolling();
+  }
+}
+
+function onEvent(event, data) {
+  const board = state.board;
+  if (event === 'order:item_status') {
+    const result = board.applyItem(data.order_id, data.item, data.order_status);
+    if (result === 'removed') rememberDeparted(data.order_id);
+    if (result === 'unknown') resync(false);
+    else if (result) renderOrders();
+    return;
+  }
+  const result = board.upsert(data);
+  if (result === 'removed' && data.status === 'ready') rememberDeparted(data.id);
+  if (result === 'added' && event === 'order:new') chime.play();
+  if (result) renderOrders();
+}
+
+let resyncing = null;
+async function resync(first) {
+  if (!state.api) return;
+  if (resyncing) return resyncing;
+  const api = state.api;
+  resyncing = (async () => {
+    try {
+      const orders = await api.orders(store.station || undefined);
+      if (api !== state.api) return;
+      state.board.replace(orders);
+      renderOrders();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 403) { signOut(t('notAllowed')); return; }
+      if (!failed(err) && !first) toast(t('networkError'));
+    } finally {
+      resyncing = null;
+    }
+  })();
+  return resyncing;
+}
+
+async function act(action) {
+  try {
+    return await action();
+  } catch (err) {
+    if (failed(err)) return null;
+    toast(t('actionFailed', { message: err.message || t('networkError') }));
+    await resync(false); // the card shows what the server says
+    return null;
+  }
+}
+
+const actions = {
+  async onTap(order, item, next) {
+    const button = root.querySelector(`[data-item-id="${item.id}"]`);
+    if (button) button.setAttribute('aria-busy', 'true');
+    const reply = await act(() => state.api.setItemStatus(item.id, next));
+    if (reply) {
+      const { order_status: status, ...moved } = reply;
+      if (state.board.applyItem(order.id, moved, status) === 'removed') rememberDeparted(order.id);
+    }
+    renderOrders();
+  },
+  async onBump(order) {
+    const reply = await act(() => state.api.bump(order.id));
+    if (reply) {
+      state.board.upsert(reply);
+      state.board.orders.delete(order.id);
+      rememberDeparted(order.id);
+    }
+    renderOrders();
+  },
+};
+
+async function recallLast() {
+  const stack = store.recall;
+  const id = stack[stack.length - 1];
+  if (id === undefined) return;
+  store.recall = stack.slice(0, -1);
+  const reply = await act(() => state.api.recall(id));
+  if (reply) state.board.upsert(reply);
+  renderOrders();
+}
+
+function renderShell() {
+  applyLanguage();
+  root.replaceChildren(
+    h('header', { class: 'topbar', id: 'topbar' }),
+    h('div', { class: 'offline', id: 'offline', role: 'status', hidden: true }, t('offline', { seconds: settings.pollSeconds })),
+    h('div', { class: 'toast', id: 'toast', role: 'alert', hidden: true }),
+    h('main', { class: 'board', id: 'board', 'aria-live': 'polite' }),
+  );
+  root.querySelector('#offline').hidden = !state.down;
+  renderHeader();
+  renderOrders();
+}
+
+function renderHeader() {
+  const bar = root.querySelector('#topbar');
+  if (!bar) return;
+  const select = h('select', { id: 'station', name: 'station', onchange: (e) => {
+    store.station = e.target.value;
+    if (state.feed) state.feed.switchChannel(channel());
+    state.board = new Board();
+    renderOrders();
+    resync(false);
+  } },
+  h('option', { value: '' }, t('allStations')),
+  ...[...new Set([...state.stations, store.station].filter(Boolean))].map((s) => h('option', { value: s }, s)));
+  select.value = store.station;
+  const recallId = store.recall[store.recall.length - 1];
+  const sound = h('button', { type: 'button', class: `sound ${chime.enabled ? 'on' : 'off'}`, 'aria-pressed': chime.enabled ? 'true' : 'false',
+    onclick: async () => { await chime.enable(); renderHeader(); } }, chime.enabled ? t('soundOn') : t('soundOff'));
+  bar.replaceChildren(
+    h('h1', {}, 'Comanda · ', t('appTitle')),
+    h('span', { class: 'count', id: 'count' }, t('ordersCount', { count: state.board.orders.size })),
+    h('label', { class: 'station', for: 'station' }, t('station')), select,
+    sound,
+    h('button', { type: 'button', class: 'recall', id: 'recall', disabled: recallId === undefined, onclick: recallLast },
+      recallId === undefined ? t('recallLast') : t('recallOrder', { id: recallId })),
+    languageButton(() => { renderShell(); }),
+    h('button', { type: 'button', class: 'signout', onclick: () => signOut() }, t('signOut')),
+  );
+}
+
+function renderOrders() {
+  const main = root.querySelector('#board');
+  if (!main) return;
+  const orders = state.board.sorted();
+  main.replaceChildren(...(orders.length
+    ? orders.map((o) => renderCard(o, t, actions))
+    : [h('p', { class: 'empty' }, t('empty'))]));
+  tickTimers(root, settings);
+  const count = root.querySelector('#count');
+  if (count) count.textContent = t('ordersCount', { count: orders.length });
+  const recall = root.querySelector('#recall');
+  if (recall) {
+    const recallId = store.recall[store.recall.length - 1];
+    recall.disabled = recallId === undefined;
+    recall.textContent = recallId === undefined ? t('recallLast') : t('recallOrder', { id: recallId });
+  }
+}
+
+applyLanguage();
+if (store.token) startBoard(); else showSignIn();

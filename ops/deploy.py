@@ -1,0 +1,490 @@
+"""Deploy a stage of Comanda to AWS in one command (`make deploy STAGE=dev`).
+
+    python -m ops.deploy --stage dev [--plan] [--alarm-email ops@example.com]
+                         [--domain-name comanda.example.com --certificate-arn arn:aws:acm:us-east-1:…]
+
+1. infra/tables.yaml as the stack `<prefix>-tables` (tables, stream DLQ, JWT secret, alarms,
+   dashboard), through a change set, waiting for it;
+2. its outputs become the app's environment (stream ARNs, table prefix, secret ARN), passed to
+   Chalice's deployer as user-provided parameters: `.chalice/config.json` is never edited;
+3. `chalice deploy --stage` through Chalice's own deployer (skipped when nothing that goes into
+   the app changed since the last deploy: its fingerprint is kept in SSM);
+4. the stream triggers (fan_out, connection_opened, venue_changed): partial batch responses, bisect on error,
+   bounded retries and record age, failures to the DLQ;
+5. infra/edge.yaml as `<prefix>-edge` (CloudFront in front of both APIs);
+6. prints the public URLs.
+
+Every step compares before it changes, so a second run reports "no changes". `--plan` shows
+what each step would change (CloudFormation change sets, Chalice's plan) and applies nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / ".chalice" / "config.json"
+TABLES_TEMPLATE = ROOT / "infra" / "tables.yaml"
+EDGE_TEMPLATE = ROOT / "infra" / "edge.yaml"
+STAGES = ("dev", "prod")
+
+# The stream triggers' failure handling (Chalice has no setting for any of it).
+STREAM_FUNCTIONS = ("fan_out", "connection_opened", "venue_changed")
+MAX_RETRY_ATTEMPTS = 5
+MAX_RECORD_AGE_SECONDS = 3600
+
+
+def stream_trigger_settings(dlq_arn: str) -> dict[str, Any]:
+    return {
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "BisectBatchOnFunctionError": True,
+        "MaximumRetryAttempts": MAX_RETRY_ATTEMPTS,
+        "MaximumRecordAgeInSeconds": MAX_RECORD_AGE_SECONDS,
+        "DestinationConfig": {"OnFailure": {"Destination": dlq_arn}},
+    }
+
+
+class DeployError(Exception):
+    """Reported in one line, exit code 1."""
+
+
+class ChaliceDeployer(Protocol):
+    """`chalice deploy` / `chalice deploy` planning; injectable so tests use a recorded fake."""
+
+    def deploy(self, stage: str, environment: Mapping[str, str], policy_file: Path) -> dict[str, Any]: ...
+
+    def plan(self, stage: str, environment: Mapping[str, str]) -> None: ...
+
+    def last_deployed(self, stage: str) -> dict[str, Any] | None: ...
+
+
+@dataclass
+class Report:
+    out: TextIO
+    changed: list[str] = field(default_factory=list)
+
+    def step(self, name: str, message: str, changed: bool) -> None:
+        if changed:
+            self.changed.append(name)
+        print(f"{name}: {message}", file=self.out)
+
+
+# --- CloudFormation ---------------------------------------------------------------------------
+
+
+def stack_parameters(parameters: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())]
+
+
+def describe_stack(cfn: Any, name: str) -> dict[str, Any] | None:
+    try:
+        stacks = cfn.describe_stacks(StackName=name)["Stacks"]
+    except cfn.exceptions.ClientError as exc:
+        if "does not exist" in str(exc):
+            return None
+        raise
+    return stacks[0] if stacks else None
+
+
+def outputs_of(stack: Mapping[str, Any]) -> dict[str, str]:
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def _same_stack(cfn: Any, stack: Mapping[str, Any], body: str, parameters: Mapping[str, str]) -> bool:
+    current = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
+    wanted = {k: v for k, v in parameters.items()}
+    deployed_body = cfn.get_template(StackName=stack["StackName"], TemplateStage="Original")["TemplateBody"]
+    if not isinstance(deployed_body, str):  # boto3 parses JSON templates
+        deployed_body = json.dumps(deployed_body)
+    return deployed_body == body and all(current.get(k) == v for k, v in wanted.items())
+
+
+def _wait(cfn: Any, name: str, timeout: float, poll: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        stack = describe_stack(cfn, name)
+        status = stack["StackStatus"] if stack else "MISSING"
+        if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
+            return stack  # type: ignore[return-value]
+        if status.endswith(("_FAILED", "ROLLBACK_COMPLETE")) or status == "MISSING":
+            raise DeployError(f"stack {name} ended in {status}; see its events in the CloudFormation console")
+        if time.monotonic() > deadline:
+            raise DeployError(f"stack {name} is still {status} after {timeout:.0f} s")
+        time.sleep(poll)
+
+
+def apply_stack(cfn: Any, name: str, body: str, parameters: Mapping[str, str], report: Report, label: str,
+                plan: bool, timeout: float = 3600, poll: float = 5) -> dict[str, str]:
+    """Create or update `name` and wait for it; with `plan`, show its change set instead.
+    Returns the stack's outputs (none when a plan meets a stack that does not exist yet)."""
+    stack = describe_stack(cfn, name)
+    if stack is not None and stack["StackStatus"] == "REVIEW_IN_PROGRESS":  # a plan's placeholder
+        if not plan:
+            cfn.delete_stack(StackName=name)
+        stack = None
+    if stack is not None and _same_stack(cfn, stack, body, parameters):
+        report.step(label, f"no changes (stack {name})", changed=False)
+        return outputs_of(stack)
+    if plan:
+        return _show_change_set(cfn, name, body, parameters, stack, report, label, poll)
+    arguments = {"StackName": name, "TemplateBody": body, "Parameters": stack_parameters(parameters)}
+    if stack is None:
+        cfn.create_stack(**arguments)
+    else:
+        try:
+            cfn.update_stack(**arguments)
+        except cfn.exceptions.ClientError as exc:
+            if "No updates are to be performed" not in str(exc):
+                raise DeployError(f"cannot update stack {name}: {exc}") from exc
+            report.step(label, f"no changes (stack {name})", changed=False)
+            return outputs_of(stack)
+    done = _wait(cfn, name, timeout, poll)
+    report.step(label, f"{'updated' if stack else 'created'} stack {name} ({done['StackStatus']})", changed=True)
+    return outputs_of(done)
+
+
+def _show_change_set(cfn: Any, name: str, body: str, parameters: Mapping[str, str], stack: Mapping[str, Any] | None,
+                     report: Report, label: str, poll: float) -> dict[str, str]:
+    change_set = f"comanda-plan-{uuid.uuid4().hex[:12]}"
+    cfn.create_change_set(StackName=name, ChangeSetName=change_set, TemplateBody=body,
+                          Parameters=stack_parameters(parameters), ChangeSetType="UPDATE" if stack else "CREATE")
+    try:
+        described = _wait_change_set(cfn, name, change_set, poll)
+    finally:
+        cfn.delete_change_set(StackName=name, ChangeSetName=change_set)
+        if stack is None:
+            cfn.delete_stack(StackName=name)  # the placeholder a CREATE change set leaves
+    if described["Status"] == "FAILED":
+        reason = described.get("StatusReason", "")
+        if "didn't contain changes" in reason or "No updates" in reason:
+            report.step(label, f"no changes (stack {name})", changed=False)
+            return outputs_of(stack or {})
+        raise DeployError(f"change set for {name} failed: {reason}")
+    changes = [
+        f"{c['ResourceChange']['Action']} {c['ResourceChange']['LogicalResourceId']} ({c['ResourceChange']['ResourceType']})"
+        for c in described.get("Changes", [])
+    ]
+    verb = "update" if stack else "create"
+    report.step(label, f"would {verb} stack {name}: " + ("; ".join(changes) or "parameters only"), changed=True)
+    return outputs_of(stack or {})
+
+
+def _wait_change_set(cfn: Any, name: str, change_set: str, poll: float) -> dict[str, Any]:
+    while True:
+        described: dict[str, Any] = cfn.describe_change_set(StackName=name, ChangeSetName=change_set)
+        if described["Status"] in ("CREATE_COMPLETE", "FAILED"):
+            return described
+        time.sleep(poll)
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+
+def stage_prefix(stage: str, config_path: Path = CONFIG) -> str:
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    stages = config.get("stages", {})
+    if stage not in stages:
+        raise DeployError(f"unknown stage {stage!r}; {config_path.name} has: {', '.join(sorted(stages))}")
+    return str(stages[stage].get("environment_variables", {}).get("COMANDA_TABLE_PREFIX") or f"comanda-{stage}")
+
+
+def app_environment(outputs: Mapping[str, str], websocket_endpoint: str | None) -> dict[str, str]:
+    """What the stage's Lambda functions get from the infra stack, on top of config.json."""
+    env = {
+        "COMANDA_TABLE_PREFIX": outputs["TablePrefix"],
+        "TRANSACTIONS_STREAM_ARN": outputs["TransactionsStreamArn"],
+        "CONNECTIONS_STREAM_ARN": outputs["ConnectionsStreamArn"],
+        "TENANTS_STREAM_ARN": outputs["TenantsStreamArn"],
+        "JWT_SECRET_ARN": outputs["JwtSecretArn"],
+    }
+    if websocket_endpoint:
+        env["WEBSOCKET_ENDPOINT"] = websocket_endpoint
+    return env
+
+
+def app_fingerprint(stage: str, environment: Mapping[str, str], policy: str, root: Path = ROOT) -> str:
+    """A digest of everything that goes into the deployed app: code, requirements, stage config,
+    the rendered policy and the environment from the infra stack."""
+    digest = hashlib.sha256(policy.encode())
+    files = [root / "app.py", root / "requirements.txt", root / ".chalice" / "config.json",
+             *sorted((root / "chalicelib").rglob("*.py"))]
+    for path in files:
+        if path.exists():
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(json.dumps(dict(environment), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def fingerprint_parameter(prefix: str) -> str:
+    return f"/{prefix}/deploy/app-fingerprint"
+
+
+def read_fingerprint(ssm: Any, prefix: str) -> str | None:
+    try:
+        return str(ssm.get_parameter(Name=fingerprint_parameter(prefix))["Parameter"]["Value"])
+    except ssm.exceptions.ParameterNotFound:
+        return None
+
+
+def deployed_resource(deployed: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    for resource in deployed.get("resources", []):
+        if resource.get("name") == name:
+            return dict(resource)
+    return None
+
+
+def management_endpoint(websocket_api_id: str, region: str, api_stage: str = "api") -> str:
+    return f"https://{websocket_api_id}.execute-api.{region}.amazonaws.com/{api_stage}"
+
+
+# --- stream triggers --------------------------------------------------------------------------
+
+
+def configure_stream_triggers(lam: Any, deployed: Mapping[str, Any], streams: Mapping[str, str], dlq_arn: str,
+                              report: Report, plan: bool) -> None:
+    """Bring each stream trigger's failure settings to `stream_trigger_settings`."""
+    wanted = stream_trigger_settings(dlq_arn)
+    for function in STREAM_FUNCTIONS:
+        resource = deployed_resource(deployed, function)
+        if resource is None:
+            raise DeployError(f"chalice deployed no function {function!r}")
+        stream = streams[function]
+        mappings = lam.list_event_source_mappings(FunctionName=resource["lambda_arn"], EventSourceArn=stream)["EventSourceMappings"]
+        if not mappings:
+            raise DeployError(f"{function} has no trigger on {stream}")
+        for mapping in mappings:
+            differences = {k: v for k, v in wanted.items() if mapping.get(k) != v}
+            if not differences:
+                report.step(f"stream trigger {function}", "no changes", changed=False)
+                continue
+            if not plan:
+                lam.update_event_source_mapping(UUID=mapping["UUID"], **wanted)
+            verb = "would set" if plan else "set"
+            report.step(f"stream trigger {function}", f"{verb} {', '.join(sorted(differences))}", changed=True)
+
+
+# --- Chalice ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _process_environment(extra: Mapping[str, str]) -> Iterator[None]:
+    """app.py reads the stream ARNs at import (the decorators need them): Chalice's app loader
+    must see the stage's environment."""
+    saved = dict(os.environ)
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+class RealChalice:
+    """Chalice's own deployer, as `chalice deploy --stage` uses it."""
+
+    def __init__(self, project_dir: Path = ROOT, profile: str | None = None) -> None:
+        self.project_dir = project_dir
+        self.profile = profile
+
+    def _factory_and_config(self, stage: str, environment: Mapping[str, str], policy_file: Path | None = None) -> tuple[Any, Any]:
+        from chalice.cli.factory import CLIFactory
+
+        factory = CLIFactory(project_dir=str(self.project_dir), profile=self.profile)
+        params: dict[str, Any] = {"environment_variables": dict(environment)}
+        if policy_file is not None:
+            params["iam_policy_file"] = str(policy_file.resolve())  # Chalice joins it to .chalice/; absolute wins
+        config = factory.create_config_obj(chalice_stage_name=stage, user_provided_params=params)
+        return factory, config
+
+    def deploy(self, stage: str, environment: Mapping[str, str], policy_file: Path) -> dict[str, Any]:
+        from chalice.utils import UI
+
+        with _process_environment(environment):
+            factory, config = self._factory_and_config(stage, environment, policy_file)
+            ui = UI()
+            deployer = factory.create_default_deployer(session=factory.create_botocore_session(), config=config, ui=ui)
+            deployed: dict[str, Any] = deployer.deploy(config, chalice_stage_name=stage)
+            factory.create_deployment_reporter(ui=ui).display_report(deployed)
+            return deployed
+
+    def plan(self, stage: str, environment: Mapping[str, str]) -> None:
+        from chalice.utils import UI
+
+        with _process_environment(environment):
+            factory, config = self._factory_and_config(stage, environment)
+            deployer = factory.create_plan_only_deployer(session=factory.create_botocore_session(), config=config, ui=UI())
+            deployer.deploy(config, chalice_stage_name=stage)  # prints the plan
+
+    def last_deployed(self, stage: str) -> dict[str, Any] | None:
+        """Chalice's record of the stage's last deploy (.chalice/deployed/<stage>.json)."""
+        path = self.project_dir / ".chalice" / "deployed" / f"{stage}.json"
+        if not path.exists():
+            return None
+        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return record
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    stage: str
+    plan: bool = False
+    alarm_email: str = ""
+    domain_name: str = ""
+    certificate_arn: str = ""
+    force_app: bool = False
+    build_dir: Path = ROOT / "build" / "deploy"
+
+
+def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO = sys.stdout,
+           poll: float = 5, config_path: Path = CONFIG) -> Report:
+    stage, plan = options.stage, options.plan
+    report = Report(out)
+    prefix = stage_prefix(stage, config_path)
+    region = session.region_name
+    cfn = session.client("cloudformation")
+    ssm = session.client("ssm")
+    print(f"comanda {stage} in {region}: {'plan only, nothing is applied' if plan else 'deploying'}", file=out)
+
+    # 1. infra
+    tables_parameters = {"Prefix": prefix, "Stage": stage, "DeletionProtection": "true" if stage == "prod" else "false",
+                         "AlarmEmail": options.alarm_email}
+    outputs = apply_stack(cfn, f"{prefix}-tables", TABLES_TEMPLATE.read_text(), tables_parameters, report, "infra", plan,
+                          poll=poll)
+    if not outputs:
+        print("plan: the next steps need the infra stack; run without --plan to create it", file=out)
+        return report
+
+    # 2-3. the app, with the infra's outputs in its environment
+    edge = describe_stack(cfn, f"{prefix}-edge")
+    known_endpoint = outputs_of(edge).get("WebSocketManagementEndpoint") if edge else None
+    environment = app_environment(outputs, known_endpoint)
+    account = session.client("sts").get_caller_identity()["Account"]
+    known_api = known_endpoint.split("//", 1)[1].split(".", 1)[0] if known_endpoint else "*"
+    policy_file = write_policy(stage, prefix, region, account, known_api, options.build_dir)
+    if plan:
+        chalice.plan(stage, environment)
+        if app_fingerprint(stage, environment, policy_file.read_text()) != read_fingerprint(ssm, prefix):
+            report.step("app", "would run chalice deploy (its plan is above)", changed=True)
+        else:
+            report.step("app", "no changes", changed=False)
+        deployed = chalice.last_deployed(stage)
+        if deployed is None:
+            print("plan: the app was never deployed; the stream triggers and the front door come after it", file=out)
+            return report
+    else:
+        deployed = _deploy_app(chalice, ssm, stage, prefix, environment, policy_file, options.force_app, report)
+        websocket = deployed_resource(deployed, "websocket_api") or {}
+        endpoint = management_endpoint(websocket["websocket_api_id"], region) if websocket else None
+        if websocket and endpoint != known_endpoint:
+            # First deploy: the WebSocket API only exists now; the fan-out needs its endpoint, and
+            # the policy can name it.
+            environment = app_environment(outputs, endpoint)
+            policy_file = write_policy(stage, prefix, region, account, websocket["websocket_api_id"], options.build_dir)
+            deployed = _deploy_app(chalice, ssm, stage, prefix, environment, policy_file, True, report)
+    websocket = deployed_resource(deployed, "websocket_api") or {}
+    rest = deployed_resource(deployed, "rest_api") or {}
+
+    # 4. stream triggers
+    lam = session.client("lambda")
+    streams = {"fan_out": outputs["TransactionsStreamArn"], "connection_opened": outputs["ConnectionsStreamArn"],
+               "venue_changed": outputs["TenantsStreamArn"]}
+    configure_stream_triggers(lam, deployed, streams, outputs["StreamDeadLetterQueueArn"], report, plan)
+
+    # 5. front door
+    edge_outputs: dict[str, str] = {}
+    if rest and websocket:
+        edge_parameters = {"Prefix": prefix, "RestApiId": rest["rest_api_id"], "WebsocketApiId": websocket["websocket_api_id"],
+                           "DomainName": options.domain_name, "CertificateArn": options.certificate_arn}
+        edge_outputs = apply_stack(cfn, f"{prefix}-edge", EDGE_TEMPLATE.read_text(), edge_parameters, report, "front door",
+                                   plan, poll=poll)
+    if plan:
+        print("plan: " + ("no changes" if not report.changed else f"would change {', '.join(report.changed)}"), file=out)
+        return report
+
+    # 6. URLs
+    print("", file=out)
+    if edge_outputs:
+        print(f"public URL:        {edge_outputs['PublicUrl']}", file=out)
+        print(f"WebSocket (cocina): {edge_outputs['WebSocketUrl']}", file=out)
+    if rest:
+        print(f"REST API (direct):  {rest.get('rest_api_url', '')}", file=out)
+    if websocket:
+        print(f"WebSocket (direct): {websocket.get('websocket_api_url', '')}", file=out)
+    print(f"dashboard:          https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards:name={prefix}",
+          file=out)
+    print("no changes" if not report.changed else f"changed: {', '.join(report.changed)}", file=out)
+    return report
+
+
+def write_policy(stage: str, prefix: str, region: str, account: str, websocket_api_id: str, build_dir: Path) -> Path:
+    """The stage's policy (ops/policies.py) with this deploy's region, account and API."""
+    from ops.policies import render, stage_policy
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    path = build_dir / f"policy-{stage}.json"
+    path.write_text(render(stage_policy(prefix, region, account, websocket_api_id)), encoding="utf-8")
+    return path
+
+
+def _deploy_app(chalice: ChaliceDeployer, ssm: Any, stage: str, prefix: str, environment: Mapping[str, str],
+                policy_file: Path, force: bool, report: Report) -> dict[str, Any]:
+    fingerprint = app_fingerprint(stage, environment, policy_file.read_text())
+    previous = read_fingerprint(ssm, prefix)
+    record = chalice.last_deployed(stage)
+    if not force and previous == fingerprint and record is not None:
+        report.step("app", "no changes (same code, configuration and environment as the last deploy)", changed=False)
+        return record
+    deployed = chalice.deploy(stage, environment, policy_file)
+    ssm.put_parameter(Name=fingerprint_parameter(prefix), Value=fingerprint, Type="String", Overwrite=True)
+    report.step("app", f"chalice deploy --stage {stage}", changed=True)
+    return deployed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ops.deploy", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", required=True, choices=STAGES)
+    parser.add_argument("--plan", action="store_true", help="show what would change; apply nothing")
+    parser.add_argument("--alarm-email", default=os.environ.get("COMANDA_ALARM_EMAIL", ""))
+    parser.add_argument("--domain-name", default=os.environ.get("COMANDA_DOMAIN_NAME", ""))
+    parser.add_argument("--certificate-arn", default=os.environ.get("COMANDA_CERTIFICATE_ARN", ""))
+    parser.add_argument("--force-app", action="store_true", help="run chalice deploy even if nothing changed")
+    parser.add_argument("--profile", default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None, session_factory: Callable[..., Any] | None = None,
+         chalice: ChaliceDeployer | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    args = build_parser().parse_args(argv)
+    if session_factory is None:
+        import boto3
+
+        session_factory = boto3.Session
+    session = session_factory(profile_name=args.profile) if args.profile else session_factory()
+    if not session.region_name:
+        print("deploy: error: no AWS region (set AWS_DEFAULT_REGION or a profile's region)", file=err)
+        return 1
+    options = Options(args.stage, args.plan, args.alarm_email, args.domain_name, args.certificate_arn, args.force_app)
+    try:
+        deploy(options, session, chalice or RealChalice(profile=args.profile), out)
+    except DeployError as exc:
+        print(f"deploy: error: {exc}", file=err)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

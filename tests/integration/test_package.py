@@ -1,0 +1,65 @@
+"""`make package`: one template (chalice package --merge-template) with the app, infra/ and the
+stream triggers' failure handling, clean under cfn-lint."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ops.deploy import MAX_RECORD_AGE_SECONDS, MAX_RETRY_ATTEMPTS
+from ops.package import load_cfn, package
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    path = package("prod", tmp_path_factory.mktemp("package") / "out")
+    import json
+
+    return path, json.loads(path.read_text())
+
+
+def test_the_template_is_clean_under_cfn_lint(template: tuple[Path, dict[str, Any]]) -> None:
+    done = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), str(template[0])], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_it_holds_the_app_every_infra_resource_and_the_front_door(template: tuple[Path, dict[str, Any]]) -> None:
+    resources = template[1]["Resources"]
+    infra = set(load_cfn(ROOT / "infra" / "tables.yaml")["Resources"]) | set(load_cfn(ROOT / "infra" / "edge.yaml")["Resources"])
+    assert infra <= set(resources)
+    assert {"APIHandler", "FanOut", "ConnectionOpened", "RestAPI", "WebsocketAPI"} <= set(resources)
+    origins = resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+    assert [o["DomainName"]["Fn::Sub"].split(".")[0] for o in origins] == ["${RestAPI}", "${WebsocketAPI}"]
+    assert template[1]["Parameters"]["DeletionProtection"]["Default"] == "true"
+
+
+@pytest.mark.parametrize(("function", "table"), [("FanOut", "TransactionsTable"), ("ConnectionOpened", "ConnectionsTable")])
+def test_the_stream_triggers_report_item_failures_bisect_bound_retries_and_fail_to_the_dlq(
+    template: tuple[Path, dict[str, Any]], function: str, table: str
+) -> None:
+    events = template[1]["Resources"][function]["Properties"]["Events"]
+    [trigger] = [e["Properties"] for e in events.values() if e["Type"] == "DynamoDB"]
+    assert trigger["Stream"] == {"Fn::GetAtt": [table, "StreamArn"]}
+    assert trigger["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert trigger["BisectBatchOnFunctionError"] is True
+    assert trigger["MaximumRetryAttempts"] == MAX_RETRY_ATTEMPTS
+    assert trigger["MaximumRecordAgeInSeconds"] == MAX_RECORD_AGE_SECONDS
+    assert trigger["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]}
+
+
+def test_every_function_gets_its_environment_from_the_templates_own_resources(template: tuple[Path, dict[str, Any]]) -> None:
+    functions = {k: r for k, r in template[1]["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    assert len(functions) >= 6
+    for function in functions.values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["TRANSACTIONS_STREAM_ARN"] == {"Fn::GetAtt": ["TransactionsTable", "StreamArn"]}
+        assert variables["JWT_SECRET_ARN"] == {"Ref": "JwtSecret"}
+        assert "${WebsocketAPI}" in variables["WEBSOCKET_ENDPOINT"]["Fn::Sub"]
+        assert "JWT_SECRET" not in variables
