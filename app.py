@@ -10,11 +10,13 @@ from chalicelib.api import auth, caja, catalog, display, kds, sales, socketio_po
 from chalicelib.container import get_services
 from chalicelib.metrics import metrics_middleware
 from chalicelib.observability import http_logging_middleware, tracing_middleware, tracing_wanted
-from chalicelib.settings import get_settings
+from chalicelib.settings import get_settings, stream_sources
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and os.environ.get("COMANDA_STAGE", "local") != "local":
     # A deployed container reads its secret once, here, and does not start without it.
     get_settings()
+
+STREAMS = stream_sources(os.environ)
 
 app = Chalice(app_name="comanda")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -45,14 +47,7 @@ def ws_disconnect(event: WebsocketEvent) -> dict[str, Any]:
     return get_services().sockets.disconnect(event.to_dict())
 
 
-# The stream ARNs are only known once infra/ is deployed; each stage sets them in .chalice/config.json.
-CONNECTIONS_STREAM_ARN = os.environ.get(
-    "CONNECTIONS_STREAM_ARN",
-    "arn:aws:dynamodb:us-east-1:000000000000:table/comanda-local-connections/stream/local",
-)
-
-
-@app.on_dynamodb_record(stream_arn=CONNECTIONS_STREAM_ARN, batch_size=100, starting_position="LATEST")
+@app.on_dynamodb_record(stream_arn=STREAMS.connections, batch_size=100, starting_position="LATEST")
 def connection_opened(event: DynamoDBEvent) -> dict[str, Any]:
     """A $connect handler cannot send to its own connection: protocols that speak first
     (Socket.IO's open packet) do it from here, once the connection row exists. Notices for
@@ -75,23 +70,11 @@ def stomp_connect_deadline(event: CloudWatchEvent) -> dict[str, Any]:
     return {"closed": get_services().sockets.close_unconnected_stomp()}
 
 
-TRANSACTIONS_STREAM_ARN = os.environ.get(
-    "TRANSACTIONS_STREAM_ARN",
-    "arn:aws:dynamodb:us-east-1:000000000000:table/comanda-local-transactions/stream/local",
-)
-
-
-@app.on_dynamodb_record(stream_arn=TRANSACTIONS_STREAM_ARN, batch_size=100, starting_position="LATEST")
+@app.on_dynamodb_record(stream_arn=STREAMS.transactions, batch_size=100, starting_position="LATEST")
 def fan_out(event: DynamoDBEvent) -> dict[str, Any]:
     return get_services().fanout.handle_batch(event.to_dict())
 
 
-TENANTS_STREAM_ARN = os.environ.get(
-    "TENANTS_STREAM_ARN",
-    "arn:aws:dynamodb:us-east-1:000000000000:table/comanda-local-tenants/stream/local",
-)
-
-
-@app.on_dynamodb_record(stream_arn=TENANTS_STREAM_ARN, batch_size=100, starting_position="LATEST")
+@app.on_dynamodb_record(stream_arn=STREAMS.tenants, batch_size=100, starting_position="LATEST")
 def venue_changed(event: DynamoDBEvent) -> dict[str, Any]:
     return get_services().fanout.handle_venue_batch(event.to_dict())

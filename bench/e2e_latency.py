@@ -75,7 +75,7 @@ def stats(values_s: list[float]) -> dict[str, Any]:
 def run(quick: bool = False) -> dict[str, Any]:
     from websockets.sync.client import connect
 
-    from tests.e2e.harness import launch_stack
+    from devstack.launch import launch_stack
 
     events = 10 if quick else EVENTS
     info = machine()

@@ -52,7 +52,7 @@ class QueryProbe:
 def closed_history(tenant: str, branch: str, plato_id: str, count: int, first_id: int) -> list[Any]:
     """Closed, served, paid sales built through the domain methods (as the service would)."""
     from chalicelib.domain.sales import ITEM_SERVED, Sale
-    from chalicelib.store.sales import to_record
+    from chalicelib.store.sales import SaleRecord, to_record
 
     records = []
     for n in range(count):
@@ -69,7 +69,7 @@ def closed_history(tenant: str, branch: str, plato_id: str, count: int, first_id
                           usuario_id="bench", now=now)
         if order.estado != "cerrado" or order.in_kitchen_queue:
             raise RuntimeError(f"history sale {order.id} is not closed and out of the queue: {order.estado}/{order.estado_cocina}")
-        records.append(to_record(order))
+        records.append(to_record(order, SaleRecord))
     return records
 
 
@@ -127,9 +127,9 @@ def run(quick: bool = False) -> dict[str, Any]:
     from chalicelib.container import get_services
     from chalicelib.observability import logger
     from chalicelib.store.base import connection
-    from chalicelib.store.sales import SaleRecord
-    from tests.support.api import Api, provision_world
-    from tests.support.aws import embedded_aws
+    from devstack.client import ChaliceClient as Api
+    from devstack.embedded import embedded_aws
+    from devstack.world import provision_world
 
     history = 500 if quick else HISTORY
     reads = 3 if quick else READS
@@ -158,9 +158,10 @@ def run(quick: bool = False) -> dict[str, Any]:
             records = closed_history(tenant, branch, menu["plato"], history, first_id=100_000)
             built = time.perf_counter() - started
             started = time.perf_counter()
-            with SaleRecord.batch_write() as batch:
+            bound_sales = repo.SaleRecord  # type: ignore[attr-defined]
+            with bound_sales.batch_write() as batch:
                 for record in records:
-                    batch.save(record)
+                    batch.save(bound_sales.from_raw_data(record.serialize()))
             written = time.perf_counter() - started
 
             after = read_queue(api, cocina, repo, probe, tenant, branch, reads)

@@ -66,7 +66,7 @@ def first_use_import_ms() -> dict[str, float]:
 def first_packets(rounds: int) -> dict[str, Any]:
     from websockets.sync.client import connect
 
-    from tests.e2e.harness import launch_stack
+    from devstack.launch import launch_stack
 
     stack = launch_stack()
     try:

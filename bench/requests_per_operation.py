@@ -142,8 +142,9 @@ def run(quick: bool = False) -> dict[str, Any]:
 
     from chalicelib.container import get_services
     from chalicelib.store.base import connection
-    from tests.support.api import Api, provision_world
-    from tests.support.aws import embedded_aws
+    from devstack.client import ChaliceClient as Api
+    from devstack.embedded import embedded_aws
+    from devstack.world import provision_world
 
     info = machine()
     recorder = Recorder()

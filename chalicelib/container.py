@@ -6,6 +6,8 @@ the Lambda cold path stays light.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
@@ -98,7 +100,8 @@ class Services:
         if not self.settings.websocket_endpoint:
             raise SettingsError("WEBSOCKET_ENDPOINT is not set: the fan-out cannot reach the WebSocket API")
         threads = 16
-        client = make_client(self.settings.websocket_endpoint, self.settings.region, threads)
+        settings = self.settings
+        client = make_client(settings.websocket_endpoint, settings.region, threads, credentials=settings.aws_credentials)
         return Sender(client, self.connections.remove, threads=threads)
 
     @cached_property
@@ -153,13 +156,34 @@ class Services:
         return KitchenDisplayService(self.sales, self.tokens, self.settings.recall_window_minutes)
 
 
-@lru_cache(maxsize=1)
+_installed: list[Services] = []
+
+
 def get_services() -> Services:
+    """The services of this process: those installed by `use_settings` (tests, tools, the local
+    stack), else those of the environment's settings (a Lambda container)."""
+    return _installed[-1] if _installed else _from_environment()
+
+
+@lru_cache(maxsize=1)
+def _from_environment() -> Services:
     return Services(get_settings())
 
 
+@contextmanager
+def use_settings(settings: Settings) -> Iterator[Services]:
+    """Run with services built on `settings`, without touching the environment; nests."""
+    services = Services(settings)
+    _installed.append(services)
+    try:
+        yield services
+    finally:
+        _installed.remove(services)
+
+
 def reset_services() -> None:
+    """Forget the environment's settings and services (a test changed the environment)."""
     from chalicelib.settings import reset_settings
 
     reset_settings()
-    get_services.cache_clear()
+    _from_environment.cache_clear()

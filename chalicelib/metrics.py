@@ -25,10 +25,9 @@ _lock = threading.Lock()  # the fan-out's sender threads and the handler share o
 
 
 def enabled() -> bool:
-    flag = os.environ.get("POWERTOOLS_METRICS_DISABLED")
-    if flag is not None:
-        return flag.strip().lower() not in ("1", "true", "yes", "on")
-    return os.environ.get("COMANDA_STAGE", "local") != "local"
+    from chalicelib.container import get_services
+
+    return get_services().settings.metrics_enabled
 
 
 @lru_cache(maxsize=1)
@@ -37,7 +36,9 @@ def _metrics() -> Any:
 
     metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Comanda"),
                       service=os.environ.get("POWERTOOLS_SERVICE_NAME", "comanda"))
-    metrics.set_default_dimensions(stage=os.environ.get("COMANDA_STAGE", "local"))
+    from chalicelib.container import get_services
+
+    metrics.set_default_dimensions(stage=get_services().settings.stage)
     return metrics
 
 

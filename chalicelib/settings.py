@@ -38,6 +38,8 @@ class Settings:
     socketio_ping_timeout_ms: int = 120_000
     socketio_poll_wait_seconds: int = 20
     stomp_connect_deadline_seconds: int = 10
+    metrics_enabled: bool = False
+    aws_credentials: tuple[str, str] | None = None  # explicit keys (an embedded AWS); None: the default chain
 
     def table_name(self, table: str) -> str:
         if table not in TABLES:
@@ -115,6 +117,36 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         socketio_ping_timeout_ms=_int(env, "SOCKETIO_PING_TIMEOUT_MS", 120_000),
         socketio_poll_wait_seconds=min(25, _int(env, "SOCKETIO_POLL_WAIT_SECONDS", 20)),
         stomp_connect_deadline_seconds=_int(env, "STOMP_CONNECT_DEADLINE_SECONDS", 10),
+        metrics_enabled=metrics_wanted(env, stage),
+    )
+
+
+def metrics_wanted(env: Mapping[str, str], stage: str) -> bool:
+    """Off in the local stage unless POWERTOOLS_METRICS_DISABLED=false; =true turns them off anywhere."""
+    flag = env.get("POWERTOOLS_METRICS_DISABLED")
+    if flag is not None:
+        return flag.strip().lower() not in ("1", "true", "yes", "on")
+    return stage != "local"
+
+
+LOCAL_STREAM = "arn:aws:dynamodb:us-east-1:000000000000:table/comanda-local-{table}/stream/local"
+
+
+@dataclass(frozen=True)
+class StreamSources:
+    """The stream ARNs that trigger the app's functions: known once infra/ is deployed (ops/deploy.py
+    passes them), local placeholders otherwise. Read at import by app.py's decorators, without the secret."""
+
+    transactions: str
+    connections: str
+    tenants: str
+
+
+def stream_sources(env: Mapping[str, str]) -> StreamSources:
+    return StreamSources(
+        transactions=env.get("TRANSACTIONS_STREAM_ARN") or LOCAL_STREAM.format(table="transactions"),
+        connections=env.get("CONNECTIONS_STREAM_ARN") or LOCAL_STREAM.format(table="connections"),
+        tenants=env.get("TENANTS_STREAM_ARN") or LOCAL_STREAM.format(table="tenants"),
     )
 
 

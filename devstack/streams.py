@@ -299,7 +299,9 @@ def start_stream_pollers(app: Any, settings: Any, start_position: str = "LATEST"
         return []
     import boto3
 
-    client = boto3.client("dynamodbstreams", region_name=settings.region, endpoint_url=settings.endpoint_url)
+    access_key, secret_key = getattr(settings, "aws_credentials", None) or (None, None)
+    client = boto3.client("dynamodbstreams", region_name=settings.region, endpoint_url=settings.endpoint_url,
+                          aws_access_key_id=access_key, aws_secret_access_key=secret_key)
     pollers = []
     for arn, handler, source in find_stream_sources(app, local_stream_arns(client, settings.table_prefix), settings.table_prefix):
         poller = StreamPoller(

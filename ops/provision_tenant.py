@@ -23,8 +23,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -99,23 +98,6 @@ def stage_environment(config_path: Path, stage: str, real: Mapping[str, str], ta
     return env
 
 
-@contextmanager
-def environment(env: Mapping[str, str]) -> Iterator[None]:
-    """Run with `env` as os.environ and fresh settings/services; restore both afterwards."""
-    from chalicelib.container import reset_services
-
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    reset_services()
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_services()
-
-
 # --- input ------------------------------------------------------------------------------------
 
 
@@ -187,8 +169,9 @@ def provision(request: Request, password: str, out: TextIO) -> None:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    from chalicelib.container import use_settings
     from chalicelib.errors import DomainError
-    from chalicelib.settings import SettingsError
+    from chalicelib.settings import SettingsError, load_settings
 
     parser = build_parser()
     try:
@@ -199,7 +182,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
         request = check_request(args)
         env = stage_environment(args.config, args.stage, os.environ, args.table_prefix)
         password = read_password(args.admin_password_env, os.environ, err)
-        with environment(env):
+        with use_settings(load_settings(env)):
             provision(request, password, out)
     except (BadInput, DomainError, SettingsError) as exc:
         print(f"provision_tenant: error: {exc}", file=err)

@@ -25,7 +25,8 @@ class SendReport:
     failed: list[str] = field(default_factory=list)
 
 
-def make_client(endpoint_url: str, region: str, threads: int, timeout_seconds: float = 3.0, max_attempts: int = MAX_ATTEMPTS) -> Any:
+def make_client(endpoint_url: str, region: str, threads: int, timeout_seconds: float = 3.0, max_attempts: int = MAX_ATTEMPTS,
+                credentials: tuple[str, str] | None = None) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -35,7 +36,9 @@ def make_client(endpoint_url: str, region: str, threads: int, timeout_seconds: f
         read_timeout=timeout_seconds,
         retries={"total_max_attempts": max_attempts, "mode": "standard"},
     )
-    return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint_url, region_name=region, config=config)
+    access_key, secret_key = credentials or (None, None)
+    return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint_url, region_name=region, config=config,
+                        aws_access_key_id=access_key, aws_secret_access_key=secret_key)
 
 
 class Sender:

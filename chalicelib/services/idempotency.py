@@ -24,9 +24,13 @@ class IdempotentCommands:
 
     @cached_property
     def _persistence(self) -> Any:
+        import boto3
         from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-        return DynamoDBPersistenceLayer(table_name=self._settings.table_name("idempotency"))
+        access_key, secret_key = self._settings.aws_credentials or (None, None)
+        client = boto3.client("dynamodb", region_name=self._settings.region, endpoint_url=self._settings.endpoint_url,
+                              aws_access_key_id=access_key, aws_secret_access_key=secret_key)
+        return DynamoDBPersistenceLayer(table_name=self._settings.table_name("idempotency"), boto3_client=client)
 
     @cached_property
     def _config(self) -> Any:

@@ -1,10 +1,11 @@
-"""Shared PynamoDB plumbing: table binding from settings, Decimal numbers, error wrapping."""
+"""Shared PynamoDB plumbing: record classes bound per settings, Decimal numbers, error wrapping."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import TypeVar
 
 from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.connection import Connection
@@ -16,7 +17,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.errors import Conflict
 from chalicelib.settings import Settings
 
-_SHARED: dict[tuple[str, str | None], Connection] = {}
+_SHARED: dict[tuple[str, str | None, tuple[str, str] | None], Connection] = {}
 
 
 class DecimalAttribute(Attribute[Decimal]):
@@ -46,23 +47,30 @@ class Record(Model):
 def connection(settings: Settings) -> Connection:
     """One PynamoDB connection (one botocore client) per endpoint, shared by every record
     class and transaction: creating a client costs ~100 ms on a cold start."""
-    key = (settings.region, settings.endpoint_url)
+    key = (settings.region, settings.endpoint_url, settings.aws_credentials)
     if key not in _SHARED:
-        _SHARED[key] = Connection(region=settings.region, host=settings.endpoint_url, max_pool_connections=32)
+        access_key, secret_key = settings.aws_credentials or (None, None)
+        _SHARED[key] = Connection(region=settings.region, host=settings.endpoint_url, max_pool_connections=32,
+                                  aws_access_key_id=access_key, aws_secret_access_key=secret_key)
     return _SHARED[key]
 
 
-def bind(model: type[Model], table: str, settings: Settings) -> None:
-    """Point a record class at its table for these settings, on the shared connection."""
-    if "Meta" not in vars(model):
-        # Subclasses would otherwise share (and overwrite) Record.Meta's table name.
-        inherited = {k: v for k, v in vars(model.Meta).items() if not k.startswith("__")}
-        model.Meta = type("Meta", (), {**inherited, "abstract": False})  # type: ignore[assignment]
-    model.Meta.table_name = settings.table_name(table)
-    model.Meta.region = settings.region
-    model.Meta.host = settings.endpoint_url
-    model._connection = None
-    model._get_connection().connection._client = connection(settings).client
+M = TypeVar("M", bound=Model)
+_BOUND: dict[tuple[type[Model], str, str, str | None, tuple[str, str] | None], type[Model]] = {}
+
+
+def bound(model: type[M], table: str, settings: Settings) -> type[M]:
+    """`model` bound to this settings' table, region and endpoint, on the shared connection: a
+    subclass made once per (model, table, endpoint) and cached. The record classes themselves are
+    never changed, so two settings (two stages, two embedded AWS) can live in one process."""
+    name = settings.table_name(table)
+    key = (model, name, settings.region, settings.endpoint_url, settings.aws_credentials)
+    if key not in _BOUND:
+        meta = type("Meta", (), {"table_name": name, "region": settings.region, "host": settings.endpoint_url})
+        cls: type[Model] = type(model.__name__, (model,), {"Meta": meta, "__module__": model.__module__})
+        cls._get_connection().connection._client = connection(settings).client
+        _BOUND[key] = cls
+    return _BOUND[key]  # type: ignore[return-value]
 
 
 def branch_key(tenant_id: str, branch_id: str) -> str:
@@ -71,8 +79,9 @@ def branch_key(tenant_id: str, branch_id: str) -> str:
 
 
 def forget_connections() -> None:
-    """Drop cached clients (tests switch between embedded AWS instances)."""
+    """Drop cached clients and the classes bound to them (tests switch between embedded AWS instances)."""
     _SHARED.clear()
+    _BOUND.clear()
 
 
 def is_condition_failure(exc: Exception) -> bool:
@@ -110,7 +119,7 @@ __all__ = [
     "Record",
     "UnicodeAttribute",
     "VersionAttribute",
-    "bind",
+    "bound",
     "branch_key",
     "forget_connections",
     "cancellation_codes",

@@ -31,7 +31,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.caja import ABIERTA, DENOMINATION_NAMES, Arqueo, Caja, Gasto
 from chalicelib.errors import StaleCaja
 from chalicelib.settings import Settings
-from chalicelib.store.base import DecimalAttribute, Record, bind, branch_key, conflict_on_condition, is_condition_failure, transaction
+from chalicelib.store.base import DecimalAttribute, Record, bound, branch_key, conflict_on_condition, is_condition_failure, transaction
 
 
 class CountsAttribute(MapAttribute[str, int]):
@@ -197,8 +197,8 @@ def caja_to_domain(r: CajaRecord) -> Caja:
     )
 
 
-def caja_to_record(c: Caja) -> CajaRecord:
-    return CajaRecord(
+def caja_to_record(c: Caja, cls: type[CajaRecord]) -> CajaRecord:
+    return cls(
         c.tenant_id,
         caja_sk(c.id),
         caja_id=c.id,
@@ -240,8 +240,8 @@ def gasto_to_domain(r: GastoRecord) -> Gasto:
     )
 
 
-def gasto_to_record(g: Gasto) -> GastoRecord:
-    return GastoRecord(
+def gasto_to_record(g: Gasto, cls: type[GastoRecord]) -> GastoRecord:
+    return cls(
         g.tenant_id,
         gasto_sk(g.caja_id, g.id),
         gasto_id=g.id,
@@ -254,10 +254,10 @@ def gasto_to_record(g: Gasto) -> GastoRecord:
     )
 
 
-def _tally_handle(tenant_id: str, caja_id: int) -> CajaRecord:
+def _tally_handle(tenant_id: str, caja_id: int, cls: type[CajaRecord]) -> CajaRecord:
     """A key-only caja record for unconditional-version updates: with a non-None version and
     add_version_condition=False, PynamoDB adds `ADD version 1` and no version condition."""
-    handle = CajaRecord(tenant_id, caja_sk(caja_id))
+    handle = cls(tenant_id, caja_sk(caja_id))
     handle.version = 0
     return handle
 
@@ -265,32 +265,33 @@ def _tally_handle(tenant_id: str, caja_id: int) -> CajaRecord:
 class CajaRepository:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        for model in (CajaRecord, OpenLockRecord, GastoRecord):
-            bind(model, "cajas", settings)
+        self.CajaRecord = bound(CajaRecord, "cajas", settings)
+        self.OpenLockRecord = bound(OpenLockRecord, "cajas", settings)
+        self.GastoRecord = bound(GastoRecord, "cajas", settings)
 
     # --- reads ---------------------------------------------------------------------------
 
     def get(self, tenant_id: str, caja_id: int) -> Caja | None:
         try:
-            return caja_to_domain(CajaRecord.get(tenant_id, caja_sk(caja_id), consistent_read=True))
-        except CajaRecord.DoesNotExist:
+            return caja_to_domain(self.CajaRecord.get(tenant_id, caja_sk(caja_id), consistent_read=True))
+        except self.CajaRecord.DoesNotExist:
             return None
 
     def get_open(self, tenant_id: str, branch_id: str) -> Caja | None:
         try:
-            lock = OpenLockRecord.get(tenant_id, lock_sk(branch_id), consistent_read=True)
-        except OpenLockRecord.DoesNotExist:
+            lock = self.OpenLockRecord.get(tenant_id, lock_sk(branch_id), consistent_read=True)
+        except self.OpenLockRecord.DoesNotExist:
             return None
         caja = self.get(tenant_id, int(lock.caja_id))
         return caja if caja is not None and caja.abierta else None
 
     def history(self, tenant_id: str, branch_id: str, limit: int) -> list[Caja]:
         """A branch's cajas, newest first: one Query on the by-branch GSI."""
-        records = CajaRecord.by_branch.query(branch_key(tenant_id, branch_id), scan_index_forward=False, limit=limit)
+        records = self.CajaRecord.by_branch.query(branch_key(tenant_id, branch_id), scan_index_forward=False, limit=limit)
         return [caja_to_domain(r) for r in records][:limit]
 
     def gastos(self, tenant_id: str, caja_id: int) -> list[Gasto]:
-        return [gasto_to_domain(r) for r in GastoRecord.query(tenant_id, GastoRecord.sk.startswith(gasto_prefix(caja_id)))]
+        return [gasto_to_domain(r) for r in self.GastoRecord.query(tenant_id, self.GastoRecord.sk.startswith(gasto_prefix(caja_id)))]
 
     # --- writes --------------------------------------------------------------------------
 
@@ -298,14 +299,14 @@ class CajaRepository:
         """Put the caja and the branch's open lock together; a lock already there is a 409."""
         with conflict_on_condition("Ya existe una caja abierta en esta sucursal"), transaction(self._settings) as tx:
             tx.save(
-                OpenLockRecord(caja.tenant_id, lock_sk(caja.branch_id), caja_id=caja.id, opened_at=caja.opened_at),
-                condition=OpenLockRecord.pk.does_not_exist(),
+                self.OpenLockRecord(caja.tenant_id, lock_sk(caja.branch_id), caja_id=caja.id, opened_at=caja.opened_at),
+                condition=self.OpenLockRecord.pk.does_not_exist(),
             )
-            tx.save(caja_to_record(caja), condition=CajaRecord.pk.does_not_exist())
+            tx.save(caja_to_record(caja, self.CajaRecord), condition=self.CajaRecord.pk.does_not_exist())
 
     def _versioned(self, before: Caja, after: Caja) -> CajaRecord:
         """The full `after` record, to be written only over the version `before` was read at."""
-        record = caja_to_record(after)
+        record = caja_to_record(after, self.CajaRecord)
         record.version = before.version
         return record
 
@@ -313,34 +314,35 @@ class CajaRepository:
         """Write the closed caja if it is still open and unchanged since `before`, and free the
         branch's lock, in one transaction. A stale `before` raises StaleCaja."""
         with _stale_on_condition(), transaction(self._settings) as tx:
-            tx.save(self._versioned(before, after), condition=CajaRecord.estado == ABIERTA)
-            tx.delete(OpenLockRecord(before.tenant_id, lock_sk(before.branch_id)), condition=OpenLockRecord.caja_id == before.id)
+            tx.save(self._versioned(before, after), condition=self.CajaRecord.estado == ABIERTA)
+            lock = self.OpenLockRecord(before.tenant_id, lock_sk(before.branch_id))
+            tx.delete(lock, condition=self.OpenLockRecord.caja_id == before.id)
 
     def add_arqueo(self, before: Caja, after: Caja) -> None:
         """Write `after` (with its new arqueo) if the caja is still open and unchanged since `before`."""
         with _stale_on_condition():
-            self._versioned(before, after).save(condition=CajaRecord.estado == ABIERTA)
+            self._versioned(before, after).save(condition=self.CajaRecord.estado == ABIERTA)
 
     def add_gasto(self, gasto: Gasto) -> None:
         """Put the expense and add it to the caja's tally in one transaction, if the caja is open."""
-        column = CajaRecord.gastos_efectivo if gasto.metodo_pago == "efectivo" else CajaRecord.gastos_qr
+        column = self.CajaRecord.gastos_efectivo if gasto.metodo_pago == "efectivo" else self.CajaRecord.gastos_qr
         with _stale_on_condition(), transaction(self._settings) as tx:
-            tx.save(gasto_to_record(gasto), condition=GastoRecord.pk.does_not_exist())
+            tx.save(gasto_to_record(gasto, self.GastoRecord), condition=self.GastoRecord.pk.does_not_exist())
             tx.update(
-                _tally_handle(gasto.tenant_id, gasto.caja_id),
+                _tally_handle(gasto.tenant_id, gasto.caja_id, self.CajaRecord),
                 actions=[column.add(gasto.monto)],
-                condition=CajaRecord.estado == ABIERTA,
+                condition=self.CajaRecord.estado == ABIERTA,
                 add_version_condition=False,
             )
 
     def add_sale_tally(self, tx: TransactWrite, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None:
         """Within the caller's transaction, atomically ADD `monto` (negative for a void) to the
         caja's ventas_efectivo or ventas_qr; the caja must exist."""
-        column = CajaRecord.ventas_efectivo if metodo_pago == "efectivo" else CajaRecord.ventas_qr
+        column = self.CajaRecord.ventas_efectivo if metodo_pago == "efectivo" else self.CajaRecord.ventas_qr
         tx.update(
-            _tally_handle(tenant_id, caja_id),
+            _tally_handle(tenant_id, caja_id, self.CajaRecord),
             actions=[column.add(Decimal(monto))],
-            condition=CajaRecord.pk.exists(),
+            condition=self.CajaRecord.pk.exists(),
             add_version_condition=False,
         )
 

@@ -28,7 +28,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.settings import Settings
-from chalicelib.store.base import DecimalAttribute, Record, bind, cancellation_codes, conflict_on_condition, transaction
+from chalicelib.store.base import DecimalAttribute, Record, bound, cancellation_codes, conflict_on_condition, transaction
 
 TABLE = "catalog"
 CONCURRENT_EDIT = "El elemento del catálogo fue modificado por otra petición; vuelva a intentarlo"
@@ -42,39 +42,23 @@ class _Entity(Record):
 
 
 class ProductoRecord(_Entity):
-    class Meta:  # each record class needs its own Meta: PynamoDB shares an inherited one, and bind() mutates it
-        table_name = "unbound"
-        region = "us-east-1"
-
     precio = DecimalAttribute()
     stock = DecimalAttribute()
     unidad = UnicodeAttribute()
 
 
 class IngredienteRecord(_Entity):
-    class Meta:  # each record class needs its own Meta: PynamoDB shares an inherited one, and bind() mutates it
-        table_name = "unbound"
-        region = "us-east-1"
-
     unidad = UnicodeAttribute()
     cantidad = DecimalAttribute()
     cantidad_minima = DecimalAttribute()
 
 
 class PlatoRecord(_Entity):
-    class Meta:  # each record class needs its own Meta: PynamoDB shares an inherited one, and bind() mutates it
-        table_name = "unbound"
-        region = "us-east-1"
-
     precio = DecimalAttribute()
     estacion = UnicodeAttribute()
 
 
 class RecipeLineRecord(Record):
-    class Meta:  # each record class needs its own Meta: PynamoDB shares an inherited one, and bind() mutates it
-        table_name = "unbound"
-        region = "us-east-1"
-
     plato_id = UnicodeAttribute()
     ingrediente_id = UnicodeAttribute()
     cantidad = DecimalAttribute()
@@ -176,93 +160,95 @@ class CatalogRepository:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        for model in (ProductoRecord, IngredienteRecord, PlatoRecord, RecipeLineRecord):
-            bind(model, TABLE, settings)
+        self.ProductoRecord = bound(ProductoRecord, TABLE, settings)
+        self.IngredienteRecord = bound(IngredienteRecord, TABLE, settings)
+        self.PlatoRecord = bound(PlatoRecord, TABLE, settings)
+        self.RecipeLineRecord = bound(RecipeLineRecord, TABLE, settings)
 
     # --- productos ----------------------------------------------------------------------
 
     def add_producto(self, producto: Producto) -> None:
         with conflict_on_condition("El producto ya existe"):
-            _record(ProductoRecord, producto_sk(producto.id), producto, _PRODUCTO_FIELDS).save(
-                condition=ProductoRecord.pk.does_not_exist()
+            _record(self.ProductoRecord, producto_sk(producto.id), producto, _PRODUCTO_FIELDS).save(
+                condition=self.ProductoRecord.pk.does_not_exist()
             )
 
     def get_producto(self, tenant_id: str, producto_id: str) -> Producto | None:
-        r = _get(ProductoRecord, tenant_id, producto_sk(producto_id))
+        r = _get(self.ProductoRecord, tenant_id, producto_sk(producto_id))
         return None if r is None else _producto(r)
 
     def list_productos(self, tenant_id: str) -> list[Producto]:
-        query = ProductoRecord.query(
-            tenant_id, ProductoRecord.sk.startswith("PRODUCTO#"), filter_condition=ProductoRecord.deleted_at.does_not_exist()
+        query = self.ProductoRecord.query(
+            tenant_id, self.ProductoRecord.sk.startswith("PRODUCTO#"), filter_condition=self.ProductoRecord.deleted_at.does_not_exist()
         )
         return [_producto(r) for r in query]
 
     def update_producto(self, before: Producto, after: Producto) -> None:
-        _update_changed(ProductoRecord, producto_sk(before.id), before, after, _PRODUCTO_FIELDS)
+        _update_changed(self.ProductoRecord, producto_sk(before.id), before, after, _PRODUCTO_FIELDS)
 
     # --- ingredientes -------------------------------------------------------------------
 
     def add_ingrediente(self, ingrediente: Ingrediente) -> None:
         with conflict_on_condition("El ingrediente ya existe"):
-            _record(IngredienteRecord, ingrediente_sk(ingrediente.id), ingrediente, _INGREDIENTE_FIELDS).save(
-                condition=IngredienteRecord.pk.does_not_exist()
+            _record(self.IngredienteRecord, ingrediente_sk(ingrediente.id), ingrediente, _INGREDIENTE_FIELDS).save(
+                condition=self.IngredienteRecord.pk.does_not_exist()
             )
 
     def get_ingrediente(self, tenant_id: str, ingrediente_id: str) -> Ingrediente | None:
-        r = _get(IngredienteRecord, tenant_id, ingrediente_sk(ingrediente_id))
+        r = _get(self.IngredienteRecord, tenant_id, ingrediente_sk(ingrediente_id))
         return None if r is None else _ingrediente(r)
 
     def get_ingredientes(self, tenant_id: str, ingrediente_ids: Iterable[str]) -> dict[str, Ingrediente]:
         keys = [(tenant_id, ingrediente_sk(i)) for i in dict.fromkeys(ingrediente_ids)]
         if not keys:
             return {}
-        found = (_ingrediente(r) for r in IngredienteRecord.batch_get(keys, consistent_read=True))
+        found = (_ingrediente(r) for r in self.IngredienteRecord.batch_get(keys, consistent_read=True))
         return {i.id: i for i in found}
 
     def list_ingredientes(self, tenant_id: str) -> list[Ingrediente]:
-        query = IngredienteRecord.query(
+        query = self.IngredienteRecord.query(
             tenant_id,
-            IngredienteRecord.sk.startswith("INGREDIENTE#"),
-            filter_condition=IngredienteRecord.deleted_at.does_not_exist(),
+            self.IngredienteRecord.sk.startswith("INGREDIENTE#"),
+            filter_condition=self.IngredienteRecord.deleted_at.does_not_exist(),
         )
         return [_ingrediente(r) for r in query]
 
     def update_ingrediente(self, before: Ingrediente, after: Ingrediente) -> None:
-        _update_changed(IngredienteRecord, ingrediente_sk(before.id), before, after, _INGREDIENTE_FIELDS)
+        _update_changed(self.IngredienteRecord, ingrediente_sk(before.id), before, after, _INGREDIENTE_FIELDS)
 
     # --- platos -------------------------------------------------------------------------
 
     def add_plato(self, plato: Plato) -> None:
         with conflict_on_condition("El plato ya existe"):
-            _record(PlatoRecord, plato_sk(plato.id), plato, _PLATO_FIELDS).save(condition=PlatoRecord.pk.does_not_exist())
+            _record(self.PlatoRecord, plato_sk(plato.id), plato, _PLATO_FIELDS).save(condition=self.PlatoRecord.pk.does_not_exist())
 
     def get_plato(self, tenant_id: str, plato_id: str) -> Plato | None:
-        r = _get(PlatoRecord, tenant_id, plato_sk(plato_id))
+        r = _get(self.PlatoRecord, tenant_id, plato_sk(plato_id))
         return None if r is None else _plato(r)
 
     def list_platos(self, tenant_id: str) -> list[Plato]:
-        query = PlatoRecord.query(
-            tenant_id, PlatoRecord.sk.startswith("PLATO#"), filter_condition=PlatoRecord.deleted_at.does_not_exist()
+        query = self.PlatoRecord.query(
+            tenant_id, self.PlatoRecord.sk.startswith("PLATO#"), filter_condition=self.PlatoRecord.deleted_at.does_not_exist()
         )
         return [_plato(r) for r in query]
 
     def update_plato(self, before: Plato, after: Plato) -> None:
-        _update_changed(PlatoRecord, plato_sk(before.id), before, after, _PLATO_FIELDS)
+        _update_changed(self.PlatoRecord, plato_sk(before.id), before, after, _PLATO_FIELDS)
 
     # --- recipes ------------------------------------------------------------------------
 
     def recipe(self, tenant_id: str, plato_id: str) -> list[RecipeLine]:
         """One Query: the plato's lines, ordered by ingrediente id."""
-        return [_line(r) for r in RecipeLineRecord.query(tenant_id, RecipeLineRecord.sk.startswith(recipe_prefix(plato_id)))]
+        return [_line(r) for r in self.RecipeLineRecord.query(tenant_id, self.RecipeLineRecord.sk.startswith(recipe_prefix(plato_id)))]
 
     def get_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> RecipeLine | None:
-        r = _get(RecipeLineRecord, tenant_id, recipe_sk(plato_id, ingrediente_id))
+        r = _get(self.RecipeLineRecord, tenant_id, recipe_sk(plato_id, ingrediente_id))
         return None if r is None else _line(r)
 
     def add_recipe_line(self, line: RecipeLine) -> None:
         """The line is written only if the plato and the ingrediente are live at that moment
         (ConditionChecks in the same transaction) and the line does not exist yet."""
-        record = RecipeLineRecord(
+        record = self.RecipeLineRecord(
             line.tenant_id,
             recipe_sk(line.plato_id, line.ingrediente_id),
             plato_id=line.plato_id,
@@ -273,11 +259,10 @@ class CatalogRepository:
         )
         try:
             with transaction(self._settings) as tx:
-                tx.condition_check(PlatoRecord, line.tenant_id, plato_sk(line.plato_id), condition=_live(PlatoRecord))
-                tx.condition_check(
-                    IngredienteRecord, line.tenant_id, ingrediente_sk(line.ingrediente_id), condition=_live(IngredienteRecord)
-                )
-                tx.save(record, condition=RecipeLineRecord.pk.does_not_exist())
+                tx.condition_check(self.PlatoRecord, line.tenant_id, plato_sk(line.plato_id), condition=_live(self.PlatoRecord))
+                ingredientes = self.IngredienteRecord
+                tx.condition_check(ingredientes, line.tenant_id, ingrediente_sk(line.ingrediente_id), condition=_live(ingredientes))
+                tx.save(record, condition=self.RecipeLineRecord.pk.does_not_exist())
         except TransactWriteError as exc:
             codes = cancellation_codes(exc) + [None, None, None]
             if codes[0] == "ConditionalCheckFailed":
@@ -293,15 +278,16 @@ class CatalogRepository:
     def update_recipe_line(self, before: RecipeLine, after: RecipeLine) -> None:
         sk = recipe_sk(before.plato_id, before.ingrediente_id)
         with conflict_on_condition(CONCURRENT_EDIT):
-            RecipeLineRecord(before.tenant_id, sk).update(
-                actions=[RecipeLineRecord.cantidad.set(after.cantidad), RecipeLineRecord.updated_at.set(after.updated_at)],
-                condition=RecipeLineRecord.pk.exists() & (RecipeLineRecord.cantidad == before.cantidad),
+            self.RecipeLineRecord(before.tenant_id, sk).update(
+                actions=[self.RecipeLineRecord.cantidad.set(after.cantidad), self.RecipeLineRecord.updated_at.set(after.updated_at)],
+                condition=self.RecipeLineRecord.pk.exists() & (self.RecipeLineRecord.cantidad == before.cantidad),
             )
 
     def remove_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> None:
         try:
             with conflict_on_condition("missing"):
-                RecipeLineRecord(tenant_id, recipe_sk(plato_id, ingrediente_id)).delete(condition=RecipeLineRecord.pk.exists())
+                line = self.RecipeLineRecord(tenant_id, recipe_sk(plato_id, ingrediente_id))
+                line.delete(condition=self.RecipeLineRecord.pk.exists())
         except Conflict as exc:
             raise NotFound(f"El ingrediente {ingrediente_id} no está en la receta del plato {plato_id}") from exc
 
@@ -317,14 +303,14 @@ class CatalogRepository:
         for producto_id, qty in productos.items():
             if qty:
                 tx.update(
-                    ProductoRecord(tenant_id, producto_sk(producto_id)),
-                    actions=[ProductoRecord.stock.add(-Decimal(qty))],
-                    condition=ProductoRecord.pk.exists(),
+                    self.ProductoRecord(tenant_id, producto_sk(producto_id)),
+                    actions=[self.ProductoRecord.stock.add(-Decimal(qty))],
+                    condition=self.ProductoRecord.pk.exists(),
                 )
         for ingrediente_id, qty in ingredientes.items():
             if qty:
                 tx.update(
-                    IngredienteRecord(tenant_id, ingrediente_sk(ingrediente_id)),
-                    actions=[IngredienteRecord.cantidad.add(-Decimal(qty))],
-                    condition=IngredienteRecord.pk.exists(),
+                    self.IngredienteRecord(tenant_id, ingrediente_sk(ingrediente_id)),
+                    actions=[self.IngredienteRecord.cantidad.add(-Decimal(qty))],
+                    condition=self.IngredienteRecord.pk.exists(),
                 )

@@ -13,7 +13,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.settings import Settings
-from chalicelib.store.base import Record, bind
+from chalicelib.store.base import Record, bound
 
 CONNECTION_TTL_SECONDS = 3 * 3600  # API Gateway closes a WebSocket after 2 h
 
@@ -98,14 +98,14 @@ def parse_subscription_key(sk: str) -> tuple[str, str | None]:
 
 class ConnectionRepository:
     def __init__(self, settings: Settings) -> None:
-        bind(ConnectionRecord, "connections", settings)
-        bind(SubscriptionRecord, "connections", settings)
-        bind(QueuedPacketRecord, "connections", settings)
-        bind(NoticeRecord, "connections", settings)
+        self.ConnectionRecord = bound(ConnectionRecord, "connections", settings)
+        self.SubscriptionRecord = bound(SubscriptionRecord, "connections", settings)
+        self.QueuedPacketRecord = bound(QueuedPacketRecord, "connections", settings)
+        self.NoticeRecord = bound(NoticeRecord, "connections", settings)
 
     def add(self, c: Connection) -> None:
         now = int(time.time())
-        ConnectionRecord(
+        self.ConnectionRecord(
             conn_key(c.connection_id), "META", tenant=c.tenant, namespace=c.namespace, user_id=c.user_id, role=c.role,
             branch=c.branch, kind=c.kind, session=c.session, protocol=c.protocol, upgraded_from=c.upgraded_from,
             connected_at=now, ttl=now + CONNECTION_TTL_SECONDS,
@@ -113,23 +113,23 @@ class ConnectionRepository:
 
     def get(self, connection_id: str) -> Connection | None:
         try:
-            r = ConnectionRecord.get(conn_key(connection_id), "META")
-        except ConnectionRecord.DoesNotExist:
+            r = self.ConnectionRecord.get(conn_key(connection_id), "META")
+        except self.ConnectionRecord.DoesNotExist:
             return None
         return Connection(connection_id, r.tenant, r.namespace, r.user_id, r.role, r.branch, r.kind, r.session,
                           r.protocol or "json", r.tail or "", r.upgraded_from)
 
     def enqueue(self, connection_id: str, packets: list[str]) -> None:
         now = time.time_ns()
-        with QueuedPacketRecord.batch_write() as batch:
+        with self.QueuedPacketRecord.batch_write() as batch:
             for i, packet in enumerate(packets):
                 sk = f"Q#{now:020d}#{i:04d}#{os.urandom(3).hex()}"
-                batch.save(QueuedPacketRecord(conn_key(connection_id), sk, packet=packet, ttl=now // 10**9 + 3600))
+                batch.save(self.QueuedPacketRecord(conn_key(connection_id), sk, packet=packet, ttl=now // 10**9 + 3600))
 
     def add_notice(self, tenant: str, user_id: str, payload: str) -> None:
         now = time.time_ns()
         sk = f"N#{now:020d}#{os.urandom(3).hex()}"
-        NoticeRecord(notice_key(tenant, user_id), sk, payload=payload, ttl=now // 10**9 + NOTICE_TTL_SECONDS).save()
+        self.NoticeRecord(notice_key(tenant, user_id), sk, payload=payload, ttl=now // 10**9 + NOTICE_TTL_SECONDS).save()
 
     @staticmethod
     def decode_notice(image: dict[str, Any]) -> tuple[str, str, str] | None:
@@ -140,33 +140,33 @@ class ConnectionRepository:
 
     def take_queued(self, connection_id: str) -> list[str]:
         """The queued packets, oldest first, removed from the queue (one Query, one batch)."""
-        rows = list(QueuedPacketRecord.query(conn_key(connection_id), QueuedPacketRecord.sk.startswith("Q#")))
-        with QueuedPacketRecord.batch_write() as batch:
+        rows = list(self.QueuedPacketRecord.query(conn_key(connection_id), self.QueuedPacketRecord.sk.startswith("Q#")))
+        with self.QueuedPacketRecord.batch_write() as batch:
             for row in rows:
                 batch.delete(row)
         return [r.packet for r in rows]
 
     def keep_tail(self, connection_id: str, tail: str) -> None:
-        record = ConnectionRecord(conn_key(connection_id), "META")
-        action = ConnectionRecord.tail.set(tail) if tail else ConnectionRecord.tail.remove()
-        record.update(actions=[action], condition=ConnectionRecord.pk.exists())
+        record = self.ConnectionRecord(conn_key(connection_id), "META")
+        action = self.ConnectionRecord.tail.set(tail) if tail else self.ConnectionRecord.tail.remove()
+        record.update(actions=[action], condition=self.ConnectionRecord.pk.exists())
 
     def tagged_subscriptions(self, connection_id: str) -> list[tuple[str, str | None]]:
         """(channel key, tag) of each of the connection's subscriptions."""
-        rows = SubscriptionRecord.query(conn_key(connection_id), SubscriptionRecord.sk.startswith("SUB#"))
+        rows = self.SubscriptionRecord.query(conn_key(connection_id), self.SubscriptionRecord.sk.startswith("SUB#"))
         return [(r.channel, parse_subscription_key(r.sk)[1]) for r in rows]
 
     def subscribe(self, connection_id: str, channel_key: str, protocol: str = "json", tag: str | None = None) -> None:
-        SubscriptionRecord(
+        self.SubscriptionRecord(
             conn_key(connection_id), subscription_key(channel_key, protocol, tag), channel=channel_key,
             ttl=int(time.time()) + CONNECTION_TTL_SECONDS,
         ).save()
 
     def unsubscribe(self, connection_id: str, channel_key: str, protocol: str = "json", tag: str | None = None) -> None:
-        SubscriptionRecord(conn_key(connection_id), subscription_key(channel_key, protocol, tag)).delete()
+        self.SubscriptionRecord(conn_key(connection_id), subscription_key(channel_key, protocol, tag)).delete()
 
     def subscriptions(self, connection_id: str) -> list[str]:
-        rows = SubscriptionRecord.query(conn_key(connection_id), SubscriptionRecord.sk.startswith("SUB#"))
+        rows = self.SubscriptionRecord.query(conn_key(connection_id), self.SubscriptionRecord.sk.startswith("SUB#"))
         return [r.channel for r in rows]
 
     def subscribers(self, channel_key: str) -> list[str]:
@@ -174,11 +174,11 @@ class ConnectionRepository:
 
     def subscribers_of(self, channel_key: str) -> list[Subscriber]:
         """One Query on by-channel; the protocol travels in the projected sort key."""
-        rows = SubscriptionRecord.by_channel.query(channel_key)
+        rows = self.SubscriptionRecord.by_channel.query(channel_key)
         return [Subscriber(r.pk.removeprefix("CONN#"), *parse_subscription_key(r.sk)) for r in rows]
 
     def remove(self, connection_id: str) -> None:
         """Delete the connection and all its subscriptions (one Query, one batch)."""
-        with ConnectionRecord.batch_write() as batch:
-            for row in SubscriptionRecord.query(conn_key(connection_id)):
+        with self.ConnectionRecord.batch_write() as batch:
+            for row in self.SubscriptionRecord.query(conn_key(connection_id)):
                 batch.delete(row)

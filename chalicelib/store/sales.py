@@ -22,7 +22,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.sales import Extra, Item, Pago, Sale
 from chalicelib.errors import Conflict, VersionConflict
 from chalicelib.settings import Settings
-from chalicelib.store.base import Record, bind, branch_key, is_condition_failure
+from chalicelib.store.base import Record, bound, branch_key, is_condition_failure
 
 
 class KitchenQueueIndex(GlobalSecondaryIndex["SaleRecord"]):
@@ -176,12 +176,12 @@ def from_stream_image(image: dict[str, Any]) -> Sale:
     return to_domain(SaleRecord.from_raw_data(image))
 
 
-def to_record(order: Sale) -> SaleRecord:
+def to_record(order: Sale, cls: type[SaleRecord]) -> SaleRecord:
     queue = order.in_kitchen_queue
     kds = order.active_for_kitchen_display
     branch = branch_key(order.tenant_id, order.branch_id)
     ordered = f"{order.created_at}#{order.id:012d}"
-    record = SaleRecord(
+    record = cls(
         order.tenant_id, tx_sk(order.id), tx_id=order.id, branch_id=order.branch_id, estado=order.estado,
         estado_cocina=order.estado_cocina, session_id=order.session_id, created_at=order.created_at,
         updated_at=order.updated_at, doc=encode(order),
@@ -202,11 +202,11 @@ def _save_condition(sale: Sale) -> Any:
 class SaleRepository:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        bind(SaleRecord, "transactions", settings)
+        self.SaleRecord = bound(SaleRecord, "transactions", settings)
 
     def add(self, order: Sale) -> None:
         try:
-            to_record(order).save(condition=SaleRecord.pk.does_not_exist())
+            to_record(order, self.SaleRecord).save(condition=self.SaleRecord.pk.does_not_exist())
         except PutError as exc:
             if is_condition_failure(exc):
                 raise Conflict(f"La transacción {order.id} ya existe") from exc
@@ -214,15 +214,15 @@ class SaleRepository:
 
     def get(self, tenant_id: str, tx_id: int) -> Sale | None:
         try:
-            return to_domain(SaleRecord.get(tenant_id, tx_sk(tx_id), consistent_read=True))
-        except SaleRecord.DoesNotExist:
+            return to_domain(self.SaleRecord.get(tenant_id, tx_sk(tx_id), consistent_read=True))
+        except self.SaleRecord.DoesNotExist:
             return None
 
     def save(self, sale: Sale) -> None:
         """Write the changed aggregate if nobody changed it since it was read (version); a write
         that closes the sale is also conditioned on the stored sale not being closed. Raises
         VersionConflict. Writes that must commit with the sale go through the unit of work."""
-        record = to_record(sale)
+        record = to_record(sale, self.SaleRecord)
         try:
             record.save(condition=_save_condition(sale))
         except PutError as exc:
@@ -238,19 +238,19 @@ class SaleRepository:
     def stage_save(self, tx: TransactWrite, sale: Sale) -> Callable[[], None]:
         """Add `save`'s conditional put to the unit of work's transaction; returns what to run
         once it has committed."""
-        record = to_record(sale)
+        record = to_record(sale, self.SaleRecord)
         tx.save(record, condition=_save_condition(sale))
         return lambda: setattr(sale, "version", int(record.version or 0))
 
     def kitchen_queue(self, tenant_id: str, branch_id: str) -> list[Sale]:
-        return [to_domain(r) for r in SaleRecord.kitchen_queue.query(branch_key(tenant_id, branch_id))]
+        return [to_domain(r) for r in self.SaleRecord.kitchen_queue.query(branch_key(tenant_id, branch_id))]
 
     def kds_active(self, tenant_id: str, branch_id: str) -> list[Sale]:
-        return [to_domain(r) for r in SaleRecord.kds_active.query(branch_key(tenant_id, branch_id))]
+        return [to_domain(r) for r in self.SaleRecord.kds_active.query(branch_key(tenant_id, branch_id))]
 
     def by_caja(self, tenant_id: str, caja_id: int) -> list[Sale]:
-        return [to_domain(r) for r in SaleRecord.by_caja.query(f"{tenant_id}#{caja_id}")]
+        return [to_domain(r) for r in self.SaleRecord.by_caja.query(f"{tenant_id}#{caja_id}")]
 
     def by_branch(self, tenant_id: str, branch_id: str, limit: int) -> list[Sale]:
-        rows = SaleRecord.by_branch.query(branch_key(tenant_id, branch_id), scan_index_forward=False, limit=limit)
+        rows = self.SaleRecord.by_branch.query(branch_key(tenant_id, branch_id), scan_index_forward=False, limit=limit)
         return [to_domain(r) for r in rows]

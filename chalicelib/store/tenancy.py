@@ -8,7 +8,7 @@ from pynamodb.exceptions import PutError
 from chalicelib.domain.tenancy import Branch, Tenant
 from chalicelib.errors import NotFound
 from chalicelib.settings import Settings
-from chalicelib.store.base import Record, bind, conflict_on_condition, is_condition_failure, transaction
+from chalicelib.store.base import Record, bound, conflict_on_condition, is_condition_failure, transaction
 
 
 class TenantRecord(Record):
@@ -30,8 +30,8 @@ def tenant_key(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}"
 
 
-def _branch_record(branch: Branch) -> BranchRecord:
-    return BranchRecord(
+def _branch_record(branch: Branch, cls: type[BranchRecord]) -> BranchRecord:
+    return cls(
         tenant_key(branch.tenant_id), f"BRANCH#{branch.branch_id}", nombre=branch.nombre, timezone=branch.timezone
     )
 
@@ -39,32 +39,33 @@ def _branch_record(branch: Branch) -> BranchRecord:
 class TenantRepository:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        for model in (TenantRecord, BranchRecord, CounterRecord):
-            bind(model, "tenants", settings)
+        self.TenantRecord = bound(TenantRecord, "tenants", settings)
+        self.BranchRecord = bound(BranchRecord, "tenants", settings)
+        self.CounterRecord = bound(CounterRecord, "tenants", settings)
 
     def create_tenant(self, tenant: Tenant, branches: list[Branch]) -> None:
         with conflict_on_condition("El restaurante ya existe"), transaction(self._settings) as tx:
             tx.save(
-                TenantRecord(
+                self.TenantRecord(
                     tenant_key(tenant.tenant_id),
                     "TENANT",
                     nombre=tenant.nombre,
                     default_branch=tenant.default_branch,
                     created_at=tenant.created_at,
                 ),
-                condition=TenantRecord.pk.does_not_exist(),
+                condition=self.TenantRecord.pk.does_not_exist(),
             )
             for branch in branches:
-                tx.save(_branch_record(branch), condition=BranchRecord.pk.does_not_exist())
+                tx.save(_branch_record(branch, self.BranchRecord), condition=self.BranchRecord.pk.does_not_exist())
 
     def add_branch(self, branch: Branch) -> None:
         with conflict_on_condition("La sucursal ya existe"):
-            _branch_record(branch).save(condition=BranchRecord.pk.does_not_exist())
+            _branch_record(branch, self.BranchRecord).save(condition=self.BranchRecord.pk.does_not_exist())
 
     def replace_branch(self, branch: Branch) -> None:
         """Overwrite an existing branch's settings (NotFound if it does not exist)."""
         try:
-            _branch_record(branch).save(condition=BranchRecord.pk.exists())
+            _branch_record(branch, self.BranchRecord).save(condition=self.BranchRecord.pk.exists())
         except PutError as exc:
             if is_condition_failure(exc):
                 raise NotFound("Sucursal no encontrada") from exc
@@ -72,26 +73,26 @@ class TenantRepository:
 
     def get_tenant(self, tenant_id: str) -> Tenant | None:
         try:
-            r = TenantRecord.get(tenant_key(tenant_id), "TENANT")
-        except TenantRecord.DoesNotExist:
+            r = self.TenantRecord.get(tenant_key(tenant_id), "TENANT")
+        except self.TenantRecord.DoesNotExist:
             return None
         return Tenant(tenant_id, r.nombre, r.default_branch, r.created_at)
 
     def get_branch(self, tenant_id: str, branch_id: str) -> Branch | None:
         try:
-            r = BranchRecord.get(tenant_key(tenant_id), f"BRANCH#{branch_id}")
-        except BranchRecord.DoesNotExist:
+            r = self.BranchRecord.get(tenant_key(tenant_id), f"BRANCH#{branch_id}")
+        except self.BranchRecord.DoesNotExist:
             return None
         return Branch(tenant_id, branch_id, r.nombre, r.timezone)
 
     def list_branches(self, tenant_id: str) -> list[Branch]:
         return [
             Branch(tenant_id, r.sk.split("#", 1)[1], r.nombre, r.timezone)
-            for r in BranchRecord.query(tenant_key(tenant_id), BranchRecord.sk.startswith("BRANCH#"))
+            for r in self.BranchRecord.query(tenant_key(tenant_id), self.BranchRecord.sk.startswith("BRANCH#"))
         ]
 
     def next_id(self, tenant_id: str, counter: str, count: int = 1) -> int:
         """Atomically reserve `count` ids and return the last one reserved."""
-        record = CounterRecord(tenant_key(tenant_id), f"COUNTER#{counter}")
-        record.update(actions=[CounterRecord.value.add(count)])
+        record = self.CounterRecord(tenant_key(tenant_id), f"COUNTER#{counter}")
+        record.update(actions=[self.CounterRecord.value.add(count)])
         return int(record.value)

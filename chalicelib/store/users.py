@@ -13,7 +13,7 @@ from pynamodb.attributes import (
 from chalicelib.domain.tenancy import User
 from chalicelib.errors import Conflict
 from chalicelib.settings import Settings
-from chalicelib.store.base import Record, bind, conflict_on_condition, transaction
+from chalicelib.store.base import Record, bound, conflict_on_condition, transaction
 
 
 class UserRecord(Record):
@@ -58,8 +58,8 @@ def _to_domain(r: UserRecord) -> User:
     )
 
 
-def _to_record(u: User) -> UserRecord:
-    return UserRecord(
+def _to_record(u: User, cls: type[UserRecord]) -> UserRecord:
+    return cls(
         u.tenant_id,
         user_sk(u.user_id),
         user_id=u.user_id,
@@ -80,49 +80,49 @@ class UserRepository:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        bind(UserRecord, "users", settings)
-        bind(UsernameRecord, "users", settings)
+        self.UserRecord = bound(UserRecord, "users", settings)
+        self.UsernameRecord = bound(UsernameRecord, "users", settings)
 
     def add(self, user: User) -> None:
         with conflict_on_condition("El nombre de usuario ya existe"), transaction(self._settings) as tx:
             tx.save(
-                UsernameRecord(user.tenant_id, username_sk(user.nombre_usuario), user_id=user.user_id),
-                condition=UsernameRecord.pk.does_not_exist(),
+                self.UsernameRecord(user.tenant_id, username_sk(user.nombre_usuario), user_id=user.user_id),
+                condition=self.UsernameRecord.pk.does_not_exist(),
             )
-            tx.save(_to_record(user), condition=UserRecord.pk.does_not_exist())
+            tx.save(_to_record(user, self.UserRecord), condition=self.UserRecord.pk.does_not_exist())
 
     def get(self, tenant_id: str, user_id: int) -> User | None:
         try:
-            return _to_domain(UserRecord.get(tenant_id, user_sk(user_id), consistent_read=True))
-        except UserRecord.DoesNotExist:
+            return _to_domain(self.UserRecord.get(tenant_id, user_sk(user_id), consistent_read=True))
+        except self.UserRecord.DoesNotExist:
             return None
 
     def get_by_username(self, tenant_id: str, username: str) -> User | None:
         try:
-            reservation = UsernameRecord.get(tenant_id, username_sk(username))
-        except UsernameRecord.DoesNotExist:
+            reservation = self.UsernameRecord.get(tenant_id, username_sk(username))
+        except self.UsernameRecord.DoesNotExist:
             return None
         return self.get(tenant_id, int(reservation.user_id))
 
     def list(self, tenant_id: str) -> list[User]:
-        return [_to_domain(r) for r in UserRecord.query(tenant_id, UserRecord.sk.startswith("USER#"))]
+        return [_to_domain(r) for r in self.UserRecord.query(tenant_id, self.UserRecord.sk.startswith("USER#"))]
 
     def update(self, before: User, after: User) -> None:
         """Save `after` if the stored user is still `before`; moves the username reservation
         when it changed."""
-        current = UserRecord.get(before.tenant_id, user_sk(before.user_id), consistent_read=True)
-        record = _to_record(after)
+        current = self.UserRecord.get(before.tenant_id, user_sk(before.user_id), consistent_read=True)
+        record = _to_record(after, self.UserRecord)
         record.version = current.version
         if _to_domain(current) != before:
             raise Conflict("El usuario fue modificado por otra petición")
         with conflict_on_condition("El nombre de usuario ya existe"), transaction(self._settings) as tx:
             if after.nombre_usuario != before.nombre_usuario:
                 tx.save(
-                    UsernameRecord(after.tenant_id, username_sk(after.nombre_usuario), user_id=after.user_id),
-                    condition=UsernameRecord.pk.does_not_exist(),
+                    self.UsernameRecord(after.tenant_id, username_sk(after.nombre_usuario), user_id=after.user_id),
+                    condition=self.UsernameRecord.pk.does_not_exist(),
                 )
                 tx.delete(
-                    UsernameRecord(before.tenant_id, username_sk(before.nombre_usuario)),
-                    condition=UsernameRecord.user_id == before.user_id,
+                    self.UsernameRecord(before.tenant_id, username_sk(before.nombre_usuario)),
+                    condition=self.UsernameRecord.user_id == before.user_id,
                 )
             tx.save(record)

@@ -7,23 +7,24 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib.container import reset_services
+from chalicelib.container import use_settings
+from chalicelib.settings import Settings
 from tests.support.api import Api, TenantWorld, provision_world
 from tests.support.aws import clean_tables, embedded_aws
 
 
 @pytest.fixture(scope="session")
-def aws_session() -> Iterator[None]:
+def aws_session() -> Iterator[Settings]:
     """One embedded AWS per test process, tables deployed from infra/ once."""
-    with embedded_aws():
-        yield
+    with embedded_aws() as settings:
+        yield settings
 
 
 @pytest.fixture
-def aws(aws_session: None) -> Iterator[None]:
-    yield
+def aws(aws_session: Settings) -> Iterator[None]:
+    with use_settings(aws_session):  # fresh services: no test sees another's caches
+        yield
     clean_tables()
-    reset_services()  # no test sees another's cached settings
 
 
 @pytest.fixture

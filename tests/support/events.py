@@ -7,14 +7,14 @@ import itertools
 from typing import Any
 
 from chalicelib.domain.sales import Sale
-from chalicelib.store.sales import to_record
+from chalicelib.store.sales import SaleRecord, to_record
 
 _sequence = itertools.count(100000000000000000000)
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/comanda-test-transactions/stream/2026-01-01T00:00:00.000"
 
 
 def image(order: Sale) -> dict[str, Any]:
-    return to_record(order).serialize()
+    return to_record(order, SaleRecord).serialize()
 
 
 def stream_record(old: Sale | None, new: Sale | None, sequence: str | None = None) -> dict[str, Any]:

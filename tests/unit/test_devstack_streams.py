@@ -324,19 +324,9 @@ def test_the_pollers_run_the_apps_own_handler_against_a_moto_server_and_honour_p
                 return {"batchItemFailures": [{"itemIdentifier": b[0]}]}
             return {"batchItemFailures": []}
 
-        import os
-
-        saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-        os.environ.update({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"})
-        try:
-            settings = SimpleNamespace(region="us-east-1", endpoint_url=endpoint, table_prefix="devstack-it")
-            pollers = start_stream_pollers(app, settings)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        settings = SimpleNamespace(region="us-east-1", endpoint_url=endpoint, table_prefix="devstack-it",
+                                   aws_credentials=("x", "x"))
+        pollers = start_stream_pollers(app, settings)
         assert [p.name for p in pollers] == ["fanout"]
         for sk in ("A", "B", "C"):
             ddb.put_item(TableName="devstack-it-transactions", Item={"pk": {"S": "T#1"}, "sk": {"S": sk}})
