@@ -145,7 +145,7 @@ def template_policy() -> dict[str, Any]:
 def _table_of_stream(stream_arn: str) -> str:
     """The infra table behind a stream ARN app.py was given (its local placeholder at packaging)."""
     name = stream_arn.split(":table/", 1)[1].split("/", 1)[0]
-    for suffix, table in (("-transactions", "TransactionsTable"), ("-connections", "ConnectionsTable")):
+    for suffix, table in (("-transactions", "TransactionsTable"), ("-connections", "ConnectionsTable"), ("-tenants", "TenantsTable")):
         if name.endswith(suffix):
             return table
     raise ValueError(f"no infra table for the stream {stream_arn}")

@@ -40,7 +40,8 @@ def test_it_holds_the_app_every_infra_resource_and_the_front_door(template: tupl
     assert template[1]["Parameters"]["DeletionProtection"]["Default"] == "true"
 
 
-@pytest.mark.parametrize(("function", "table"), [("FanOut", "TransactionsTable"), ("ConnectionOpened", "ConnectionsTable")])
+@pytest.mark.parametrize(("function", "table"), [("FanOut", "TransactionsTable"), ("ConnectionOpened", "ConnectionsTable"),
+                                               ("VenueChanged", "TenantsTable")])
 def test_the_stream_triggers_report_item_failures_bisect_bound_retries_and_fail_to_the_dlq(
     template: tuple[Path, dict[str, Any]], function: str, table: str
 ) -> None:
