@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
+from chalicelib import metrics
 from chalicelib.auth import TokenService
 from chalicelib.settings import Settings, get_settings
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        metrics.configure(settings.metrics_enabled, settings.stage)
 
     @cached_property
     def tokens(self) -> TokenService:
@@ -100,8 +102,8 @@ class Services:
         if not self.settings.websocket_endpoint:
             raise SettingsError("WEBSOCKET_ENDPOINT is not set: the fan-out cannot reach the WebSocket API")
         threads = 16
-        settings = self.settings
-        client = make_client(settings.websocket_endpoint, settings.region, threads, credentials=settings.aws_credentials)
+        settings, endpoint = self.settings, self.settings.websocket_endpoint
+        client = make_client(endpoint, settings.region, threads, credentials=settings.aws_credentials)
         return Sender(client, self.connections.remove, threads=threads)
 
     @cached_property

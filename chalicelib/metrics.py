@@ -24,10 +24,18 @@ STREAM_TO_SOCKET_DELAY = "StreamToSocketDelay"
 _lock = threading.Lock()  # the fan-out's sender threads and the handler share one metric set
 
 
-def enabled() -> bool:
-    from chalicelib.container import get_services
+_config = {"enabled": False, "stage": "local"}
 
-    return get_services().settings.metrics_enabled
+
+def configure(enabled: bool, stage: str) -> None:
+    """Set by the composition root from the settings it builds the services on."""
+    if (_config["enabled"], _config["stage"]) != (enabled, stage):
+        reset()
+    _config.update(enabled=enabled, stage=stage)
+
+
+def enabled() -> bool:
+    return bool(_config["enabled"])
 
 
 @lru_cache(maxsize=1)
@@ -36,9 +44,7 @@ def _metrics() -> Any:
 
     metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Comanda"),
                       service=os.environ.get("POWERTOOLS_SERVICE_NAME", "comanda"))
-    from chalicelib.container import get_services
-
-    metrics.set_default_dimensions(stage=get_services().settings.stage)
+    metrics.set_default_dimensions(stage=str(_config["stage"]))
     return metrics
 
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from chalice.test import Client
 
 from chalicelib import metrics
-from chalicelib.container import get_services
+from chalicelib.container import get_services, use_settings
 from chalicelib.realtime.sender import Sender
+from chalicelib.settings import Settings
 from chalicelib.store.sales import SaleRepository
 from tests.integration.test_realtime import FakeManagementApi
 from tests.integration.test_transacciones import make_menu
@@ -25,10 +27,10 @@ DOCUMENTED = {"OrdersCreated", "ItemStatusChanges", "PaymentsRecorded", "FramesS
 
 
 @pytest.fixture
-def metrics_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
-    metrics.reset()
-    yield
+def metrics_on(aws: None, aws_session: Settings) -> Iterator[None]:
+    """The app on settings with metrics on (as outside the local stage, or POWERTOOLS_METRICS_DISABLED=false)."""
+    with use_settings(replace(aws_session, metrics_enabled=True)):
+        yield
     metrics.reset()
 
 
@@ -65,7 +67,7 @@ def test_one_orders_life_emits_the_documented_metrics_once_per_invocation(
     menu = make_menu("alpha")
     services = get_services()
     fake = FakeManagementApi(gone={"stale"}, broken={"broken"})
-    services.__dict__["sender"] = Sender(fake, services.connections.remove, threads=2, max_attempts=1)
+    services.__dict__["sender"] = Sender(fake, services.connections.remove, threads=2)
     for connection in ("screen", "stale", "broken"):
         reply = services.sockets.connect(ws_event("$connect", connection, query={"token": alpha.tokens["cocina"]}))
         assert reply["statusCode"] == 200
@@ -107,8 +109,6 @@ def test_one_orders_life_emits_the_documented_metrics_once_per_invocation(
 def test_the_local_stage_prints_no_metrics_by_default(
     client: Client, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
-    metrics.reset()
     api = Api(client)
     alpha = provision_world(api, "alpha", ["centro"])
     capsys.readouterr()
