@@ -20,6 +20,7 @@ from decimal import Decimal as D
 from typing import Any
 
 from bench import machine, machine_line, table
+from devstack.world import denominations
 
 OPERATIONS = (
     "create transacción (mesa)",
@@ -31,7 +32,7 @@ OPERATIONS = (
     "pay (closing, Idempotency-Key)",
     "GET kitchen queue",
 )
-COUNTS = {"b200": 0, "b100": 1, "b50": 0, "b20": 0, "b10": 0, "b5": 0, "m2": 0, "m1": 0, "m050": 0, "m020": 0, "m010": 0}
+COUNTS = denominations(b100=1)
 
 
 class Recorder:

@@ -15,6 +15,13 @@ ROLES_PASSWORDS = {
 }
 
 
+def denominations(**given: int) -> dict[str, int]:
+    """A cash count with every denomination (the ones not given are 0): `denominations(b100=1)`."""
+    from chalicelib.domain.caja import counts_of
+
+    return counts_of(given)
+
+
 @dataclass
 class TenantWorld:
     tenant: str

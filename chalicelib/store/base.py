@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.connection import Connection
@@ -73,6 +73,19 @@ def bound(model: type[M], table: str, settings: Settings) -> type[M]:
     return _BOUND[key]  # type: ignore[return-value]
 
 
+R = TypeVar("R", bound=Model)
+
+
+def to_record(cls: type[R], pk: str, sk: str, obj: Any, fields: Iterable[str], **extra: Any) -> R:
+    """A record of `obj`'s same-named `fields`, plus `extra` attributes (keys of indexes, mapped values)."""
+    return cls(pk, sk, **{f: getattr(obj, f) for f in fields}, **extra)
+
+
+def fields_of(record: Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The same-named attributes of a record, for the domain object's constructor."""
+    return {f: getattr(record, f) for f in fields}
+
+
 def branch_key(tenant_id: str, branch_id: str) -> str:
     """The partition of a branch's rows in the per-branch indexes (`<tenant>#<branch>`)."""
     return f"{tenant_id}#{branch_id}"
@@ -120,6 +133,8 @@ __all__ = [
     "UnicodeAttribute",
     "VersionAttribute",
     "bound",
+    "fields_of",
+    "to_record",
     "branch_key",
     "forget_connections",
     "cancellation_codes",

@@ -31,7 +31,17 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.caja import ABIERTA, DENOMINATION_NAMES, Arqueo, Caja, Gasto
 from chalicelib.errors import StaleCaja
 from chalicelib.settings import Settings
-from chalicelib.store.base import DecimalAttribute, Record, bound, branch_key, conflict_on_condition, is_condition_failure, transaction
+from chalicelib.store.base import (
+    DecimalAttribute,
+    Record,
+    bound,
+    branch_key,
+    conflict_on_condition,
+    fields_of,
+    is_condition_failure,
+    to_record,
+    transaction,
+)
 
 
 class CountsAttribute(MapAttribute[str, int]):
@@ -169,89 +179,48 @@ def _zero(value: Decimal | None) -> Decimal:
     return Decimal("0.00") if value is None else value
 
 
+# Domain field -> record attribute: same names, listed once (the rest are mapped by hand).
+_CAJA_FIELDS = ("branch_id", "monto_inicial", "opened_at", "opened_by", "estado", "ventas_efectivo", "ventas_qr",
+                "gastos_efectivo", "gastos_qr", "closed_at", "closed_by", "monto_final", "efectivo_esperado", "diferencia",
+                "estado_diferencia", "cierre_obs", "updated_at")
+_TALLIES = ("ventas_efectivo", "ventas_qr", "gastos_efectivo", "gastos_qr")
+_GASTO_FIELDS = ("caja_id", "descripcion", "metodo_pago", "monto", "usuario_id", "created_at")
+
+
 def caja_to_domain(r: CajaRecord) -> Caja:
+    plain = fields_of(r, _CAJA_FIELDS)
+    plain.update({name: _zero(plain[name]) for name in _TALLIES})
     return Caja(
         tenant_id=r.pk,
         id=int(r.caja_id),
-        branch_id=r.branch_id,
         counts_apertura=_counts_from_attr(r.counts_apertura),
-        monto_inicial=r.monto_inicial,
-        opened_at=r.opened_at,
-        opened_by=r.opened_by,
-        estado=r.estado,
-        ventas_efectivo=_zero(r.ventas_efectivo),
-        ventas_qr=_zero(r.ventas_qr),
-        gastos_efectivo=_zero(r.gastos_efectivo),
-        gastos_qr=_zero(r.gastos_qr),
         arqueos=tuple(_arqueo_from_attr(a) for a in (r.arqueos or [])),
-        closed_at=r.closed_at,
-        closed_by=r.closed_by,
         counts_cierre=_counts_from_attr(r.counts_cierre) if r.counts_cierre is not None else None,
-        monto_final=r.monto_final,
-        efectivo_esperado=r.efectivo_esperado,
-        diferencia=r.diferencia,
-        estado_diferencia=r.estado_diferencia,
-        cierre_obs=r.cierre_obs,
-        updated_at=r.updated_at,
         version=int(r.version or 0),
+        **plain,
     )
 
 
 def caja_to_record(c: Caja, cls: type[CajaRecord]) -> CajaRecord:
-    return cls(
-        c.tenant_id,
-        caja_sk(c.id),
+    return to_record(
+        cls, c.tenant_id, caja_sk(c.id), c, _CAJA_FIELDS,
         caja_id=c.id,
-        branch_id=c.branch_id,
         branch_pk=branch_key(c.tenant_id, c.branch_id),
         opened_sk=f"{c.opened_at}#{c.id:010d}",
-        estado=c.estado,
         counts_apertura=_counts_to_attr(c.counts_apertura),
-        monto_inicial=c.monto_inicial,
-        opened_at=c.opened_at,
-        opened_by=c.opened_by,
-        ventas_efectivo=c.ventas_efectivo,
-        ventas_qr=c.ventas_qr,
-        gastos_efectivo=c.gastos_efectivo,
-        gastos_qr=c.gastos_qr,
         arqueos=[_arqueo_to_attr(a) for a in c.arqueos],
-        closed_at=c.closed_at,
-        closed_by=c.closed_by,
         counts_cierre=_counts_to_attr(c.counts_cierre) if c.counts_cierre is not None else None,
-        monto_final=c.monto_final,
-        efectivo_esperado=c.efectivo_esperado,
-        diferencia=c.diferencia,
-        estado_diferencia=c.estado_diferencia,
-        cierre_obs=c.cierre_obs,
-        updated_at=c.updated_at,
     )
 
 
 def gasto_to_domain(r: GastoRecord) -> Gasto:
-    return Gasto(
-        tenant_id=r.pk,
-        id=int(r.gasto_id),
-        caja_id=int(r.caja_id),
-        descripcion=r.descripcion,
-        metodo_pago=r.metodo_pago,
-        monto=r.monto,
-        usuario_id=r.usuario_id,
-        created_at=r.created_at,
-    )
+    plain = fields_of(r, _GASTO_FIELDS)
+    plain["caja_id"] = int(plain["caja_id"])
+    return Gasto(tenant_id=r.pk, id=int(r.gasto_id), **plain)
 
 
 def gasto_to_record(g: Gasto, cls: type[GastoRecord]) -> GastoRecord:
-    return cls(
-        g.tenant_id,
-        gasto_sk(g.caja_id, g.id),
-        gasto_id=g.id,
-        caja_id=g.caja_id,
-        descripcion=g.descripcion,
-        metodo_pago=g.metodo_pago,
-        monto=g.monto,
-        usuario_id=g.usuario_id,
-        created_at=g.created_at,
-    )
+    return to_record(cls, g.tenant_id, gasto_sk(g.caja_id, g.id), g, _GASTO_FIELDS, gasto_id=g.id)
 
 
 def _tally_handle(tenant_id: str, caja_id: int, cls: type[CajaRecord]) -> CajaRecord:

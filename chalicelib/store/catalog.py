@@ -28,7 +28,16 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.settings import Settings
-from chalicelib.store.base import DecimalAttribute, Record, bound, cancellation_codes, conflict_on_condition, transaction
+from chalicelib.store.base import (
+    DecimalAttribute,
+    Record,
+    bound,
+    cancellation_codes,
+    conflict_on_condition,
+    fields_of,
+    to_record,
+    transaction,
+)
 
 TABLE = "catalog"
 CONCURRENT_EDIT = "El elemento del catálogo fue modificado por otra petición; vuelva a intentarlo"
@@ -100,17 +109,15 @@ _TIMES = ("created_at", "updated_at", "deleted_at")
 
 
 def _producto(r: ProductoRecord) -> Producto:
-    return Producto(r.pk, _id_of(r.sk), r.nombre, r.precio, r.stock, r.unidad, r.created_at, r.updated_at, r.deleted_at)
+    return Producto(r.pk, _id_of(r.sk), **fields_of(r, (*_PRODUCTO_FIELDS, *_TIMES)))
 
 
 def _ingrediente(r: IngredienteRecord) -> Ingrediente:
-    return Ingrediente(
-        r.pk, _id_of(r.sk), r.nombre, r.unidad, r.cantidad, r.cantidad_minima, r.created_at, r.updated_at, r.deleted_at
-    )
+    return Ingrediente(r.pk, _id_of(r.sk), **fields_of(r, (*_INGREDIENTE_FIELDS, *_TIMES)))
 
 
 def _plato(r: PlatoRecord) -> Plato:
-    return Plato(r.pk, _id_of(r.sk), r.nombre, r.precio, r.estacion, r.created_at, r.updated_at, r.deleted_at)
+    return Plato(r.pk, _id_of(r.sk), **fields_of(r, (*_PLATO_FIELDS, *_TIMES)))
 
 
 def _line(r: RecipeLineRecord) -> RecipeLine:
@@ -121,7 +128,7 @@ R = TypeVar("R", bound=Record)
 
 
 def _record(cls: type[R], sk: str, obj: Any, fields: tuple[str, ...]) -> R:
-    return cls(obj.tenant_id, sk, **{f: getattr(obj, f) for f in (*fields, *_TIMES)})
+    return to_record(cls, obj.tenant_id, sk, obj, (*fields, *_TIMES))
 
 
 def _get(cls: type[R], tenant_id: str, sk: str) -> R | None:

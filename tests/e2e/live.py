@@ -12,9 +12,10 @@ from websockets.sync.client import ClientConnection
 
 from chalicelib.container import use_settings
 from chalicelib.settings import Settings, load_settings
+from devstack.world import denominations
 from tests.e2e.harness import RunningStack
 
-ZERO_COUNTS = {k: 0 for k in ("b200", "b100", "b50", "b20", "b10", "b5", "m2", "m1", "m050", "m020", "m010")}
+ZERO_COUNTS = denominations()
 
 
 def stack_settings(stack: RunningStack) -> Settings:

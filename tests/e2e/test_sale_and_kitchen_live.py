@@ -10,6 +10,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from devstack.world import denominations
 from tests.e2e.harness import RunningStack
 from tests.e2e.live import Frames, close_open_caja, provision_other_tenant
 
@@ -32,7 +33,7 @@ def test_the_seed_002_walkthrough_with_its_own_request_bodies(stack: RunningStac
     stock_before = {i["id"]: D(i["cantidad"]) for i in cajero.get("/api/ingredientes").body}
 
     # 1. open the caja (the seed's counts)
-    counts = {"b200": 2, "b100": 3, "b50": 4, "b20": 5, "b10": 10, "b5": 10, "m2": 20, "m1": 20, "m050": 0, "m020": 0, "m010": 0}
+    counts = denominations(b200=2, b100=3, b50=4, b20=5, b10=10, b5=10, m2=20, m1=20)
     caja = cajero.post("/api/caja/abrir", counts)
     assert caja.status == 201 and caja.body["monto_inicial"] == "1210.00"
     # 2. create: caja_id is linked automatically

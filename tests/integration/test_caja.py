@@ -11,10 +11,11 @@ import pytest
 
 from chalicelib.auth import Principal
 from chalicelib.errors import Conflict
+from devstack.world import denominations
 from tests.support.api import Api, TenantWorld
 
 LOCAL_TIME = re.compile(r"^\d{2}:\d{2} - \d{2}/\d{2}/\d{4}$")
-SEED_OPEN = {"b200": 2, "b100": 3, "b50": 4, "b20": 5, "b10": 10, "b5": 10, "m2": 20, "m1": 20, "m050": 0, "m020": 0, "m010": 0}
+SEED_OPEN = denominations(b200=2, b100=3, b50=4, b20=5, b10=10, b5=10, m2=20, m1=20)
 NORTE = {"X-Branch-Id": "norte"}
 
 
