@@ -365,3 +365,14 @@ def test_a_close_computed_before_a_sale_landed_is_rejected_not_lost(api: Api, al
     reply = api.as_(alpha.tokens["cajero"]).post("/api/caja/cerrar", {"b100": 1})
     closed = reply.body
     assert (closed["efectivo_esperado"], closed["diferencia"], closed["estado_diferencia"]) == ("115.00", "-15.00", "faltante")
+
+
+def test_a_branch_without_a_stored_zone_uses_the_configured_default_time_zone(aws: None) -> None:
+    """COMANDA_DEFAULT_TIMEZONE is the fallback for every service (CajaService used to hard-code La Paz)."""
+    from dataclasses import replace as with_changes
+
+    from chalicelib.container import Services, get_services
+
+    services = Services(with_changes(get_services().settings, default_timezone="America/Bogota"))
+    assert services.caja.timezone("alpha", "no-such-branch") == "America/Bogota"
+    assert services.sales.timezone("alpha", "no-such-branch") == "America/Bogota"
