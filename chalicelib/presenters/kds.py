@@ -38,6 +38,7 @@ def order(o: Sale, now: str, station: str | None = None) -> dict[str, Any]:
         "table": o.mesa,
         "customer": o.cliente,
         "notes": o.concepto,
+        "waiter": o.usuario_nombre,
         "session_id": o.session_id,
         "created_at": o.created_at,
         "updated_at": o.updated_at,

@@ -98,6 +98,7 @@ class SaleService:
             tipo=data.get("tipo") or "venta",
             caja_id=open_caja.id if open_caja else None,
             usuario_id=who.user_id,
+            usuario_nombre=who.name or None,
             created_at=now,
             updated_at=now,
         )

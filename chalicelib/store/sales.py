@@ -124,7 +124,7 @@ def _pago_doc(p: Pago) -> dict[str, Any]:
 def encode(order: Sale) -> str:
     return json.dumps({
         "nro_reg": order.nro_reg, "concepto": order.concepto, "mesa": order.mesa, "cliente": order.cliente,
-        "tipo": order.tipo, "caja_id": order.caja_id, "usuario_id": order.usuario_id,
+        "tipo": order.tipo, "caja_id": order.caja_id, "usuario_id": order.usuario_id, "usuario_nombre": order.usuario_nombre,
         "items": [_item_doc(i) for i in order.items], "eliminados": [_item_doc(i) for i in order.eliminados],
         "pagos": [_pago_doc(p) for p in order.pagos], "next_item_id": order.next_item_id,
         "next_extra_id": order.next_extra_id, "closed_at": order.closed_at, "kitchen_done_at": order.kitchen_done_at,
@@ -152,7 +152,8 @@ def decode(tenant_id: str, tx_id: int, branch_id: str, estado: str, estado_cocin
     d = json.loads(doc)
     return Sale(
         tenant_id=tenant_id, id=tx_id, branch_id=branch_id, nro_reg=d["nro_reg"], concepto=d["concepto"], mesa=d["mesa"],
-        cliente=d["cliente"], tipo=d["tipo"], caja_id=d["caja_id"], usuario_id=d["usuario_id"], created_at=created_at,
+        cliente=d["cliente"], tipo=d["tipo"], caja_id=d["caja_id"], usuario_id=d["usuario_id"], usuario_nombre=d.get("usuario_nombre"),
+        created_at=created_at,
         updated_at=updated_at, estado=estado, estado_cocina=estado_cocina,
         items=[_item(i) for i in d["items"]], eliminados=[_item(i) for i in d.get("eliminados", [])],
         pagos=[

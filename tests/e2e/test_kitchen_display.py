@@ -240,6 +240,7 @@ def test_an_order_created_through_rest_appears_without_a_reload_with_items_notes
     expect(card).to_be_visible(timeout=5000)
     expect(card.locator("h2")).to_contain_text("Mesa 7")
     expect(card.locator("h2")).to_contain_text(f"Pedido #{order.tx}")
+    expect(card.locator(".waiter")).to_have_text("Mesero: Cajero Uno")
     churrasco = tablet.item(order.items[0])
     expect(churrasco).to_contain_text("2×")
     expect(churrasco).to_contain_text("Churrasco")

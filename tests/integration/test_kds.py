@@ -40,6 +40,7 @@ def test_the_orders_feed_lists_active_orders_with_items_in_the_success_envelope(
     assert reply.status == 200 and reply.body["success"] is True
     [order] = reply.body["data"]
     assert (order["id"], order["status"], order["table"]) == (tx, "pending", "Mesa 4")
+    assert order["waiter"] == "Cajero", "the name of who took the order"
     assert ISO.fullmatch(order["created_at"]) and isinstance(order["elapsed_seconds"], int)
     assert [(i["id"], i["status"], i["station"], i["notes"]) for i in order["items"]][0] == (grill, "pending", "cocina", "a punto")
 

@@ -57,6 +57,7 @@ class Sale:
     kitchen_done_at: str | None = None
     voided_at: str | None = None
     recall_snapshot: dict[str, str] = field(default_factory=dict)  # item uuid -> status before the bump
+    usuario_nombre: str | None = None  # who took the order, as the kitchen display shows it
     version: int = 0
     closed_now: bool = field(default=False, compare=False, repr=False)  # this change closed it: stock is consumed
 
