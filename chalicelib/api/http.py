@@ -18,7 +18,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.schemas import Schema, validate
 from chalicelib.auth import Principal, bearer_token
 from chalicelib.domain.money import json_default
-from chalicelib.errors import DomainError, Forbidden, InvalidInput, Unauthorized
+from chalicelib.errors import Busy, DomainError, Forbidden, InvalidInput, Unauthorized, is_busy
 from chalicelib.observability import logger as log
 
 
@@ -112,7 +112,10 @@ def nest_error(status: int, message: Any, phrase: str) -> Any:
 
 def error_response(exc: DomainError, shape: ErrorShape = nest_error) -> Response:
     status = exc.status_code
-    return json_response(shape(status, exc.message, HTTPStatus(status).phrase), status)
+    response = json_response(shape(status, exc.message, HTTPStatus(status).phrase), status)
+    if isinstance(exc, Busy):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def internal_error_response() -> Response:
@@ -185,7 +188,10 @@ class Surface:
             if request.method != "GET":
                 report_refused_order_command(principal, params, headers, exc)
             return error_response(exc, self._error_shape)
-        except Exception:
+        except Exception as exc:
+            if is_busy(exc):  # DynamoDB still throttling after botocore's retries: nothing was written
+                log.warning("busy", extra={"path": spec.path})
+                return error_response(Busy(), self._error_shape)
             log.exception("unhandled error", extra={"path": spec.path, "methods": spec.methods})
             return internal_error_response()
 
