@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api import validation as v
+from chalicelib.api import schemas as v
 from chalicelib.api.http import RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.presenters.users import usuario, usuario_brief
@@ -18,9 +18,9 @@ LOGIN = {
 }
 
 
-@surface.route("/api/auth/login", ["POST"], permission=None, status=201)
+@surface.route("/api/auth/login", ["POST"], permission=None, status=201, body=LOGIN)
 def login(ctx: RequestContext) -> dict[str, Any]:
-    body = ctx.body(LOGIN)
+    body = ctx.body()
     token, user = get_services().accounts.login(
         body["nombre_usuario"], body["contrasena"], body.get("tenant") or ctx.headers.get("x-tenant-id")
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,11 +15,23 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.validation import Schema, validate
+from chalicelib.api.schemas import Schema, validate
 from chalicelib.auth import Principal, bearer_token
 from chalicelib.domain.money import json_default
-from chalicelib.errors import DomainError, Forbidden, InvalidInput, Unauthorized
+from chalicelib.errors import Busy, DomainError, Forbidden, InvalidInput, Unauthorized, is_busy
 from chalicelib.observability import logger as log
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A query parameter, declared for the OpenAPI document (the view reads and checks it)."""
+
+    name: str
+    kind: str  # "integer" | "string"
+    description: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,11 @@ class RouteSpec:
     path: str
     methods: tuple[str, ...]
     permission: str | None  # None means public (login only)
+    status: int = 200
+    body: Schema | None = field(default=None, hash=False, compare=False)
+    partial: bool = False  # PATCH: every field optional, at least one
+    query: tuple[QueryParam, ...] = ()
+    summary: str = ""
 
 
 ROUTES: list[RouteSpec] = []
@@ -39,6 +57,7 @@ class RequestContext:
     query: Mapping[str, str]
     headers: Mapping[str, str]
     lambda_context: Any = None
+    spec: RouteSpec | None = None
     _body: Any = field(default=None, init=False)
 
     @property
@@ -56,8 +75,12 @@ class RequestContext:
             self._body = parse_json(self.raw_body)
         return self._body
 
-    def body(self, schema: Schema, *, partial: bool = False) -> dict[str, Any]:
-        return validate(self.json(), schema, partial=partial)
+    def body(self) -> dict[str, Any]:
+        """The request body, validated against the route's declared schema."""
+        if self.spec is None or self.spec.body is None:
+            raise TypeError("this route declares no body")
+        name = "".join(p.title() for p in re.findall(r"[a-z]+", self.spec.path)) or "Body"
+        return validate(self.json(), self.spec.body, partial=self.spec.partial, name=name)
 
 
 ANONYMOUS = Principal(user_id="", tenant="", branch=None, role="", kind="anonymous")
@@ -89,7 +112,10 @@ def nest_error(status: int, message: Any, phrase: str) -> Any:
 
 def error_response(exc: DomainError, shape: ErrorShape = nest_error) -> Response:
     status = exc.status_code
-    return json_response(shape(status, exc.message, HTTPStatus(status).phrase), status)
+    response = json_response(shape(status, exc.message, HTTPStatus(status).phrase), status)
+    if isinstance(exc, Busy):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def internal_error_response() -> Response:
@@ -124,8 +150,11 @@ class Surface:
         self._envelope = envelope
         self._error_shape = error_shape
 
-    def route(self, path: str, methods: list[str], *, permission: str | None, status: int = 200) -> Callable[[ViewFn], ViewFn]:
-        spec = RouteSpec(self.name, path, tuple(methods), permission)
+    def route(
+        self, path: str, methods: list[str], *, permission: str | None, status: int = 200, body: Schema | None = None,
+        partial: bool = False, query: tuple[QueryParam, ...] = (),
+    ) -> Callable[[ViewFn], ViewFn]:
+        spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query)
         ROUTES.append(spec)
 
         def decorate(fn: ViewFn) -> ViewFn:
@@ -147,7 +176,7 @@ class Surface:
             if spec.permission is not None and not principal.can(spec.permission):
                 raise Forbidden("Forbidden resource")
             ctx = RequestContext(
-                principal, request.raw_body, dict(request.query_params or {}), headers, self.blueprint.lambda_context
+                principal, request.raw_body, dict(request.query_params or {}), headers, self.blueprint.lambda_context, spec
             )
             result = fn(ctx, **params)
             if isinstance(result, Response):
@@ -159,7 +188,10 @@ class Surface:
             if request.method != "GET":
                 report_refused_order_command(principal, params, headers, exc)
             return error_response(exc, self._error_shape)
-        except Exception:
+        except Exception as exc:
+            if is_busy(exc):  # DynamoDB still throttling after botocore's retries: nothing was written
+                log.warning("busy", extra={"path": spec.path})
+                return error_response(Busy(), self._error_shape)
             log.exception("unhandled error", extra={"path": spec.path, "methods": spec.methods})
             return internal_error_response()
 

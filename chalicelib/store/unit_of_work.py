@@ -14,7 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.sales import Sale
-from chalicelib.errors import VersionConflict
+from chalicelib.errors import Busy, VersionConflict, is_busy
 from chalicelib.settings import Settings
 from chalicelib.store.base import is_condition_failure, transaction
 from chalicelib.store.cajas import CajaRepository
@@ -55,5 +55,7 @@ class DynamoUnitOfWork:
         except TransactWriteError as exc:
             if is_condition_failure(exc):
                 raise VersionConflict(sale.id) from exc
+            if is_busy(exc):
+                raise Busy() from exc
             raise
         committed()
