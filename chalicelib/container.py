@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.services.accounts import AccountService
     from chalicelib.services.caja import CajaService
     from chalicelib.services.catalog import CatalogService
+    from chalicelib.services.delivery import DeliveryService
     from chalicelib.services.sales import KitchenDisplayService, SaleService
     from chalicelib.services.zones import BranchTimezones
     from chalicelib.store.connections import ConnectionRepository
@@ -87,6 +88,14 @@ class Services:
             return DynamoUnitOfWork(self.settings, repo, catalog, cajas)
 
         return SaleService(repo, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work)
+
+    @cached_property
+    def pedidos(self) -> DeliveryService:
+        from chalicelib.services.delivery import DeliveryService
+        from chalicelib.store.delivery import CustomerRepository, DriverRepository, RefreshTokenRepository
+
+        return DeliveryService(self.sales, self.accounts, CustomerRepository(self.settings), DriverRepository(self.settings),
+                               RefreshTokenRepository(self.settings), self.tokens)
 
     @cached_property
     def connections(self) -> ConnectionRepository:

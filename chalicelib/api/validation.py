@@ -65,7 +65,21 @@ def list_of(schema: Mapping[str, Field], **kw: Any) -> Field:
 Schema = Mapping[str, Field]
 
 
+def object_of(schema: Mapping[str, Field], **kw: Any) -> Field:
+    return Field("object", of=schema, **kw)
+
+
 def _coerce(name: str, value: Any, f: Field, errors: list[str]) -> Any:
+    if f.kind == "object":
+        if not isinstance(value, dict):
+            errors.append(f"{name} must be an object")
+            return None
+        try:
+            return validate(value, f.of or {})
+        except InvalidInput as exc:
+            messages = exc.message if isinstance(exc.message, list) else [exc.message]
+            errors.extend(f"{name}.{m}" for m in messages)
+            return None
     if f.kind == "list":
         if not isinstance(value, list):
             errors.append(f"{name} must be an array")

@@ -123,9 +123,14 @@ class SaleService:
                                  attempts=MAX_ATTEMPTS, sleep=self.sleep)
 
     def _persist(self, sale: Sale, tallies: list[Tally]) -> None:
-        """The sale, the stock its closing consumes and its caja tallies, in one unit of work."""
+        self.persist(sale, tallies)
+
+    def persist(self, sale: Sale, tallies: list[Tally], release_driver: tuple[str, int] | None = None) -> None:
+        """The sale, the stock its closing consumes, its caja tallies and the driver it frees, in one unit of work."""
         uow = self.unit_of_work()
         uow.save_sale(sale)
+        if release_driver is not None:
+            uow.release_driver(sale.tenant_id, *release_driver)
         if sale.closing:
             recipes = {p: [RecipeUse(r.ingrediente_id, r.cantidad) for r in self.catalog.recipe(sale.tenant_id, p)]
                        for p in sale.plato_ids_to_deduct()}
