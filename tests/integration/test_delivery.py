@@ -54,7 +54,8 @@ def ana(api: Api, alpha: TenantWorld) -> str:
 
 
 def place(api: Api, token: str, menu: dict[str, Any], **extra: Any) -> Any:
-    body = {"sucursal_id": "centro", "items": [{"plato_id": menu["plato"], "cantidad": 2}, {"producto_id": menu["producto"], "cantidad": 1}],
+    items = [{"plato_id": menu["plato"], "cantidad": 2}, {"producto_id": menu["producto"], "cantidad": 1}]
+    body = {"sucursal_id": "centro", "items": items,
             "direccion": {"calle": "Av. Arce 123", "barrio": "Sopocachi"}, "metodo_pago": "efectivo", **extra}
     return api.as_(token).post("/api/pedidos/", body)
 
@@ -79,8 +80,8 @@ def make_drivers(alpha: TenantWorld, api: Api, n: int, prefix: str = "driver") -
 
     tokens = []
     for i in range(n):
-        get_services().accounts.create_user("alpha", {"nombre": f"Driver {i}", "nombre_usuario": f"{prefix}{i}", "contrasena": "Driver123!",
-                                                      "rol": "repartidor", "sucursal_id": "centro"})
+        get_services().accounts.create_user("alpha", {"nombre": f"Driver {i}", "nombre_usuario": f"{prefix}{i}",
+                                                      "contrasena": "Driver123!", "rol": "repartidor", "sucursal_id": "centro"})
         token = api.login(f"{prefix}{i}", "Driver123!", "alpha")
         assert api.as_(token).post("/api/repartidores/estado", {"estado": "disponible"}).status == 200
         tokens.append(token)
@@ -144,7 +145,8 @@ def test_a_refresh_token_is_single_use_and_a_replay_revokes_its_family(api: Api,
 
 
 def test_addresses_are_kept_and_coordinates_are_checked(api: Api, ana: str) -> None:
-    saved = api.as_(ana).post("/api/clientes/direcciones", {"calle": "Calle 1", "barrio": "Centro", "latitud": -16.5, "longitud": -68.1})
+    saved = api.as_(ana).post("/api/clientes/direcciones",
+                              {"calle": "Calle 1", "barrio": "Centro", "latitud": -16.5, "longitud": -68.1})
     assert saved.status == 201 and saved.body["id"] == 1
     bad = api.as_(ana).post("/api/clientes/direcciones", {"calle": "Calle 1", "barrio": "Centro", "latitud": 91, "longitud": 0})
     assert bad.status == 400 and "latitud" in bad.body["error"]
@@ -154,7 +156,8 @@ def test_addresses_are_kept_and_coordinates_are_checked(api: Api, ana: str) -> N
 # --- placing an order -------------------------------------------------------------------------------
 
 
-def test_an_order_is_a_delivery_sale_priced_from_the_catalog_with_the_branch_fee(api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:
+def test_an_order_is_a_delivery_sale_priced_from_the_catalog_with_the_branch_fee(
+        api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:
     admin = api.as_(alpha.tokens["admin"])
     assert admin.patch("/api/sucursales/centro", {"tarifa_domicilio": "3.00"}).status == 200
     reply = place(api, ana, menu, notas="sin cebolla")
@@ -326,7 +329,8 @@ def test_ten_drivers_claiming_one_order_at_once_have_exactly_one_winner_twenty_t
     for _ in range(20):
         pk = placed(api, ana, menu)
         to_enviado(api, alpha, pk)
-        replies = concurrently([lambda c=c: c().post(f"/pedidos/{pk}/aceptar-entrega/") for c in clients])
+        path = f"/pedidos/{pk}/aceptar-entrega/"
+        replies = concurrently([lambda c=c, path=path: c().post(path) for c in clients])
         statuses = sorted(r.status for r in replies)
         assert statuses == [200] + [409] * 9, statuses
         winner = drivers[[r.status for r in replies].index(200)]
@@ -343,8 +347,8 @@ def test_one_driver_claiming_two_orders_at_once_wins_at_most_one(api: Api, alpha
         for pk in orders:
             to_enviado(api, alpha, pk)
         one, two = threaded_api(driver), threaded_api(driver)
-        replies = concurrently([lambda: one().post(f"/pedidos/{orders[0]}/aceptar-entrega/"),
-                                lambda: two().post(f"/pedidos/{orders[1]}/aceptar-entrega/")])
+        replies = concurrently([lambda c=c, pk=pk: c().post(f"/pedidos/{pk}/aceptar-entrega/")  # type: ignore[misc]
+                                for c, pk in ((one, orders[0]), (two, orders[1]))])
         assert sorted(r.status for r in replies) == [200, 409]
         won = orders[[r.status for r in replies].index(200)]
         lost = orders[1 - orders.index(won)]
