@@ -71,6 +71,13 @@ def stomp_connect_deadline(event: CloudWatchEvent) -> dict[str, Any]:
     return {"closed": get_services().sockets.close_unconnected_stomp()}
 
 
+# Delivery orders nobody claimed DISPATCH_REOFFER_MINUTES after they were offered are offered again.
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def dispatch_reoffer(event: CloudWatchEvent) -> dict[str, Any]:
+    services = get_services()
+    return {"reoffered": len(services.pedidos.reoffer_due(services.settings.dispatch_reoffer_minutes))}
+
+
 @app.on_dynamodb_record(stream_arn=STREAMS.transactions, batch_size=100, starting_position="LATEST")
 def fan_out(event: DynamoDBEvent) -> dict[str, Any]:
     return get_services().fanout.handle_batch(event.to_dict())

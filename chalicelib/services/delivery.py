@@ -11,11 +11,13 @@ import hashlib
 import secrets
 import time
 from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from chalicelib.auth import CUSTOMER_PREFIX, Principal, TokenService, hash_password, verify_password
 from chalicelib.domain import delivery as d
-from chalicelib.domain.clock import iso, parse_iso, utc_now
+from chalicelib.domain.clock import iso, utc_now
 from chalicelib.domain.delivery import Customer, Driver, Entrega
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import CUSTOMER_ROLE
@@ -40,6 +42,11 @@ class DriverStore(Protocol):
     def put(self, before: Driver | None, after: Driver) -> None: ...
 
 
+class PositionStore(Protocol):
+    def put_if_newer(self, tenant_id: str, driver_id: str, latitud: Decimal, longitud: Decimal, at_ms: int) -> bool: ...
+    def get(self, tenant_id: str, driver_id: str) -> tuple[Decimal, Decimal, int] | None: ...
+
+
 class RefreshTokenStore(Protocol):
     def add(self, tenant_id: str, digest: str, family: str, subject: str, expires_at: int) -> None: ...
     def get(self, tenant_id: str, digest: str) -> dict[str, Any] | None: ...
@@ -54,7 +61,8 @@ def _digest(secret: str) -> str:
 
 class DeliveryService:
     def __init__(self, sales: SaleService, accounts: AccountService, customers: CustomerStore, drivers: DriverStore,
-                 refresh_tokens: RefreshTokenStore, tokens: TokenService) -> None:
+                 refresh_tokens: RefreshTokenStore, tokens: TokenService, positions: PositionStore | None = None) -> None:
+        self.positions = positions
         self.sales = sales
         self.accounts = accounts
         self.customers = customers
@@ -264,6 +272,22 @@ class DeliveryService:
 
         return retry_on_conflict(attempt, "El repartidor está muy solicitado; intente de nuevo", sleep=self.sales.sleep)
 
+    def carrier_customer(self, tenant_id: str, driver_id: str) -> int | None:
+        """The customer whose order this driver carries now (None when it carries none)."""
+        driver = self.drivers.get(tenant_id, driver_id)
+        if driver is None or driver.pedido_id is None:
+            return None
+        sale = self.sales.repo.get(tenant_id, driver.pedido_id)
+        if sale is None or sale.entrega is None or sale.entrega.repartidor_id != driver_id or sale.entrega.estado != d.EN_CAMINO:
+            return None
+        return sale.entrega.cliente_id
+
+    def record_position(self, tenant_id: str, driver_id: str, latitud: Any, longitud: Any, at_ms: int | None = None) -> bool:
+        """A driver's position: validated, stored as its last one (with a TTL) unless a newer one is stored."""
+        lat, lon = d.check_coordinates(latitud, longitud)
+        assert self.positions is not None
+        return self.positions.put_if_newer(tenant_id, driver_id, lat, lon, at_ms if at_ms is not None else time.time_ns() // 10**6)
+
     def claim(self, who: Principal, pk: int) -> Sale:
         """The atomic claim: in one transaction the order (enviado, no driver) gets the driver and
         the driver (disponible) becomes ocupado. Any loser gets 409 and nothing changes."""
@@ -308,19 +332,17 @@ class DeliveryService:
 
         return retry_on_conflict(attempt, f"El pedido #{pk} está muy solicitado; intente de nuevo", sleep=self.sales.sleep)
 
-    def reoffer_due(self, tenant_id: str, branch_id: str, minutes: int) -> list[Sale]:
-        """Enviado orders nobody claimed for `minutes`: offered again (the stream sends pedido_disponible)."""
+    def reoffer_due(self, minutes: int, limit: int = 100) -> list[Sale]:
+        """Orders still unclaimed `minutes` after they were offered are offered again (the stream
+        sends pedido_disponible to the available drivers). One Query of the sparse awaiting-driver index."""
         now = utc_now()
+        cutoff = iso(now - timedelta(minutes=minutes))
         out = []
-        for sale in self.sales.repo.active_deliveries(tenant_id, branch_id, (d.ENVIADO,), LIST_LIMIT):
-            entrega = sale.entrega
-            if entrega is None or entrega.repartidor_id is not None or not entrega.offered_at:
-                continue
-            if (now - parse_iso(entrega.offered_at)).total_seconds() >= minutes * 60:
-                sale.mark_reoffered(iso(now))
-                try:
-                    self.sales.persist(sale, [])
-                    out.append(sale)
-                except Conflict:
-                    continue
+        for sale in self.sales.repo.awaiting_driver(cutoff, limit):
+            sale.mark_reoffered(iso(now))
+            try:
+                self.sales.persist(sale, [])
+            except Conflict:
+                continue  # claimed or changed meanwhile: nothing to re-offer
+            out.append(sale)
         return out

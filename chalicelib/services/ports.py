@@ -60,6 +60,10 @@ class SaleStore(Protocol):
         """A customer's delivery orders, newest first."""
         ...
 
+    def awaiting_driver(self, offered_before: str, limit: int) -> list[Sale]:
+        """Unclaimed delivery orders of every tenant offered before `offered_before`, oldest offer first."""
+        ...
+
 
 class CajaStore(Protocol):
     def get(self, tenant_id: str, caja_id: int) -> Caja | None: ...

@@ -236,3 +236,54 @@ class RefreshTokenRepository:
 
     def revoke_family(self, tenant_id: str, family: str) -> None:
         self.FamilyRecord(tenant_id, f"FAMILY#{family}", revoked=True).save()
+
+
+class PositionRecord(Record):
+    """A driver's last position (table `connections`, pk `POSITION#<tenant>#<driver>`): a row with
+    a TTL whose stream record carries it to the driver's followers."""
+
+    latitud = UnicodeAttribute()
+    longitud = UnicodeAttribute()
+    at = NumberAttribute()
+    ttl = NumberAttribute()
+
+
+POSITION_TTL_SECONDS = 3600
+
+
+def position_key(tenant_id: str, driver_id: str) -> str:
+    return f"POSITION#{tenant_id}#{driver_id}"
+
+
+class PositionRepository:
+    def __init__(self, settings: Settings) -> None:
+        self.PositionRecord = bound(PositionRecord, "connections", settings)
+
+    def put_if_newer(self, tenant_id: str, driver_id: str, latitud: Decimal, longitud: Decimal, at_ms: int) -> bool:
+        """Store the position unless the stored one is as new or newer; False when dropped."""
+        cls = self.PositionRecord
+        record = cls(position_key(tenant_id, driver_id), "POSITION", latitud=str(latitud), longitud=str(longitud), at=at_ms,
+                     ttl=at_ms // 1000 + POSITION_TTL_SECONDS)
+        try:
+            record.save(condition=cls.pk.does_not_exist() | (cls.at < at_ms))
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def get(self, tenant_id: str, driver_id: str) -> tuple[Decimal, Decimal, int] | None:
+        try:
+            r = self.PositionRecord.get(position_key(tenant_id, driver_id), "POSITION", consistent_read=True)
+        except self.PositionRecord.DoesNotExist:
+            return None
+        return Decimal(r.latitud), Decimal(r.longitud), int(r.at)
+
+    @staticmethod
+    def decode(image: dict[str, Any]) -> tuple[str, str, Decimal, Decimal] | None:
+        """(tenant, driver, latitud, longitud) of a position row's stream image; None for any other row."""
+        prefix, _, rest = image.get("pk", {}).get("S", "").partition("#")
+        tenant, _, driver = rest.partition("#")
+        if prefix != "POSITION" or not tenant or not driver or "latitud" not in image:
+            return None
+        return tenant, driver, Decimal(image["latitud"]["S"]), Decimal(image["longitud"]["S"])

@@ -80,6 +80,15 @@ class DeliveryByCustomerIndex(GlobalSecondaryIndex["SaleRecord"]):
     branch_sk = UnicodeAttribute(range_key=True)
 
 
+class AwaitingDriverIndex(GlobalSecondaryIndex["SaleRecord"]):
+    class Meta:
+        index_name = "awaiting-driver"
+        projection = AllProjection()
+
+    dispatch_pk = UnicodeAttribute(hash_key=True)
+    dispatch_sk = UnicodeAttribute(range_key=True)
+
+
 class SaleRecord(Record):
     tx_id = NumberAttribute()
     branch_id = UnicodeAttribute()
@@ -100,6 +109,8 @@ class SaleRecord(Record):
     delivery_pk = UnicodeAttribute(null=True)
     customer_pk = UnicodeAttribute(null=True)
     delivery_estado = UnicodeAttribute(null=True)
+    dispatch_pk = UnicodeAttribute(null=True)
+    dispatch_sk = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     kitchen_queue = KitchenQueueIndex()
@@ -108,6 +119,7 @@ class SaleRecord(Record):
     kds_active = KdsActiveIndex()
     delivery_by_branch = DeliveryByBranchIndex()
     delivery_by_customer = DeliveryByCustomerIndex()
+    awaiting_driver = AwaitingDriverIndex()
 
 
 def tx_sk(tx_id: int) -> str:
@@ -206,6 +218,7 @@ def from_stream_image(image: dict[str, Any]) -> Sale:
 def to_record(order: Sale, cls: type[SaleRecord]) -> SaleRecord:
     queue = order.in_kitchen_queue
     kds = order.active_for_kitchen_display
+    awaiting = order.awaiting_driver
     branch = branch_key(order.tenant_id, order.branch_id)
     ordered = f"{order.created_at}#{order.id:012d}"
     record = cls(
@@ -219,10 +232,15 @@ def to_record(order: Sale, cls: type[SaleRecord]) -> SaleRecord:
         delivery_pk=branch if order.entrega else None,
         customer_pk=customer_key(order.tenant_id, order.entrega.cliente_id) if order.entrega else None,
         delivery_estado=order.entrega.estado if order.entrega else None,
+        dispatch_pk=DISPATCH if awaiting else None,
+        dispatch_sk=f"{order.entrega.offered_at}#{order.tenant_id}#{order.id:012d}" if awaiting and order.entrega else None,
     )
     if order.version:
         record.version = order.version
     return record
+
+
+DISPATCH = "DISPATCH"  # the one partition of the sparse awaiting-driver index
 
 
 def customer_key(tenant_id: str, customer_id: int) -> str:
@@ -303,4 +321,9 @@ class SaleRepository:
     def by_customer(self, tenant_id: str, customer_id: int, limit: int) -> list[Sale]:
         rows = self.SaleRecord.delivery_by_customer.query(customer_key(tenant_id, customer_id), scan_index_forward=False,
                                                           limit=limit)
+        return [to_domain(r) for r in rows]
+
+    def awaiting_driver(self, offered_before: str, limit: int) -> list[Sale]:
+        """Delivery orders (every tenant) offered before `offered_before` and still unclaimed, oldest offer first."""
+        rows = self.SaleRecord.awaiting_driver.query(DISPATCH, self.SaleRecord.dispatch_sk < offered_before, limit=limit)
         return [to_domain(r) for r in rows]

@@ -261,6 +261,11 @@ class InMemorySales:
         found = self.deliveries(tenant_id, branch_id, len(self._sales))
         return [s for s in found if s.entrega and s.entrega.estado in estados][:limit]
 
+    def awaiting_driver(self, offered_before: str, limit: int) -> list[Sale]:
+        found = [deepcopy(s) for s in self._sales.values() if s.awaiting_driver and s.entrega and s.entrega.offered_at
+                 and f"{s.entrega.offered_at}#{s.tenant_id}#{s.id:012d}" < offered_before]
+        return sorted(found, key=lambda s: (s.entrega.offered_at if s.entrega else "", s.tenant_id, s.id))[:limit]
+
     def by_customer(self, tenant_id: str, customer_id: int, limit: int) -> list[Sale]:
         found = [deepcopy(s) for (t, _), s in self._sales.items()
                  if t == tenant_id and s.entrega and s.entrega.cliente_id == customer_id]

@@ -392,6 +392,12 @@ class Sale:
     def is_delivery(self) -> bool:
         return self.entrega is not None
 
+    @property
+    def awaiting_driver(self) -> bool:
+        """Offered to the branch's drivers and not claimed yet."""
+        e = self.entrega
+        return e is not None and e.estado == d.ENVIADO and e.repartidor_id is None and e.offered_at is not None
+
     def _delivery(self) -> d.Entrega:
         if self.entrega is None:
             raise NotFound(f"Pedido con id {self.id} no encontrado")
