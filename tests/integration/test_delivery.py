@@ -412,3 +412,33 @@ def test_a_driver_who_is_not_available_cannot_claim(api: Api, alpha: TenantWorld
     assert api.as_(driver).post(f"/pedidos/{pk}/aceptar-entrega/").status == 409
     assert api.as_(driver).post("/api/repartidores/estado", {"estado": "ocupado"}).status == 400
     assert api.as_(driver).post("/api/repartidores/estado", {"estado": 3}).status == 400
+
+
+# --- bad input on every new route ----------------------------------------------------------------
+
+BAD_BODIES: list[Any] = [
+    "not json", [], {"unknown": 1}, {"estado": 5}, {"username": 1, "password": None}, {"refresh": "x" * 5000},
+    {"nombre": "x" * 10_000, "nombre_usuario": "A B", "email": "no", "contrasena": "1", "telefono": "abc"},
+    {"calle": 1, "barrio": [], "latitud": "lejos", "longitud": 1e308},
+    {"sucursal_id": "centro", "items": [{"plato_id": "x", "cantidad": 10**30}] * 3, "metodo_pago": "efectivo",
+     "direccion": {"calle": "a", "barrio": "b", "latitud": 10**400}},
+    {"sucursal_id": "centro", "items": "todo", "metodo_pago": "efectivo", "direccion": "calle"},
+    {"estado": "disponible", "extra": True},
+]
+NEW_POSTS = ["/api/login/", "/api/refresh/", "/api/clientes/registro", "/api/clientes/direcciones", "/api/pedidos/",
+             "/api/pedidos/1/estado/", "/api/repartidores/estado"]
+
+
+def test_bad_input_on_every_new_route_is_a_clear_400_never_a_5xx(api: Api, alpha: TenantWorld, ana: str) -> None:
+    tokens = {"/api/clientes/direcciones": ana, "/api/pedidos/": ana, "/api/pedidos/1/estado/": alpha.tokens["cajero"],
+              "/api/repartidores/estado": alpha.tokens["repartidor"]}
+    for path in NEW_POSTS:
+        client = api.as_(tokens.get(path))
+        for body in BAD_BODIES:
+            reply = client.call("POST", path, raw=body) if isinstance(body, str) else client.post(path, body)
+            assert reply.status == 400, (path, body, reply)
+            assert reply.body["ok"] is False and reply.body["error"], (path, reply)
+    for path in ("/pedidos/abc/aceptar-entrega/", "/pedidos/99999999999999999999999/marcar-entregado/"):
+        reply = api.as_(alpha.tokens["repartidor"]).post(path)
+        assert reply.status in (400, 404), (path, reply)
+    assert api.as_(ana).get("/api/clientes/pedidos/abc").status == 400
