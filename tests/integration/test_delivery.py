@@ -297,8 +297,12 @@ def test_a_customer_may_cancel_only_while_pendiente_or_aceptado(api: Api, alpha:
 
 
 def threaded_api(token: str) -> Callable[[], Api]:
+    """One Chalice test client per thread, on an app whose current_request is thread-local (as in
+    the local stack and in Lambda, where each request has its own): each thread calls as its own driver."""
     from app import app
+    from devstack.gateway import make_thread_safe
 
+    make_thread_safe(app)
     local = threading.local()
 
     def get() -> Api:
