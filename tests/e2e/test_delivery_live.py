@@ -85,6 +85,17 @@ def test_the_delivery_story_end_to_end(stack: RunningStack) -> None:
     ana, ana_id = customer(stack, f"ana{suffix}")
     beto, beto_id = customer(stack, f"beto{suffix}")
     (one, one_id), (two, two_id) = driver(stack, admin, f"moto1_{suffix}"), driver(stack, admin, f"moto2_{suffix}")
+    try:
+        story(stack, cajero, cajero_token, plato, ana, ana_id, beto, beto_id, ((one, one_id), (two, two_id)))
+    finally:
+        for user_id in (one_id, two_id):  # the demo tenant keeps its five staff users (tests/e2e/test_local_stack.py)
+            assert admin.call("DELETE", f"/api/usuarios/{user_id}").status == 200
+        close_open_caja(cajero)
+
+
+def story(stack: RunningStack, cajero: Any, cajero_token: str, plato: dict[str, Any], ana: str, ana_id: int, beto: str,
+          beto_id: int, motos: tuple[tuple[str, str], tuple[str, str]]) -> None:
+    (one, one_id), (two, two_id) = motos
     ws = stack.ws_url
 
     with pytest.raises(InvalidStatus) as refused:
@@ -106,7 +117,7 @@ def test_the_delivery_story_end_to_end(stack: RunningStack) -> None:
         placed = stack.as_(ana).post("/api/pedidos/", {
             "sucursal_id": "centro", "items": [{"plato_id": plato["id"], "cantidad": 2}], "metodo_pago": "nequi",
             "direccion": {"calle": "Av. 6 de Agosto 100", "barrio": "San Jorge"}, "notas": "timbre roto",
-        }, headers={"Idempotency-Key": f"e2e-{suffix}"})
+        }, headers={"Idempotency-Key": f"e2e-{ana_id}"})
         assert placed.status == 201, placed
         pk = placed.body["pedido_id"]
         total = placed.body["pedido"]["total"]
@@ -158,4 +169,3 @@ def test_the_delivery_story_end_to_end(stack: RunningStack) -> None:
         assert after - before == Decimal(total)
         assert cajero.get(f"/api/transacciones/{pk}").body["estado"] == "cerrado"
         assert all(f.get("pedido_id") != pk for f in beto_frames.quiet(1.0))
-    close_open_caja(cajero)
