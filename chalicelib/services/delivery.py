@@ -186,7 +186,7 @@ class DeliveryService:
         )
         for index, line in enumerate(data["items"]):
             try:
-                self.sales._apply_item(sale, line, now)
+                self.sales.apply_item(sale, line, now)
             except (NotFound, InvalidInput) as exc:
                 raise InvalidInput([f"items.{index}: {exc.message}"]) from exc
         sale.add_delivery_fee(branch.tarifa_domicilio, now)
