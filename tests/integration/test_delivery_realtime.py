@@ -205,3 +205,30 @@ def test_the_kitchen_sees_a_delivery_order_as_nuevo_pedido_on_cocina(live: Live,
     nuevo = [f for f in live.frames.of("kitchen") if f.get("event") == "nuevo-pedido"]
     assert [f["data"]["id"] for f in nuevo] == [pk]
     assert nuevo[0]["data"]["tipo"] == "delivery" and nuevo[0]["data"]["entrega"]["direccion"] == "Av. Arce 123, Sopocachi"
+
+
+def test_a_customer_still_following_a_driver_from_an_earlier_order_hears_nothing_of_the_next(
+        live: Live, menu: dict[str, Any]) -> None:
+    api, alpha = live.api, live.alpha
+    api.as_(alpha.tokens["cajero"]).post("/api/caja/abrir", denominations(b100=1))
+    ana, _ = customer(live, "ana")
+    beto, _ = customer(live, "beto")
+    driver = make_drivers(alpha, api, 1)[0]
+    driver_id = user_id(live, driver)
+
+    def claimed_by_driver(token: str) -> int:
+        pk = live.place(token, menu)
+        for estado in ("aceptado", "preparando", "enviado"):
+            move(api, alpha.tokens["cajero"], pk, estado)
+        assert api.as_(driver).post(f"/pedidos/{pk}/aceptar-entrega/").status == 200
+        return pk
+
+    first = claimed_by_driver(ana)
+    assert live.connect("ana-follows", f"ubicacion/{driver_id}", ana) == 200
+    assert api.as_(driver).post(f"/pedidos/{first}/marcar-entregado/").status == 200
+    claimed_by_driver(beto)
+    assert live.connect("beto-follows", f"ubicacion/{driver_id}", beto) == 200
+    assert live.services.pedidos.record_position("alpha", driver_id, -16.4, -68.1) is True
+    live.services.fanout.handle_notice_batch(stream_batch(live.position_record(driver_id)))
+    assert [f["tipo"] for f in live.frames.of("beto-follows")] == ["ubicacion"]
+    assert live.frames.of("ana-follows") == []
