@@ -189,7 +189,8 @@ class SocketGateway:
         return None
 
     def _gastro_message(self, connection: Connection, text: str | None) -> None:
-        """The driver's ubicacion socket sends `{"latitud", "longitud"}`; nothing else is read."""
+        """The driver's ubicacion socket sends `{"latitud", "longitud"}` (and `{"tipo": "pedido_entregado"}`,
+        which needs nothing: the delivery itself reaches the follower through the stream)."""
         cid = connection.connection_id
         if gm_sender(connection.user_id).key(connection.tenant) not in self.connections.subscriptions(cid):
             self.reply(cid, gastro_error("este socket no recibe mensajes"))
@@ -198,6 +199,8 @@ class SocketGateway:
             body = json.loads(text or "")
         except ValueError:
             body = None
+        if body == {"tipo": "pedido_entregado"}:
+            return  # GastroMovil's driver panel says so after marcar-entregado; the stream already told the follower
         if not isinstance(body, dict) or set(body) - {"latitud", "longitud"} or not {"latitud", "longitud"} <= set(body):
             self.reply(cid, gastro_error('se espera {"latitud": x, "longitud": y}'))
             return

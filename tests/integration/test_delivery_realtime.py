@@ -161,6 +161,9 @@ def test_the_whole_order_reaches_restaurant_customer_and_drivers_as_gastromovil_
 
     live.streamed(pk, lambda: api.as_(one).post(f"/pedidos/{pk}/marcar-entregado/"))
     assert live.frames.of("follow-ana")[-1]["tipo"] == "pedido_entregado"
+    answered = len(live.frames.of("gps"))
+    live.send("gps", {"tipo": "pedido_entregado"})  # what GastroMovil's driver panel sends after delivering
+    assert len(live.frames.of("gps")) == answered
     assert live.frames.of("follow-ana")[-1]["latitud"] is None
 
     steps = [(f["estado"], f["mensaje"]) for f in live.frames.of("ana") if f["tipo"] == "cambio_estado"]
