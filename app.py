@@ -6,7 +6,7 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent, WebsocketEvent
 
-from chalicelib.api import auth, caja, catalog, display, kds, openapi, sales, socketio_polling, sucursales, usuarios
+from chalicelib.api import auth, caja, catalog, display, kds, openapi, pedidos, sales, socketio_polling, sucursales, usuarios
 from chalicelib.container import get_services
 from chalicelib.metrics import metrics_middleware
 from chalicelib.observability import http_logging_middleware, tracing_middleware, tracing_wanted
@@ -26,7 +26,8 @@ app.register_middleware(metrics_middleware, "all")
 if tracing_wanted():
     app.register_middleware(tracing_middleware, "all")
 
-for surface in (auth.surface, usuarios.surface, sucursales.surface, catalog.surface, caja.surface, sales.surface, kds.surface):
+for surface in (auth.surface, usuarios.surface, sucursales.surface, catalog.surface, caja.surface, sales.surface, kds.surface,
+                pedidos.surface):
     app.register_blueprint(surface.blueprint)
 app.register_blueprint(socketio_polling.blueprint)
 app.register_blueprint(display.blueprint)
@@ -69,6 +70,13 @@ def socketio_heartbeat(event: CloudWatchEvent) -> dict[str, Any]:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def stomp_connect_deadline(event: CloudWatchEvent) -> dict[str, Any]:
     return {"closed": get_services().sockets.close_unconnected_stomp()}
+
+
+# Delivery orders nobody claimed DISPATCH_REOFFER_MINUTES after they were offered are offered again.
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def dispatch_reoffer(event: CloudWatchEvent) -> dict[str, Any]:
+    services = get_services()
+    return {"reoffered": len(services.pedidos.reoffer_due(services.settings.dispatch_reoffer_minutes))}
 
 
 @app.on_dynamodb_record(stream_arn=STREAMS.transactions, batch_size=100, starting_position="LATEST")

@@ -91,6 +91,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+# What a registered customer account (kind customer, no sale session) may do; staff roles never hold these.
+CUSTOMER_PERMISSIONS = frozenset({"cliente:self", "pedidos:place"})
+CUSTOMER_PREFIX = "cliente:"
+
+
 def role_allows(role: str, permission: str) -> bool:
     return permission in PERMISSIONS.get(role, frozenset())
 
@@ -135,7 +140,16 @@ class Principal:
     kind: str = "staff"  # "staff" or "customer" (a session-bound customer token)
     session: str | None = None
 
+    @property
+    def customer_id(self) -> int | None:
+        """A registered customer account's id; None for staff and sale-session tokens."""
+        if self.kind == "customer" and self.session is None and self.user_id.startswith(CUSTOMER_PREFIX):
+            return int(self.user_id[len(CUSTOMER_PREFIX):])
+        return None
+
     def can(self, permission: str) -> bool:
+        if self.customer_id is not None:
+            return permission in CUSTOMER_PERMISSIONS
         return self.kind == "staff" and role_allows(self.role, permission)
 
 
@@ -209,7 +223,8 @@ class TokenService:
         customer = claims.get("kind") == "customer"
         if not isinstance(tenant, str) or not tenant or (role not in ROLES and not (customer and role == CUSTOMER_ROLE)):
             raise Unauthorized("Token inválido")
-        if customer and not isinstance(claims.get("session"), str):
+        account = customer and str(claims["sub"]).startswith(CUSTOMER_PREFIX) and str(claims["sub"])[len(CUSTOMER_PREFIX):].isdigit()
+        if customer and not isinstance(claims.get("session"), str) and not account:
             raise Unauthorized("Token inválido")
         branch = claims.get("branch")
         return Principal(

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.services.accounts import AccountService
     from chalicelib.services.caja import CajaService
     from chalicelib.services.catalog import CatalogService
+    from chalicelib.services.delivery import DeliveryService
     from chalicelib.services.sales import KitchenDisplayService, SaleService
     from chalicelib.services.zones import BranchTimezones
     from chalicelib.store.connections import ConnectionRepository
@@ -89,6 +90,14 @@ class Services:
         return SaleService(repo, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work)
 
     @cached_property
+    def pedidos(self) -> DeliveryService:
+        from chalicelib.services.delivery import DeliveryService
+        from chalicelib.store.delivery import CustomerRepository, DriverRepository, PositionRepository, RefreshTokenRepository
+
+        return DeliveryService(self.sales, self.accounts, CustomerRepository(self.settings), DriverRepository(self.settings),
+                               RefreshTokenRepository(self.settings), self.tokens, PositionRepository(self.settings))
+
+    @cached_property
     def connections(self) -> ConnectionRepository:
         from chalicelib.store.connections import ConnectionRepository
 
@@ -108,7 +117,7 @@ class Services:
 
     @cached_property
     def sockets(self) -> SocketGateway:
-        from chalicelib.realtime.gateway import SocketGateway
+        from chalicelib.realtime.gateway import GastroHooks, SocketGateway
 
         tenants = self.tenant_repo
         return SocketGateway(
@@ -120,6 +129,10 @@ class Services:
             socketio_timing=(self.settings.socketio_ping_interval_ms, self.settings.socketio_ping_timeout_ms),
             order_scope=self._order_scope,
             stomp_connect_deadline_seconds=self.settings.stomp_connect_deadline_seconds,
+            gastro=GastroHooks(
+                carrier_customer=lambda tenant, driver: self.pedidos.carrier_customer(tenant, driver),
+                record_position=lambda tenant, driver, lat, lon: self.pedidos.record_position(tenant, driver, lat, lon),
+            ),
         )
 
     def _order_scope(self, tenant: str, order_id: int) -> OrderScope | None:
@@ -147,9 +160,20 @@ class Services:
 
     @cached_property
     def fanout(self) -> Fanout:
-        from chalicelib.realtime.fanout import Fanout
+        from chalicelib.domain.delivery import DRIVER_DISPONIBLE
+        from chalicelib.realtime.fanout import Fanout, GastroLookups
+        from chalicelib.store.delivery import PositionRepository
 
-        return Fanout(self.connections, self.sales.repo, self.delivery, self.sales.timezone)
+        def restaurant_name(tenant: str, branch_id: str) -> str:
+            branch = self.tenant_repo.get_branch(tenant, branch_id)
+            return branch.nombre if branch else branch_id
+
+        def driver_available(tenant: str, user_id: str) -> bool:
+            driver = self.pedidos.drivers.get(tenant, user_id)
+            return driver is not None and driver.estado == DRIVER_DISPONIBLE
+
+        gastro = GastroLookups(restaurant_name, driver_available, self.pedidos.carrier_customer, PositionRepository.decode)
+        return Fanout(self.connections, self.sales.repo, self.delivery, self.sales.timezone, gastro)
 
     @cached_property
     def kds(self) -> KitchenDisplayService:

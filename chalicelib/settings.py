@@ -38,6 +38,7 @@ class Settings:
     socketio_ping_timeout_ms: int = 120_000
     socketio_poll_wait_seconds: int = 20
     stomp_connect_deadline_seconds: int = 10
+    dispatch_reoffer_minutes: int = 5
     metrics_enabled: bool = False
     aws_credentials: tuple[str, str] | None = None  # explicit keys (an embedded AWS); None: the default chain
 
@@ -117,6 +118,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         socketio_ping_timeout_ms=_int(env, "SOCKETIO_PING_TIMEOUT_MS", 120_000),
         socketio_poll_wait_seconds=min(25, _int(env, "SOCKETIO_POLL_WAIT_SECONDS", 20)),
         stomp_connect_deadline_seconds=_int(env, "STOMP_CONNECT_DEADLINE_SECONDS", 10),
+        dispatch_reoffer_minutes=_int(env, "DISPATCH_REOFFER_MINUTES", 5),
         metrics_enabled=metrics_wanted(env, stage),
     )
 

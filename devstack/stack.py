@@ -38,7 +38,7 @@ class Router:
             if ws.matches_management(request.path):
                 return await ws.management(request)
             upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
-            if upgrade and (request.path.rstrip("/") or "/") in ws.paths:
+            if upgrade and ws.accepts(request.path):
                 return await ws.handle(request)
         return await self.rest(request)
 

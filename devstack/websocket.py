@@ -40,6 +40,9 @@ log = logging.getLogger("devstack.websocket")
 NAMESPACES = ("cocina", "kds", "pedidos")
 # Paths that select a protocol instead of a namespace (AWS: the front door adds `protocol=`).
 PROTOCOL_PATHS = {"/socket.io": "socketio", "/ws": "stomp"}
+# GastroMovil's socket paths (COMPAT C): the `gastromovil` namespace, the path after /ws/ as `ruta`
+# (AWS: the front door's function does the same mapping).
+GASTRO_PATH = re.compile(r"^/ws/(?P<ruta>(?:pedidos/(?:restaurante|cliente)|repartidor|ubicacion)/[^/]+)/?$")
 MAX_MESSAGE_BYTES = 128 * 1024
 MANAGEMENT_PATH = re.compile(r"^(?:/[^/@]+)?/@connections/(?P<id>[^/]+)/?$")
 
@@ -143,15 +146,20 @@ class WebsocketEmulator:
             "apiId": self.api_id,
         }
 
+    def accepts(self, path: str) -> bool:
+        return (path.rstrip("/") or "/") in self.paths or GASTRO_PATH.match(path) is not None
+
     def connect_event(self, conn_id: str, request: web.Request, namespace: str | None, connected_at: int,
-                      protocol: str | None = None) -> dict[str, Any]:
+                      protocol: str | None = None, ruta: str | None = None) -> dict[str, Any]:
         headers, multi_headers = _single_and_multi(request.headers.items())
         query = [(k, v) for k, v in request.query.items()
-                 if not (namespace and k == "namespace") and not (protocol and k == "protocol")]
+                 if not (namespace and k == "namespace") and not (protocol and k == "protocol") and not (ruta and k == "ruta")]
         if namespace:
             query.append(("namespace", namespace))
         if protocol:
             query.append(("protocol", protocol))
+        if ruta:
+            query.append(("ruta", ruta))
         qs, multi_qs = _single_and_multi(query)
         ctx = self._request_context(conn_id, "$connect", "CONNECT", connected_at, request.remote or "127.0.0.1",
                                     request.headers.get("User-Agent", ""))
@@ -193,11 +201,12 @@ class WebsocketEmulator:
         if not self.app.websocket_handlers:
             return web.json_response({"message": "No WebSocket API is registered by the app"}, status=404)
         path = request.path.rstrip("/")
-        protocol = PROTOCOL_PATHS.get(path)
-        namespace = None if protocol else (path[1:] or request.query.get("namespace") or None)
+        gastro = GASTRO_PATH.match(request.path)
+        protocol = None if gastro else PROTOCOL_PATHS.get(path)
+        namespace = "gastromovil" if gastro else None if protocol else (path[1:] or request.query.get("namespace") or None)
         conn_id = new_connection_id()
         connected_at = _now_ms()
-        event = self.connect_event(conn_id, request, namespace, connected_at, protocol)
+        event = self.connect_event(conn_id, request, namespace, connected_at, protocol, gastro.group("ruta") if gastro else None)
         try:
             response = await self._invoke("$connect", event) or {"statusCode": 200}
         except Exception:

@@ -44,6 +44,7 @@ FUNCTION_NAMES = {
     "WebsocketMessage": "${Prefix}-websocket_message",
     "WebsocketDisconnect": "${Prefix}-websocket_disconnect",
     "SocketioHeartbeat": "${Prefix}-socketio_heartbeat",
+    "DispatchReoffer": "${Prefix}-dispatch_reoffer",
 }
 # The edge template's API parameters are the packaged template's own APIs.
 EDGE_REFERENCES = {"RestApiId": "RestAPI", "WebsocketApiId": "WebsocketAPI"}

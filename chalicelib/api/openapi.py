@@ -35,7 +35,14 @@ KDS_ERROR = {
     },
     "required": ["success", "error"],
 }
-ERROR_SCHEMAS = {"kds": "KdsError"}  # surfaces with their own error shape (COMPAT B); the rest use Error
+GASTROMOVIL_ERROR = {
+    "type": "object",
+    "properties": {"ok": {"const": False}, "error": {"type": "string"}, "statusCode": {"type": "integer"},
+                   "message": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}},
+    "required": ["ok", "error"],
+}
+# Surfaces with their own error shape (COMPAT B, C); the rest use Error.
+ERROR_SCHEMAS = {"kds": "KdsError", "pedidos": "GastroMovilError"}
 # Routes outside the Surface registry: the display's static files, the Socket.IO polling transport, this document.
 OTHER_ROUTES = {
     ("get", "/display"): ("The kitchen display (HTML)", "text/html"),
@@ -130,7 +137,7 @@ def _links(create: RouteSpec) -> dict[str, Any]:
 
 @cache
 def document() -> dict[str, Any]:
-    components: dict[str, Any] = {"Error": ERROR, "KdsError": KDS_ERROR}
+    components: dict[str, Any] = {"Error": ERROR, "KdsError": KDS_ERROR, "GastroMovilError": GASTROMOVIL_ERROR}
     paths: dict[str, Any] = {}
     for spec in ROUTES:
         for method in spec.methods:

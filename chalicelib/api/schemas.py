@@ -24,7 +24,7 @@ TOO_LARGE = Decimal("1e12")
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # "str" | "int" | "decimal" | "bool" | "list"
+    kind: str  # "str" | "int" | "decimal" | "bool" | "list" | "object"
     required: bool = True
     nullable: bool = False
     default: Any = None
@@ -36,7 +36,7 @@ class Field:
     max_length: int | None = None
     pattern: str | None = None
     choices: tuple[str, ...] | None = None
-    of: Mapping[str, Field] | None = field(default=None, hash=False)  # element schema for kind "list"
+    of: Mapping[str, Field] | None = field(default=None, hash=False)  # the schema of a "list" element or an "object"
     max_items: int = 100
 
 
@@ -67,6 +67,10 @@ def choice(*options: str, **kw: Any) -> Field:
 
 def list_of(schema: Mapping[str, Field], **kw: Any) -> Field:
     return Field("list", of=schema, **kw)
+
+
+def object_of(schema: Mapping[str, Field], **kw: Any) -> Field:
+    return Field("object", of=schema, **kw)
 
 
 Schema = Mapping[str, Field]
@@ -149,6 +153,8 @@ def _annotation(spec: Field, name: str) -> Any:
 
     if spec.kind == "bool":
         return Annotated[bool, Strict()]
+    if spec.kind == "object":
+        return _model(spec.of or {}, name.title().replace("_", ""), False)
     if spec.kind == "list":
         element = _model(spec.of or {}, f"{name.title()}Line", False)
         return Annotated[list[element], PydanticField(max_length=spec.max_items)]  # type: ignore[valid-type]
@@ -226,7 +232,7 @@ def _message(schema: Schema, error: Mapping[str, Any]) -> str:
     if given is None and spec is not None:
         return f"{name} should not be null"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"{name} must be a JSON object"
+        return f"{name} must be an object" if spec is not None and spec.kind == "object" else f"{name} must be a JSON object"
     if kind == "literal_error" and spec is not None and spec.choices is not None:
         return f"{name} must be one of the following values: {', '.join(spec.choices)}"
     if kind == "string_type":

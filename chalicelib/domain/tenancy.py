@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 
 from chalicelib.errors import InvalidInput
 
@@ -29,6 +30,7 @@ class Branch:
     branch_id: str
     nombre: str
     timezone: str = "America/La_Paz"
+    tarifa_domicilio: Decimal = Decimal(0)  # the delivery fee added to each delivery order
 
 
 @dataclass(frozen=True)

@@ -8,4 +8,5 @@ from chalicelib.domain.tenancy import Branch
 
 
 def sucursal(branch: Branch) -> dict[str, Any]:
-    return {"id": branch.branch_id, "nombre": branch.nombre, "timezone": branch.timezone}
+    return {"id": branch.branch_id, "nombre": branch.nombre, "timezone": branch.timezone,
+            "tarifa_domicilio": f"{branch.tarifa_domicilio:.2f}"}

@@ -44,4 +44,9 @@ def order(o: Sale, now: str, station: str | None = None) -> dict[str, Any]:
         "updated_at": o.updated_at,
         "elapsed_seconds": max(0, int((parse_iso(now) - parse_iso(o.created_at)).total_seconds())),
         "items": [item(i, o.id) for i in items],
+        "type": "delivery" if o.entrega is not None else "dine_in",
+        "delivery": None if o.entrega is None else {
+            "address": o.entrega.direccion_texto, "reference": o.entrega.direccion.get("referencia"),
+            "customer": o.entrega.cliente_nombre, "status": o.entrega.estado,
+        },
     }

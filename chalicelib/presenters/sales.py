@@ -63,6 +63,15 @@ def pago_out(pago: Pago, order_id: int, tz: str) -> dict[str, Any]:
     }
 
 
+def entrega_out(order: Sale) -> dict[str, Any]:
+    """A delivery order's delivery part, as the counter and the kitchen see it."""
+    e = order.entrega
+    assert e is not None
+    return {"estado": e.estado, "cliente": e.cliente_nombre, "direccion": e.direccion_texto,
+            "referencia": e.direccion.get("referencia"), "metodo_pago": e.metodo_pago, "notas": e.notas,
+            "repartidor_id": e.repartidor_id}
+
+
 def transaccion(order: Sale, tz: str, *, with_lines: bool = True) -> dict[str, Any]:
     created = local_time(order.created_at, tz)
     out: dict[str, Any] = {
@@ -87,6 +96,8 @@ def transaccion(order: Sale, tz: str, *, with_lines: bool = True) -> dict[str, A
         "actualizado_en": local_time(order.updated_at, tz),
         "cerrado_en": local_time(order.closed_at, tz),
     }
+    if order.entrega is not None:
+        out["entrega"] = entrega_out(order)
     if with_lines:
         out["items"] = [item_out(i, order.id, tz) for i in order.items]
         out["pagos"] = [pago_out(p, order.id, tz) for p in order.pagos]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from chalicelib.auth import Principal
 from chalicelib.domain.catalog import STATION
 
-NAMESPACES = ("cocina", "kds")
+NAMESPACES = ("cocina", "kds", "gastromovil")
 _SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"
 
 
@@ -78,6 +78,56 @@ def user_channel(user_id: str) -> Channel:
 
 def venue_channel(branch: str) -> Channel:
     return Channel("kds", f"venue:{branch}")
+
+
+# --- the gastromovil namespace (COMPAT C): one channel per socket path, chosen at $connect ------------
+
+GM = "gastromovil"
+
+
+def gm_restaurante(branch: str) -> Channel:
+    return Channel(GM, f"restaurante:{branch}")
+
+
+def gm_cliente(customer_id: int) -> Channel:
+    return Channel(GM, f"cliente:{customer_id}")
+
+
+def gm_repartidor(user_id: str) -> Channel:
+    return Channel(GM, f"repartidor:{user_id}")
+
+
+def gm_dispatch(branch: str) -> Channel:
+    """Offers to a branch's drivers; each subscription is tagged with its driver's user id."""
+    return Channel(GM, f"repartidores:{branch}")
+
+
+def gm_ubicacion(driver_id: str) -> Channel:
+    """A driver's positions; each follower's subscription is tagged `cliente:<id>`."""
+    return Channel(GM, f"ubicacion:{driver_id}")
+
+
+def gm_sender(driver_id: str) -> Channel:
+    """Marks the driver's own ubicacion socket: the one whose messages are positions."""
+    return Channel(GM, f"emisor:{driver_id}")
+
+
+@dataclass(frozen=True)
+class GastroPath:
+    kind: str  # restaurante | cliente | repartidor | ubicacion
+    target: str
+
+
+def parse_gastro_path(path: str) -> GastroPath | None:
+    """`pedidos/restaurante/<branch>`, `pedidos/cliente/<id>`, `repartidor/<id>`, `ubicacion/<id>`
+    (leading `ws/` and slashes optional)."""
+    clean = path.strip("/").removeprefix("ws/").strip("/")
+    for pattern, kind in ((rf"pedidos/restaurante/({_SLUG})", "restaurante"), (r"pedidos/cliente/([0-9]{1,18})", "cliente"),
+                          (r"repartidor/([0-9]{1,18})", "repartidor"), (r"ubicacion/([0-9]{1,18})", "ubicacion")):
+        match = re.fullmatch(pattern, clean)
+        if match:
+            return GastroPath(kind, match.group(1))
+    return None
 
 
 @dataclass(frozen=True)

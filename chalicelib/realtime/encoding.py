@@ -3,6 +3,7 @@ encoded for each protocol its subscribers speak (once per protocol, not once per
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,14 @@ def _stomp(message: Outgoing, tag: str | None) -> str:
     return stomp.encode(_json(message, tag), message.message_id, tag)
 
 
-ENCODERS: dict[str, Callable[[Outgoing, str | None], str]] = {"json": _json, "socketio": _socketio, "stomp": _stomp}
+def _gastromovil(message: Outgoing, tag: str | None) -> str:
+    """GastroMovil's plain JSON frames (COMPAT C), plus the stream-derived `id` for dropping duplicates."""
+    return json.dumps({**message.data, "id": message.message_id}, ensure_ascii=False, default=str)
+
+
+ENCODERS: dict[str, Callable[[Outgoing, str | None], str]] = {
+    "json": _json, "socketio": _socketio, "stomp": _stomp, "gastromovil": _gastromovil,
+}
 
 
 def encode(protocol_name: str, message: Outgoing, tag: str | None = None) -> str:

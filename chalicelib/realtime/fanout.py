@@ -17,15 +17,16 @@ from chalicelib import metrics
 from chalicelib.domain.connections import Subscriber
 from chalicelib.domain.sales import Sale
 from chalicelib.observability import logger
+from chalicelib.presenters import delivery as gastro_view
 from chalicelib.presenters import sales as sale_view
 from chalicelib.realtime import protocol
-from chalicelib.realtime.channels import cocina_channel, order_channel, user_channel, venue_channel
+from chalicelib.realtime.channels import cocina_channel, gm_ubicacion, order_channel, user_channel, venue_channel
 from chalicelib.realtime.encoding import Outgoing, encode
-from chalicelib.realtime.notifications import derive, kds_messages
+from chalicelib.realtime.notifications import derive, gastro_messages, kds_messages
 from chalicelib.realtime.polling import Delivery
 from chalicelib.services.ports import ConnectionStore, SaleStore
 
-ENCODED_PROTOCOLS = ("json", "socketio", "stomp")
+ENCODED_PROTOCOLS = ("json", "socketio", "stomp", "gastromovil")
 
 
 class DeliveryFailed(Exception):
@@ -37,6 +38,16 @@ class _DirtyBranch:
     sequence_numbers: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class GastroLookups:
+    """What the GastroMovil frames need beyond the stream image."""
+
+    restaurant_name: Callable[[str, str], str]  # (tenant, branch)
+    driver_available: Callable[[str, str], bool]  # (tenant, driver user id)
+    carrier_customer: Callable[[str, str], int | None]  # (tenant, driver): the customer whose order it carries
+    decode_position: Callable[[dict[str, Any]], tuple[str, str, Any, Any] | None]
+
+
 class Fanout:
     def __init__(
         self,
@@ -44,11 +55,13 @@ class Fanout:
         sales: SaleStore,
         sender: Delivery,
         timezone: Callable[[str, str], str],
+        gastro: GastroLookups | None = None,
     ) -> None:
         self.connections = connections
         self.sales = sales
         self.sender = sender
         self.timezone = timezone
+        self.gastro = gastro
 
     def publish(self, tenant: str, message: Outgoing, subscribers: list[Subscriber] | None = None) -> None:
         """Encode `message` once per (protocol, subscription tag) among the channel's subscribers."""
@@ -97,6 +110,7 @@ class Fanout:
                     metrics.milliseconds(metrics.STREAM_TO_SOCKET_DELAY, (time.time() - float(created)) * 1000)
             if new is not None:
                 self.publish_order_change(new, tz, sequence)
+                self.publish_gastro(old, new, sequence)
             if derived.queue_changed:
                 dirty.setdefault((current.tenant_id, current.branch_id), _DirtyBranch()).sequence_numbers.append(sequence)
 
@@ -138,6 +152,11 @@ class Fanout:
 
     def _notice_record(self, record: dict[str, Any]) -> None:
         raw = record["dynamodb"]
+        if self.gastro is not None and record.get("eventName") in ("INSERT", "MODIFY"):
+            position = self.gastro.decode_position(raw.get("NewImage") or {})
+            if position is not None:
+                self.publish_position(*position, sequence=raw["SequenceNumber"])
+                return
         notice = self.connections.decode_notice(raw.get("NewImage") or {})
         if record.get("eventName") != "INSERT" or notice is None:
             return
@@ -158,6 +177,44 @@ class Fanout:
         with processor(records=event.get("Records", []), handler=handle_record):
             processor.process()
         return {"batchItemFailures": [{"itemIdentifier": str(f["itemIdentifier"])} for f in processor.response()["batchItemFailures"]]}
+
+    # --- GastroMovil (COMPAT C) ----------------------------------------------------------------
+
+    def publish_gastro(self, old: Sale | None, new: Sale, sequence: str) -> None:
+        for m in gastro_messages(old, new):
+            subscribers = self.connections.subscribers_of(m.channel.key(new.tenant_id))
+            if m.audience == "available" and self.gastro is not None:
+                subscribers = [s for s in subscribers if s.tag and self.gastro.driver_available(new.tenant_id, s.tag)]
+            elif m.audience is not None:
+                subscribers = [s for s in subscribers if s.tag == m.audience]
+            if not subscribers:
+                continue
+            data = self._gastro_frame(m.kind, new)
+            self.publish(new.tenant_id, Outgoing(m.kind, m.channel, data, f"{sequence}:{m.kind}"), subscribers)
+
+    def _gastro_frame(self, kind: str, sale: Sale) -> dict[str, Any]:
+        if kind == "nuevo_pedido":
+            return gastro_view.nuevo_pedido(sale)
+        if kind == "cambio_estado":
+            return gastro_view.cambio_estado(sale)
+        if kind == "pedido_disponible":
+            name = self.gastro.restaurant_name(sale.tenant_id, sale.branch_id) if self.gastro else sale.branch_id
+            return gastro_view.pedido_disponible(sale, name)
+        if kind == "pedido_tomado":
+            return gastro_view.pedido_tomado(sale)
+        return {"tipo": "pedido_entregado", "latitud": None, "longitud": None}
+
+    def publish_position(self, tenant: str, driver: str, latitud: Any, longitud: Any, sequence: str) -> None:
+        """A driver's stored position -> `ubicacion` to the one customer whose order it carries now."""
+        assert self.gastro is not None
+        customer = self.gastro.carrier_customer(tenant, driver)
+        if customer is None:
+            return
+        channel = gm_ubicacion(driver)
+        subscribers = [s for s in self.connections.subscribers_of(channel.key(tenant)) if s.tag == f"cliente:{customer}"]
+        if subscribers:
+            data = {"tipo": "ubicacion", "latitud": float(latitud), "longitud": float(longitud)}
+            self.publish(tenant, Outgoing("ubicacion", channel, data, f"{sequence}:ubicacion"), subscribers)
 
     def publish_order_change(self, order: Sale, tz: str, sequence: str) -> None:
         """Every change of a sale goes to its `order:<id>` channel (COMPAT D's /order-changes)."""

@@ -8,14 +8,15 @@ emulator maps the path /socket.io/ onto `protocol=socketio`). See docs/websocket
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.auth import Principal, TokenService, bearer_token
 from chalicelib.domain.connections import Connection, pending_connection
-from chalicelib.errors import Unauthorized
+from chalicelib.errors import InvalidInput, Unauthorized
 from chalicelib.observability import logger
 from chalicelib.realtime import protocol, socketio, stomp
 from chalicelib.realtime.channels import (
@@ -25,12 +26,32 @@ from chalicelib.realtime.channels import (
     OrderScope,
     authorize,
     cocina_channel,
+    gm_cliente,
+    gm_dispatch,
+    gm_repartidor,
+    gm_restaurante,
+    gm_sender,
+    gm_ubicacion,
     parse,
+    parse_gastro_path,
     session_channel,
 )
 from chalicelib.services.ports import ConnectionStore
 
 PROTOCOLS = ("json", "socketio", "stomp")
+GASTRO = "gastromovil"  # the namespace and the protocol (framing) of GastroMovil's sockets
+
+
+@dataclass(frozen=True)
+class GastroHooks:
+    """What the GastroMovil socket edge needs of the delivery use cases."""
+
+    carrier_customer: Callable[[str, str], int | None]  # (tenant, driver) -> the customer whose order it carries
+    record_position: Callable[[str, str, Any, Any], bool]  # validates (InvalidInput), stores; False if stale
+
+
+def gastro_error(message: str) -> str:
+    return json.dumps({"tipo": "error", "error": message}, ensure_ascii=False)
 
 
 def _token(event: dict[str, Any]) -> str | None:
@@ -72,7 +93,9 @@ class SocketGateway:
         order_scope: Callable[[str, int], OrderScope | None] = lambda tenant, order_id: None,
         stomp_connect_deadline_seconds: int = 10,
         clock: Callable[[], float] = time.time,
+        gastro: GastroHooks | None = None,
     ) -> None:
+        self.gastro = gastro
         self.tokens = tokens
         self.connections = connections
         self.branch_exists = branch_exists
@@ -115,6 +138,8 @@ class SocketGateway:
             who = self.tokens.verify(token)
         except Unauthorized:
             return {"statusCode": 401, "body": "invalid token"}
+        if namespace == GASTRO:
+            return self._gastro_connect(connection_id, who, event)
         if not self._may_connect(who, namespace):
             return {"statusCode": 403, "body": f"not allowed in namespace {namespace}"}
         self.connections.add(
@@ -124,6 +149,66 @@ class SocketGateway:
             self.connections.subscribe(connection_id, channel.key(who.tenant))
         logger.info("websocket connected", connection_id=connection_id, namespace=namespace, tenant=who.tenant)
         return {"statusCode": 200}
+
+    # --- GastroMovil (COMPAT C): the socket path is the subscription, authorized here ---------------
+
+    def _gastro_connect(self, connection_id: str, who: Principal, event: dict[str, Any]) -> dict[str, Any]:
+        query = event.get("queryStringParameters") or {}
+        path = parse_gastro_path(str(query.get("ruta") or ""))
+        if path is None:
+            return {"statusCode": 404, "body": "unknown path"}
+        subscriptions = self._gastro_subscriptions(who, path.kind, path.target)
+        if subscriptions is None:
+            logger.info("gastromovil socket refused", path=path.kind, tenant=who.tenant)
+            return {"statusCode": 403, "body": "not allowed on this path"}
+        self.connections.add(Connection(connection_id, who.tenant, GASTRO, who.user_id, who.role, who.branch, who.kind, who.session,
+                                        GASTRO))
+        for channel, tag in subscriptions:
+            self.connections.subscribe(connection_id, channel.key(who.tenant), GASTRO, tag)
+        logger.info("gastromovil socket connected", connection_id=connection_id, path=path.kind, tenant=who.tenant)
+        return {"statusCode": 200}
+
+    def _gastro_subscriptions(self, who: Principal, kind: str, target: str) -> list[tuple[Channel, str | None]] | None:
+        """The channels a socket on this path listens to, or None if `who` may not open it."""
+        if kind == "cliente":
+            return [(gm_cliente(int(target)), None)] if who.customer_id == int(target) else None
+        if kind == "restaurante":
+            own_branch = who.role == "admin" or who.branch == target
+            if who.can("pedidos:manage") and own_branch and self.branch_exists(who.tenant, target):
+                return [(gm_restaurante(target), None)]
+            return None
+        if kind == "repartidor":
+            if who.can("pedidos:deliver") and who.user_id == target and who.branch:
+                return [(gm_repartidor(target), None), (gm_dispatch(who.branch), target)]
+            return None
+        if who.can("pedidos:deliver") and who.user_id == target:
+            return [(gm_sender(target), None)]
+        follows = who.customer_id is not None and self.gastro is not None
+        if follows and self.gastro is not None and self.gastro.carrier_customer(who.tenant, target) == who.customer_id:
+            return [(gm_ubicacion(target), f"cliente:{who.customer_id}")]
+        return None
+
+    def _gastro_message(self, connection: Connection, text: str | None) -> None:
+        """The driver's ubicacion socket sends `{"latitud", "longitud"}` (and `{"tipo": "pedido_entregado"}`,
+        which needs nothing: the delivery itself reaches the follower through the stream)."""
+        cid = connection.connection_id
+        if gm_sender(connection.user_id).key(connection.tenant) not in self.connections.subscriptions(cid):
+            self.reply(cid, gastro_error("este socket no recibe mensajes"))
+            return
+        try:
+            body = json.loads(text or "")
+        except ValueError:
+            body = None
+        if body == {"tipo": "pedido_entregado"}:
+            return  # GastroMovil's driver panel says so after marcar-entregado; the stream already told the follower
+        if not isinstance(body, dict) or set(body) - {"latitud", "longitud"} or not {"latitud", "longitud"} <= set(body):
+            self.reply(cid, gastro_error('se espera {"latitud": x, "longitud": y}'))
+            return
+        try:
+            assert self.gastro is not None
+            self.gastro.record_position(connection.tenant, connection.user_id, body["latitud"], body["longitud"])
+        except InvalidInput as exc:
+            self.reply(cid, gastro_error("; ".join(exc.message) if isinstance(exc.message, list) else exc.message))
 
     @staticmethod
     def _may_connect(who: Principal, namespace: str) -> bool:
@@ -148,6 +233,9 @@ class SocketGateway:
             self.reply(connection_id, protocol.error_frame("unknown_connection", "connection is not registered"))
             return {"statusCode": 200}
         text = None if event.get("isBase64Encoded") else event.get("body")
+        if connection.protocol == GASTRO:
+            self._gastro_message(connection, text)
+            return {"statusCode": 200}
         if connection.protocol == "socketio":
             self._socketio().handle(connection, text)
             return {"statusCode": 200}

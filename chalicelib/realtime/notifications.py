@@ -6,9 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain import delivery as d
 from chalicelib.domain.sales import COCINA_TERMINADO, Sale
 from chalicelib.presenters import kds as kds_view
-from chalicelib.realtime.channels import Channel, kds_channels, session_channel
+from chalicelib.realtime.channels import (
+    Channel,
+    gm_cliente,
+    gm_dispatch,
+    gm_restaurante,
+    gm_ubicacion,
+    kds_channels,
+    session_channel,
+)
 
 
 @dataclass(frozen=True)
@@ -93,4 +102,35 @@ def kds_messages(old: Sale | None, new: Sale | None) -> list[KdsMessage]:
             out.append(KdsMessage(channel, "order:updated", kds_view.order(new, now, station), "updated"))
     elif old.estado != new.estado and new.kitchen_items:
         out.append(KdsMessage(kds_channels(new.branch_id)[0], "order:updated", kds_view.order(new, now), "updated"))
+    return out
+
+
+# --- the gastromovil namespace (COMPAT C) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GastroMessage:
+    channel: Channel
+    kind: str  # nuevo_pedido | cambio_estado | pedido_disponible | pedido_tomado | pedido_entregado
+    sale: Sale
+    audience: str | None = None  # None: every subscriber; "available": available drivers; else the subscription tag
+
+
+def gastro_messages(old: Sale | None, new: Sale | None) -> list[GastroMessage]:
+    if new is None or new.entrega is None:
+        return []
+    e, before = new.entrega, old.entrega if old is not None else None
+    out: list[GastroMessage] = []
+    if before is None:
+        out.append(GastroMessage(gm_restaurante(new.branch_id), "nuevo_pedido", new))
+    elif before.estado != e.estado:
+        out.append(GastroMessage(gm_cliente(e.cliente_id), "cambio_estado", new))
+    offered_now = e.estado == d.ENVIADO and e.repartidor_id is None and (
+        before is None or before.estado != d.ENVIADO or before.offered_at != e.offered_at)
+    if offered_now:
+        out.append(GastroMessage(gm_dispatch(new.branch_id), "pedido_disponible", new, "available"))
+    if before is not None and before.estado == d.ENVIADO and e.estado != d.ENVIADO:
+        out.append(GastroMessage(gm_dispatch(new.branch_id), "pedido_tomado", new))
+    if before is not None and before.estado == d.EN_CAMINO and e.estado == d.ENTREGADO and before.repartidor_id:
+        out.append(GastroMessage(gm_ubicacion(before.repartidor_id), "pedido_entregado", new, f"cliente:{e.cliente_id}"))
     return out

@@ -132,7 +132,7 @@ class AccountService:
             raise NotFound("Sucursal no encontrada")
         if "timezone" in changes:
             check_timezone(changes["timezone"])
-        updated = replace(branch, **{k: changes[k] for k in ("nombre", "timezone") if k in changes})
+        updated = replace(branch, **{k: changes[k] for k in ("nombre", "timezone", "tarifa_domicilio") if k in changes})
         if updated != branch:
             self.tenants.replace_branch(updated)
         return updated

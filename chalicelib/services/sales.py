@@ -103,7 +103,7 @@ class SaleService:
             updated_at=now,
         )
         for line in data.get("items") or []:
-            self._apply_item(order, line, now)
+            self.apply_item(order, line, now)
         self.repo.add(order)
         metrics.count(metrics.ORDERS_CREATED)
         return order
@@ -123,9 +123,14 @@ class SaleService:
                                  attempts=MAX_ATTEMPTS, sleep=self.sleep)
 
     def _persist(self, sale: Sale, tallies: list[Tally]) -> None:
-        """The sale, the stock its closing consumes and its caja tallies, in one unit of work."""
+        self.persist(sale, tallies)
+
+    def persist(self, sale: Sale, tallies: list[Tally], release_driver: tuple[str, int] | None = None) -> None:
+        """The sale, the stock its closing consumes, its caja tallies and the driver it frees, in one unit of work."""
         uow = self.unit_of_work()
         uow.save_sale(sale)
+        if release_driver is not None:
+            uow.release_driver(sale.tenant_id, *release_driver)
         if sale.closing:
             recipes = {p: [RecipeUse(r.ingrediente_id, r.cantidad) for r in self.catalog.recipe(sale.tenant_id, p)]
                        for p in sale.plato_ids_to_deduct()}
@@ -139,7 +144,7 @@ class SaleService:
     def update(self, who: Principal, tx_id: int, changes: dict[str, Any]) -> Sale:
         return self._change(who, tx_id, lambda o: o.update_header(changes, iso(utc_now())))[0]
 
-    def _apply_item(self, order: Sale, data: dict[str, Any], now: str) -> Any:
+    def apply_item(self, order: Sale, data: dict[str, Any], now: str) -> Any:
         plato_id, producto_id = data.get("plato_id"), data.get("producto_id")
         if (plato_id is None) == (producto_id is None):
             raise InvalidInput("Debe indicar exactamente uno de plato_id o producto_id")
@@ -160,7 +165,7 @@ class SaleService:
         )
 
     def add_item(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Sale, Any]:
-        return self._change(who, tx_id, lambda o: self._apply_item(o, data, iso(utc_now())))
+        return self._change(who, tx_id, lambda o: self.apply_item(o, data, iso(utc_now())))
 
     def remove_item(self, who: Principal, tx_id: int, item_id: int) -> Sale:
         return self._change(who, tx_id, lambda o: o.remove_item(item_id, who.user_id, iso(utc_now())))[0]

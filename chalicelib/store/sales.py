@@ -19,6 +19,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.delivery import Entrega
 from chalicelib.domain.sales import Extra, Item, Pago, Sale
 from chalicelib.errors import Conflict, VersionConflict
 from chalicelib.settings import Settings
@@ -61,6 +62,33 @@ class KdsActiveIndex(GlobalSecondaryIndex["SaleRecord"]):
     kds_sk = UnicodeAttribute(range_key=True)
 
 
+class DeliveryByBranchIndex(GlobalSecondaryIndex["SaleRecord"]):
+    class Meta:
+        index_name = "delivery-by-branch"
+        projection = AllProjection()
+
+    delivery_pk = UnicodeAttribute(hash_key=True)
+    branch_sk = UnicodeAttribute(range_key=True)
+
+
+class DeliveryByCustomerIndex(GlobalSecondaryIndex["SaleRecord"]):
+    class Meta:
+        index_name = "delivery-by-customer"
+        projection = AllProjection()
+
+    customer_pk = UnicodeAttribute(hash_key=True)
+    branch_sk = UnicodeAttribute(range_key=True)
+
+
+class AwaitingDriverIndex(GlobalSecondaryIndex["SaleRecord"]):
+    class Meta:
+        index_name = "awaiting-driver"
+        projection = AllProjection()
+
+    dispatch_pk = UnicodeAttribute(hash_key=True)
+    dispatch_sk = UnicodeAttribute(range_key=True)
+
+
 class SaleRecord(Record):
     tx_id = NumberAttribute()
     branch_id = UnicodeAttribute()
@@ -78,12 +106,20 @@ class SaleRecord(Record):
     branch_sk = UnicodeAttribute()
     kds_pk = UnicodeAttribute(null=True)
     kds_sk = UnicodeAttribute(null=True)
+    delivery_pk = UnicodeAttribute(null=True)
+    customer_pk = UnicodeAttribute(null=True)
+    delivery_estado = UnicodeAttribute(null=True)
+    dispatch_pk = UnicodeAttribute(null=True)
+    dispatch_sk = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     kitchen_queue = KitchenQueueIndex()
     by_caja = ByCajaIndex()
     by_branch = ByBranchIndex()
     kds_active = KdsActiveIndex()
+    delivery_by_branch = DeliveryByBranchIndex()
+    delivery_by_customer = DeliveryByCustomerIndex()
+    awaiting_driver = AwaitingDriverIndex()
 
 
 def tx_sk(tx_id: int) -> str:
@@ -129,6 +165,7 @@ def encode(order: Sale) -> str:
         "pagos": [_pago_doc(p) for p in order.pagos], "next_item_id": order.next_item_id,
         "next_extra_id": order.next_extra_id, "closed_at": order.closed_at, "kitchen_done_at": order.kitchen_done_at,
         "voided_at": order.voided_at, "recall_snapshot": order.recall_snapshot,
+        "entrega": order.entrega.to_doc() if order.entrega else None,
     }, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -163,6 +200,7 @@ def decode(tenant_id: str, tx_id: int, branch_id: str, estado: str, estado_cocin
         ],
         session_id=session_id, next_item_id=d["next_item_id"], next_extra_id=d["next_extra_id"], closed_at=d.get("closed_at"),
         kitchen_done_at=d.get("kitchen_done_at"), voided_at=d.get("voided_at"), recall_snapshot=d.get("recall_snapshot") or {},
+        entrega=Entrega.from_doc(d["entrega"]) if d.get("entrega") else None,
         version=version,
     )
 
@@ -180,6 +218,7 @@ def from_stream_image(image: dict[str, Any]) -> Sale:
 def to_record(order: Sale, cls: type[SaleRecord]) -> SaleRecord:
     queue = order.in_kitchen_queue
     kds = order.active_for_kitchen_display
+    awaiting = order.awaiting_driver
     branch = branch_key(order.tenant_id, order.branch_id)
     ordered = f"{order.created_at}#{order.id:012d}"
     record = cls(
@@ -190,10 +229,22 @@ def to_record(order: Sale, cls: type[SaleRecord]) -> SaleRecord:
         caja_pk=f"{order.tenant_id}#{order.caja_id}" if order.caja_id is not None else None,
         caja_sk=f"{order.id:012d}" if order.caja_id is not None else None,
         branch_pk=branch, branch_sk=ordered, kds_pk=branch if kds else None, kds_sk=ordered if kds else None,
+        delivery_pk=branch if order.entrega else None,
+        customer_pk=customer_key(order.tenant_id, order.entrega.cliente_id) if order.entrega else None,
+        delivery_estado=order.entrega.estado if order.entrega else None,
+        dispatch_pk=DISPATCH if awaiting else None,
+        dispatch_sk=f"{order.entrega.offered_at}#{order.tenant_id}#{order.id:012d}" if awaiting and order.entrega else None,
     )
     if order.version:
         record.version = order.version
     return record
+
+
+DISPATCH = "DISPATCH"  # the one partition of the sparse awaiting-driver index
+
+
+def customer_key(tenant_id: str, customer_id: int) -> str:
+    return f"{tenant_id}#cliente#{customer_id}"
 
 
 def _save_condition(sale: Sale) -> Any:
@@ -254,4 +305,25 @@ class SaleRepository:
 
     def by_branch(self, tenant_id: str, branch_id: str, limit: int) -> list[Sale]:
         rows = self.SaleRecord.by_branch.query(branch_key(tenant_id, branch_id), scan_index_forward=False, limit=limit)
+        return [to_domain(r) for r in rows]
+
+    def deliveries(self, tenant_id: str, branch_id: str, limit: int) -> list[Sale]:
+        rows = self.SaleRecord.delivery_by_branch.query(branch_key(tenant_id, branch_id), scan_index_forward=False, limit=limit)
+        return [to_domain(r) for r in rows]
+
+    def active_deliveries(self, tenant_id: str, branch_id: str, estados: tuple[str, ...], limit: int) -> list[Sale]:
+        rows = self.SaleRecord.delivery_by_branch.query(
+            branch_key(tenant_id, branch_id), scan_index_forward=False,
+            filter_condition=self.SaleRecord.delivery_estado.is_in(*estados), limit=limit,
+        )
+        return [to_domain(r) for r in rows]
+
+    def by_customer(self, tenant_id: str, customer_id: int, limit: int) -> list[Sale]:
+        rows = self.SaleRecord.delivery_by_customer.query(customer_key(tenant_id, customer_id), scan_index_forward=False,
+                                                          limit=limit)
+        return [to_domain(r) for r in rows]
+
+    def awaiting_driver(self, offered_before: str, limit: int) -> list[Sale]:
+        """Delivery orders (every tenant) offered before `offered_before` and still unclaimed, oldest offer first."""
+        rows = self.SaleRecord.awaiting_driver.query(DISPATCH, self.SaleRecord.dispatch_sk < offered_before, limit=limit)
         return [to_domain(r) for r in rows]

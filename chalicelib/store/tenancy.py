@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
 
@@ -20,6 +22,7 @@ class TenantRecord(Record):
 class BranchRecord(Record):
     nombre = UnicodeAttribute()
     timezone = UnicodeAttribute()
+    tarifa_domicilio = UnicodeAttribute(null=True)
 
 
 class CounterRecord(Record):
@@ -32,7 +35,8 @@ def tenant_key(tenant_id: str) -> str:
 
 def _branch_record(branch: Branch, cls: type[BranchRecord]) -> BranchRecord:
     return cls(
-        tenant_key(branch.tenant_id), f"BRANCH#{branch.branch_id}", nombre=branch.nombre, timezone=branch.timezone
+        tenant_key(branch.tenant_id), f"BRANCH#{branch.branch_id}", nombre=branch.nombre, timezone=branch.timezone,
+        tarifa_domicilio=str(branch.tarifa_domicilio)
     )
 
 
@@ -83,11 +87,11 @@ class TenantRepository:
             r = self.BranchRecord.get(tenant_key(tenant_id), f"BRANCH#{branch_id}")
         except self.BranchRecord.DoesNotExist:
             return None
-        return Branch(tenant_id, branch_id, r.nombre, r.timezone)
+        return Branch(tenant_id, branch_id, r.nombre, r.timezone, Decimal(r.tarifa_domicilio or "0"))
 
     def list_branches(self, tenant_id: str) -> list[Branch]:
         return [
-            Branch(tenant_id, r.sk.split("#", 1)[1], r.nombre, r.timezone)
+            Branch(tenant_id, r.sk.split("#", 1)[1], r.nombre, r.timezone, Decimal(r.tarifa_domicilio or "0"))
             for r in self.BranchRecord.query(tenant_key(tenant_id), self.BranchRecord.sk.startswith("BRANCH#"))
         ]
 

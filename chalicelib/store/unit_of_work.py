@@ -19,12 +19,15 @@ from chalicelib.settings import Settings
 from chalicelib.store.base import is_condition_failure, transaction
 from chalicelib.store.cajas import CajaRepository
 from chalicelib.store.catalog import CatalogRepository
+from chalicelib.store.delivery import DriverRepository
 from chalicelib.store.sales import SaleRepository
 
 
 class DynamoUnitOfWork:
-    def __init__(self, settings: Settings, sales: SaleRepository, catalog: CatalogRepository, cajas: CajaRepository) -> None:
+    def __init__(self, settings: Settings, sales: SaleRepository, catalog: CatalogRepository, cajas: CajaRepository,
+                 drivers: DriverRepository | None = None) -> None:
         self._settings = settings
+        self._drivers = drivers or DriverRepository(settings)
         self._sales = sales
         self._catalog = catalog
         self._cajas = cajas
@@ -39,6 +42,12 @@ class DynamoUnitOfWork:
 
     def tally_sale(self, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None:
         self._writes.append(lambda tx: self._cajas.add_sale_tally(tx, tenant_id, caja_id, metodo_pago, monto))
+
+    def claim_driver(self, tenant_id: str, user_id: str, pedido_id: int) -> None:
+        self._writes.append(lambda tx: self._drivers.stage_claim(tx, tenant_id, user_id, pedido_id))
+
+    def release_driver(self, tenant_id: str, user_id: str, pedido_id: int) -> None:
+        self._writes.append(lambda tx: self._drivers.stage_release(tx, tenant_id, user_id, pedido_id))
 
     def commit(self) -> None:
         sale = self._sale

@@ -32,6 +32,7 @@ class UserRecord(Record):
 
 class UsernameRecord(Record):
     user_id = NumberAttribute()
+    kind = UnicodeAttribute(null=True)  # "customer" for a customer account's username; staff otherwise
 
 
 def user_sk(user_id: int) -> str:
@@ -101,6 +102,8 @@ class UserRepository:
         try:
             reservation = self.UsernameRecord.get(tenant_id, username_sk(username))
         except self.UsernameRecord.DoesNotExist:
+            return None
+        if reservation.kind == "customer":
             return None
         return self.get(tenant_id, int(reservation.user_id))
 

@@ -57,3 +57,19 @@ def test_the_readme_tour_works_as_written(stack: RunningStack, tmp_path: Path) -
     closed = replies[-1]
     assert closed["cerrada"] is True and closed["estado_diferencia"] in ("exacto", "sobrante", "faltante")
     assert any(r.get("cambio") for r in replies), "the cash payment answered with its change"
+
+
+def test_the_readme_delivery_tour_works_as_written(stack: RunningStack) -> None:
+    text = (REPO / "README.md").read_text()
+    section = text.split("## Delivery tour (GastroMovil)", 1)[1].split("\n## ", 1)[0]
+    [script] = re.findall(r"```bash\n(.*?)```", section, re.S)
+    close_open_caja(stack.as_(stack.login("cajero1", "Cajero123!")))
+    output = run_bash(script, stack)
+    assert '"statusCode"' not in output, output
+    replies = json_documents(output)
+    estados = [r["estado"] for r in replies if r.get("ok") is True and "estado" in r]
+    assert estados == ["aceptado", "preparando", "disponible"], replies
+    assert [r for r in replies if r == {"ok": True}] == [{"ok": True}] * 2  # claimed, delivered
+    delivered = [r for r in replies if r.get("estado") == "entregado"]
+    assert delivered and delivered[0]["direccion"] == "Av. Arce 2150, Sopocachi", replies
+    assert replies[-1]["cerrada"] is True

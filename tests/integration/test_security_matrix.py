@@ -27,7 +27,7 @@ from chalice.test import Client
 
 from app import app
 from chalicelib.api.http import ROUTES, RouteSpec
-from chalicelib.auth import PERMISSIONS, ROLES
+from chalicelib.auth import CUSTOMER_PERMISSIONS, PERMISSIONS, ROLES
 from devstack.world import denominations
 from tests.support.api import Api, Reply, TenantWorld, provision_world
 from tests.support.aws import clean_tables
@@ -67,6 +67,7 @@ NOWHERE = {
     "extra_id": "999999",
     "order_id": "999999",
     "sucursal_id": "nowhere",
+    "pk": "999999",
 }
 KDS_ITEM_NOWHERE = "00000000-0000-4000-8000-000000000000"
 # Every body schema is strict, so this fails validation (400) before any write.
@@ -93,6 +94,17 @@ class World:
     customer_token: str  # a customer session token for one of alpha's sales
     beta_ids: dict[str, str] = field(default_factory=dict)  # beta's own, for bodies
     snapshot: dict[str, Any] = field(default_factory=dict)
+    customers: dict[str, str] = field(default_factory=dict)  # tenant -> a registered customer account's token
+
+    def caller(self, tenant: str, spec: RouteSpec) -> str:
+        """Who may call `spec` in `tenant`: its customer for customer routes, its driver for driver
+        routes, its admin otherwise."""
+        world = self.alpha if tenant == "alpha" else self.beta
+        if spec.permission in CUSTOMER_PERMISSIONS:
+            return self.customers[tenant]
+        if spec.permission == "pedidos:deliver":
+            return world.tokens["repartidor"]
+        return world.tokens["admin"]
 
 
 def created(reply: Reply) -> Any:
@@ -115,6 +127,7 @@ def alpha_snapshot(world: World) -> dict[str, Any]:
         "/api/caja/actual",
         "/api/usuarios",
         "/api/sucursales",
+        "/api/pedidos",
     ]
     out: dict[str, Any] = {}
     for path in paths:
@@ -158,6 +171,11 @@ def build_world(api: Api) -> World:
     assert a_cajero.delete(f"/api/transacciones/{tx['id']}/items/{removed['id']}").status == 200  # for items-eliminados
     created(a_cajero.post(f"/api/transacciones/{tx['id']}/pagos", {"metodo_pago": "qr", "monto": "20.00"}))
     customer = created(a_cajero.post(f"/orders/{tx['id']}/session-token"))["data"]["token"]
+    customers = {t: register_customer(api, t) for t in ("alpha", "beta")}
+    pedido = created(api.as_(customers["alpha"]).post("/api/pedidos", {
+        "sucursal_id": "centro", "items": [{"plato_id": plato["id"], "cantidad": 1}],
+        "direccion": {"calle": f"{ALPHA_MARK} calle", "barrio": "Centro"}, "metodo_pago": "efectivo",
+    }))
 
     # Beta's own things, with the lowest ids, so "current thing" routes have something of beta's to show.
     b_cajero = api.as_(beta.tokens["cajero"])
@@ -181,15 +199,26 @@ def build_world(api: Api) -> World:
         "extra_id": str(extra["id"]),
         "order_id": str(tx["id"]),
         "sucursal_id": "norte",
+        "pk": str(pedido["pedido_id"]),
     }
     # The premise of the cross-tenant checks: none of alpha's numeric target ids exists in beta.
     assert int(ids["caja_id"]) > b_caja["id"] and int(ids["tx_id"]) > b_tx["id"]
     assert b_admin.get(f"/api/usuarios/{ids['user_id']}").status == 404
 
-    world = World(api, alpha, beta, ids, item["uuid"], customer)
+    world = World(api, alpha, beta, ids, item["uuid"], customer, customers=customers)
     world.beta_ids = {"caja": str(b_caja["id"]), "tx": str(b_tx["id"]), "producto_id": b_producto["id"], "ingrediente_id": b_ing["id"]}
     world.snapshot = alpha_snapshot(world)
     return world
+
+
+def register_customer(api: Api, tenant: str) -> str:
+    created(api.post("/api/clientes/registro", {
+        "nombre": f"Cliente {tenant}", "nombre_usuario": f"cliente_{tenant}", "email": f"c@{tenant}.example.com",
+        "contrasena": "Cliente123!", "telefono": "7000000", "tenant": tenant,
+    }))
+    reply = api.post("/api/login", {"username": f"cliente_{tenant}", "password": "Cliente123!", "tenant": tenant})
+    assert reply.status == 200, reply
+    return str(reply.body["access"])
 
 
 @pytest.fixture(scope="module")
@@ -221,8 +250,10 @@ def test_the_registry_covers_every_route_chalice_knows_and_nothing_else() -> Non
 
 
 def test_only_login_is_public_and_every_permission_is_granted_to_some_role() -> None:
-    assert [_id(c) for c in CASES if c[1].permission is None] == ["POST /api/auth/login"]
-    granted = set().union(*PERMISSIONS.values())
+    assert [_id(c) for c in CASES if c[1].permission is None] == [
+        "POST /api/auth/login", "POST /api/login", "POST /api/refresh", "POST /api/clientes/registro"]
+    granted = set().union(*PERMISSIONS.values()) | CUSTOMER_PERMISSIONS
+    assert not CUSTOMER_PERMISSIONS & set().union(*PERMISSIONS.values()), "a staff role holds a customer permission"
     assert {spec.permission for _, spec in PROTECTED} <= granted
     assert set(PERMISSIONS) == set(ROLES)
 
@@ -260,7 +291,16 @@ def test_roles_without_the_permission_get_403_and_roles_with_it_pass_the_gate(wo
         assert reply.status != 401, (role, reply)
         assert (reply.status == 403) == (not allowed), (role, reply)
         assert reply.status < 500, (role, reply)
-    assert any(allowed for allowed, _ in outcome.values()), f"no role may call {_id(case)}"
+    if spec.permission not in CUSTOMER_PERMISSIONS:
+        assert any(allowed for allowed, _ in outcome.values()), f"no role may call {_id(case)}"
+
+
+@pytest.mark.parametrize("case", PROTECTED, ids=_id)
+def test_a_customer_account_opens_only_customer_routes(world: World, case: tuple[str, RouteSpec]) -> None:
+    method, spec = case
+    reply = call(world.api.as_(world.customers["alpha"]), method, nowhere_path(spec), PROBE_BODY)
+    assert reply.status != 401 and reply.status < 500, reply
+    assert (reply.status == 403) == (spec.permission not in CUSTOMER_PERMISSIONS), reply
 
 
 @pytest.mark.parametrize("case", PROTECTED, ids=_id)
@@ -298,6 +338,8 @@ def valid_body(method: str, path: str, ids: dict[str, str]) -> Any:
         return {"cantidad": "5"}
     if path == "/api/transacciones/{tx_id}":
         return {"concepto": "Pwned"}
+    if path.endswith("/estado"):
+        return {"estado": "cancelado"}
     if path in NAMED:
         return {"nombre": "Pwned"}
     return {}
@@ -307,7 +349,7 @@ def valid_body(method: str, path: str, ids: dict[str, str]) -> Any:
 def test_alpha_s_ids_are_real_for_alpha_on_every_read_route(world: World, case: tuple[str, RouteSpec]) -> None:
     """The control for the 404s below: the same ids do resolve inside their own tenant."""
     _, spec = case
-    reply = world.api.as_(world.alpha.tokens["admin"]).get(fill(spec.path, world.ids))
+    reply = world.api.as_(world.caller("alpha", spec)).get(fill(spec.path, world.ids))
     assert reply.status == 200, reply
     assert reply.body
 
@@ -316,8 +358,8 @@ def test_alpha_s_ids_are_real_for_alpha_on_every_read_route(world: World, case: 
 def test_another_tenants_object_is_404_and_stays_unchanged(world: World, case: tuple[str, RouteSpec]) -> None:
     method, spec = case
     ids = {**world.ids, "item_id": world.kds_item} if spec.path.startswith("/items/") else world.ids
-    beta_admin = world.api.as_(world.beta.tokens["admin"])
-    reply = call(beta_admin, method, fill(spec.path, ids), valid_body(method, spec.path, world.beta_ids))
+    beta = world.api.as_(world.caller("beta", spec))
+    reply = call(beta, method, fill(spec.path, ids), valid_body(method, spec.path, world.beta_ids))
     assert reply.status == 404, reply
     assert ALPHA_MARK not in json.dumps(reply.body, ensure_ascii=False)
     assert alpha_snapshot(world) == world.snapshot
@@ -326,7 +368,7 @@ def test_another_tenants_object_is_404_and_stays_unchanged(world: World, case: t
 @pytest.mark.parametrize("case", CURRENT_READS, ids=_id)
 def test_routes_without_ids_show_beta_only_its_own_data(world: World, case: tuple[str, RouteSpec]) -> None:
     _, spec = case
-    reply = world.api.as_(world.beta.tokens["admin"]).get(spec.path)
+    reply = world.api.as_(world.caller("beta", spec)).get(spec.path)
     assert reply.status == 200, reply
     text = json.dumps(reply.body, ensure_ascii=False)
     assert ALPHA_MARK not in text
@@ -347,6 +389,10 @@ BETA_SEES = {
     "/api/transacciones/cocina/pendientes": lambda body: [t["concepto"] for t in body] == ["Beta Mesa"],
     "/orders": lambda body: [o["table"] for o in body["data"]] == ["7"],
     "/api/sucursales": lambda body: [b["id"] for b in body] == ["sur"],
+    "/api/pedidos": lambda body: body == [],
+    "/api/pedidos/activos": lambda body: body == [],
+    "/api/clientes/perfil": lambda body: body["nombre_usuario"] == "cliente_beta",
+    "/api/clientes/pedidos": lambda body: body == [],
 }
 
 
@@ -357,7 +403,7 @@ def test_every_current_thing_read_is_checked_for_beta_s_own_data() -> None:
 @pytest.mark.parametrize("case", CURRENT_READS, ids=_id)
 def test_routes_without_ids_show_beta_its_own_things(world: World, case: tuple[str, RouteSpec]) -> None:
     _, spec = case
-    reply = world.api.as_(world.beta.tokens["admin"]).get(spec.path)
+    reply = world.api.as_(world.caller("beta", spec)).get(spec.path)
     assert BETA_SEES[spec.path](reply.body), reply
 
 

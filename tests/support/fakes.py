@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.domain.connections import Connection, Subscriber
+from chalicelib.domain.delivery import Customer, Driver
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import Branch, Tenant, User
-from chalicelib.errors import Conflict, NotFound, StaleCaja, VersionConflict
+from chalicelib.errors import Conflict, NotFound, StaleCaja, StaleWrite, VersionConflict
 from chalicelib.store.connections import subscription_key
 
 T = TypeVar("T", Producto, Ingrediente, Plato)
@@ -253,6 +254,23 @@ class InMemorySales:
     def by_branch(self, tenant_id: str, branch_id: str, limit: int) -> list[Sale]:
         return list(reversed(self._of_branch(tenant_id, branch_id)))[:limit]
 
+    def deliveries(self, tenant_id: str, branch_id: str, limit: int) -> list[Sale]:
+        return [s for s in reversed(self._of_branch(tenant_id, branch_id)) if s.entrega is not None][:limit]
+
+    def active_deliveries(self, tenant_id: str, branch_id: str, estados: tuple[str, ...], limit: int) -> list[Sale]:
+        found = self.deliveries(tenant_id, branch_id, len(self._sales))
+        return [s for s in found if s.entrega and s.entrega.estado in estados][:limit]
+
+    def awaiting_driver(self, offered_before: str, limit: int) -> list[Sale]:
+        found = [deepcopy(s) for s in self._sales.values() if s.awaiting_driver and s.entrega and s.entrega.offered_at
+                 and f"{s.entrega.offered_at}#{s.tenant_id}#{s.id:012d}" < offered_before]
+        return sorted(found, key=lambda s: (s.entrega.offered_at if s.entrega else "", s.tenant_id, s.id))[:limit]
+
+    def by_customer(self, tenant_id: str, customer_id: int, limit: int) -> list[Sale]:
+        found = [deepcopy(s) for (t, _), s in self._sales.items()
+                 if t == tenant_id and s.entrega and s.entrega.cliente_id == customer_id]
+        return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)[:limit]
+
 
 CAJA_OPEN = "Ya existe una caja abierta en esta sucursal"
 CAJA_CHANGED = "La caja cambió mientras se procesaba la operación"
@@ -432,12 +450,120 @@ class InMemoryConnections:
         self._queues.pop(connection_id, None)
 
 
+class InMemoryDrivers:
+    """Memory implementation of chalicelib.services.delivery.DriverStore (plus the claim and
+    release the unit of work stages)."""
+
+    def __init__(self) -> None:
+        self._drivers: dict[tuple[str, str], Driver] = {}
+
+    def get(self, tenant_id: str, user_id: str) -> Driver | None:
+        return self._drivers.get((tenant_id, user_id))
+
+    def put(self, before: Driver | None, after: Driver) -> None:
+        stored = self.get(after.tenant_id, after.user_id)
+        same = stored is None if before is None else (
+            stored is not None and stored.estado == before.estado and stored.pedido_id == before.pedido_id)
+        if not same:
+            raise StaleWrite("El repartidor cambió mientras se procesaba la operación")
+        self._drivers[(after.tenant_id, after.user_id)] = after
+
+    def stage_claim(self, tx: FakeTransaction, tenant_id: str, user_id: str, pedido_id: int) -> None:
+        def check() -> bool:
+            d = self.get(tenant_id, user_id)
+            return d is not None and d.estado == "disponible" and d.pedido_id is None
+
+        def apply() -> None:
+            d = self._drivers[(tenant_id, user_id)]
+            self._drivers[(tenant_id, user_id)] = replace(d, estado="ocupado", pedido_id=pedido_id)
+
+        tx.add(check, apply)
+
+    def stage_release(self, tx: FakeTransaction, tenant_id: str, user_id: str, pedido_id: int) -> None:
+        def check() -> bool:
+            d = self.get(tenant_id, user_id)
+            return d is not None and d.pedido_id == pedido_id
+
+        def apply() -> None:
+            d = self._drivers[(tenant_id, user_id)]
+            self._drivers[(tenant_id, user_id)] = replace(d, estado="disponible", pedido_id=None)
+
+        tx.add(check, apply)
+
+
+class InMemoryCustomers:
+    """Memory implementation of chalicelib.services.delivery.CustomerStore; `users` shares the
+    username namespace with staff, as the `USERNAME#` reservations do in DynamoDB."""
+
+    def __init__(self, users: InMemoryUsers | None = None) -> None:
+        self._users = users or InMemoryUsers()
+        self._customers: dict[tuple[str, int], Customer] = {}
+        self._logins: dict[tuple[str, str], int] = {}
+
+    def add(self, customer: Customer) -> None:
+        t = customer.tenant_id
+        taken = ((t, customer.nombre_usuario) in self._logins or (t, customer.email.lower()) in self._logins
+                 or self._users.get_by_username(t, customer.nombre_usuario) is not None)
+        if taken:
+            raise Conflict("El nombre de usuario o el email ya existe")
+        self._customers[(t, customer.customer_id)] = replace(customer, version=1)
+        self._logins[(t, customer.nombre_usuario)] = customer.customer_id
+        self._logins[(t, customer.email.lower())] = customer.customer_id
+
+    def get(self, tenant_id: str, customer_id: int) -> Customer | None:
+        return self._customers.get((tenant_id, customer_id))
+
+    def get_by_login(self, tenant_id: str, login: str) -> Customer | None:
+        customer_id = self._logins.get((tenant_id, login.lower() if "@" in login else login))
+        return None if customer_id is None else self.get(tenant_id, customer_id)
+
+    def save(self, customer: Customer) -> Customer:
+        stored = self.get(customer.tenant_id, customer.customer_id)
+        if stored is None or stored.version != customer.version:
+            raise StaleWrite("El cliente cambió mientras se procesaba la operación")
+        saved = replace(customer, version=customer.version + 1)
+        self._customers[(customer.tenant_id, customer.customer_id)] = saved
+        return saved
+
+
+class InMemoryRefreshTokens:
+    """Memory implementation of chalicelib.services.delivery.RefreshTokenStore."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str], dict[str, Any]] = {}
+        self._revoked: set[tuple[str, str]] = set()
+
+    def add(self, tenant_id: str, digest: str, family: str, subject: str, expires_at: int) -> None:
+        if (tenant_id, digest) in self._tokens:
+            raise Conflict("Refresh token duplicado")
+        self._tokens[(tenant_id, digest)] = {"family": family, "subject": subject, "used": False, "expires_at": expires_at}
+
+    def get(self, tenant_id: str, digest: str) -> dict[str, Any] | None:
+        found = self._tokens.get((tenant_id, digest))
+        return dict(found) if found else None
+
+    def family_revoked(self, tenant_id: str, family: str) -> bool:
+        return (tenant_id, family) in self._revoked
+
+    def rotate(self, tenant_id: str, old_digest: str, new_digest: str, family: str, subject: str, expires_at: int) -> None:
+        old = self._tokens.get((tenant_id, old_digest))
+        if old is None or old["used"] or self.family_revoked(tenant_id, family) or (tenant_id, new_digest) in self._tokens:
+            raise Conflict("Refresh token ya usado")
+        old["used"] = True
+        self.add(tenant_id, new_digest, family, subject, expires_at)
+
+    def revoke_family(self, tenant_id: str, family: str) -> None:
+        self._revoked.add((tenant_id, family))
+
+
 class FakeUnitOfWork:
     """Memory implementation of chalicelib.services.ports.UnitOfWork: every staged write's
     condition is checked before any is applied, like one TransactWriteItems."""
 
-    def __init__(self, sales: InMemorySales, catalog: InMemoryCatalog, cajas: InMemoryCajas) -> None:
+    def __init__(self, sales: InMemorySales, catalog: InMemoryCatalog, cajas: InMemoryCajas,
+                 drivers: InMemoryDrivers | None = None) -> None:
         self._sales, self._catalog, self._cajas = sales, catalog, cajas
+        self._drivers = drivers or InMemoryDrivers()
         self._sale: Sale | None = None
         self._stage: list[Callable[[FakeTransaction], None]] = []
         self.commits = 0
@@ -450,6 +576,12 @@ class FakeUnitOfWork:
 
     def tally_sale(self, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None:
         self._stage.append(lambda tx: self._cajas.add_sale_tally(tx, tenant_id, caja_id, metodo_pago, monto))
+
+    def claim_driver(self, tenant_id: str, user_id: str, pedido_id: int) -> None:
+        self._stage.append(lambda tx: self._drivers.stage_claim(tx, tenant_id, user_id, pedido_id))
+
+    def release_driver(self, tenant_id: str, user_id: str, pedido_id: int) -> None:
+        self._stage.append(lambda tx: self._drivers.stage_release(tx, tenant_id, user_id, pedido_id))
 
     def commit(self) -> None:
         sale = self._sale

@@ -85,8 +85,24 @@ NAMESPACE_PATHS = [
     ("/pedidos", "namespace", "pedidos"),
     ("/ws", "protocol", "stomp"),
     ("/ws/", "protocol", "stomp"),
-    ("/ws/pedidos/restaurante/7/", "protocol", "stomp"),
+    ("/ws/123/abc/websocket", "protocol", "stomp"),
 ]
+
+GASTRO_PATHS = [
+    ("/ws/pedidos/restaurante/centro/", "pedidos/restaurante/centro"),
+    ("/ws/pedidos/cliente/7/", "pedidos/cliente/7"),
+    ("/ws/pedidos/cliente/7", "pedidos/cliente/7"),
+    ("/ws/repartidor/12/", "repartidor/12"),
+    ("/ws/ubicacion/12/", "ubicacion/12"),
+]
+
+
+@pytest.mark.parametrize(("path", "ruta"), GASTRO_PATHS)
+def test_a_gastromovil_socket_path_becomes_the_gastromovil_namespace_with_its_route(run: Any, path: str, ruta: str) -> None:
+    [result] = run(viewer_request(path, {"token": "abc.def.ghi"}, upgrade=True))
+    assert result["request"]["uri"] == "/api"
+    assert query_of(result) == {"token": "abc.def.ghi", "namespace": "gastromovil", "ruta": ruta}
+    assert result["origin"] == "websocket-api"
 
 
 @pytest.mark.parametrize(("path", "key", "value"), NAMESPACE_PATHS)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from chalicelib.domain import delivery as d
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.money import CENT, METODOS_PAGO, ZERO, to_money
 from chalicelib.domain.sales.lines import (
@@ -24,7 +25,7 @@ from chalicelib.domain.sales.lines import (
     Pago,
 )
 from chalicelib.domain.sales.stock import RecipeUse, StockDeduction, consume
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 # Billing state.
 PENDIENTE, ABIERTO, CERRADO, ANULADO = "pendiente", "abierto", "cerrado", "anulado"
@@ -58,6 +59,7 @@ class Sale:
     voided_at: str | None = None
     recall_snapshot: dict[str, str] = field(default_factory=dict)  # item uuid -> status before the bump
     usuario_nombre: str | None = None  # who took the order, as the kitchen display shows it
+    entrega: d.Entrega | None = None  # tipo delivery: the GastroMovil order's state, customer, address, driver
     version: int = 0
     closed_now: bool = field(default=False, compare=False, repr=False)  # this change closed it: stock is consumed
 
@@ -234,6 +236,7 @@ class Sale:
                 self.estado_cocina = COCINA_TERMINADO
                 self.kitchen_done_at = now
                 self.recall_snapshot = snapshot or {}
+            self._dispatch_when_cooked(now)
         else:
             self.estado_cocina = COCINA_PENDIENTE
 
@@ -249,6 +252,7 @@ class Sale:
             self.estado_cocina = COCINA_TERMINADO
             self.kitchen_done_at = now
             self.recall_snapshot = snapshot
+        self._dispatch_when_cooked(now)
         self._touch(now)
         self._close_if_settled(now)
 
@@ -381,3 +385,100 @@ class Sale:
         self.voided_at = now
         self._touch(now)
         return list(self.pagos)
+
+    # --- delivery (GastroMovil) --------------------------------------------------------
+
+    @property
+    def is_delivery(self) -> bool:
+        return self.entrega is not None
+
+    @property
+    def awaiting_driver(self) -> bool:
+        """Offered to the branch's drivers and not claimed yet."""
+        e = self.entrega
+        return e is not None and e.estado == d.ENVIADO and e.repartidor_id is None and e.offered_at is not None
+
+    def _delivery(self) -> d.Entrega:
+        if self.entrega is None:
+            raise NotFound(f"Pedido con id {self.id} no encontrado")
+        return self.entrega
+
+    def _dispatch_when_cooked(self, now: str) -> None:
+        """The kitchen finished every item of an accepted order: it goes out to the drivers."""
+        if self.entrega is not None and self.entrega.estado in (d.ACEPTADO, d.PREPARANDO):
+            self.entrega.estado = d.ENVIADO
+            self.entrega.offered_at = now
+
+    def move_delivery(self, target: str, now: str, *, by_customer: bool = False) -> str | None:
+        """A move of the delivery state machine (COMPAT C, enforced). Returns the driver the
+        move frees (a cancelled order that had one), for the caller to release in the same write."""
+        entrega = self._delivery()
+        d.check_move(entrega.estado, target)
+        if by_customer and (target != d.CANCELADO or entrega.estado not in d.CUSTOMER_MAY_CANCEL):
+            raise InvalidInput("Solo puede cancelar su pedido mientras está pendiente o aceptado")
+        if target == d.EN_CAMINO:
+            raise InvalidInput("Un pedido pasa a en_camino cuando un repartidor lo toma")
+        if target == d.ENTREGADO:
+            raise InvalidInput("Un pedido pasa a entregado cuando su repartidor lo marca entregado")
+        freed = None
+        if target == d.CANCELADO:
+            freed, entrega.repartidor_id = entrega.repartidor_id, None
+            self.void(now)
+        elif target == d.ENVIADO:
+            entrega.offered_at = now
+        entrega.estado = target
+        self._touch(now)
+        return freed
+
+    def claim_delivery(self, driver_id: str, now: str) -> None:
+        entrega = self._delivery()
+        if entrega.estado != d.ENVIADO or entrega.repartidor_id is not None:
+            raise Conflict(f"El pedido #{self.id} ya no está disponible")
+        entrega.estado = d.EN_CAMINO
+        entrega.repartidor_id = driver_id
+        self._touch(now)
+
+    def deliver(self, driver_id: str, *, pago_id: int, caja_id: int | None, now: str) -> Pago | None:
+        """The assigned driver hands the order over: it is paid (its total, with its method) and
+        closes. Marking an already delivered order again changes nothing and returns None."""
+        entrega = self._delivery()
+        if entrega.repartidor_id != driver_id:
+            raise Forbidden("Este pedido no está asignado a este repartidor")
+        if entrega.estado == d.ENTREGADO:
+            return None
+        if entrega.estado != d.EN_CAMINO:
+            raise InvalidInput(f"Transición no permitida: {entrega.estado} -> {d.ENTREGADO}")
+        if caja_id is None:
+            raise InvalidInput("La sucursal no tiene una caja abierta para cobrar el pedido")
+        if self.estado_cocina == COCINA_PENDIENTE:
+            self.complete_kitchen(now)
+        self.caja_id = caja_id
+        pago = None
+        if self.monto_pendiente >= CENT:
+            pago = self.add_payment(
+                pago_id=pago_id, metodo_pago=d.payment_column(entrega.metodo_pago), monto=self.monto_pendiente,
+                monto_recibido=None, referencia_qr=None if entrega.metodo_pago == "efectivo" else entrega.metodo_pago,
+                usuario_id=driver_id, now=now,
+            )
+        entrega.estado = d.ENTREGADO
+        entrega.delivered_at = now
+        self._touch(now)
+        self._close_if_settled(now)
+        return pago
+
+    def add_delivery_fee(self, precio: Decimal, now: str) -> Item | None:
+        """The branch's delivery fee, a line of its own (no kitchen, no stock)."""
+        if precio <= ZERO:
+            return None
+        item = Item(id=self.next_item_id, uuid=str(uuid.uuid4()), plato_id=None, producto_id=None, nombre="Domicilio",
+                    cantidad=Decimal(1), precio_unitario=to_money(precio), notas=None, created_at=now)
+        self.next_item_id += 1
+        self.items.append(item)
+        if self.estado == PENDIENTE:
+            self.estado = ABIERTO
+        self._touch(now)
+        return item
+
+    def mark_reoffered(self, now: str) -> None:
+        self._delivery().offered_at = now
+        self._touch(now)

@@ -1,0 +1,171 @@
+"""GastroMovil (COMPAT C): its auth routes, customer accounts and orders, the restaurant panel's
+routes and the driver's. Errors answer in GastroMovil's `{"ok": false, "error": ...}` shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api import schemas as v
+from chalicelib.api.http import RequestContext, Surface
+from chalicelib.container import get_services
+from chalicelib.domain import delivery as d
+from chalicelib.errors import InvalidInput
+from chalicelib.presenters import delivery as view
+from chalicelib.services.delivery import DeliveryService
+
+
+def gastromovil_error(status: int, message: Any, phrase: str) -> Any:
+    text = "; ".join(message) if isinstance(message, list) else message
+    return {"ok": False, "error": text, "statusCode": status, "message": message}
+
+
+surface = Surface("pedidos", error_shape=gastromovil_error)
+
+LOGIN = {
+    "username": v.text(min_length=1, max_length=254),
+    "password": v.text(min_length=1, max_length=256),
+    "tenant": v.text(required=False, min_length=1, max_length=64),
+}
+REFRESH = {"refresh": v.text(min_length=1, max_length=512)}
+REGISTRO = {
+    "nombre": v.text(min_length=1, max_length=100),
+    "nombre_usuario": v.text(min_length=3, max_length=30, pattern=r"^[a-z0-9_]+$"),
+    "email": v.text(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    "contrasena": v.text(min_length=8, max_length=256),
+    "telefono": v.text(min_length=5, max_length=30, pattern=r"^[0-9+ ()-]+$"),
+    "tenant": v.text(required=False, min_length=1, max_length=64),
+}
+COORD = {"latitud": v.decimal(required=False, nullable=True, minimum=-90, maximum=90),
+         "longitud": v.decimal(required=False, nullable=True, minimum=-180, maximum=180)}
+DIRECCION = {
+    "calle": v.text(min_length=1, max_length=200),
+    "barrio": v.text(min_length=1, max_length=100),
+    "referencia": v.text(required=False, nullable=True, max_length=300),
+    **COORD,
+}
+ITEM = {
+    "plato_id": v.text(required=False, min_length=1, max_length=64),
+    "producto_id": v.text(required=False, min_length=1, max_length=64),
+    "cantidad": v.integer(minimum=1, maximum=100),
+    "notas": v.text(required=False, nullable=True, max_length=300),
+}
+PEDIDO = {
+    "sucursal_id": v.text(min_length=1, max_length=64),
+    "items": v.list_of(ITEM, max_items=50),
+    "direccion": v.object_of(DIRECCION, required=False, nullable=True),
+    "direccion_id": v.integer(required=False, nullable=True, minimum=1),
+    "notas": v.text(required=False, nullable=True, max_length=500),
+    "metodo_pago": v.choice(*d.METODOS_ENTREGA),
+}
+ESTADO = {"estado": v.text(min_length=1, max_length=30)}
+DRIVER_ESTADO = {"estado": v.choice(*d.DRIVER_ESTADOS)}
+
+
+def _svc() -> DeliveryService:
+    return get_services().pedidos
+
+
+def _tz(ctx: RequestContext, branch: str) -> str:
+    return get_services().sales.timezone(ctx.tenant, branch)
+
+
+# --- auth and customers -------------------------------------------------------------------------
+
+
+@surface.route("/api/login", ["POST"], permission=None, body=LOGIN)
+def login(ctx: RequestContext) -> dict[str, Any]:
+    body = ctx.body()
+    return _svc().login(body["username"], body["password"], body.get("tenant") or ctx.headers.get("x-tenant-id"))
+
+
+@surface.route("/api/refresh", ["POST"], permission=None, body=REFRESH)
+def refresh(ctx: RequestContext) -> dict[str, Any]:
+    return _svc().refresh(ctx.body()["refresh"])
+
+
+@surface.route("/api/clientes/registro", ["POST"], permission=None, status=201, body=REGISTRO)
+def register(ctx: RequestContext) -> dict[str, Any]:
+    body = ctx.body()
+    return view.cliente(_svc().register(body.get("tenant") or ctx.headers.get("x-tenant-id"), body))
+
+
+@surface.route("/api/clientes/perfil", ["GET"], permission="cliente:self")
+def profile(ctx: RequestContext) -> dict[str, Any]:
+    return view.cliente(_svc().me(ctx.principal))
+
+
+@surface.route("/api/clientes/direcciones", ["POST"], permission="cliente:self", status=201, body=DIRECCION)
+def add_address(ctx: RequestContext) -> dict[str, Any]:
+    return view.direccion(_svc().add_address(ctx.principal, ctx.body()))
+
+
+@surface.route("/api/clientes/pedidos", ["GET"], permission="cliente:self")
+def my_orders(ctx: RequestContext) -> list[dict[str, Any]]:
+    return [view.pedido(s, _tz(ctx, s.branch_id)) for s in _svc().mine(ctx.principal)]
+
+
+@surface.route("/api/clientes/pedidos/{pk}", ["GET"], permission="cliente:self")
+def my_order(ctx: RequestContext, pk: str) -> dict[str, Any]:
+    sale = _svc().order(ctx.principal, v.path_int(pk))
+    return view.pedido(sale, _tz(ctx, sale.branch_id))
+
+
+@surface.route("/api/clientes/pedidos/{pk}/cancelar", ["POST"], permission="cliente:self")
+def cancel_mine(ctx: RequestContext, pk: str) -> dict[str, Any]:
+    sale = _svc().set_estado(ctx.principal, v.path_int(pk), d.CANCELADO)
+    return {"ok": True, "estado": view.pedido_activo(sale)["estado"]}
+
+
+@surface.route("/api/pedidos", ["POST"], permission="pedidos:place", status=201, body=PEDIDO)
+def place(ctx: RequestContext) -> dict[str, Any]:
+    body = ctx.body()
+    key = ctx.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key) <= 128:
+        raise InvalidInput("Idempotency-Key must be 1 to 128 characters long")
+    return _svc().place_once(ctx.principal, body, key, lambda sale: view.creado(sale, _tz(ctx, sale.branch_id)),
+                             ctx.lambda_context)
+
+
+# --- the restaurant panel -----------------------------------------------------------------------
+
+
+@surface.route("/api/pedidos", ["GET"], permission="pedidos:manage")
+def branch_orders(ctx: RequestContext) -> list[dict[str, Any]]:
+    tz = _tz(ctx, ctx.branch)
+    return [view.pedido(s, tz) for s in _svc().for_branch(ctx.principal, ctx.branch)]
+
+
+@surface.route("/api/pedidos/activos", ["GET"], permission="pedidos:manage")
+def active_orders(ctx: RequestContext) -> list[dict[str, Any]]:
+    return [view.pedido_activo(s) for s in _svc().active_for_branch(ctx.principal, ctx.branch)]
+
+
+@surface.route("/api/pedidos/{pk}/estado", ["POST"], permission="pedidos:manage", body=ESTADO)
+def set_estado(ctx: RequestContext, pk: str) -> dict[str, Any]:
+    estado = ctx.body()["estado"]
+    if estado not in d.ESTADOS:
+        raise InvalidInput("Estado inválido")
+    sale = _svc().set_estado(ctx.principal, v.path_int(pk), estado)
+    assert sale.entrega is not None
+    return {"ok": True, "estado": sale.entrega.estado}
+
+
+# --- drivers ------------------------------------------------------------------------------------
+
+
+@surface.route("/api/repartidores/estado", ["POST"], permission="pedidos:deliver", body=DRIVER_ESTADO)
+def driver_estado(ctx: RequestContext) -> dict[str, Any]:
+    driver = _svc().set_driver_estado(ctx.principal, ctx.body()["estado"])
+    return {"ok": True, "estado": driver.estado, "pedido_id": driver.pedido_id}
+
+
+@surface.route("/pedidos/{pk}/aceptar-entrega", ["POST"], permission="pedidos:deliver")
+def claim(ctx: RequestContext, pk: str) -> dict[str, Any]:
+    _svc().claim(ctx.principal, v.path_int(pk))
+    return {"ok": True}
+
+
+@surface.route("/pedidos/{pk}/marcar-entregado", ["POST"], permission="pedidos:deliver")
+def delivered(ctx: RequestContext, pk: str) -> dict[str, Any]:
+    _svc().deliver(ctx.principal, v.path_int(pk))
+    return {"ok": True}
