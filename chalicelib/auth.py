@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import os
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -134,6 +135,9 @@ class Principal:
     name: str = ""
     kind: str = "staff"  # "staff" or "customer" (a session-bound customer token)
     session: str | None = None
+    version: int = 0  # the user's token version when the token was issued (claim `ver`)
+    token_id: str = ""  # claim `jti`
+    expires_at: int = 0
 
     def can(self, permission: str) -> bool:
         return self.kind == "staff" and role_allows(self.role, permission)
@@ -189,6 +193,9 @@ class TokenService:
         }
         if principal.session:
             claims["session"] = principal.session
+        if principal.kind == "staff":
+            claims["ver"] = principal.version
+            claims["jti"] = secrets.token_urlsafe(12)
         return jwt.encode(claims, self._settings.jwt_secret, algorithm="HS256")
 
     def verify(self, token: str) -> Principal:
@@ -212,6 +219,9 @@ class TokenService:
         if customer and not isinstance(claims.get("session"), str):
             raise Unauthorized("Token inválido")
         branch = claims.get("branch")
+        version = claims.get("ver", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise Unauthorized("Token inválido")
         return Principal(
             user_id=str(claims["sub"]),
             tenant=tenant,
@@ -220,6 +230,9 @@ class TokenService:
             name=str(claims.get("name") or ""),
             kind="customer" if customer else "staff",
             session=claims.get("session") if isinstance(claims.get("session"), str) else None,
+            version=version,
+            token_id=str(claims.get("jti") or ""),
+            expires_at=int(claims["exp"]),
         )
 
 

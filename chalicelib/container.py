@@ -25,9 +25,11 @@ if TYPE_CHECKING:
     from chalicelib.services.caja import CajaService
     from chalicelib.services.catalog import CatalogService
     from chalicelib.services.sales import KitchenDisplayService, SaleService
+    from chalicelib.services.sessions import SessionGuard
     from chalicelib.services.zones import BranchTimezones
     from chalicelib.store.connections import ConnectionRepository
     from chalicelib.store.tenancy import TenantRepository
+    from chalicelib.store.users import UserRepository
 
 
 class Services:
@@ -52,11 +54,23 @@ class Services:
         return BranchTimezones(self.tenant_repo, self.settings.default_timezone)
 
     @cached_property
-    def accounts(self) -> AccountService:
-        from chalicelib.services.accounts import AccountService
+    def users(self) -> UserRepository:
         from chalicelib.store.users import UserRepository
 
-        return AccountService(self.tenant_repo, UserRepository(self.settings), self.tokens, self.settings.default_tenant)
+        return UserRepository(self.settings)
+
+    @cached_property
+    def sessions(self) -> SessionGuard:
+        from chalicelib.services.sessions import SessionGuard
+
+        return SessionGuard(self.users, self.settings.session_cache_seconds)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        from chalicelib.services.accounts import AccountService
+
+        return AccountService(self.tenant_repo, self.users, self.tokens, self.settings.default_tenant, self.sessions,
+                              on_revoked=lambda tenant, user_id: self.sockets.close_user(tenant, str(user_id)))
 
     @cached_property
     def catalog(self) -> CatalogService:
@@ -120,6 +134,7 @@ class Services:
             socketio_timing=(self.settings.socketio_ping_interval_ms, self.settings.socketio_ping_timeout_ms),
             order_scope=self._order_scope,
             stomp_connect_deadline_seconds=self.settings.stomp_connect_deadline_seconds,
+            session_check=self.sessions.check,
         )
 
     def _order_scope(self, tenant: str, order_id: int) -> OrderScope | None:

@@ -39,6 +39,7 @@ class Settings:
     socketio_poll_wait_seconds: int = 20
     stomp_connect_deadline_seconds: int = 10
     metrics_enabled: bool = False
+    session_cache_seconds: int = 30
     aws_credentials: tuple[str, str] | None = None  # explicit keys (an embedded AWS); None: the default chain
 
     def table_name(self, table: str) -> str:
@@ -118,6 +119,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         socketio_poll_wait_seconds=min(25, _int(env, "SOCKETIO_POLL_WAIT_SECONDS", 20)),
         stomp_connect_deadline_seconds=_int(env, "STOMP_CONNECT_DEADLINE_SECONDS", 10),
         metrics_enabled=metrics_wanted(env, stage),
+        session_cache_seconds=min(30, _int(env, "SESSION_CACHE_SECONDS", 30)),
     )
 
 

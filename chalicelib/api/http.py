@@ -103,7 +103,9 @@ def _lower_headers(headers: Any) -> dict[str, str]:
 def authenticate(headers: Mapping[str, str]) -> Principal:
     from chalicelib.container import get_services
 
-    principal = get_services().tokens.verify(bearer_token(headers.get("authorization")))
+    services = get_services()
+    principal = services.tokens.verify(bearer_token(headers.get("authorization")))
+    services.sessions.check(principal)
     override = headers.get("x-branch-id")
     if override and principal.kind == "staff" and override != principal.branch:
         principal = get_services().accounts.principal_in_branch(principal, override)

@@ -33,6 +33,16 @@ from chalicelib.services.ports import ConnectionStore
 PROTOCOLS = ("json", "socketio", "stomp")
 
 
+def user_channel(tenant: str, user_id: str) -> str:
+    """The channel key every authenticated connection of one user holds, so that revoking the
+    user's sessions finds their sockets with one Query on by-channel. Never published to."""
+    return f"_user/{tenant}/{user_id}"
+
+
+def internal(channel_key: str) -> bool:
+    return channel_key.startswith("_")
+
+
 def _token(event: dict[str, Any]) -> str | None:
     query = event.get("queryStringParameters") or {}
     if query.get("token"):
@@ -72,7 +82,9 @@ class SocketGateway:
         order_scope: Callable[[str, int], OrderScope | None] = lambda tenant, order_id: None,
         stomp_connect_deadline_seconds: int = 10,
         clock: Callable[[], float] = time.time,
+        session_check: Callable[[Principal], None] = lambda principal: None,
     ) -> None:
+        self.session_check = session_check
         self.tokens = tokens
         self.connections = connections
         self.branch_exists = branch_exists
@@ -112,7 +124,7 @@ class SocketGateway:
         if not token:
             return {"statusCode": 401, "body": "token required"}
         try:
-            who = self.tokens.verify(token)
+            who = self._verify(token)
         except Unauthorized:
             return {"statusCode": 401, "body": "invalid token"}
         if not self._may_connect(who, namespace):
@@ -120,10 +132,33 @@ class SocketGateway:
         self.connections.add(
             Connection(connection_id, who.tenant, namespace, who.user_id, who.role, who.branch, who.kind, who.session)
         )
+        self._follow_user(connection_id, who, "json")
         for channel in self._automatic_channels(who, namespace):
             self.connections.subscribe(connection_id, channel.key(who.tenant))
         logger.info("websocket connected", connection_id=connection_id, namespace=namespace, tenant=who.tenant)
         return {"statusCode": 200}
+
+    def _verify(self, token: str) -> Principal:
+        who = self.tokens.verify(token)
+        self.session_check(who)
+        return who
+
+    def _follow_user(self, connection_id: str, who: Principal, protocol: str) -> None:
+        if who.kind == "staff":
+            self.connections.subscribe(connection_id, user_channel(who.tenant, who.user_id), protocol)
+
+    def close_user(self, tenant: str, user_id: str) -> int:
+        """Close every socket of the user (their sessions were revoked). Returns how many."""
+        ids = self.connections.subscribers(user_channel(tenant, user_id))
+        for connection_id in ids:
+            try:
+                self.close(connection_id)
+            except Exception:
+                logger.exception("revoked user's socket not closed", connection_id=connection_id)
+            self.connections.remove(connection_id)
+        if ids:
+            logger.info("sockets of a revoked user closed", tenant=tenant, count=len(ids))
+        return len(ids)
 
     @staticmethod
     def _may_connect(who: Principal, namespace: str) -> bool:
@@ -253,7 +288,7 @@ class SocketGateway:
         if not token:
             return "token required"
         try:
-            who = self.tokens.verify(token)
+            who = self._verify(token)
         except Unauthorized:
             return "invalid token"
         if connection.authenticated and (who.tenant, who.user_id) != (connection.tenant, connection.user_id):
@@ -266,6 +301,7 @@ class SocketGateway:
                                         who.kind, who.session, connection.protocol))
         for channel in self._automatic_channels(who, namespace):
             self.connections.subscribe(connection.connection_id, channel.key(who.tenant), connection.protocol)
+        self._follow_user(connection.connection_id, who, connection.protocol)
         logger.info("socket.io namespace joined", connection_id=connection.connection_id, namespace=namespace, tenant=who.tenant)
         return None
 
@@ -293,7 +329,7 @@ class SocketGateway:
         if not token:
             return "login header with an access token required"
         try:
-            who = self.tokens.verify(token)
+            who = self._verify(token)
         except Unauthorized:
             return "invalid token"
         if not self._may_connect(who, "kds"):
@@ -303,6 +339,7 @@ class SocketGateway:
         for key, tag in self.connections.tagged_subscriptions(connection.connection_id):
             if key == stomp.AWAITING_CONNECT_CHANNEL:
                 self.connections.unsubscribe(connection.connection_id, key, stomp.PROTOCOL, tag)
+        self._follow_user(connection.connection_id, who, stomp.PROTOCOL)
         return None
 
     def _stomp_subscribe(self, connection: Connection, destination: str, sub_id: str) -> str | None:

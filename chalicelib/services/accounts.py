@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -9,7 +11,9 @@ from chalicelib.auth import Principal, TokenService, hash_password, verify_passw
 from chalicelib.domain.clock import utc_now
 from chalicelib.domain.tenancy import Branch, Tenant, User, check_role, check_slug, check_timezone
 from chalicelib.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from chalicelib.observability import logger
 from chalicelib.services.ports import TenantStore, UserStore
+from chalicelib.services.sessions import SessionGuard
 
 BAD_CREDENTIALS = "Credenciales inválidas"
 # Verifying against a fixed hash when the user is unknown keeps login time independent of
@@ -17,12 +21,26 @@ BAD_CREDENTIALS = "Credenciales inválidas"
 _DUMMY_HASH = hash_password("comanda-timing-equaliser")
 
 
+# A change to any of these ends the user's sessions.
+SESSION_FIELDS = ("rol", "activo", "branch_id", "password_hash")
+
+
 class AccountService:
-    def __init__(self, tenants: TenantStore, users: UserStore, tokens: TokenService, default_tenant: str | None) -> None:
+    def __init__(
+        self,
+        tenants: TenantStore,
+        users: UserStore,
+        tokens: TokenService,
+        default_tenant: str | None,
+        sessions: SessionGuard | None = None,
+        on_revoked: Callable[[str, int], object] | None = None,
+    ) -> None:
         self.tenants = tenants
         self.users = users
         self.tokens = tokens
         self.default_tenant = default_tenant
+        self.sessions = sessions or SessionGuard(users)
+        self.on_revoked = on_revoked
 
     # --- auth -------------------------------------------------------------------------
 
@@ -44,8 +62,38 @@ class AccountService:
             branch=user.branch_id or tenant.default_branch,
             role=user.rol,
             name=user.nombre,
+            version=user.token_version,
         )
         return self.tokens.issue(principal), user
+
+    def logout(self, principal: Principal) -> None:
+        """This token stops working; the user's other tokens (other devices) do not."""
+        user = self.profile(principal)
+        if principal.token_id:
+            after = user.with_token_revoked(principal.token_id, principal.expires_at, int(time.time()))
+        else:
+            after = user.revoking_sessions()  # a token from before token ids: only a new version stops it
+        self.users.update(user, after)
+        self._revoked(user, close_sockets=not principal.token_id)
+
+    def change_password(self, principal: Principal, current: str, new: str) -> tuple[str, User]:
+        """Every earlier token stops working, the caller's included; a fresh one is returned."""
+        user = self.profile(principal)
+        if not verify_password(current, user.password_hash):
+            raise InvalidInput(["contrasena_actual no es correcta"])
+        after = user.with_changes(utc_now(), password_hash=hash_password(new)).revoking_sessions()
+        self.users.update(user, after)
+        self._revoked(after)
+        token = self.tokens.issue(replace(principal, version=after.token_version, branch=user.branch_id or principal.branch))
+        return token, after
+
+    def _revoked(self, user: User, close_sockets: bool = True) -> None:
+        self.sessions.forget(user.tenant_id, user.user_id)
+        if close_sockets and self.on_revoked is not None:
+            try:
+                self.on_revoked(user.tenant_id, user.user_id)
+            except Exception:
+                logger.exception("sockets of a revoked user not closed", extra={"tenant": user.tenant_id, "user": user.user_id})
 
     def profile(self, principal: Principal) -> User:
         user = self.users.get(principal.tenant, int(principal.user_id)) if principal.user_id.isdigit() else None
@@ -109,15 +157,21 @@ class AccountService:
         if data.get("contrasena"):
             changes["password_hash"] = hash_password(data["contrasena"])
         after = before.with_changes(utc_now(), **changes)
+        revoking = any(getattr(after, f) != getattr(before, f) for f in SESSION_FIELDS)
+        if revoking:
+            after = after.revoking_sessions()
         self.users.update(before, after)
+        if revoking:
+            self._revoked(after)
         return after
 
     def delete_user(self, principal: Principal, user_id: int) -> User:
         if str(user_id) == principal.user_id:
             raise InvalidInput("No puede eliminar su propio usuario")
         before = self.get_user(principal.tenant, user_id)
-        after = before.soft_deleted(utc_now())
+        after = before.soft_deleted(utc_now()).revoking_sessions()
         self.users.update(before, after)
+        self._revoked(after)
         return after
 
     # --- branches ----------------------------------------------------------------------

@@ -204,6 +204,18 @@ def test_a_user_update_over_a_stale_read_is_refused_and_a_rename_moves_the_usern
     assert users.get("alpha", 1).nombre_usuario == "anita"
 
 
+def test_a_user_s_token_version_and_revoked_tokens_read_back_as_written(users: Any) -> None:
+    users.add(a_user(1, "ana"))
+    fresh = users.get("alpha", 1)
+    assert fresh.token_version == 0 and fresh.revoked_tokens == frozenset()
+    revoked = fresh.with_token_revoked("jti-1", 2_000_000_000, 1_000)
+    users.update(fresh, revoked)
+    assert users.get("alpha", 1).has_revoked("jti-1")
+    bumped = revoked.revoking_sessions()
+    users.update(revoked, bumped)
+    assert users.get("alpha", 1) == bumped and bumped.token_version == 1 and bumped.revoked_tokens == frozenset()
+
+
 # --- connections ------------------------------------------------------------------------------
 
 
