@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.services.catalog import CatalogService
     from chalicelib.services.sales import KitchenDisplayService, SaleService
     from chalicelib.services.sessions import SessionGuard
+    from chalicelib.services.throttle import LoginThrottle
     from chalicelib.services.zones import BranchTimezones
     from chalicelib.store.connections import ConnectionRepository
     from chalicelib.store.tenancy import TenantRepository
@@ -70,7 +71,16 @@ class Services:
         from chalicelib.services.accounts import AccountService
 
         return AccountService(self.tenant_repo, self.users, self.tokens, self.settings.default_tenant, self.sessions,
-                              on_revoked=lambda tenant, user_id: self.sockets.close_user(tenant, str(user_id)))
+                              on_revoked=lambda tenant, user_id: self.sockets.close_user(tenant, str(user_id)),
+                              throttle=self.login_throttle)
+
+    @cached_property
+    def login_throttle(self) -> LoginThrottle:
+        """For every login route (staff now; customers and drivers when their routes come)."""
+        from chalicelib.services.throttle import LoginThrottle
+        from chalicelib.store.throttle import AttemptRepository
+
+        return LoginThrottle(AttemptRepository(self.settings), self.settings.login_max_failures, self.settings.login_window_seconds)
 
     @cached_property
     def catalog(self) -> CatalogService:

@@ -40,6 +40,8 @@ class Settings:
     stomp_connect_deadline_seconds: int = 10
     metrics_enabled: bool = False
     session_cache_seconds: int = 30
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
     aws_credentials: tuple[str, str] | None = None  # explicit keys (an embedded AWS); None: the default chain
 
     def table_name(self, table: str) -> str:
@@ -120,6 +122,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         stomp_connect_deadline_seconds=_int(env, "STOMP_CONNECT_DEADLINE_SECONDS", 10),
         metrics_enabled=metrics_wanted(env, stage),
         session_cache_seconds=min(30, _int(env, "SESSION_CACHE_SECONDS", 30)),
+        login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
+        login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900),
     )
 
 

@@ -17,7 +17,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.validation import Schema, validate
 from chalicelib.auth import Principal, bearer_token
 from chalicelib.domain.money import json_default
-from chalicelib.errors import DomainError, Forbidden, InvalidInput, Unauthorized
+from chalicelib.errors import DomainError, Forbidden, InvalidInput, TooManyRequests, Unauthorized
 from chalicelib.observability import logger as log
 
 
@@ -89,7 +89,10 @@ def nest_error(status: int, message: Any, phrase: str) -> Any:
 
 def error_response(exc: DomainError, shape: ErrorShape = nest_error) -> Response:
     status = exc.status_code
-    return json_response(shape(status, exc.message, HTTPStatus(status).phrase), status)
+    response = json_response(shape(status, exc.message, HTTPStatus(status).phrase), status)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def internal_error_response() -> Response:

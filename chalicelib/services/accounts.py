@@ -14,6 +14,7 @@ from chalicelib.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from chalicelib.observability import logger
 from chalicelib.services.ports import TenantStore, UserStore
 from chalicelib.services.sessions import SessionGuard
+from chalicelib.services.throttle import LoginThrottle
 
 BAD_CREDENTIALS = "Credenciales inválidas"
 # Verifying against a fixed hash when the user is unknown keeps login time independent of
@@ -34,7 +35,9 @@ class AccountService:
         default_tenant: str | None,
         sessions: SessionGuard | None = None,
         on_revoked: Callable[[str, int], object] | None = None,
+        throttle: LoginThrottle | None = None,
     ) -> None:
+        self.throttle = throttle
         self.tenants = tenants
         self.users = users
         self.tokens = tokens
@@ -48,14 +51,20 @@ class AccountService:
         tenant_id = tenant_id or self.default_tenant
         if not tenant_id:
             raise InvalidInput(["tenant is required (body field tenant or header X-Tenant-Id)"])
-        tenant = self.tenants.get_tenant(tenant_id)
-        user = self.users.get_by_username(tenant_id, username) if tenant else None
-        if user is None or not user.activo or user.deleted:
-            verify_password(password, _DUMMY_HASH)
-            raise Unauthorized(BAD_CREDENTIALS)
-        if not verify_password(password, user.password_hash):
-            raise Unauthorized(BAD_CREDENTIALS)
-        assert tenant is not None
+        known = tenant_id
+
+        def check() -> tuple[Tenant, User]:
+            tenant = self.tenants.get_tenant(known)
+            user = self.users.get_by_username(known, username) if tenant else None
+            if user is None or not user.may_sign_in:
+                verify_password(password, _DUMMY_HASH)
+                raise Unauthorized(BAD_CREDENTIALS)
+            if not verify_password(password, user.password_hash):
+                raise Unauthorized(BAD_CREDENTIALS)
+            assert tenant is not None
+            return tenant, user
+
+        tenant, user = self.throttle.guard(tenant_id, username, check) if self.throttle else check()
         principal = Principal(
             user_id=str(user.user_id),
             tenant=tenant_id,

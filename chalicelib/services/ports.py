@@ -17,6 +17,7 @@ from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import Branch, Tenant, User
+from chalicelib.domain.throttle import Attempts
 
 
 class SaleStore(Protocol):
@@ -72,6 +73,17 @@ class CajaStore(Protocol):
     def add_gasto(self, gasto: Gasto) -> None:
         """StaleCaja if the caja is not open; tallies the expense and bumps the caja's version."""
         ...
+
+
+class AttemptStore(Protocol):
+    """Failed-attempt counters, shared by every instance."""
+
+    def get(self, scope: str, name: str) -> Attempts | None: ...
+    def add_failure(self, scope: str, name: str, now: int, window_seconds: int) -> Attempts:
+        """Atomically count a failure in the window still open at `now`, or open a new one."""
+        ...
+
+    def clear(self, scope: str, name: str) -> None: ...
 
 
 class UserStore(Protocol):

@@ -21,6 +21,7 @@ from chalicelib.domain.tenancy import User
 from chalicelib.errors import Conflict, StaleCaja, VersionConflict
 from tests.support.fakes import (
     FakeUnitOfWork,
+    InMemoryAttempts,
     InMemoryCajas,
     InMemoryCatalog,
     InMemoryConnections,
@@ -163,6 +164,37 @@ def test_an_arqueo_over_a_stale_read_is_refused(cajas: Any) -> None:
     with pytest.raises(StaleCaja):
         cajas.add_arqueo(before, after)
     assert len(cajas.get("alpha", 1).arqueos) == 1
+
+
+# --- login attempts ---------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def attempts(request: pytest.FixtureRequest) -> Any:
+    if kinds(request) == "memory":
+        return InMemoryAttempts()
+    from chalicelib.store.throttle import AttemptRepository
+
+    return AttemptRepository(settings())
+
+
+def test_failures_count_up_within_the_window_that_the_first_one_opened(attempts: Any) -> None:
+    assert attempts.get("alpha", "admin") is None
+    assert attempts.add_failure("alpha", "admin", 1_000, 900).failures == 1
+    counted = attempts.add_failure("alpha", "admin", 1_500, 900)
+    assert (counted.failures, counted.window_ends) == (2, 1_900)
+    assert attempts.get("alpha", "admin") == counted
+    assert attempts.get("alpha", "ghost") is None and attempts.get("beta", "admin") is None
+
+
+def test_a_failure_after_the_window_opens_a_new_one_and_clear_forgets(attempts: Any) -> None:
+    attempts.add_failure("alpha", "admin", 1_000, 900)
+    attempts.add_failure("alpha", "admin", 1_001, 900)
+    fresh = attempts.add_failure("alpha", "admin", 1_900, 900)
+    assert (fresh.failures, fresh.window_ends) == (1, 2_800)
+    attempts.clear("alpha", "admin")
+    assert attempts.get("alpha", "admin") is None
+    attempts.clear("alpha", "nobody")
 
 
 # --- users ------------------------------------------------------------------------------------

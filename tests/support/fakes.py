@@ -14,6 +14,7 @@ from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import Branch, Tenant, User
+from chalicelib.domain.throttle import Attempts
 from chalicelib.errors import Conflict, NotFound, StaleCaja, VersionConflict
 from chalicelib.store.connections import subscription_key
 
@@ -503,3 +504,25 @@ class InMemoryTenants:
         last = self._counters.get((tenant_id, counter), 0) + count
         self._counters[(tenant_id, counter)] = last
         return last
+
+
+class InMemoryAttempts:
+    """Memory implementation of chalicelib.services.ports.AttemptStore."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, str], Attempts] = {}
+
+    def get(self, scope: str, name: str) -> Attempts | None:
+        return self._rows.get((scope, name))
+
+    def add_failure(self, scope: str, name: str, now: int, window_seconds: int) -> Attempts:
+        seen = self._rows.get((scope, name))
+        if seen is not None and seen.window_ends > now:
+            counted = Attempts(seen.failures + 1, seen.window_ends)
+        else:
+            counted = Attempts(1, now + window_seconds)
+        self._rows[(scope, name)] = counted
+        return counted
+
+    def clear(self, scope: str, name: str) -> None:
+        self._rows.pop((scope, name), None)
