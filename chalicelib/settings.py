@@ -42,6 +42,7 @@ class Settings:
     session_cache_seconds: int = 30
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    cors_allowed_origins: tuple[str, ...] = ("*",)
     aws_credentials: tuple[str, str] | None = None  # explicit keys (an embedded AWS); None: the default chain
 
     def table_name(self, table: str) -> str:
@@ -124,7 +125,20 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         session_cache_seconds=min(30, _int(env, "SESSION_CACHE_SECONDS", 30)),
         login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
         login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900),
+        cors_allowed_origins=cors_origins(env, stage),
     )
+
+
+def cors_origins(env: Mapping[str, str], stage: str) -> tuple[str, ...]:
+    """CORS_ALLOWED_ORIGINS, comma-separated: `*` in local unless set; none elsewhere unless set,
+    and `*` only in local."""
+    raw = env.get("CORS_ALLOWED_ORIGINS")
+    if raw is None:
+        return ("*",) if stage == "local" else ()
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    if "*" in origins and stage != "local":
+        raise SettingsError(f"CORS_ALLOWED_ORIGINS may be * only in the local stage, not in {stage}")
+    return origins
 
 
 def metrics_wanted(env: Mapping[str, str], stage: str) -> bool:

@@ -64,7 +64,7 @@ def historial_gastos(ctx: RequestContext) -> list[dict[str, Any]]:
     caja_id = v.query_int(ctx.query, "caja_id", 0, minimum=1, maximum=10**12) or None
     gastos = _cajas().gastos(ctx.principal, ctx.branch, caja_id)
     tz = _tz(ctx)
-    return [gasto_out(g, tz) for g in gastos]
+    return [gasto_out(g, tz) for g in ctx.limited(gastos)]
 
 
 @surface.route("/api/caja/resumen", ["GET"], permission=PERMISSION)

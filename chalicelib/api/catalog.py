@@ -76,7 +76,7 @@ def create_producto(ctx: RequestContext) -> dict[str, Any]:
 
 @surface.route("/api/productos", ["GET"], permission=READ)
 def list_productos(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [producto_out(p, _tz()) for p in _catalog().list_productos(ctx.tenant)]
+    return [producto_out(p, _tz()) for p in ctx.limited(_catalog().list_productos(ctx.tenant))]
 
 
 @surface.route("/api/productos/{producto_id}", ["GET"], permission=READ)
@@ -105,7 +105,7 @@ def create_ingrediente(ctx: RequestContext) -> dict[str, Any]:
 
 @surface.route("/api/ingredientes", ["GET"], permission=READ)
 def list_ingredientes(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [ingrediente_out(i, _tz()) for i in _catalog().list_ingredientes(ctx.tenant)]
+    return [ingrediente_out(i, _tz()) for i in ctx.limited(_catalog().list_ingredientes(ctx.tenant))]
 
 
 @surface.route("/api/ingredientes/{ingrediente_id}", ["GET"], permission=READ)
@@ -134,7 +134,7 @@ def create_plato(ctx: RequestContext) -> dict[str, Any]:
 
 @surface.route("/api/platos", ["GET"], permission=READ)
 def list_platos(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [plato_out(p, _tz()) for p in _catalog().list_platos(ctx.tenant)]
+    return [plato_out(p, _tz()) for p in ctx.limited(_catalog().list_platos(ctx.tenant))]
 
 
 @surface.route("/api/platos/{plato_id}", ["GET"], permission=READ)

@@ -10,14 +10,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.validation import Schema, validate
+from chalicelib.api.validation import Schema, query_int, validate
 from chalicelib.auth import Principal, bearer_token
 from chalicelib.domain.money import json_default
-from chalicelib.errors import DomainError, Forbidden, InvalidInput, TooManyRequests, Unauthorized
+from chalicelib.errors import DomainError, Forbidden, InvalidInput, PayloadTooLarge, TooManyRequests, Unauthorized
 from chalicelib.observability import logger as log
 
 
@@ -30,6 +30,10 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+
+MAX_BODY_BYTES = 64 * 1024
+LIST_MAXIMUM = 500
+T = TypeVar("T")
 
 
 @dataclass
@@ -58,6 +62,13 @@ class RequestContext:
 
     def body(self, schema: Schema, *, partial: bool = False) -> dict[str, Any]:
         return validate(self.json(), schema, partial=partial)
+
+    def limit(self, default: int = LIST_MAXIMUM, maximum: int = LIST_MAXIMUM) -> int:
+        """The `limit` query parameter: 1..maximum, 400 otherwise."""
+        return query_int(self.query, "limit", default, minimum=1, maximum=maximum)
+
+    def limited(self, items: list[T], maximum: int = LIST_MAXIMUM) -> list[T]:
+        return items[: self.limit(maximum, maximum)]
 
 
 ANONYMOUS = Principal(user_id="", tenant="", branch=None, role="", kind="anonymous")
@@ -146,8 +157,15 @@ class Surface:
     def _dispatch(self, spec: RouteSpec, fn: ViewFn, status: int, params: dict[str, str]) -> Response:
         request = self.blueprint.current_request
         headers = _lower_headers(request.headers)
+        response = self._respond(spec, fn, status, params, headers)
+        return guarded_headers(response, headers.get("origin"), authenticated=spec.permission is not None)
+
+    def _respond(self, spec: RouteSpec, fn: ViewFn, status: int, params: dict[str, str], headers: dict[str, str]) -> Response:
+        request = self.blueprint.current_request
         principal = ANONYMOUS
         try:
+            if request.raw_body is not None and len(request.raw_body) > MAX_BODY_BYTES:
+                raise PayloadTooLarge(f"El cuerpo de la petición supera {MAX_BODY_BYTES // 1024} KB")
             principal = ANONYMOUS if spec.permission is None else authenticate(headers)
             if spec.permission is not None and not principal.can(spec.permission):
                 raise Forbidden("Forbidden resource")
@@ -167,6 +185,25 @@ class Surface:
         except Exception:
             log.exception("unhandled error", extra={"path": spec.path, "methods": spec.methods})
             return internal_error_response()
+
+
+def guarded_headers(response: Response, origin: str | None, *, authenticated: bool) -> Response:
+    """CORS for the stage's allowed origins (CORS_ALLOWED_ORIGINS; `*` only in local), and no
+    sniffing or caching of what an authenticated route returns."""
+    from chalicelib.container import get_services
+
+    allowed = get_services().settings.cors_allowed_origins
+    if "*" in allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    else:
+        # Chalice adds `*` unless the header is already set: an origin outside the list gets no match.
+        fallback = allowed[0] if allowed else "null"
+        response.headers["Access-Control-Allow-Origin"] = origin if origin and origin in allowed else fallback
+        response.headers["Vary"] = "Origin"
+    if authenticated:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 ORDER_PARAMS = ("tx_id", "order_id")

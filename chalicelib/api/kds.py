@@ -42,7 +42,8 @@ def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     if station is not None and not re.fullmatch(STATION, station):
         raise InvalidInput(f"station must match {ESTACION_PATTERN} regular expression")
     now = iso(utc_now())
-    return [kds_view.order(o, now, station) for o in _kds().active_orders(ctx.principal, ctx.branch, status, station)]
+    orders = ctx.limited(_kds().active_orders(ctx.principal, ctx.branch, status, station))
+    return [kds_view.order(o, now, station) for o in orders]
 
 
 @surface.route("/items/{item_id}/status", ["PATCH"], permission="orders:update_item_status")

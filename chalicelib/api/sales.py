@@ -74,7 +74,7 @@ def list_recent(ctx: RequestContext) -> list[dict[str, Any]]:
 @surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read")
 def kitchen_queue(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx)
-    return [sale_view.transaccion(o, tz) for o in _sales().kitchen_queue(ctx.principal, ctx.branch)]
+    return [sale_view.transaccion(o, tz) for o in ctx.limited(_sales().kitchen_queue(ctx.principal, ctx.branch))]
 
 
 @surface.route("/api/transacciones/{tx_id}", ["GET"], permission="transacciones:read")
@@ -186,7 +186,7 @@ def _caja_orders(ctx: RequestContext, caja_id: str) -> list[Sale]:
 @surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read")
 def by_caja(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     tz = _tz(ctx)
-    return [sale_view.transaccion(o, tz) for o in _caja_orders(ctx, caja_id)]
+    return [sale_view.transaccion(o, tz) for o in ctx.limited(_caja_orders(ctx, caja_id))]
 
 
 @surface.route("/api/transacciones/caja/{caja_id}/resumen", ["GET"], permission="reports:read")

@@ -20,7 +20,7 @@ BRANCH_FIELDS = {
 
 @surface.route("/api/sucursales", ["GET"], permission="sucursales:manage")
 def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [sucursal(b) for b in get_services().accounts.list_branches(ctx.tenant)]
+    return [sucursal(b) for b in ctx.limited(get_services().accounts.list_branches(ctx.tenant))]
 
 
 @surface.route("/api/sucursales/{sucursal_id}", ["PATCH"], permission="sucursales:manage")

@@ -34,7 +34,7 @@ def create(ctx: RequestContext) -> dict[str, Any]:
 
 @surface.route("/api/usuarios", ["GET"], permission="usuarios:manage")
 def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [usuario(u, _tz()) for u in get_services().accounts.list_users(ctx.tenant)]
+    return [usuario(u, _tz()) for u in ctx.limited(get_services().accounts.list_users(ctx.tenant))]
 
 
 @surface.route("/api/usuarios/{user_id}", ["GET"], permission="usuarios:manage")

@@ -31,6 +31,9 @@ from chalicelib.realtime.channels import (
 from chalicelib.services.ports import ConnectionStore
 
 PROTOCOLS = ("json", "socketio", "stomp")
+MAX_SUBSCRIPTIONS = 20  # per connection, not counting the gateway's own (_...) keys
+MAX_MESSAGES_PER_SECOND = 20  # per connection
+TOO_MANY_SUBSCRIPTIONS = f"a connection may hold at most {MAX_SUBSCRIPTIONS} subscriptions"
 
 
 def user_channel(tenant: str, user_id: str) -> str:
@@ -83,8 +86,12 @@ class SocketGateway:
         stomp_connect_deadline_seconds: int = 10,
         clock: Callable[[], float] = time.time,
         session_check: Callable[[Principal], None] = lambda principal: None,
+        max_subscriptions: int = MAX_SUBSCRIPTIONS,
+        max_messages_per_second: int = MAX_MESSAGES_PER_SECOND,
     ) -> None:
         self.session_check = session_check
+        self.max_subscriptions = max_subscriptions
+        self.max_messages_per_second = max_messages_per_second
         self.tokens = tokens
         self.connections = connections
         self.branch_exists = branch_exists
@@ -183,6 +190,8 @@ class SocketGateway:
             self.reply(connection_id, protocol.error_frame("unknown_connection", "connection is not registered"))
             return {"statusCode": 200}
         text = None if event.get("isBase64Encoded") else event.get("body")
+        if self._flooding(connection):
+            return {"statusCode": 200}
         if connection.protocol == "socketio":
             self._socketio().handle(connection, text)
             return {"statusCode": 200}
@@ -204,6 +213,8 @@ class SocketGateway:
             key = channel.key(connection.tenant)
             if frame.action == "subscribe":
                 self._authorize(connection, channel)
+                if not self._room_for(connection_id, key):
+                    raise ChannelRefused("too_many_subscriptions", TOO_MANY_SUBSCRIPTIONS)
                 self.connections.subscribe(connection_id, key)
                 self.reply(connection_id, protocol.envelope("subscribed", None, channel=channel.name, **_ref(frame.ref)))
             else:
@@ -213,6 +224,27 @@ class SocketGateway:
             logger.info("subscription refused", connection_id=connection_id, code=exc.code, channel=str(frame.channel))
             self.reply(connection_id, protocol.error_frame(exc.code, exc.message, frame.ref))
         return {"statusCode": 200}
+
+    def _flooding(self, connection: Connection) -> bool:
+        """More than the allowed messages this second: answer with an error frame, drop the message."""
+        count = self.connections.count_message(connection.connection_id, int(self.clock()))
+        if count <= self.max_messages_per_second:
+            return False
+        if count == self.max_messages_per_second + 1:
+            message = f"more than {self.max_messages_per_second} messages a second; slow down"
+            logger.info("socket rate limited", connection_id=connection.connection_id)
+            if connection.protocol == "socketio":
+                namespace = next((n for n in connection.namespace.split(",") if n), "/")
+                self.reply(connection.connection_id, socketio.event(namespace, "error", {"code": "rate_limited", "message": message}))
+            elif connection.protocol == "stomp":
+                self.reply(connection.connection_id, stomp.error(message))
+            else:
+                self.reply(connection.connection_id, protocol.error_frame("rate_limited", message))
+        return True
+
+    def _room_for(self, connection_id: str, key: str) -> bool:
+        held = [k for k in self.connections.subscriptions(connection_id) if not internal(k)]
+        return key in held or len(held) < self.max_subscriptions
 
     def _authorize(self, connection: Connection, channel: Channel) -> None:
         who = Principal(connection.user_id, connection.tenant, connection.branch, connection.role, kind=connection.kind,
@@ -316,6 +348,8 @@ class SocketGateway:
             key = channel.key(connection.tenant)
             if action == "subscribe":
                 self._authorize(connection, channel)
+                if not self._room_for(connection.connection_id, key):
+                    raise ChannelRefused("too_many_subscriptions", TOO_MANY_SUBSCRIPTIONS)
                 self.connections.subscribe(connection.connection_id, key, connection.protocol)
             else:
                 self.connections.unsubscribe(connection.connection_id, key, connection.protocol)
@@ -361,6 +395,8 @@ class SocketGateway:
             self._authorize(current, channel)
         except ChannelRefused as exc:
             return exc.message
+        if len([k for k in self.connections.subscriptions(current.connection_id) if not internal(k)]) >= self.max_subscriptions:
+            return TOO_MANY_SUBSCRIPTIONS
         self.connections.subscribe(current.connection_id, channel.key(current.tenant), stomp.PROTOCOL, f"{destination}|{sub_id}")
         return None
 

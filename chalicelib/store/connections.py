@@ -59,6 +59,16 @@ class NoticeRecord(Record):
 NOTICE_TTL_SECONDS = 3600
 
 
+class RateRecord(Record):
+    """Messages received from one connection in one second (sk `RATE#<epoch second>`)."""
+
+    messages = NumberAttribute()
+    ttl = NumberAttribute()
+
+
+RATE_TTL_SECONDS = 120
+
+
 class SubscriptionRecord(Record):
     channel = UnicodeAttribute()
     ttl = NumberAttribute()
@@ -102,6 +112,7 @@ class ConnectionRepository:
         self.SubscriptionRecord = bound(SubscriptionRecord, "connections", settings)
         self.QueuedPacketRecord = bound(QueuedPacketRecord, "connections", settings)
         self.NoticeRecord = bound(NoticeRecord, "connections", settings)
+        self.RateRecord = bound(RateRecord, "connections", settings)
 
     def add(self, c: Connection) -> None:
         now = int(time.time())
@@ -145,6 +156,13 @@ class ConnectionRepository:
             for row in rows:
                 batch.delete(row)
         return [r.packet for r in rows]
+
+    def count_message(self, connection_id: str, second: int) -> int:
+        """Count one message from the connection in `second` (atomic ADD); the count so far."""
+        R = self.RateRecord
+        record = R(conn_key(connection_id), f"RATE#{second}")
+        record.update(actions=[R.messages.add(1), R.ttl.set(second + RATE_TTL_SECONDS)])
+        return int(record.messages)
 
     def keep_tail(self, connection_id: str, tail: str) -> None:
         record = self.ConnectionRecord(conn_key(connection_id), "META")

@@ -278,6 +278,12 @@ def test_subscribers_of_a_channel_carry_their_protocol_and_tag(connections: Any)
     assert connections.subscribers("alpha/kds/branch:centro") == ["c1"]
 
 
+def test_messages_are_counted_per_connection_and_second(connections: Any) -> None:
+    assert [connections.count_message("c1", 100) for _ in range(3)] == [1, 2, 3]
+    assert connections.count_message("c1", 101) == 1
+    assert connections.count_message("c2", 100) == 1
+
+
 def test_removing_a_connection_removes_its_subscriptions_and_queue(connections: Any) -> None:
     connections.add(a_connection("c1"))
     connections.subscribe("c1", "alpha/kds/branch:centro")

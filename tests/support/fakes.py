@@ -372,6 +372,7 @@ class InMemoryConnections:
         self._connections: dict[str, Connection] = {}
         self._subscriptions: dict[str, dict[str, tuple[str, str, str | None]]] = {}  # id -> sk -> (channel, protocol, tag)
         self._queues: dict[str, list[str]] = {}
+        self._rates: dict[tuple[str, int], int] = {}
         self.notices: list[tuple[str, str, str]] = []
 
     def add(self, c: Connection) -> None:
@@ -394,6 +395,11 @@ class InMemoryConnections:
 
     def take_queued(self, connection_id: str) -> list[str]:
         return self._queues.pop(connection_id, [])
+
+    def count_message(self, connection_id: str, second: int) -> int:
+        key = (connection_id, second)
+        self._rates[key] = self._rates.get(key, 0) + 1
+        return self._rates[key]
 
     def keep_tail(self, connection_id: str, tail: str) -> None:
         current = self._connections.get(connection_id)
