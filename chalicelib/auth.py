@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         _STAFF_READ
         | {
             "usuarios:manage",
+            "auditoria:read",
             "sucursales:manage",
             "catalog:write",
             "caja:operate",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.realtime.polling import Delivery, PollingSessions
     from chalicelib.realtime.sender import Sender
     from chalicelib.services.accounts import AccountService
+    from chalicelib.services.audit import AuditTrail
     from chalicelib.services.caja import CajaService
     from chalicelib.services.catalog import CatalogService
     from chalicelib.services.sales import KitchenDisplayService, SaleService
@@ -72,7 +73,14 @@ class Services:
 
         return AccountService(self.tenant_repo, self.users, self.tokens, self.settings.default_tenant, self.sessions,
                               on_revoked=lambda tenant, user_id: self.sockets.close_user(tenant, str(user_id)),
-                              throttle=self.login_throttle)
+                              throttle=self.login_throttle, audit=self.audit)
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        from chalicelib.services.audit import AuditTrail
+        from chalicelib.store.audit import AuditRepository
+
+        return AuditTrail(AuditRepository(self.settings), self.settings.audit_retention_days)
 
     @cached_property
     def login_throttle(self) -> LoginThrottle:
@@ -87,30 +95,33 @@ class Services:
         from chalicelib.services.catalog import CatalogService
         from chalicelib.store.catalog import CatalogRepository
 
-        return CatalogService(CatalogRepository(self.settings))
+        return CatalogService(CatalogRepository(self.settings), self.audit)
 
     @cached_property
     def caja(self) -> CajaService:
         from chalicelib.services.caja import CajaService
         from chalicelib.store.cajas import CajaRepository
 
-        return CajaService(CajaRepository(self.settings), self.tenant_repo, self.zones)
+        return CajaService(CajaRepository(self.settings), self.tenant_repo, self.zones, self.audit)
 
     @cached_property
     def sales(self) -> SaleService:
         from chalicelib.services.idempotency import IdempotentCommands
         from chalicelib.services.sales import SaleService
+        from chalicelib.store.audit import AuditRepository
         from chalicelib.store.cajas import CajaRepository
         from chalicelib.store.catalog import CatalogRepository
         from chalicelib.store.sales import SaleRepository
         from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
         repo, catalog, cajas = SaleRepository(self.settings), CatalogRepository(self.settings), CajaRepository(self.settings)
+        audit = AuditRepository(self.settings)
 
         def unit_of_work() -> DynamoUnitOfWork:
-            return DynamoUnitOfWork(self.settings, repo, catalog, cajas)
+            return DynamoUnitOfWork(self.settings, repo, catalog, cajas, audit)
 
-        return SaleService(repo, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work)
+        return SaleService(repo, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work,
+                           self.audit)
 
     @cached_property
     def connections(self) -> ConnectionRepository:

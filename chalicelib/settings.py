@@ -43,6 +43,7 @@ class Settings:
     login_max_failures: int = 5
     login_window_seconds: int = 900
     cors_allowed_origins: tuple[str, ...] = ("*",)
+    audit_retention_days: int = 400
     aws_credentials: tuple[str, str] | None = None  # explicit keys (an embedded AWS); None: the default chain
 
     def table_name(self, table: str) -> str:
@@ -126,6 +127,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
         login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900),
         cors_allowed_origins=cors_origins(env, stage),
+        audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", 400),
     )
 
 

@@ -19,6 +19,7 @@ from chalicelib.auth import Principal, bearer_token
 from chalicelib.domain.money import json_default
 from chalicelib.errors import DomainError, Forbidden, InvalidInput, PayloadTooLarge, TooManyRequests, Unauthorized
 from chalicelib.observability import logger as log
+from chalicelib.services.audit import Actor, acting
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,8 @@ class Surface:
             ctx = RequestContext(
                 principal, request.raw_body, dict(request.query_params or {}), headers, self.blueprint.lambda_context
             )
-            result = fn(ctx, **params)
+            with acting(Actor(principal.user_id, principal.name, request_id(request.context, self.blueprint.lambda_context))):
+                result = fn(ctx, **params)
             if isinstance(result, Response):
                 return result
             return json_response(self._envelope(result) if self._envelope else result, status)
@@ -185,6 +187,12 @@ class Surface:
         except Exception:
             log.exception("unhandled error", extra={"path": spec.path, "methods": spec.methods})
             return internal_error_response()
+
+
+def request_id(request_context: Mapping[str, Any] | None, lambda_context: Any) -> str:
+    """API Gateway's request id (what its access logs show), else the Lambda invocation's."""
+    found = (request_context or {}).get("requestId") or getattr(lambda_context, "aws_request_id", None)
+    return str(found) if found else uuid.uuid4().hex
 
 
 def guarded_headers(response: Response, origin: str | None, *, authenticated: bool) -> Response:

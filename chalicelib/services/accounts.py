@@ -8,10 +8,12 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.auth import Principal, TokenService, hash_password, verify_password
+from chalicelib.domain import audit as actions
 from chalicelib.domain.clock import utc_now
 from chalicelib.domain.tenancy import Branch, Tenant, User, check_role, check_slug, check_timezone
 from chalicelib.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from chalicelib.observability import logger
+from chalicelib.services.audit import AuditTrail
 from chalicelib.services.ports import TenantStore, UserStore
 from chalicelib.services.sessions import SessionGuard
 from chalicelib.services.throttle import LoginThrottle
@@ -36,8 +38,10 @@ class AccountService:
         sessions: SessionGuard | None = None,
         on_revoked: Callable[[str, int], object] | None = None,
         throttle: LoginThrottle | None = None,
+        audit: AuditTrail | None = None,
     ) -> None:
         self.throttle = throttle
+        self.audit = audit
         self.tenants = tenants
         self.users = users
         self.tokens = tokens
@@ -93,8 +97,13 @@ class AccountService:
         after = user.with_changes(utc_now(), password_hash=hash_password(new)).revoking_sessions()
         self.users.update(user, after)
         self._revoked(after)
+        self._audit(after, actions.PASSWORD_CHANGED, {"por": "el propio usuario"})
         token = self.tokens.issue(replace(principal, version=after.token_version, branch=user.branch_id or principal.branch))
         return token, after
+
+    def _audit(self, user: User, action: str, detail: dict[str, object]) -> None:
+        if self.audit is not None:
+            self.audit.record(user.tenant_id, action, f"usuario:{user.user_id}", {"nombre_usuario": user.nombre_usuario, **detail})
 
     def _revoked(self, user: User, close_sockets: bool = True) -> None:
         self.sessions.forget(user.tenant_id, user.user_id)
@@ -141,6 +150,7 @@ class AccountService:
             updated_at=now,
         )
         self.users.add(user)
+        self._audit(user, actions.USER_CREATED, {"rol": user.rol, "sucursal_id": user.branch_id, "activo": user.activo})
         return user
 
     def get_user(self, tenant_id: str, user_id: int) -> User:
@@ -172,6 +182,15 @@ class AccountService:
         self.users.update(before, after)
         if revoking:
             self._revoked(after)
+        shown = {"nombre": "nombre", "nombre_usuario": "nombre_usuario", "rol": "rol", "activo": "activo", "branch_id": "sucursal_id"}
+        detail: dict[str, object] = {
+            f"{name}": f"{getattr(before, attr)} -> {getattr(after, attr)}"
+            for attr, name in shown.items() if getattr(before, attr) != getattr(after, attr)
+        }
+        if after.password_hash != before.password_hash:
+            detail["contrasena"] = "restablecida"
+        if detail:
+            self._audit(after, actions.USER_CHANGED, detail)
         return after
 
     def delete_user(self, principal: Principal, user_id: int) -> User:
@@ -181,6 +200,7 @@ class AccountService:
         after = before.soft_deleted(utc_now()).revoking_sessions()
         self.users.update(before, after)
         self._revoked(after)
+        self._audit(after, actions.USER_DELETED, {"rol": after.rol})
         return after
 
     # --- branches ----------------------------------------------------------------------

@@ -10,9 +10,11 @@ retries; a uniqueness clash is a Conflict."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.sales import Sale
@@ -72,6 +74,13 @@ class CajaStore(Protocol):
 
     def add_gasto(self, gasto: Gasto) -> None:
         """StaleCaja if the caja is not open; tallies the expense and bumps the caja's version."""
+        ...
+
+
+class AuditStore(Protocol):
+    def add(self, entry: AuditEntry) -> None: ...
+    def between(self, tenant_id: str, desde: datetime, hasta: datetime, limit: int) -> list[AuditEntry]:
+        """The tenant's entries with desde <= at <= hasta, newest first, at most `limit`."""
         ...
 
 
@@ -161,6 +170,10 @@ class UnitOfWork(Protocol):
     def save_sale(self, sale: Sale) -> None: ...
     def deduct_stock(self, tenant_id: str, productos: Mapping[str, Decimal], ingredientes: Mapping[str, Decimal]) -> None: ...
     def tally_sale(self, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None: ...
+    def record(self, entry: AuditEntry) -> None:
+        """An audit entry, committed with the rest."""
+        ...
+
     def commit(self) -> None:
         """VersionConflict if the sale changed since it was read or any write's condition failed."""
         ...

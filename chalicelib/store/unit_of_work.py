@@ -13,9 +13,11 @@ from decimal import Decimal
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.sales import Sale
 from chalicelib.errors import VersionConflict
 from chalicelib.settings import Settings
+from chalicelib.store.audit import AuditRepository
 from chalicelib.store.base import is_condition_failure, transaction
 from chalicelib.store.cajas import CajaRepository
 from chalicelib.store.catalog import CatalogRepository
@@ -23,8 +25,10 @@ from chalicelib.store.sales import SaleRepository
 
 
 class DynamoUnitOfWork:
-    def __init__(self, settings: Settings, sales: SaleRepository, catalog: CatalogRepository, cajas: CajaRepository) -> None:
+    def __init__(self, settings: Settings, sales: SaleRepository, catalog: CatalogRepository, cajas: CajaRepository,
+                 audit: AuditRepository | None = None) -> None:
         self._settings = settings
+        self._audit = audit or AuditRepository(settings)
         self._sales = sales
         self._catalog = catalog
         self._cajas = cajas
@@ -39,6 +43,9 @@ class DynamoUnitOfWork:
 
     def tally_sale(self, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None:
         self._writes.append(lambda tx: self._cajas.add_sale_tally(tx, tenant_id, caja_id, metodo_pago, monto))
+
+    def record(self, entry: AuditEntry) -> None:
+        self._writes.append(lambda tx: self._audit.stage(tx, entry))
 
     def commit(self) -> None:
         sale = self._sale

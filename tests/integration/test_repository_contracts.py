@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.catalog import Producto
+from chalicelib.domain.clock import iso
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import User
@@ -22,6 +24,7 @@ from chalicelib.errors import Conflict, StaleCaja, VersionConflict
 from tests.support.fakes import (
     FakeUnitOfWork,
     InMemoryAttempts,
+    InMemoryAudit,
     InMemoryCajas,
     InMemoryCatalog,
     InMemoryConnections,
@@ -164,6 +167,35 @@ def test_an_arqueo_over_a_stale_read_is_refused(cajas: Any) -> None:
     with pytest.raises(StaleCaja):
         cajas.add_arqueo(before, after)
     assert len(cajas.get("alpha", 1).arqueos) == 1
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def audit(request: pytest.FixtureRequest) -> Any:
+    if kinds(request) == "memory":
+        return InMemoryAudit()
+    from chalicelib.store.audit import AuditRepository
+
+    return AuditRepository(settings())
+
+
+def an_entry(minute: int, tenant: str = "alpha", action: str = "caja.cerrada") -> AuditEntry:
+    at = WHEN.replace(minute=minute)
+    return AuditEntry(tenant, f"{iso(at)}#{minute:04d}", at, action, "caja:1", "2", "Cajero", "req-1", 2_000_000_000,
+                      {"diferencia": "0.00"})
+
+
+def test_audit_entries_come_back_newest_first_within_the_range_and_the_tenant(audit: Any) -> None:
+    for minute in (1, 2, 3, 4):
+        audit.add(an_entry(minute))
+    audit.add(an_entry(2, tenant="beta"))
+    found = audit.between("alpha", WHEN.replace(minute=2), WHEN.replace(minute=3), 10)
+    assert [e.at.minute for e in found] == [3, 2]
+    assert found[0] == an_entry(3)
+    assert [e.at.minute for e in audit.between("alpha", WHEN.replace(minute=0), WHEN.replace(minute=59), 2)] == [4, 3]
+    assert [e.tenant_id for e in audit.between("beta", WHEN.replace(minute=0), WHEN.replace(minute=59), 10)] == ["beta"]
 
 
 # --- login attempts ---------------------------------------------------------------------------
@@ -319,21 +351,41 @@ class World:
     catalog: Any
     cajas: Any
     unit_of_work: Callable[[], Any]
+    audit: Any = None
 
 
 @pytest.fixture(params=["dynamodb", "memory"])
 def world(request: pytest.FixtureRequest) -> World:
     if kinds(request) == "memory":
-        sales, catalog, cajas = InMemorySales(), InMemoryCatalog(), InMemoryCajas()
-        return World(sales, catalog, cajas, lambda: FakeUnitOfWork(sales, catalog, cajas))
+        sales, catalog, cajas, audit = InMemorySales(), InMemoryCatalog(), InMemoryCajas(), InMemoryAudit()
+        return World(sales, catalog, cajas, lambda: FakeUnitOfWork(sales, catalog, cajas, audit), audit)
+    from chalicelib.store.audit import AuditRepository
     from chalicelib.store.cajas import CajaRepository
     from chalicelib.store.catalog import CatalogRepository
     from chalicelib.store.sales import SaleRepository
     from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
     s = settings()
-    sales, catalog, cajas = SaleRepository(s), CatalogRepository(s), CajaRepository(s)
-    return World(sales, catalog, cajas, lambda: DynamoUnitOfWork(s, sales, catalog, cajas))
+    sales, catalog, cajas, audit = SaleRepository(s), CatalogRepository(s), CajaRepository(s), AuditRepository(s)
+    return World(sales, catalog, cajas, lambda: DynamoUnitOfWork(s, sales, catalog, cajas, audit), audit)
+
+
+def test_a_unit_of_work_commits_an_audit_entry_with_the_sale_or_neither(world: World) -> None:
+    world.sales.add(a_sale())
+    stale, fresh = world.sales.get("alpha", 7), world.sales.get("alpha", 7)
+    fresh.concepto = "anulada"
+    uow = world.unit_of_work()
+    uow.save_sale(fresh)
+    uow.record(an_entry(5, action="transaccion.anulada"))
+    uow.commit()
+    everything = (WHEN.replace(minute=0), WHEN.replace(minute=59))
+    assert [e.action for e in world.audit.between("alpha", *everything, 10)] == ["transaccion.anulada"]
+    late = world.unit_of_work()
+    late.save_sale(stale)
+    late.record(an_entry(6, action="transaccion.reabierta"))
+    with pytest.raises(VersionConflict):
+        late.commit()
+    assert [e.action for e in world.audit.between("alpha", *everything, 10)] == ["transaccion.anulada"]
 
 
 def test_a_unit_of_work_commits_the_sale_stock_and_tally_together(world: World) -> None:

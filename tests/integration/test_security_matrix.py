@@ -346,6 +346,8 @@ BETA_SEES = {
     "/api/transacciones/cocina/pendientes": lambda body: [t["concepto"] for t in body] == ["Beta Mesa"],
     "/orders": lambda body: [o["table"] for o in body["data"]] == ["7"],
     "/api/sucursales": lambda body: [b["id"] for b in body] == ["sur"],
+    "/api/auditoria": lambda body: sorted(e["detalle"]["nombre_usuario"] for e in body if e["accion"] == "usuario.creado")
+    == ["admin", "cajero1", "cocina1", "mesero1", "repartidor1"],
 }
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from copy import deepcopy
 from dataclasses import fields, replace
+from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, TypeVar
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.domain.connections import Connection, Subscriber
@@ -443,8 +445,10 @@ class FakeUnitOfWork:
     """Memory implementation of chalicelib.services.ports.UnitOfWork: every staged write's
     condition is checked before any is applied, like one TransactWriteItems."""
 
-    def __init__(self, sales: InMemorySales, catalog: InMemoryCatalog, cajas: InMemoryCajas) -> None:
+    def __init__(self, sales: InMemorySales, catalog: InMemoryCatalog, cajas: InMemoryCajas,
+                 audit: InMemoryAudit | None = None) -> None:
         self._sales, self._catalog, self._cajas = sales, catalog, cajas
+        self._audit = audit or InMemoryAudit()
         self._sale: Sale | None = None
         self._stage: list[Callable[[FakeTransaction], None]] = []
         self.commits = 0
@@ -457,6 +461,9 @@ class FakeUnitOfWork:
 
     def tally_sale(self, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None:
         self._stage.append(lambda tx: self._cajas.add_sale_tally(tx, tenant_id, caja_id, metodo_pago, monto))
+
+    def record(self, entry: AuditEntry) -> None:
+        self._stage.append(lambda tx: self._audit.stage(tx, entry))
 
     def commit(self) -> None:
         sale = self._sale
@@ -532,3 +539,22 @@ class InMemoryAttempts:
 
     def clear(self, scope: str, name: str) -> None:
         self._rows.pop((scope, name), None)
+
+
+class InMemoryAudit:
+    """Memory implementation of chalicelib.services.ports.AuditStore."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], AuditEntry] = {}
+
+    def add(self, entry: AuditEntry) -> None:
+        if (entry.tenant_id, entry.entry_id) in self.entries:
+            raise Conflict("audit entry exists")
+        self.entries[(entry.tenant_id, entry.entry_id)] = entry
+
+    def stage(self, tx: FakeTransaction, entry: AuditEntry) -> None:
+        tx.add(lambda: (entry.tenant_id, entry.entry_id) not in self.entries, lambda: self.add(entry))
+
+    def between(self, tenant_id: str, desde: datetime, hasta: datetime, limit: int) -> list[AuditEntry]:
+        found = [e for (t, _), e in self.entries.items() if t == tenant_id and desde <= e.at <= hasta]
+        return sorted(found, key=lambda e: e.entry_id, reverse=True)[:limit]
