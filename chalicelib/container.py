@@ -72,7 +72,7 @@ class Services:
         from chalicelib.services.accounts import AccountService
 
         return AccountService(self.tenant_repo, self.users, self.tokens, self.settings.default_tenant, self.sessions,
-                              on_revoked=lambda tenant, user_id: self.sockets.close_user(tenant, str(user_id)),
+                              on_revoked=lambda tenant, user_id, token_id: self.sockets.close_user(tenant, str(user_id), token_id),
                               throttle=self.login_throttle, audit=self.audit)
 
     @cached_property

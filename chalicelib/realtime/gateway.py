@@ -137,7 +137,8 @@ class SocketGateway:
         if not self._may_connect(who, namespace):
             return {"statusCode": 403, "body": f"not allowed in namespace {namespace}"}
         self.connections.add(
-            Connection(connection_id, who.tenant, namespace, who.user_id, who.role, who.branch, who.kind, who.session)
+            Connection(connection_id, who.tenant, namespace, who.user_id, who.role, who.branch, who.kind, who.session,
+                       token_id=who.token_id)
         )
         self._follow_user(connection_id, who, "json")
         for channel in self._automatic_channels(who, namespace):
@@ -154,9 +155,12 @@ class SocketGateway:
         if who.kind == "staff":
             self.connections.subscribe(connection_id, user_channel(who.tenant, who.user_id), protocol)
 
-    def close_user(self, tenant: str, user_id: str) -> int:
-        """Close every socket of the user (their sessions were revoked). Returns how many."""
+    def close_user(self, tenant: str, user_id: str, token_id: str | None = None) -> int:
+        """Close every socket of the user (their sessions were revoked), or only those opened with
+        the token `token_id` (it was logged out). Returns how many."""
         ids = self.connections.subscribers(user_channel(tenant, user_id))
+        if token_id:
+            ids = [cid for cid in ids if (c := self.connections.get(cid)) is not None and c.token_id == token_id]
         for connection_id in ids:
             try:
                 self.close(connection_id)
@@ -330,7 +334,7 @@ class SocketGateway:
         joined = [n for n in connection.namespace.split(",") if n]
         namespaces = ",".join(dict.fromkeys([*joined, namespace]))
         self.connections.add(Connection(connection.connection_id, who.tenant, namespaces, who.user_id, who.role, who.branch,
-                                        who.kind, who.session, connection.protocol))
+                                        who.kind, who.session, connection.protocol, token_id=who.token_id))
         for channel in self._automatic_channels(who, namespace):
             self.connections.subscribe(connection.connection_id, channel.key(who.tenant), connection.protocol)
         self._follow_user(connection.connection_id, who, connection.protocol)
@@ -369,7 +373,7 @@ class SocketGateway:
         if not self._may_connect(who, "kds"):
             return "not allowed"
         self.connections.add(Connection(connection.connection_id, who.tenant, "kds", who.user_id, who.role, who.branch,
-                                        who.kind, who.session, connection.protocol))
+                                        who.kind, who.session, connection.protocol, token_id=who.token_id))
         for key, tag in self.connections.tagged_subscriptions(connection.connection_id):
             if key == stomp.AWAITING_CONNECT_CHANNEL:
                 self.connections.unsubscribe(connection.connection_id, key, stomp.PROTOCOL, tag)

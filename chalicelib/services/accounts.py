@@ -36,7 +36,7 @@ class AccountService:
         tokens: TokenService,
         default_tenant: str | None,
         sessions: SessionGuard | None = None,
-        on_revoked: Callable[[str, int], object] | None = None,
+        on_revoked: Callable[[str, int, str | None], object] | None = None,
         throttle: LoginThrottle | None = None,
         audit: AuditTrail | None = None,
     ) -> None:
@@ -87,7 +87,7 @@ class AccountService:
         else:
             after = user.revoking_sessions()  # a token from before token ids: only a new version stops it
         self.users.update(user, after)
-        self._revoked(user, close_sockets=not principal.token_id)
+        self._revoked(user, token_id=principal.token_id or None)
 
     def change_password(self, principal: Principal, current: str, new: str) -> tuple[str, User]:
         """Every earlier token stops working, the caller's included; a fresh one is returned."""
@@ -105,11 +105,12 @@ class AccountService:
         if self.audit is not None:
             self.audit.record(user.tenant_id, action, f"usuario:{user.user_id}", {"nombre_usuario": user.nombre_usuario, **detail})
 
-    def _revoked(self, user: User, close_sockets: bool = True) -> None:
+    def _revoked(self, user: User, token_id: str | None = None) -> None:
+        """Sessions ended: forget the cached row and close the sockets (all the user's, or the token's)."""
         self.sessions.forget(user.tenant_id, user.user_id)
-        if close_sockets and self.on_revoked is not None:
+        if self.on_revoked is not None:
             try:
-                self.on_revoked(user.tenant_id, user.user_id)
+                self.on_revoked(user.tenant_id, user.user_id, token_id)
             except Exception:
                 logger.exception("sockets of a revoked user not closed", extra={"tenant": user.tenant_id, "user": user.user_id})
 

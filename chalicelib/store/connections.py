@@ -38,6 +38,7 @@ class ConnectionRecord(Record):
     protocol = UnicodeAttribute(null=True)  # absent on rows written before protocols: json
     tail = UnicodeAttribute(null=True)  # STOMP: the unfinished frame received so far
     upgraded_from = UnicodeAttribute(null=True)  # Socket.IO: the polling session this WebSocket upgrades
+    token_id = UnicodeAttribute(null=True)  # the jti of the token that authenticated it
     connected_at = NumberAttribute()
     ttl = NumberAttribute()
 
@@ -119,6 +120,7 @@ class ConnectionRepository:
         self.ConnectionRecord(
             conn_key(c.connection_id), "META", tenant=c.tenant, namespace=c.namespace, user_id=c.user_id, role=c.role,
             branch=c.branch, kind=c.kind, session=c.session, protocol=c.protocol, upgraded_from=c.upgraded_from,
+            token_id=c.token_id or None,
             connected_at=now, ttl=now + CONNECTION_TTL_SECONDS,
         ).save()
 
@@ -128,7 +130,7 @@ class ConnectionRepository:
         except self.ConnectionRecord.DoesNotExist:
             return None
         return Connection(connection_id, r.tenant, r.namespace, r.user_id, r.role, r.branch, r.kind, r.session,
-                          r.protocol or "json", r.tail or "", r.upgraded_from)
+                          r.protocol or "json", r.tail or "", r.upgraded_from, r.token_id or "")
 
     def enqueue(self, connection_id: str, packets: list[str]) -> None:
         now = time.time_ns()

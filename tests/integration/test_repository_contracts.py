@@ -310,6 +310,12 @@ def test_subscribers_of_a_channel_carry_their_protocol_and_tag(connections: Any)
     assert connections.subscribers("alpha/kds/branch:centro") == ["c1"]
 
 
+def test_a_connection_keeps_the_id_of_the_token_that_opened_it(connections: Any) -> None:
+    connections.add(replace(a_connection("c1"), token_id="jti-1"))
+    connections.add(a_connection("c2"))
+    assert connections.get("c1").token_id == "jti-1" and connections.get("c2").token_id == ""
+
+
 def test_messages_are_counted_per_connection_and_second(connections: Any) -> None:
     assert [connections.count_message("c1", 100) for _ in range(3)] == [1, 2, 3]
     assert connections.count_message("c1", 101) == 1

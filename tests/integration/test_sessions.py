@@ -191,6 +191,16 @@ def test_a_user_s_sockets_close_on_deletion_and_password_change(api: Api, alpha:
     assert sockets.closed == ["c1"]
 
 
+def test_logout_closes_the_sockets_opened_with_that_token_only(api: Api, alpha: TenantWorld, sockets: Sockets) -> None:
+    phone_token = api.login("cajero1", ROLES_PASSWORDS["cajero"], "alpha")
+    assert connect(sockets.gateway, "tablet", alpha.tokens["cajero"]) == 200
+    assert connect(sockets.gateway, "phone", phone_token) == 200
+    assert api.as_(alpha.tokens["cajero"]).post("/api/auth/logout").status == 200
+    assert sockets.closed == ["tablet"]
+    assert get_services().connections.get("phone") is not None
+    assert connect(sockets.gateway, "tablet2", alpha.tokens["cajero"]) == 401
+
+
 def test_a_revoked_token_cannot_open_a_socket(api: Api, alpha: TenantWorld, sockets: Sockets) -> None:
     assert api.as_(alpha.tokens["admin"]).patch(f"/api/usuarios/{user_id(api, alpha, 'cajero1')}", {"activo": False}).status == 200
     assert connect(sockets.gateway, "c1", alpha.tokens["cajero"]) == 401
