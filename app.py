@@ -6,7 +6,7 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent, WebsocketEvent
 
-from chalicelib.api import auditoria, auth, caja, catalog, display, kds, sales, socketio_polling, sucursales, usuarios
+from chalicelib.api import auditoria, auth, caja, catalog, display, kds, openapi, sales, socketio_polling, sucursales, usuarios
 from chalicelib.container import get_services
 from chalicelib.metrics import metrics_middleware
 from chalicelib.observability import http_logging_middleware, tracing_middleware, tracing_wanted
@@ -31,6 +31,7 @@ for surface in (auth.surface, usuarios.surface, sucursales.surface, catalog.surf
     app.register_blueprint(surface.blueprint)
 app.register_blueprint(socketio_polling.blueprint)
 app.register_blueprint(display.blueprint)
+app.register_blueprint(openapi.blueprint)
 
 
 @app.on_ws_connect()

@@ -44,7 +44,8 @@ class Router:
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=10 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        # [\s\S], not ".": a decoded path may hold a newline, which "." would leave to aiohttp's plain-text 404
+        app.router.add_route("*", "/{tail:[\\s\\S]*}", self.dispatch)
         return app
 
 

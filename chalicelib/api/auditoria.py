@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api.http import QueryParam, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain.clock import utc_now
 from chalicelib.errors import InvalidInput
@@ -30,7 +30,14 @@ def _moment(ctx: RequestContext, name: str, end_of_day: bool) -> datetime | None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@surface.route("/api/auditoria", ["GET"], permission="auditoria:read")
+QUERY = (
+    QueryParam("desde", "string", "ISO 8601 date or date-time, UTC (default: hasta minus 7 days)"),
+    QueryParam("hasta", "string", "ISO 8601 date or date-time, UTC; a bare date includes the whole day (default: now)"),
+    QueryParam("limit", "integer", "at most this many, newest first (default 100)", 1, 500),
+)
+
+
+@surface.route("/api/auditoria", ["GET"], permission="auditoria:read", query=QUERY)
 def entries(ctx: RequestContext) -> list[dict[str, Any]]:
     unknown = sorted(set(ctx.query) - KNOWN)
     if unknown:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api import validation as v
+from chalicelib.api import schemas as v
 from chalicelib.api.http import RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.presenters.users import usuario, usuario_brief
@@ -18,9 +18,9 @@ LOGIN = {
 }
 
 
-@surface.route("/api/auth/login", ["POST"], permission=None, status=201)
+@surface.route("/api/auth/login", ["POST"], permission=None, status=201, body=LOGIN)
 def login(ctx: RequestContext) -> dict[str, Any]:
-    body = ctx.body(LOGIN)
+    body = ctx.body()
     token, user = get_services().accounts.login(
         body["nombre_usuario"], body["contrasena"], body.get("tenant") or ctx.headers.get("x-tenant-id")
     )
@@ -37,9 +37,9 @@ def profile(ctx: RequestContext) -> dict[str, Any]:
     }
 
 
-@surface.route("/api/auth/logout", ["POST"], permission="profile:read")
+@surface.route("/api/auth/logout", ["POST"], permission="profile:read", body={})
 def logout(ctx: RequestContext) -> dict[str, Any]:
-    ctx.body({})
+    ctx.body()
     get_services().accounts.logout(ctx.principal)
     return {"message": "Sesión cerrada"}
 
@@ -50,8 +50,8 @@ PASSWORD_CHANGE = {
 }
 
 
-@surface.route("/api/auth/password", ["POST"], permission="profile:read")
+@surface.route("/api/auth/password", ["POST"], permission="profile:read", body=PASSWORD_CHANGE)
 def change_password(ctx: RequestContext) -> dict[str, Any]:
-    body = ctx.body(PASSWORD_CHANGE)
+    body = ctx.body()
     token, user = get_services().accounts.change_password(ctx.principal, body["contrasena_actual"], body["contrasena_nueva"])
     return {"access_token": token, "usuario": usuario_brief(user)}

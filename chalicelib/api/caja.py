@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api import validation as v
-from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api import schemas as v
+from chalicelib.api.http import LIMIT, QueryParam, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain.caja import DENOMINATION_NAMES
 from chalicelib.domain.money import METODOS_PAGO
@@ -41,9 +41,9 @@ def _tz(ctx: RequestContext, branch_id: str | None = None) -> str:
 # --- routes -----------------------------------------------------------------------------------
 
 
-@surface.route("/api/caja/abrir", ["POST"], permission=PERMISSION, status=201)
+@surface.route("/api/caja/abrir", ["POST"], permission=PERMISSION, status=201, body=ABRIR)
 def abrir(ctx: RequestContext) -> dict[str, Any]:
-    caja = _cajas().open(ctx.principal, ctx.branch, ctx.body(ABRIR))
+    caja = _cajas().open(ctx.principal, ctx.branch, ctx.body())
     return caja_out(caja, _tz(ctx, caja.branch_id))
 
 
@@ -53,13 +53,16 @@ def actual(ctx: RequestContext) -> dict[str, Any] | None:
     return None if caja is None else caja_out(caja, _tz(ctx, caja.branch_id))
 
 
-@surface.route("/api/caja/gastos", ["POST"], permission=PERMISSION, status=201)
+@surface.route("/api/caja/gastos", ["POST"], permission=PERMISSION, status=201, body=GASTO)
 def registrar_gasto(ctx: RequestContext) -> dict[str, Any]:
-    data = ctx.body(GASTO)
+    data = ctx.body()
     return gasto_out(_cajas().add_gasto(ctx.principal, ctx.branch, data), _tz(ctx))
 
 
-@surface.route("/api/caja/gastos/historial", ["GET"], permission=PERMISSION)
+CAJA_QUERY = (QueryParam("caja_id", "integer", "a caja of the branch (default: the open one)", 1), LIMIT)
+
+
+@surface.route("/api/caja/gastos/historial", ["GET"], permission=PERMISSION, query=CAJA_QUERY)
 def historial_gastos(ctx: RequestContext) -> list[dict[str, Any]]:
     caja_id = v.query_int(ctx.query, "caja_id", 0, minimum=1, maximum=10**12) or None
     gastos = _cajas().gastos(ctx.principal, ctx.branch, caja_id)
@@ -73,22 +76,22 @@ def resumen(ctx: RequestContext) -> dict[str, Any]:
     return {"caja": caja_out(caja, _tz(ctx, caja.branch_id)), "resumen": resumen_out(caja.resumen())}
 
 
-@surface.route("/api/caja/cerrar", ["POST"], permission=PERMISSION)
+@surface.route("/api/caja/cerrar", ["POST"], permission=PERMISSION, body=CERRAR)
 def cerrar(ctx: RequestContext) -> dict[str, Any]:
-    data = ctx.body(CERRAR)
+    data = ctx.body()
     caja = _cajas().close(ctx.principal, ctx.branch, data, data.get("cierre_obs"))
     return {**caja_out(caja, _tz(ctx, caja.branch_id)), "resumen": resumen_out(caja.resumen())}
 
 
-@surface.route("/api/caja/{caja_id}/arqueo", ["PATCH"], permission=PERMISSION)
+@surface.route("/api/caja/{caja_id}/arqueo", ["PATCH"], permission=PERMISSION, body=ARQUEO)
 def arqueo(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
-    data = ctx.body(ARQUEO)
+    data = ctx.body()
     caja, recorded = _cajas().arqueo(ctx.principal, v.path_int(caja_id), data, data.get("observacion"))
     tz = _tz(ctx, caja.branch_id)
     return {**caja_out(caja, tz), "arqueo": arqueo_out(recorded, tz)}
 
 
-@surface.route("/api/caja/historial", ["GET"], permission=PERMISSION)
+@surface.route("/api/caja/historial", ["GET"], permission=PERMISSION, query=(QueryParam("limit", "integer", "", 1, 100),))
 def historial(ctx: RequestContext) -> list[dict[str, Any]]:
     limit = v.query_int(ctx.query, "limit", 20, minimum=1, maximum=100)
     tz = _tz(ctx)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.api import validation as v
-from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api import schemas as v
+from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain.catalog import (
     DEFAULT_ESTACION,
@@ -69,12 +69,12 @@ def _deleted(kind: str, object_id: str) -> dict[str, Any]:
 # --- productos --------------------------------------------------------------------------------
 
 
-@surface.route("/api/productos", ["POST"], permission=WRITE, status=201)
+@surface.route("/api/productos", ["POST"], permission=WRITE, status=201, body=PRODUCTO_FIELDS)
 def create_producto(ctx: RequestContext) -> dict[str, Any]:
-    return producto_out(_catalog().create_producto(ctx.tenant, ctx.body(PRODUCTO_FIELDS)), _tz())
+    return producto_out(_catalog().create_producto(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/productos", ["GET"], permission=READ)
+@surface.route("/api/productos", ["GET"], permission=READ, query=(LIMIT,))
 def list_productos(ctx: RequestContext) -> list[dict[str, Any]]:
     return [producto_out(p, _tz()) for p in ctx.limited(_catalog().list_productos(ctx.tenant))]
 
@@ -84,9 +84,9 @@ def get_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
     return producto_out(_catalog().get_producto(ctx.tenant, producto_id), _tz())
 
 
-@surface.route("/api/productos/{producto_id}", ["PATCH"], permission=WRITE)
+@surface.route("/api/productos/{producto_id}", ["PATCH"], permission=WRITE, body=PRODUCTO_FIELDS, partial=True)
 def update_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
-    data = ctx.body(PRODUCTO_FIELDS, partial=True)
+    data = ctx.body()
     return producto_out(_catalog().update_producto(ctx.tenant, producto_id, data), _tz())
 
 
@@ -98,12 +98,12 @@ def delete_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
 # --- ingredientes -----------------------------------------------------------------------------
 
 
-@surface.route("/api/ingredientes", ["POST"], permission=WRITE, status=201)
+@surface.route("/api/ingredientes", ["POST"], permission=WRITE, status=201, body=INGREDIENTE_FIELDS)
 def create_ingrediente(ctx: RequestContext) -> dict[str, Any]:
-    return ingrediente_out(_catalog().create_ingrediente(ctx.tenant, ctx.body(INGREDIENTE_FIELDS)), _tz())
+    return ingrediente_out(_catalog().create_ingrediente(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/ingredientes", ["GET"], permission=READ)
+@surface.route("/api/ingredientes", ["GET"], permission=READ, query=(LIMIT,))
 def list_ingredientes(ctx: RequestContext) -> list[dict[str, Any]]:
     return [ingrediente_out(i, _tz()) for i in ctx.limited(_catalog().list_ingredientes(ctx.tenant))]
 
@@ -113,9 +113,9 @@ def get_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
     return ingrediente_out(_catalog().get_ingrediente(ctx.tenant, ingrediente_id), _tz())
 
 
-@surface.route("/api/ingredientes/{ingrediente_id}", ["PATCH"], permission=WRITE)
+@surface.route("/api/ingredientes/{ingrediente_id}", ["PATCH"], permission=WRITE, body=INGREDIENTE_FIELDS, partial=True)
 def update_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
-    data = ctx.body(INGREDIENTE_FIELDS, partial=True)
+    data = ctx.body()
     return ingrediente_out(_catalog().update_ingrediente(ctx.tenant, ingrediente_id, data), _tz())
 
 
@@ -127,12 +127,12 @@ def delete_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, An
 # --- platos -----------------------------------------------------------------------------------
 
 
-@surface.route("/api/platos", ["POST"], permission=WRITE, status=201)
+@surface.route("/api/platos", ["POST"], permission=WRITE, status=201, body=PLATO_FIELDS)
 def create_plato(ctx: RequestContext) -> dict[str, Any]:
-    return plato_out(_catalog().create_plato(ctx.tenant, ctx.body(PLATO_FIELDS)), _tz())
+    return plato_out(_catalog().create_plato(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/platos", ["GET"], permission=READ)
+@surface.route("/api/platos", ["GET"], permission=READ, query=(LIMIT,))
 def list_platos(ctx: RequestContext) -> list[dict[str, Any]]:
     return [plato_out(p, _tz()) for p in ctx.limited(_catalog().list_platos(ctx.tenant))]
 
@@ -143,9 +143,9 @@ def get_plato(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
     return {**plato_out(plato, _tz()), "ingredientes": [recipe_line_out(e, with_plato=False) for e in recipe]}
 
 
-@surface.route("/api/platos/{plato_id}", ["PATCH"], permission=WRITE)
+@surface.route("/api/platos/{plato_id}", ["PATCH"], permission=WRITE, body=PLATO_FIELDS, partial=True)
 def update_plato(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
-    data = ctx.body(PLATO_FIELDS, partial=True)
+    data = ctx.body()
     return plato_out(_catalog().update_plato(ctx.tenant, plato_id, data), _tz())
 
 
@@ -157,9 +157,9 @@ def delete_plato(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
 # --- recipe lines -----------------------------------------------------------------------------
 
 
-@surface.route("/api/platos/{plato_id}/ingredientes", ["POST"], permission=WRITE, status=201)
+@surface.route("/api/platos/{plato_id}/ingredientes", ["POST"], permission=WRITE, status=201, body=RECIPE_LINE_FIELDS)
 def add_recipe_line(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
-    return recipe_line_out(_catalog().add_recipe_line(ctx.tenant, plato_id, ctx.body(RECIPE_LINE_FIELDS)))
+    return recipe_line_out(_catalog().add_recipe_line(ctx.tenant, plato_id, ctx.body()))
 
 
 @surface.route("/api/platos/{plato_id}/ingredientes", ["GET"], permission=READ)
@@ -167,9 +167,9 @@ def list_recipe(ctx: RequestContext, plato_id: str) -> list[dict[str, Any]]:
     return [recipe_line_out(e) for e in _catalog().recipe(ctx.tenant, plato_id)]
 
 
-@surface.route("/api/platos/{plato_id}/ingredientes/{ingrediente_id}", ["PATCH"], permission=WRITE)
+@surface.route("/api/platos/{plato_id}/ingredientes/{ingrediente_id}", ["PATCH"], permission=WRITE, body=RECIPE_QTY_FIELDS)
 def update_recipe_line(ctx: RequestContext, plato_id: str, ingrediente_id: str) -> dict[str, Any]:
-    data = ctx.body(RECIPE_QTY_FIELDS)
+    data = ctx.body()
     return recipe_line_out(_catalog().update_recipe_line(ctx.tenant, plato_id, ingrediente_id, data))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,12 +15,36 @@ from typing import Any, TypeVar
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.validation import Schema, query_int, validate
+from chalicelib.api.schemas import Schema, query_int, validate
 from chalicelib.auth import Principal, bearer_token
 from chalicelib.domain.money import json_default
-from chalicelib.errors import DomainError, Forbidden, InvalidInput, PayloadTooLarge, TooManyRequests, Unauthorized
+from chalicelib.errors import (
+    Busy,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unauthorized,
+    is_busy,
+)
 from chalicelib.observability import logger as log
 from chalicelib.services.audit import Actor, acting
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A query parameter, declared for the OpenAPI document (the view reads and checks it)."""
+
+    name: str
+    kind: str  # "integer" | "string"
+    description: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] | None = None
+
+
+LIMIT = QueryParam("limit", "integer", "at most this many (default and maximum 500)", 1, 500)
 
 
 @dataclass(frozen=True)
@@ -28,6 +53,11 @@ class RouteSpec:
     path: str
     methods: tuple[str, ...]
     permission: str | None  # None means public (login only)
+    status: int = 200
+    body: Schema | None = field(default=None, hash=False, compare=False)
+    partial: bool = False  # PATCH: every field optional, at least one
+    query: tuple[QueryParam, ...] = ()
+    summary: str = ""
 
 
 ROUTES: list[RouteSpec] = []
@@ -44,6 +74,7 @@ class RequestContext:
     query: Mapping[str, str]
     headers: Mapping[str, str]
     lambda_context: Any = None
+    spec: RouteSpec | None = None
     _body: Any = field(default=None, init=False)
 
     @property
@@ -61,8 +92,12 @@ class RequestContext:
             self._body = parse_json(self.raw_body)
         return self._body
 
-    def body(self, schema: Schema, *, partial: bool = False) -> dict[str, Any]:
-        return validate(self.json(), schema, partial=partial)
+    def body(self) -> dict[str, Any]:
+        """The request body, validated against the route's declared schema."""
+        if self.spec is None or self.spec.body is None:
+            raise TypeError("this route declares no body")
+        name = "".join(p.title() for p in re.findall(r"[a-z]+", self.spec.path)) or "Body"
+        return validate(self.json(), self.spec.body, partial=self.spec.partial, name=name)
 
     def limit(self, default: int = LIST_MAXIMUM, maximum: int = LIST_MAXIMUM) -> int:
         """The `limit` query parameter: 1..maximum, 400 otherwise."""
@@ -102,7 +137,7 @@ def nest_error(status: int, message: Any, phrase: str) -> Any:
 def error_response(exc: DomainError, shape: ErrorShape = nest_error) -> Response:
     status = exc.status_code
     response = json_response(shape(status, exc.message, HTTPStatus(status).phrase), status)
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, (Busy, TooManyRequests)):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
@@ -141,8 +176,11 @@ class Surface:
         self._envelope = envelope
         self._error_shape = error_shape
 
-    def route(self, path: str, methods: list[str], *, permission: str | None, status: int = 200) -> Callable[[ViewFn], ViewFn]:
-        spec = RouteSpec(self.name, path, tuple(methods), permission)
+    def route(
+        self, path: str, methods: list[str], *, permission: str | None, status: int = 200, body: Schema | None = None,
+        partial: bool = False, query: tuple[QueryParam, ...] = (),
+    ) -> Callable[[ViewFn], ViewFn]:
+        spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query)
         ROUTES.append(spec)
 
         def decorate(fn: ViewFn) -> ViewFn:
@@ -171,7 +209,7 @@ class Surface:
             if spec.permission is not None and not principal.can(spec.permission):
                 raise Forbidden("Forbidden resource")
             ctx = RequestContext(
-                principal, request.raw_body, dict(request.query_params or {}), headers, self.blueprint.lambda_context
+                principal, request.raw_body, dict(request.query_params or {}), headers, self.blueprint.lambda_context, spec
             )
             with acting(Actor(principal.user_id, principal.name, request_id(request.context, self.blueprint.lambda_context))):
                 result = fn(ctx, **params)
@@ -184,7 +222,10 @@ class Surface:
             if request.method != "GET":
                 report_refused_order_command(principal, params, headers, exc)
             return error_response(exc, self._error_shape)
-        except Exception:
+        except Exception as exc:
+            if is_busy(exc):  # DynamoDB still throttling after botocore's retries: nothing was written
+                log.warning("busy", extra={"path": spec.path})
+                return error_response(Busy(), self._error_shape)
             log.exception("unhandled error", extra={"path": spec.path, "methods": spec.methods})
             return internal_error_response()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.api import validation as v
-from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api import schemas as v
+from chalicelib.api.http import LIMIT, QueryParam, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain.catalog import ESTACION_PATTERN, STATION
 from chalicelib.domain.clock import iso, utc_now
@@ -33,7 +33,8 @@ def _kds() -> KitchenDisplayService:
     return get_services().kds
 
 
-@surface.route("/orders", ["GET"], permission="orders:read")
+@surface.route("/orders", ["GET"], permission="orders:read", query=(LIMIT, QueryParam("status", "string", "", choices=ORDER_STATUSES),
+                                                                    QueryParam("station", "string", "a kitchen station")))
 def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     status = ctx.query.get("status") or None
     if status is not None and status not in ORDER_STATUSES:
@@ -46,11 +47,11 @@ def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     return [kds_view.order(o, now, station) for o in orders]
 
 
-@surface.route("/items/{item_id}/status", ["PATCH"], permission="orders:update_item_status")
+@surface.route("/items/{item_id}/status", ["PATCH"], permission="orders:update_item_status", body=ITEM_STATUS)
 def update_item_status(ctx: RequestContext, item_id: str) -> dict[str, Any]:
     if not re.fullmatch(r"[0-9a-fA-F-]{36}", item_id):
         raise InvalidInput("id must be an item UUID")
-    status = ctx.body(ITEM_STATUS)["status"]
+    status = ctx.body()["status"]
     order, item = _kds().set_item_status(ctx.principal, ctx.branch, item_id.lower(), status)
     return {**kds_view.item(item, order.id), "order_status": order.kds_status}
 

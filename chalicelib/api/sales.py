@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.api import validation as v
-from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api import schemas as v
+from chalicelib.api.http import LIMIT, QueryParam, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain import reports
 from chalicelib.domain.money import METODOS_PAGO, money_str, qty_str
@@ -59,19 +59,19 @@ def _tz(ctx: RequestContext) -> str:
     return _sales().timezone(ctx.tenant, ctx.branch)
 
 
-@surface.route("/api/transacciones", ["POST"], permission="transacciones:write", status=201)
+@surface.route("/api/transacciones", ["POST"], permission="transacciones:write", status=201, body=CREATE)
 def create(ctx: RequestContext) -> dict[str, Any]:
-    return _out(ctx, _sales().create(ctx.principal, ctx.branch, ctx.body(CREATE)))
+    return _out(ctx, _sales().create(ctx.principal, ctx.branch, ctx.body()))
 
 
-@surface.route("/api/transacciones", ["GET"], permission="transacciones:read")
+@surface.route("/api/transacciones", ["GET"], permission="transacciones:read", query=(QueryParam("limit", "integer", "", 1, 200),))
 def list_recent(ctx: RequestContext) -> list[dict[str, Any]]:
     limit = v.query_int(ctx.query, "limit", 50, maximum=200)
     tz = _tz(ctx)
     return [sale_view.transaccion(o, tz) for o in _sales().list_recent(ctx.principal, ctx.branch, limit)]
 
 
-@surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read")
+@surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read", query=(LIMIT,))
 def kitchen_queue(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx)
     return [sale_view.transaccion(o, tz) for o in ctx.limited(_sales().kitchen_queue(ctx.principal, ctx.branch))]
@@ -82,9 +82,9 @@ def get_one(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     return _out(ctx, _sales().get(ctx.principal, v.path_int(tx_id)))
 
 
-@surface.route("/api/transacciones/{tx_id}", ["PATCH"], permission="transacciones:write")
+@surface.route("/api/transacciones/{tx_id}", ["PATCH"], permission="transacciones:write", body=HEADER, partial=True)
 def update(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
-    return _out(ctx, _sales().update(ctx.principal, v.path_int(tx_id), ctx.body(HEADER, partial=True)))
+    return _out(ctx, _sales().update(ctx.principal, v.path_int(tx_id), ctx.body()))
 
 
 @surface.route("/api/transacciones/{tx_id}", ["DELETE"], permission="transacciones:void")
@@ -92,9 +92,9 @@ def void(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     return _out(ctx, _sales().void(ctx.principal, v.path_int(tx_id)))
 
 
-@surface.route("/api/transacciones/{tx_id}/items", ["POST"], permission="transacciones:write", status=201)
+@surface.route("/api/transacciones/{tx_id}/items", ["POST"], permission="transacciones:write", status=201, body=ITEM)
 def add_item(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
-    order, item = _sales().add_item(ctx.principal, v.path_int(tx_id), ctx.body(ITEM))
+    order, item = _sales().add_item(ctx.principal, v.path_int(tx_id), ctx.body())
     tz = _sales().timezone(ctx.tenant, order.branch_id)
     return {**sale_view.item_out(item, order.id, tz), "transaccion": sale_view.transaccion(order, tz, with_lines=False)}
 
@@ -111,10 +111,10 @@ def remove_item(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]
     return _out(ctx, _sales().remove_item(ctx.principal, v.path_int(tx_id), v.path_int(item_id, "itemId")))
 
 
-@surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras", ["POST"], permission="transacciones:write", status=201)
+@surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras", ["POST"], permission="transacciones:write", status=201, body=EXTRA)
 def add_extra(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]:
     item_number = v.path_int(item_id, "itemId")
-    order, extra = _sales().add_extra(ctx.principal, v.path_int(tx_id), item_number, ctx.body(EXTRA))
+    order, extra = _sales().add_extra(ctx.principal, v.path_int(tx_id), item_number, ctx.body())
     tz = _sales().timezone(ctx.tenant, order.branch_id)
     item = order.item(item_number)
     return {
@@ -145,9 +145,9 @@ def _payment_out(ctx: RequestContext, order: Sale, pago: Pago) -> dict[str, Any]
     return {**sale_view.pago_out(pago, order.id, tz), "transaccion": sale_view.transaccion(order, tz, with_lines=False)}
 
 
-@surface.route("/api/transacciones/{tx_id}/pagos", ["POST"], permission="pagos:create", status=201)
+@surface.route("/api/transacciones/{tx_id}/pagos", ["POST"], permission="pagos:create", status=201, body=PAGO)
 def pay(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
-    data = ctx.body(PAGO)
+    data = ctx.body()
     number = v.path_int(tx_id)
     key = ctx.headers.get("idempotency-key")
     if key is None:
@@ -183,7 +183,7 @@ def _caja_orders(ctx: RequestContext, caja_id: str) -> list[Sale]:
     return _sales().by_caja(ctx.principal, v.path_int(caja_id, "cajaId"))
 
 
-@surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read")
+@surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read", query=(LIMIT,))
 def by_caja(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     tz = _tz(ctx)
     return [sale_view.transaccion(o, tz) for o in ctx.limited(_caja_orders(ctx, caja_id))]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api import validation as v
-from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api import schemas as v
+from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.presenters.branches import sucursal
 
@@ -18,12 +18,12 @@ BRANCH_FIELDS = {
 }
 
 
-@surface.route("/api/sucursales", ["GET"], permission="sucursales:manage")
+@surface.route("/api/sucursales", ["GET"], permission="sucursales:manage", query=(LIMIT,))
 def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
     return [sucursal(b) for b in ctx.limited(get_services().accounts.list_branches(ctx.tenant))]
 
 
-@surface.route("/api/sucursales/{sucursal_id}", ["PATCH"], permission="sucursales:manage")
+@surface.route("/api/sucursales/{sucursal_id}", ["PATCH"], permission="sucursales:manage", body=BRANCH_FIELDS, partial=True)
 def update(ctx: RequestContext, sucursal_id: str) -> dict[str, Any]:
-    changes = ctx.body(BRANCH_FIELDS, partial=True)
+    changes = ctx.body()
     return sucursal(get_services().accounts.update_branch(ctx.tenant, sucursal_id, changes))

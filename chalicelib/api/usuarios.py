@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api import validation as v
-from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api import schemas as v
+from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.auth import ROLES
 from chalicelib.container import get_services
 from chalicelib.domain.tenancy import USERNAME_PATTERN
@@ -27,12 +27,12 @@ def _tz() -> str:
     return get_services().settings.default_timezone
 
 
-@surface.route("/api/usuarios", ["POST"], permission="usuarios:manage", status=201)
+@surface.route("/api/usuarios", ["POST"], permission="usuarios:manage", status=201, body=USER_FIELDS)
 def create(ctx: RequestContext) -> dict[str, Any]:
-    return usuario(get_services().accounts.create_user(ctx.tenant, ctx.body(USER_FIELDS)), _tz())
+    return usuario(get_services().accounts.create_user(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/usuarios", ["GET"], permission="usuarios:manage")
+@surface.route("/api/usuarios", ["GET"], permission="usuarios:manage", query=(LIMIT,))
 def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
     return [usuario(u, _tz()) for u in ctx.limited(get_services().accounts.list_users(ctx.tenant))]
 
@@ -42,9 +42,9 @@ def get_one(ctx: RequestContext, user_id: str) -> dict[str, Any]:
     return usuario(get_services().accounts.get_user(ctx.tenant, v.path_int(user_id)), _tz())
 
 
-@surface.route("/api/usuarios/{user_id}", ["PATCH"], permission="usuarios:manage")
+@surface.route("/api/usuarios/{user_id}", ["PATCH"], permission="usuarios:manage", body=USER_FIELDS, partial=True)
 def update(ctx: RequestContext, user_id: str) -> dict[str, Any]:
-    data = ctx.body(USER_FIELDS, partial=True)
+    data = ctx.body()
     return usuario(get_services().accounts.update_user(ctx.tenant, v.path_int(user_id), data), _tz())
 
 

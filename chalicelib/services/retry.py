@@ -1,7 +1,8 @@
 """One policy for optimistic writes, used by every service: when a conditional write finds the
 object changed since it was read (StaleWrite), re-read and re-apply the change (safe: the
 domain re-checks every rule on fresh state) after a short jittered back-off; after `attempts`
-tries, give up with a 409."""
+tries, give up with a 409. A write refused only for being busy (throttled, or another transaction
+holding the item: errors.Busy) is retried the same way, and gives up with a 503."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from chalicelib.errors import Conflict, StaleWrite
+from chalicelib.errors import Busy, Conflict, StaleWrite
 
 T = TypeVar("T")
 
@@ -22,10 +23,14 @@ def backoff_seconds(attempt: int) -> float:
 def retry_on_conflict(
     attempt: Callable[[], T], give_up: str, *, attempts: int = 20, sleep: Callable[[float], None] = time.sleep
 ) -> T:
+    busy = False
     for n in range(attempts):
         try:
             return attempt()
-        except StaleWrite:
+        except (StaleWrite, Busy) as exc:
+            busy = isinstance(exc, Busy)
             if n + 1 < attempts:
                 sleep(backoff_seconds(n))
+    if busy:
+        raise Busy(give_up)
     raise Conflict(give_up)

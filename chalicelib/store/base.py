@@ -98,12 +98,13 @@ def forget_connections() -> None:
 
 
 def is_condition_failure(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    if cause in ("ConditionalCheckFailedException", "TransactionConflictException"):
+    """A condition said no (the object changed, or is not in the state required). A transaction
+    cancelled only because another one held its items is not that: see errors.is_busy."""
+    if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
         return True
     if isinstance(exc, TransactWriteError):
         reasons = getattr(exc, "cancellation_reasons", None) or []
-        return any(r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons)
+        return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
     return False
 
 

@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.sales import Sale
-from chalicelib.errors import VersionConflict
+from chalicelib.errors import Busy, VersionConflict, is_busy
 from chalicelib.settings import Settings
 from chalicelib.store.audit import AuditRepository
 from chalicelib.store.base import is_condition_failure, transaction
@@ -62,5 +62,7 @@ class DynamoUnitOfWork:
         except TransactWriteError as exc:
             if is_condition_failure(exc):
                 raise VersionConflict(sale.id) from exc
+            if is_busy(exc):
+                raise Busy() from exc
             raise
         committed()

@@ -1,0 +1,159 @@
+"""`GET /api/openapi.json`: the API's OpenAPI 3.1 document, generated from the routes as they
+are declared (path, methods, permission, body schema, query parameters) and the pydantic models
+of their bodies, so it cannot drift from what the handlers validate. Built once per container."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import ROUTES, QueryParam, RouteSpec, json_response
+from chalicelib.api.schemas import model_for
+
+blueprint = Blueprint(__name__)
+PATH = "/api/openapi.json"
+TITLE = "Comanda"
+
+ERROR = {
+    "type": "object",
+    "properties": {
+        "statusCode": {"type": "integer"},
+        "message": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "error": {"type": "string"},
+    },
+    "required": ["statusCode", "message"],
+}
+KDS_ERROR = {
+    "type": "object",
+    "properties": {
+        "success": {"const": False},
+        "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {}}, "required": ["code", "message"]},
+        "statusCode": {"type": "integer"},
+    },
+    "required": ["success", "error"],
+}
+ERROR_SCHEMAS = {"kds": "KdsError"}  # surfaces with their own error shape (COMPAT B); the rest use Error
+# Routes outside the Surface registry: the display's static files, the Socket.IO polling transport, this document.
+OTHER_ROUTES = {
+    ("get", "/display"): ("The kitchen display (HTML)", "text/html"),
+    ("get", "/display/{asset}"): ("A file of the kitchen display", "application/octet-stream"),
+    ("get", "/socket.io"): ("Socket.IO long-polling transport: poll (Engine.IO v4 text packets)", "text/plain"),
+    ("post", "/socket.io"): ("Socket.IO long-polling transport: send packets", "text/plain"),
+    ("get", PATH): ("This document", "application/json"),
+}
+
+
+def _query(param: QueryParam) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": param.kind}
+    if param.minimum is not None:
+        schema["minimum"] = param.minimum
+    if param.maximum is not None:
+        schema["maximum"] = param.maximum
+    if param.choices is not None:
+        schema["enum"] = list(param.choices)
+    out = {"name": param.name, "in": "query", "required": False, "schema": schema}
+    return {**out, "description": param.description} if param.description else out
+
+
+def _path_params(path: str) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+            for name in re.findall(r"\{(\w+)\}", path)]
+
+
+def _body(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
+    assert spec.body is not None
+    name = "".join(p.title() for p in re.findall(r"[a-z]+", spec.path)) + ("Patch" if spec.partial else "")
+    schema = model_for(spec.body, name, partial=spec.partial).model_json_schema(ref_template="#/components/schemas/{model}")
+    for nested, definition in schema.pop("$defs", {}).items():
+        components[nested] = definition
+    if spec.partial:
+        schema["minProperties"] = 1
+        for prop in schema.get("properties", {}).values():
+            prop.pop("default", None)  # a PATCH changes only what it names: nothing defaults
+    components[name] = schema
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+
+def _operation(spec: RouteSpec, method: str, components: dict[str, Any]) -> dict[str, Any]:
+    errors = {"400": "Invalid input: every problem is named in `message`", "404": "Not found (or another tenant's)",
+              "409": "Conflict with the current state", "413": "Body too large"}
+    if spec.permission is not None:
+        errors |= {"401": "Missing, invalid or revoked token", "403": f"The role lacks `{spec.permission}`"}
+    else:
+        errors |= {"401": "Wrong credentials", "429": "Too many failed attempts: wait for Retry-After"}
+    error_schema = {"$ref": f"#/components/schemas/{ERROR_SCHEMAS.get(spec.surface, 'Error')}"}
+    responses: dict[str, Any] = {str(spec.status): {"description": "Success", "content": {"application/json": {"schema": {}}}}}
+    for code, text in errors.items():
+        responses[code] = {"description": text, "content": {"application/json": {"schema": error_schema}}}
+    operation: dict[str, Any] = {
+        "operationId": _operation_id(method, spec.path),
+        "tags": [spec.surface],
+        "parameters": _path_params(spec.path) + [_query(q) for q in spec.query],
+        "responses": responses,
+    }
+    if spec.status == 201 and method == "post" and (links := _links(spec)):
+        responses["201"]["links"] = links
+    if spec.permission is not None:
+        operation["security"] = [{"bearer": []}]
+        operation["x-permission"] = spec.permission
+    if spec.body is not None and method in ("post", "put", "patch"):
+        operation["requestBody"] = _body(spec, components)
+    return operation
+
+
+def _operation_id(method: str, path: str) -> str:
+    return f"{method}_{re.sub(r'[^a-zA-Z0-9]+', '_', path).strip('_')}"
+
+
+def _links(create: RouteSpec) -> dict[str, Any]:
+    """What a 201 leads to: the created object's own routes (read, update, delete, and below),
+    its new id taken from the response's `id` (or from the request body when the body names it)."""
+    links: dict[str, Any] = {}
+    prefix = create.path + "/{"
+    for spec in ROUTES:
+        if not spec.path.startswith(prefix):
+            continue
+        new_param = spec.path[len(prefix):].split("}", 1)[0]
+        parameters: dict[str, str] = {p: f"$request.path.{p}" for p in re.findall(r"\{(\w+)\}", create.path)}
+        if set(re.findall(r"\{(\w+)\}", spec.path)) != {*parameters, new_param}:
+            continue  # deeper routes need ids this response does not give
+        in_body = create.body is not None and new_param in create.body
+        parameters[new_param] = f"$request.body#/{new_param}" if in_body else "$response.body#/id"
+        for method in spec.methods:
+            name = f"{method.title()}{''.join(p.title() for p in re.findall(r'[a-z]+', spec.path[len(create.path):]))}"
+            links[name] = {"operationId": _operation_id(method.lower(), spec.path), "parameters": parameters}
+    return links
+
+
+@cache
+def document() -> dict[str, Any]:
+    components: dict[str, Any] = {"Error": ERROR, "KdsError": KDS_ERROR}
+    paths: dict[str, Any] = {}
+    for spec in ROUTES:
+        for method in spec.methods:
+            paths.setdefault(spec.path, {})[method.lower()] = _operation(spec, method.lower(), components)
+    for (method, path), (summary, content_type) in OTHER_ROUTES.items():
+        parameters = _path_params(path)
+        paths.setdefault(path, {})[method] = {
+            "operationId": f"{method}_{re.sub(r'[^a-zA-Z0-9]+', '_', path).strip('_')}", "summary": summary, "tags": ["other"],
+            "parameters": parameters, "responses": {"200": {"description": summary, "content": {content_type: {"schema": {}}}},
+                                                    "400": {"description": "A malformed request"},
+                                                    "404": {"description": "Not found"}},
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": "1", "description": "Comanda's REST API: the Restaurante (COMPAT A) and KDS "
+                 "(COMPAT B) surfaces. Every protected operation needs `Authorization: Bearer <token>` from "
+                 "`POST /api/auth/login`."},
+        "paths": paths,
+        "components": {"schemas": components, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                                              "bearerFormat": "JWT"}}},
+    }
+
+
+@blueprint.route(PATH, methods=["GET"], cors=True)
+def openapi() -> Response:
+    return json_response(document())
