@@ -6,7 +6,20 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent, WebsocketEvent
 
-from chalicelib.api import auth, caja, catalog, display, kds, openapi, pedidos, sales, socketio_polling, sucursales, usuarios
+from chalicelib.api import (
+    auditoria,
+    auth,
+    caja,
+    catalog,
+    display,
+    kds,
+    openapi,
+    pedidos,
+    sales,
+    socketio_polling,
+    sucursales,
+    usuarios,
+)
 from chalicelib.container import get_services
 from chalicelib.metrics import metrics_middleware
 from chalicelib.observability import http_logging_middleware, tracing_middleware, tracing_wanted
@@ -27,7 +40,7 @@ if tracing_wanted():
     app.register_middleware(tracing_middleware, "all")
 
 for surface in (auth.surface, usuarios.surface, sucursales.surface, catalog.surface, caja.surface, sales.surface, kds.surface,
-                pedidos.surface):
+                pedidos.surface, auditoria.surface):
     app.register_blueprint(surface.blueprint)
 app.register_blueprint(socketio_polling.blueprint)
 app.register_blueprint(display.blueprint)

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import os
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         _STAFF_READ
         | {
             "usuarios:manage",
+            "auditoria:read",
             "sucursales:manage",
             "catalog:write",
             "caja:operate",
@@ -139,6 +141,9 @@ class Principal:
     name: str = ""
     kind: str = "staff"  # "staff" or "customer" (a session-bound customer token)
     session: str | None = None
+    version: int = 0  # the user's token version when the token was issued (claim `ver`)
+    token_id: str = ""  # claim `jti`
+    expires_at: int = 0
 
     @property
     def customer_id(self) -> int | None:
@@ -203,6 +208,9 @@ class TokenService:
         }
         if principal.session:
             claims["session"] = principal.session
+        if principal.kind == "staff":
+            claims["ver"] = principal.version
+            claims["jti"] = secrets.token_urlsafe(12)
         return jwt.encode(claims, self._settings.jwt_secret, algorithm="HS256")
 
     def verify(self, token: str) -> Principal:
@@ -227,6 +235,9 @@ class TokenService:
         if customer and not isinstance(claims.get("session"), str) and not account:
             raise Unauthorized("Token inválido")
         branch = claims.get("branch")
+        version = claims.get("ver", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise Unauthorized("Token inválido")
         return Principal(
             user_id=str(claims["sub"]),
             tenant=tenant,
@@ -235,6 +246,9 @@ class TokenService:
             name=str(claims.get("name") or ""),
             kind="customer" if customer else "staff",
             session=claims.get("session") if isinstance(claims.get("session"), str) else None,
+            version=version,
+            token_id=str(claims.get("jti") or ""),
+            expires_at=int(claims["exp"]),
         )
 
 

@@ -22,13 +22,17 @@ if TYPE_CHECKING:
     from chalicelib.realtime.polling import Delivery, PollingSessions
     from chalicelib.realtime.sender import Sender
     from chalicelib.services.accounts import AccountService
+    from chalicelib.services.audit import AuditTrail
     from chalicelib.services.caja import CajaService
     from chalicelib.services.catalog import CatalogService
     from chalicelib.services.delivery import DeliveryService
     from chalicelib.services.sales import KitchenDisplayService, SaleService
+    from chalicelib.services.sessions import SessionGuard
+    from chalicelib.services.throttle import LoginThrottle
     from chalicelib.services.zones import BranchTimezones
     from chalicelib.store.connections import ConnectionRepository
     from chalicelib.store.tenancy import TenantRepository
+    from chalicelib.store.users import UserRepository
 
 
 class Services:
@@ -53,41 +57,72 @@ class Services:
         return BranchTimezones(self.tenant_repo, self.settings.default_timezone)
 
     @cached_property
-    def accounts(self) -> AccountService:
-        from chalicelib.services.accounts import AccountService
+    def users(self) -> UserRepository:
         from chalicelib.store.users import UserRepository
 
-        return AccountService(self.tenant_repo, UserRepository(self.settings), self.tokens, self.settings.default_tenant)
+        return UserRepository(self.settings)
+
+    @cached_property
+    def sessions(self) -> SessionGuard:
+        from chalicelib.services.sessions import SessionGuard
+
+        return SessionGuard(self.users, self.settings.session_cache_seconds)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        from chalicelib.services.accounts import AccountService
+
+        return AccountService(self.tenant_repo, self.users, self.tokens, self.settings.default_tenant, self.sessions,
+                              on_revoked=lambda tenant, user_id, token_id: self.sockets.close_user(tenant, str(user_id), token_id),
+                              throttle=self.login_throttle, audit=self.audit)
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        from chalicelib.services.audit import AuditTrail
+        from chalicelib.store.audit import AuditRepository
+
+        return AuditTrail(AuditRepository(self.settings), self.settings.audit_retention_days)
+
+    @cached_property
+    def login_throttle(self) -> LoginThrottle:
+        """For every login route (staff now; customers and drivers when their routes come)."""
+        from chalicelib.services.throttle import LoginThrottle
+        from chalicelib.store.throttle import AttemptRepository
+
+        return LoginThrottle(AttemptRepository(self.settings), self.settings.login_max_failures, self.settings.login_window_seconds)
 
     @cached_property
     def catalog(self) -> CatalogService:
         from chalicelib.services.catalog import CatalogService
         from chalicelib.store.catalog import CatalogRepository
 
-        return CatalogService(CatalogRepository(self.settings))
+        return CatalogService(CatalogRepository(self.settings), self.audit)
 
     @cached_property
     def caja(self) -> CajaService:
         from chalicelib.services.caja import CajaService
         from chalicelib.store.cajas import CajaRepository
 
-        return CajaService(CajaRepository(self.settings), self.tenant_repo, self.zones)
+        return CajaService(CajaRepository(self.settings), self.tenant_repo, self.zones, self.audit)
 
     @cached_property
     def sales(self) -> SaleService:
         from chalicelib.services.idempotency import IdempotentCommands
         from chalicelib.services.sales import SaleService
+        from chalicelib.store.audit import AuditRepository
         from chalicelib.store.cajas import CajaRepository
         from chalicelib.store.catalog import CatalogRepository
         from chalicelib.store.sales import SaleRepository
         from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
         repo, catalog, cajas = SaleRepository(self.settings), CatalogRepository(self.settings), CajaRepository(self.settings)
+        audit = AuditRepository(self.settings)
 
         def unit_of_work() -> DynamoUnitOfWork:
-            return DynamoUnitOfWork(self.settings, repo, catalog, cajas)
+            return DynamoUnitOfWork(self.settings, repo, catalog, cajas, audit=audit)
 
-        return SaleService(repo, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work)
+        return SaleService(repo, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work,
+                           self.audit)
 
     @cached_property
     def pedidos(self) -> DeliveryService:
@@ -133,6 +168,7 @@ class Services:
                 carrier_customer=lambda tenant, driver: self.pedidos.carrier_customer(tenant, driver),
                 record_position=lambda tenant, driver, lat, lon: self.pedidos.record_position(tenant, driver, lat, lon),
             ),
+            session_check=self.sessions.check,
         )
 
     def _order_scope(self, tenant: str, order_id: int) -> OrderScope | None:

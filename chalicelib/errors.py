@@ -39,6 +39,18 @@ class Unprocessable(DomainError):
     status_code = 422
 
 
+class TooManyRequests(DomainError):
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+
+
 class StaleWrite(Conflict):
     """The object changed since it was read: re-read and re-apply the change."""
 

@@ -40,6 +40,11 @@ class Settings:
     stomp_connect_deadline_seconds: int = 10
     dispatch_reoffer_minutes: int = 5
     metrics_enabled: bool = False
+    session_cache_seconds: int = 30
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    cors_allowed_origins: tuple[str, ...] = ("*",)
+    audit_retention_days: int = 400
     aws_credentials: tuple[str, str] | None = None  # explicit keys (an embedded AWS); None: the default chain
 
     def table_name(self, table: str) -> str:
@@ -120,7 +125,24 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         stomp_connect_deadline_seconds=_int(env, "STOMP_CONNECT_DEADLINE_SECONDS", 10),
         dispatch_reoffer_minutes=_int(env, "DISPATCH_REOFFER_MINUTES", 5),
         metrics_enabled=metrics_wanted(env, stage),
+        session_cache_seconds=min(30, _int(env, "SESSION_CACHE_SECONDS", 30)),
+        login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
+        login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900),
+        cors_allowed_origins=cors_origins(env, stage),
+        audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", 400),
     )
+
+
+def cors_origins(env: Mapping[str, str], stage: str) -> tuple[str, ...]:
+    """CORS_ALLOWED_ORIGINS, comma-separated: `*` in local unless set; none elsewhere unless set,
+    and `*` only in local."""
+    raw = env.get("CORS_ALLOWED_ORIGINS")
+    if raw is None:
+        return ("*",) if stage == "local" else ()
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    if "*" in origins and stage != "local":
+        raise SettingsError(f"CORS_ALLOWED_ORIGINS may be * only in the local stage, not in {stage}")
+    return origins
 
 
 def metrics_wanted(env: Mapping[str, str], stage: str) -> bool:

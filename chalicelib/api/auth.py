@@ -35,3 +35,23 @@ def profile(ctx: RequestContext) -> dict[str, Any]:
         "tenant_id": ctx.tenant,
         "sucursal_actual": ctx.principal.branch,
     }
+
+
+@surface.route("/api/auth/logout", ["POST"], permission="profile:read", body={})
+def logout(ctx: RequestContext) -> dict[str, Any]:
+    ctx.body()
+    get_services().accounts.logout(ctx.principal)
+    return {"message": "Sesión cerrada"}
+
+
+PASSWORD_CHANGE = {
+    "contrasena_actual": v.text(min_length=1, max_length=256),
+    "contrasena_nueva": v.text(min_length=6, max_length=128),
+}
+
+
+@surface.route("/api/auth/password", ["POST"], permission="profile:read", body=PASSWORD_CHANGE)
+def change_password(ctx: RequestContext) -> dict[str, Any]:
+    body = ctx.body()
+    token, user = get_services().accounts.change_password(ctx.principal, body["contrasena_actual"], body["contrasena_nueva"])
+    return {"access_token": token, "usuario": usuario_brief(user)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import QueryParam, RequestContext, Surface
+from chalicelib.api.http import LIMIT, QueryParam, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain.caja import DENOMINATION_NAMES
 from chalicelib.domain.money import METODOS_PAGO
@@ -59,7 +59,7 @@ def registrar_gasto(ctx: RequestContext) -> dict[str, Any]:
     return gasto_out(_cajas().add_gasto(ctx.principal, ctx.branch, data), _tz(ctx))
 
 
-CAJA_QUERY = (QueryParam("caja_id", "integer", "a caja of the branch (default: the open one)", 1),)
+CAJA_QUERY = (QueryParam("caja_id", "integer", "a caja of the branch (default: the open one)", 1), LIMIT)
 
 
 @surface.route("/api/caja/gastos/historial", ["GET"], permission=PERMISSION, query=CAJA_QUERY)
@@ -67,7 +67,7 @@ def historial_gastos(ctx: RequestContext) -> list[dict[str, Any]]:
     caja_id = v.query_int(ctx.query, "caja_id", 0, minimum=1, maximum=10**12) or None
     gastos = _cajas().gastos(ctx.principal, ctx.branch, caja_id)
     tz = _tz(ctx)
-    return [gasto_out(g, tz) for g in gastos]
+    return [gasto_out(g, tz) for g in ctx.limited(gastos)]
 
 
 @surface.route("/api/caja/resumen", ["GET"], permission=PERMISSION)

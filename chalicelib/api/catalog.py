@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain.catalog import (
     DEFAULT_ESTACION,
@@ -74,9 +74,9 @@ def create_producto(ctx: RequestContext) -> dict[str, Any]:
     return producto_out(_catalog().create_producto(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/productos", ["GET"], permission=READ)
+@surface.route("/api/productos", ["GET"], permission=READ, query=(LIMIT,))
 def list_productos(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [producto_out(p, _tz()) for p in _catalog().list_productos(ctx.tenant)]
+    return [producto_out(p, _tz()) for p in ctx.limited(_catalog().list_productos(ctx.tenant))]
 
 
 @surface.route("/api/productos/{producto_id}", ["GET"], permission=READ)
@@ -103,9 +103,9 @@ def create_ingrediente(ctx: RequestContext) -> dict[str, Any]:
     return ingrediente_out(_catalog().create_ingrediente(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/ingredientes", ["GET"], permission=READ)
+@surface.route("/api/ingredientes", ["GET"], permission=READ, query=(LIMIT,))
 def list_ingredientes(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [ingrediente_out(i, _tz()) for i in _catalog().list_ingredientes(ctx.tenant)]
+    return [ingrediente_out(i, _tz()) for i in ctx.limited(_catalog().list_ingredientes(ctx.tenant))]
 
 
 @surface.route("/api/ingredientes/{ingrediente_id}", ["GET"], permission=READ)
@@ -132,9 +132,9 @@ def create_plato(ctx: RequestContext) -> dict[str, Any]:
     return plato_out(_catalog().create_plato(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/platos", ["GET"], permission=READ)
+@surface.route("/api/platos", ["GET"], permission=READ, query=(LIMIT,))
 def list_platos(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [plato_out(p, _tz()) for p in _catalog().list_platos(ctx.tenant)]
+    return [plato_out(p, _tz()) for p in ctx.limited(_catalog().list_platos(ctx.tenant))]
 
 
 @surface.route("/api/platos/{plato_id}", ["GET"], permission=READ)

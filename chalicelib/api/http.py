@@ -11,15 +11,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.schemas import Schema, validate
+from chalicelib.api.schemas import Schema, query_int, validate
 from chalicelib.auth import Principal, bearer_token
 from chalicelib.domain.money import json_default
-from chalicelib.errors import Busy, DomainError, Forbidden, InvalidInput, Unauthorized, is_busy
+from chalicelib.errors import (
+    Busy,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unauthorized,
+    is_busy,
+)
 from chalicelib.observability import logger as log
+from chalicelib.services.audit import Actor, acting
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,9 @@ class QueryParam:
     minimum: int | None = None
     maximum: int | None = None
     choices: tuple[str, ...] | None = None
+
+
+LIMIT = QueryParam("limit", "integer", "at most this many (default and maximum 500)", 1, 500)
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,10 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+
+MAX_BODY_BYTES = 64 * 1024
+LIST_MAXIMUM = 500
+T = TypeVar("T")
 
 
 @dataclass
@@ -82,6 +99,13 @@ class RequestContext:
         name = "".join(p.title() for p in re.findall(r"[a-z]+", self.spec.path)) or "Body"
         return validate(self.json(), self.spec.body, partial=self.spec.partial, name=name)
 
+    def limit(self, default: int = LIST_MAXIMUM, maximum: int = LIST_MAXIMUM) -> int:
+        """The `limit` query parameter: 1..maximum, 400 otherwise."""
+        return query_int(self.query, "limit", default, minimum=1, maximum=maximum)
+
+    def limited(self, items: list[T], maximum: int = LIST_MAXIMUM) -> list[T]:
+        return items[: self.limit(maximum, maximum)]
+
 
 ANONYMOUS = Principal(user_id="", tenant="", branch=None, role="", kind="anonymous")
 
@@ -113,7 +137,7 @@ def nest_error(status: int, message: Any, phrase: str) -> Any:
 def error_response(exc: DomainError, shape: ErrorShape = nest_error) -> Response:
     status = exc.status_code
     response = json_response(shape(status, exc.message, HTTPStatus(status).phrase), status)
-    if isinstance(exc, Busy):
+    if isinstance(exc, (Busy, TooManyRequests)):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
@@ -129,7 +153,9 @@ def _lower_headers(headers: Any) -> dict[str, str]:
 def authenticate(headers: Mapping[str, str]) -> Principal:
     from chalicelib.container import get_services
 
-    principal = get_services().tokens.verify(bearer_token(headers.get("authorization")))
+    services = get_services()
+    principal = services.tokens.verify(bearer_token(headers.get("authorization")))
+    services.sessions.check(principal)
     override = headers.get("x-branch-id")
     if override and principal.kind == "staff" and override != principal.branch:
         principal = get_services().accounts.principal_in_branch(principal, override)
@@ -170,15 +196,23 @@ class Surface:
     def _dispatch(self, spec: RouteSpec, fn: ViewFn, status: int, params: dict[str, str]) -> Response:
         request = self.blueprint.current_request
         headers = _lower_headers(request.headers)
+        response = self._respond(spec, fn, status, params, headers)
+        return guarded_headers(response, headers.get("origin"), authenticated=spec.permission is not None)
+
+    def _respond(self, spec: RouteSpec, fn: ViewFn, status: int, params: dict[str, str], headers: dict[str, str]) -> Response:
+        request = self.blueprint.current_request
         principal = ANONYMOUS
         try:
+            if request.raw_body is not None and len(request.raw_body) > MAX_BODY_BYTES:
+                raise PayloadTooLarge(f"El cuerpo de la petición supera {MAX_BODY_BYTES // 1024} KB")
             principal = ANONYMOUS if spec.permission is None else authenticate(headers)
             if spec.permission is not None and not principal.can(spec.permission):
                 raise Forbidden("Forbidden resource")
             ctx = RequestContext(
                 principal, request.raw_body, dict(request.query_params or {}), headers, self.blueprint.lambda_context, spec
             )
-            result = fn(ctx, **params)
+            with acting(Actor(principal.user_id, principal.name, request_id(request.context, self.blueprint.lambda_context))):
+                result = fn(ctx, **params)
             if isinstance(result, Response):
                 return result
             return json_response(self._envelope(result) if self._envelope else result, status)
@@ -194,6 +228,31 @@ class Surface:
                 return error_response(Busy(), self._error_shape)
             log.exception("unhandled error", extra={"path": spec.path, "methods": spec.methods})
             return internal_error_response()
+
+
+def request_id(request_context: Mapping[str, Any] | None, lambda_context: Any) -> str:
+    """API Gateway's request id (what its access logs show), else the Lambda invocation's."""
+    found = (request_context or {}).get("requestId") or getattr(lambda_context, "aws_request_id", None)
+    return str(found) if found else uuid.uuid4().hex
+
+
+def guarded_headers(response: Response, origin: str | None, *, authenticated: bool) -> Response:
+    """CORS for the stage's allowed origins (CORS_ALLOWED_ORIGINS; `*` only in local), and no
+    sniffing or caching of what an authenticated route returns."""
+    from chalicelib.container import get_services
+
+    allowed = get_services().settings.cors_allowed_origins
+    if "*" in allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    else:
+        # Chalice adds `*` unless the header is already set: an origin outside the list gets no match.
+        fallback = allowed[0] if allowed else "null"
+        response.headers["Access-Control-Allow-Origin"] = origin if origin and origin in allowed else fallback
+        response.headers["Vary"] = "Origin"
+    if authenticated:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 ORDER_PARAMS = ("tx_id", "order_id")

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import QueryParam, RequestContext, Surface
+from chalicelib.api.http import LIMIT, QueryParam, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain.catalog import ESTACION_PATTERN, STATION
 from chalicelib.domain.clock import iso, utc_now
@@ -33,7 +33,7 @@ def _kds() -> KitchenDisplayService:
     return get_services().kds
 
 
-@surface.route("/orders", ["GET"], permission="orders:read", query=(QueryParam("status", "string", "", choices=ORDER_STATUSES),
+@surface.route("/orders", ["GET"], permission="orders:read", query=(LIMIT, QueryParam("status", "string", "", choices=ORDER_STATUSES),
                                                                     QueryParam("station", "string", "a kitchen station")))
 def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     status = ctx.query.get("status") or None
@@ -43,7 +43,8 @@ def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     if station is not None and not re.fullmatch(STATION, station):
         raise InvalidInput(f"station must match {ESTACION_PATTERN} regular expression")
     now = iso(utc_now())
-    return [kds_view.order(o, now, station) for o in _kds().active_orders(ctx.principal, ctx.branch, status, station)]
+    orders = ctx.limited(_kds().active_orders(ctx.principal, ctx.branch, status, station))
+    return [kds_view.order(o, now, station) for o in orders]
 
 
 @surface.route("/items/{item_id}/status", ["PATCH"], permission="orders:update_item_status", body=ITEM_STATUS)

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import QueryParam, RequestContext, Surface
+from chalicelib.api.http import LIMIT, QueryParam, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain import reports
 from chalicelib.domain.money import METODOS_PAGO, money_str, qty_str
@@ -71,10 +71,10 @@ def list_recent(ctx: RequestContext) -> list[dict[str, Any]]:
     return [sale_view.transaccion(o, tz) for o in _sales().list_recent(ctx.principal, ctx.branch, limit)]
 
 
-@surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read")
+@surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read", query=(LIMIT,))
 def kitchen_queue(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx)
-    return [sale_view.transaccion(o, tz) for o in _sales().kitchen_queue(ctx.principal, ctx.branch)]
+    return [sale_view.transaccion(o, tz) for o in ctx.limited(_sales().kitchen_queue(ctx.principal, ctx.branch))]
 
 
 @surface.route("/api/transacciones/{tx_id}", ["GET"], permission="transacciones:read")
@@ -183,10 +183,10 @@ def _caja_orders(ctx: RequestContext, caja_id: str) -> list[Sale]:
     return _sales().by_caja(ctx.principal, v.path_int(caja_id, "cajaId"))
 
 
-@surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read")
+@surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read", query=(LIMIT,))
 def by_caja(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     tz = _tz(ctx)
-    return [sale_view.transaccion(o, tz) for o in _caja_orders(ctx, caja_id)]
+    return [sale_view.transaccion(o, tz) for o in ctx.limited(_caja_orders(ctx, caja_id))]
 
 
 @surface.route("/api/transacciones/caja/{caja_id}/resumen", ["GET"], permission="reports:read")

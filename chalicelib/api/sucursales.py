@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.presenters.branches import sucursal
 
@@ -19,9 +19,9 @@ BRANCH_FIELDS = {
 }
 
 
-@surface.route("/api/sucursales", ["GET"], permission="sucursales:manage")
+@surface.route("/api/sucursales", ["GET"], permission="sucursales:manage", query=(LIMIT,))
 def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [sucursal(b) for b in get_services().accounts.list_branches(ctx.tenant)]
+    return [sucursal(b) for b in ctx.limited(get_services().accounts.list_branches(ctx.tenant))]
 
 
 @surface.route("/api/sucursales/{sucursal_id}", ["PATCH"], permission="sucursales:manage", body=BRANCH_FIELDS, partial=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.auth import ROLES
 from chalicelib.container import get_services
 from chalicelib.domain.tenancy import USERNAME_PATTERN
@@ -32,9 +32,9 @@ def create(ctx: RequestContext) -> dict[str, Any]:
     return usuario(get_services().accounts.create_user(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/usuarios", ["GET"], permission="usuarios:manage")
+@surface.route("/api/usuarios", ["GET"], permission="usuarios:manage", query=(LIMIT,))
 def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [usuario(u, _tz()) for u in get_services().accounts.list_users(ctx.tenant)]
+    return [usuario(u, _tz()) for u in ctx.limited(get_services().accounts.list_users(ctx.tenant))]
 
 
 @surface.route("/api/usuarios/{user_id}", ["GET"], permission="usuarios:manage")

@@ -18,6 +18,7 @@ class Connection:
     protocol: str = "json"
     tail: str = ""
     upgraded_from: str | None = None
+    token_id: str = ""  # the `jti` of the token that authenticated it (logout closes it)
 
     @property
     def authenticated(self) -> bool:

@@ -46,10 +46,27 @@ class User:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    token_version: int = 0  # tokens carry it; bumping it revokes every token issued before
+    revoked_tokens: frozenset[str] = frozenset()  # `<exp>:<jti>` of logged-out tokens not yet expired
 
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def may_sign_in(self) -> bool:
+        return self.activo and not self.deleted
+
+    def revoking_sessions(self) -> User:
+        return replace(self, token_version=self.token_version + 1, revoked_tokens=frozenset())
+
+    def with_token_revoked(self, token_id: str, expires_at: int, now: int) -> User:
+        """Adds the token to the revoked ones, dropping those that have expired anyway."""
+        alive = {entry for entry in self.revoked_tokens if int(entry.partition(":")[0]) > now}
+        return replace(self, revoked_tokens=frozenset(alive | {f"{expires_at}:{token_id}"}))
+
+    def has_revoked(self, token_id: str) -> bool:
+        return any(entry.partition(":")[2] == token_id for entry in self.revoked_tokens)
 
     def with_changes(self, now: datetime, **changes: object) -> User:
         return replace(self, updated_at=now, **changes)  # type: ignore[arg-type]

@@ -52,6 +52,19 @@ class GastroHooks:
 
 def gastro_error(message: str) -> str:
     return json.dumps({"tipo": "error", "error": message}, ensure_ascii=False)
+MAX_SUBSCRIPTIONS = 20  # per connection, not counting the gateway's own (_...) keys
+MAX_MESSAGES_PER_SECOND = 20  # per connection
+TOO_MANY_SUBSCRIPTIONS = f"a connection may hold at most {MAX_SUBSCRIPTIONS} subscriptions"
+
+
+def user_channel(tenant: str, user_id: str) -> str:
+    """The channel key every authenticated connection of one user holds, so that revoking the
+    user's sessions finds their sockets with one Query on by-channel. Never published to."""
+    return f"_user/{tenant}/{user_id}"
+
+
+def internal(channel_key: str) -> bool:
+    return channel_key.startswith("_")
 
 
 def _token(event: dict[str, Any]) -> str | None:
@@ -94,8 +107,14 @@ class SocketGateway:
         stomp_connect_deadline_seconds: int = 10,
         clock: Callable[[], float] = time.time,
         gastro: GastroHooks | None = None,
+        session_check: Callable[[Principal], None] = lambda principal: None,
+        max_subscriptions: int = MAX_SUBSCRIPTIONS,
+        max_messages_per_second: int = MAX_MESSAGES_PER_SECOND,
     ) -> None:
         self.gastro = gastro
+        self.session_check = session_check
+        self.max_subscriptions = max_subscriptions
+        self.max_messages_per_second = max_messages_per_second
         self.tokens = tokens
         self.connections = connections
         self.branch_exists = branch_exists
@@ -135,7 +154,7 @@ class SocketGateway:
         if not token:
             return {"statusCode": 401, "body": "token required"}
         try:
-            who = self.tokens.verify(token)
+            who = self._verify(token)
         except Unauthorized:
             return {"statusCode": 401, "body": "invalid token"}
         if namespace == GASTRO:
@@ -143,8 +162,10 @@ class SocketGateway:
         if not self._may_connect(who, namespace):
             return {"statusCode": 403, "body": f"not allowed in namespace {namespace}"}
         self.connections.add(
-            Connection(connection_id, who.tenant, namespace, who.user_id, who.role, who.branch, who.kind, who.session)
+            Connection(connection_id, who.tenant, namespace, who.user_id, who.role, who.branch, who.kind, who.session,
+                       token_id=who.token_id)
         )
+        self._follow_user(connection_id, who, "json")
         for channel in self._automatic_channels(who, namespace):
             self.connections.subscribe(connection_id, channel.key(who.tenant))
         logger.info("websocket connected", connection_id=connection_id, namespace=namespace, tenant=who.tenant)
@@ -162,7 +183,8 @@ class SocketGateway:
             logger.info("gastromovil socket refused", path=path.kind, tenant=who.tenant)
             return {"statusCode": 403, "body": "not allowed on this path"}
         self.connections.add(Connection(connection_id, who.tenant, GASTRO, who.user_id, who.role, who.branch, who.kind, who.session,
-                                        GASTRO))
+                                        GASTRO, token_id=who.token_id))
+        self._follow_user(connection_id, who, GASTRO)
         for channel, tag in subscriptions:
             self.connections.subscribe(connection_id, channel.key(who.tenant), GASTRO, tag)
         logger.info("gastromovil socket connected", connection_id=connection_id, path=path.kind, tenant=who.tenant)
@@ -209,6 +231,30 @@ class SocketGateway:
             self.gastro.record_position(connection.tenant, connection.user_id, body["latitud"], body["longitud"])
         except InvalidInput as exc:
             self.reply(cid, gastro_error("; ".join(exc.message) if isinstance(exc.message, list) else exc.message))
+    def _verify(self, token: str) -> Principal:
+        who = self.tokens.verify(token)
+        self.session_check(who)
+        return who
+
+    def _follow_user(self, connection_id: str, who: Principal, protocol: str) -> None:
+        if who.kind == "staff":
+            self.connections.subscribe(connection_id, user_channel(who.tenant, who.user_id), protocol)
+
+    def close_user(self, tenant: str, user_id: str, token_id: str | None = None) -> int:
+        """Close every socket of the user (their sessions were revoked), or only those opened with
+        the token `token_id` (it was logged out). Returns how many."""
+        ids = self.connections.subscribers(user_channel(tenant, user_id))
+        if token_id:
+            ids = [cid for cid in ids if (c := self.connections.get(cid)) is not None and c.token_id == token_id]
+        for connection_id in ids:
+            try:
+                self.close(connection_id)
+            except Exception:
+                logger.exception("revoked user's socket not closed", connection_id=connection_id)
+            self.connections.remove(connection_id)
+        if ids:
+            logger.info("sockets of a revoked user closed", tenant=tenant, count=len(ids))
+        return len(ids)
 
     @staticmethod
     def _may_connect(who: Principal, namespace: str) -> bool:
@@ -233,6 +279,8 @@ class SocketGateway:
             self.reply(connection_id, protocol.error_frame("unknown_connection", "connection is not registered"))
             return {"statusCode": 200}
         text = None if event.get("isBase64Encoded") else event.get("body")
+        if self._flooding(connection):
+            return {"statusCode": 200}
         if connection.protocol == GASTRO:
             self._gastro_message(connection, text)
             return {"statusCode": 200}
@@ -257,6 +305,8 @@ class SocketGateway:
             key = channel.key(connection.tenant)
             if frame.action == "subscribe":
                 self._authorize(connection, channel)
+                if not self._room_for(connection_id, key):
+                    raise ChannelRefused("too_many_subscriptions", TOO_MANY_SUBSCRIPTIONS)
                 self.connections.subscribe(connection_id, key)
                 self.reply(connection_id, protocol.envelope("subscribed", None, channel=channel.name, **_ref(frame.ref)))
             else:
@@ -266,6 +316,27 @@ class SocketGateway:
             logger.info("subscription refused", connection_id=connection_id, code=exc.code, channel=str(frame.channel))
             self.reply(connection_id, protocol.error_frame(exc.code, exc.message, frame.ref))
         return {"statusCode": 200}
+
+    def _flooding(self, connection: Connection) -> bool:
+        """More than the allowed messages this second: answer with an error frame, drop the message."""
+        count = self.connections.count_message(connection.connection_id, int(self.clock()))
+        if count <= self.max_messages_per_second:
+            return False
+        if count == self.max_messages_per_second + 1:
+            message = f"more than {self.max_messages_per_second} messages a second; slow down"
+            logger.info("socket rate limited", connection_id=connection.connection_id)
+            if connection.protocol == "socketio":
+                namespace = next((n for n in connection.namespace.split(",") if n), "/")
+                self.reply(connection.connection_id, socketio.event(namespace, "error", {"code": "rate_limited", "message": message}))
+            elif connection.protocol == "stomp":
+                self.reply(connection.connection_id, stomp.error(message))
+            else:
+                self.reply(connection.connection_id, protocol.error_frame("rate_limited", message))
+        return True
+
+    def _room_for(self, connection_id: str, key: str) -> bool:
+        held = [k for k in self.connections.subscriptions(connection_id) if not internal(k)]
+        return key in held or len(held) < self.max_subscriptions
 
     def _authorize(self, connection: Connection, channel: Channel) -> None:
         who = Principal(connection.user_id, connection.tenant, connection.branch, connection.role, kind=connection.kind,
@@ -341,7 +412,7 @@ class SocketGateway:
         if not token:
             return "token required"
         try:
-            who = self.tokens.verify(token)
+            who = self._verify(token)
         except Unauthorized:
             return "invalid token"
         if connection.authenticated and (who.tenant, who.user_id) != (connection.tenant, connection.user_id):
@@ -351,9 +422,10 @@ class SocketGateway:
         joined = [n for n in connection.namespace.split(",") if n]
         namespaces = ",".join(dict.fromkeys([*joined, namespace]))
         self.connections.add(Connection(connection.connection_id, who.tenant, namespaces, who.user_id, who.role, who.branch,
-                                        who.kind, who.session, connection.protocol))
+                                        who.kind, who.session, connection.protocol, token_id=who.token_id))
         for channel in self._automatic_channels(who, namespace):
             self.connections.subscribe(connection.connection_id, channel.key(who.tenant), connection.protocol)
+        self._follow_user(connection.connection_id, who, connection.protocol)
         logger.info("socket.io namespace joined", connection_id=connection.connection_id, namespace=namespace, tenant=who.tenant)
         return None
 
@@ -368,6 +440,8 @@ class SocketGateway:
             key = channel.key(connection.tenant)
             if action == "subscribe":
                 self._authorize(connection, channel)
+                if not self._room_for(connection.connection_id, key):
+                    raise ChannelRefused("too_many_subscriptions", TOO_MANY_SUBSCRIPTIONS)
                 self.connections.subscribe(connection.connection_id, key, connection.protocol)
             else:
                 self.connections.unsubscribe(connection.connection_id, key, connection.protocol)
@@ -381,16 +455,17 @@ class SocketGateway:
         if not token:
             return "login header with an access token required"
         try:
-            who = self.tokens.verify(token)
+            who = self._verify(token)
         except Unauthorized:
             return "invalid token"
         if not self._may_connect(who, "kds"):
             return "not allowed"
         self.connections.add(Connection(connection.connection_id, who.tenant, "kds", who.user_id, who.role, who.branch,
-                                        who.kind, who.session, connection.protocol))
+                                        who.kind, who.session, connection.protocol, token_id=who.token_id))
         for key, tag in self.connections.tagged_subscriptions(connection.connection_id):
             if key == stomp.AWAITING_CONNECT_CHANNEL:
                 self.connections.unsubscribe(connection.connection_id, key, stomp.PROTOCOL, tag)
+        self._follow_user(connection.connection_id, who, stomp.PROTOCOL)
         return None
 
     def _stomp_subscribe(self, connection: Connection, destination: str, sub_id: str) -> str | None:
@@ -412,6 +487,8 @@ class SocketGateway:
             self._authorize(current, channel)
         except ChannelRefused as exc:
             return exc.message
+        if len([k for k in self.connections.subscriptions(current.connection_id) if not internal(k)]) >= self.max_subscriptions:
+            return TOO_MANY_SUBSCRIPTIONS
         self.connections.subscribe(current.connection_id, channel.key(current.tenant), stomp.PROTOCOL, f"{destination}|{sub_id}")
         return None
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from chalicelib.auth import Principal, TokenService, hash_password, verify_password
+from chalicelib.domain import audit as actions
 from chalicelib.domain.clock import utc_now
 from chalicelib.domain.tenancy import Branch, Tenant, User, check_role, check_slug, check_timezone
 from chalicelib.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from chalicelib.observability import logger
+from chalicelib.services.audit import AuditTrail
 from chalicelib.services.ports import TenantStore, UserStore
+from chalicelib.services.sessions import SessionGuard
+from chalicelib.services.throttle import LoginThrottle
 
 BAD_CREDENTIALS = "Credenciales inválidas"
 # Verifying against a fixed hash when the user is unknown keeps login time independent of
@@ -17,12 +24,30 @@ BAD_CREDENTIALS = "Credenciales inválidas"
 _DUMMY_HASH = hash_password("comanda-timing-equaliser")
 
 
+# A change to any of these ends the user's sessions.
+SESSION_FIELDS = ("rol", "activo", "branch_id", "password_hash")
+
+
 class AccountService:
-    def __init__(self, tenants: TenantStore, users: UserStore, tokens: TokenService, default_tenant: str | None) -> None:
+    def __init__(
+        self,
+        tenants: TenantStore,
+        users: UserStore,
+        tokens: TokenService,
+        default_tenant: str | None,
+        sessions: SessionGuard | None = None,
+        on_revoked: Callable[[str, int, str | None], object] | None = None,
+        throttle: LoginThrottle | None = None,
+        audit: AuditTrail | None = None,
+    ) -> None:
+        self.throttle = throttle
+        self.audit = audit
         self.tenants = tenants
         self.users = users
         self.tokens = tokens
         self.default_tenant = default_tenant
+        self.sessions = sessions or SessionGuard(users)
+        self.on_revoked = on_revoked
 
     # --- auth -------------------------------------------------------------------------
 
@@ -30,22 +55,64 @@ class AccountService:
         tenant_id = tenant_id or self.default_tenant
         if not tenant_id:
             raise InvalidInput(["tenant is required (body field tenant or header X-Tenant-Id)"])
-        tenant = self.tenants.get_tenant(tenant_id)
-        user = self.users.get_by_username(tenant_id, username) if tenant else None
-        if user is None or not user.activo or user.deleted:
-            verify_password(password, _DUMMY_HASH)
-            raise Unauthorized(BAD_CREDENTIALS)
-        if not verify_password(password, user.password_hash):
-            raise Unauthorized(BAD_CREDENTIALS)
-        assert tenant is not None
+        known = tenant_id
+
+        def check() -> tuple[Tenant, User]:
+            tenant = self.tenants.get_tenant(known)
+            user = self.users.get_by_username(known, username) if tenant else None
+            if user is None or not user.may_sign_in:
+                verify_password(password, _DUMMY_HASH)
+                raise Unauthorized(BAD_CREDENTIALS)
+            if not verify_password(password, user.password_hash):
+                raise Unauthorized(BAD_CREDENTIALS)
+            assert tenant is not None
+            return tenant, user
+
+        tenant, user = self.throttle.guard(tenant_id, username, check) if self.throttle else check()
         principal = Principal(
             user_id=str(user.user_id),
             tenant=tenant_id,
             branch=user.branch_id or tenant.default_branch,
             role=user.rol,
             name=user.nombre,
+            version=user.token_version,
         )
         return self.tokens.issue(principal), user
+
+    def logout(self, principal: Principal) -> None:
+        """This token stops working; the user's other tokens (other devices) do not."""
+        user = self.profile(principal)
+        if principal.token_id:
+            after = user.with_token_revoked(principal.token_id, principal.expires_at, int(time.time()))
+        else:
+            after = user.revoking_sessions()  # a token from before token ids: only a new version stops it
+        self.users.update(user, after)
+        self._revoked(user, token_id=principal.token_id or None)
+
+    def change_password(self, principal: Principal, current: str, new: str) -> tuple[str, User]:
+        """Every earlier token stops working, the caller's included; a fresh one is returned."""
+        user = self.profile(principal)
+        if not verify_password(current, user.password_hash):
+            raise InvalidInput(["contrasena_actual no es correcta"])
+        after = user.with_changes(utc_now(), password_hash=hash_password(new)).revoking_sessions()
+        self.users.update(user, after)
+        self._revoked(after)
+        self._audit(after, actions.PASSWORD_CHANGED, {"por": "el propio usuario"})
+        token = self.tokens.issue(replace(principal, version=after.token_version, branch=user.branch_id or principal.branch))
+        return token, after
+
+    def _audit(self, user: User, action: str, detail: dict[str, object]) -> None:
+        if self.audit is not None:
+            self.audit.record(user.tenant_id, action, f"usuario:{user.user_id}", {"nombre_usuario": user.nombre_usuario, **detail})
+
+    def _revoked(self, user: User, token_id: str | None = None) -> None:
+        """Sessions ended: forget the cached row and close the sockets (all the user's, or the token's)."""
+        self.sessions.forget(user.tenant_id, user.user_id)
+        if self.on_revoked is not None:
+            try:
+                self.on_revoked(user.tenant_id, user.user_id, token_id)
+            except Exception:
+                logger.exception("sockets of a revoked user not closed", extra={"tenant": user.tenant_id, "user": user.user_id})
 
     def profile(self, principal: Principal) -> User:
         user = self.users.get(principal.tenant, int(principal.user_id)) if principal.user_id.isdigit() else None
@@ -84,6 +151,7 @@ class AccountService:
             updated_at=now,
         )
         self.users.add(user)
+        self._audit(user, actions.USER_CREATED, {"rol": user.rol, "sucursal_id": user.branch_id, "activo": user.activo})
         return user
 
     def get_user(self, tenant_id: str, user_id: int) -> User:
@@ -109,15 +177,31 @@ class AccountService:
         if data.get("contrasena"):
             changes["password_hash"] = hash_password(data["contrasena"])
         after = before.with_changes(utc_now(), **changes)
+        revoking = any(getattr(after, f) != getattr(before, f) for f in SESSION_FIELDS)
+        if revoking:
+            after = after.revoking_sessions()
         self.users.update(before, after)
+        if revoking:
+            self._revoked(after)
+        shown = {"nombre": "nombre", "nombre_usuario": "nombre_usuario", "rol": "rol", "activo": "activo", "branch_id": "sucursal_id"}
+        detail: dict[str, object] = {
+            f"{name}": f"{getattr(before, attr)} -> {getattr(after, attr)}"
+            for attr, name in shown.items() if getattr(before, attr) != getattr(after, attr)
+        }
+        if after.password_hash != before.password_hash:
+            detail["contrasena"] = "restablecida"
+        if detail:
+            self._audit(after, actions.USER_CHANGED, detail)
         return after
 
     def delete_user(self, principal: Principal, user_id: int) -> User:
         if str(user_id) == principal.user_id:
             raise InvalidInput("No puede eliminar su propio usuario")
         before = self.get_user(principal.tenant, user_id)
-        after = before.soft_deleted(utc_now())
+        after = before.soft_deleted(utc_now()).revoking_sessions()
         self.users.update(before, after)
+        self._revoked(after)
+        self._audit(after, actions.USER_DELETED, {"rol": after.rol})
         return after
 
     # --- branches ----------------------------------------------------------------------

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth import Principal
+from chalicelib.domain import audit as actions
 from chalicelib.domain.caja import NO_OPEN_CAJA, Arqueo, Caja, Gasto, counts_of
 from chalicelib.domain.clock import iso, utc_now
 from chalicelib.errors import Conflict, InvalidInput, NotFound, StaleCaja
 from chalicelib.services.retry import retry_on_conflict
 
 if TYPE_CHECKING:
+    from chalicelib.services.audit import AuditTrail
     from chalicelib.services.ports import CajaStore, TenantStore
     from chalicelib.services.zones import BranchTimezones
 
@@ -32,7 +34,8 @@ class CajaDetail:
 
 
 class CajaService:
-    def __init__(self, repo: CajaStore, tenants: TenantStore, zones: BranchTimezones) -> None:
+    def __init__(self, repo: CajaStore, tenants: TenantStore, zones: BranchTimezones, audit: AuditTrail | None = None) -> None:
+        self.audit = audit
         self.repo = repo
         self.tenants = tenants
         self.zones = zones
@@ -108,8 +111,14 @@ class CajaService:
             self.repo.add_arqueo(before, after)
             return after, arqueo
 
-        return retry_on_conflict(attempt, f"La caja {caja_id} está muy solicitada; intente de nuevo", attempts=MAX_ATTEMPTS,
-                                 sleep=self.sleep)
+        caja, arqueo = retry_on_conflict(attempt, f"La caja {caja_id} está muy solicitada; intente de nuevo", attempts=MAX_ATTEMPTS,
+                                         sleep=self.sleep)
+        if self.audit is not None:
+            self.audit.record(who.tenant, actions.CAJA_ARQUEO, f"caja:{caja.id}", {
+                "total": arqueo.total, "esperado": arqueo.esperado, "diferencia": arqueo.diferencia,
+                "estado_diferencia": arqueo.estado_diferencia, "observacion": arqueo.observacion,
+            })
+        return caja, arqueo
 
     def close(self, who: Principal, branch_id: str, counts: Mapping[str, int], cierre_obs: str | None) -> Caja:
         def attempt() -> Caja:
@@ -118,4 +127,10 @@ class CajaService:
             self.repo.close(before, after)
             return after
 
-        return retry_on_conflict(attempt, "La caja está muy solicitada; intente de nuevo", attempts=MAX_ATTEMPTS, sleep=self.sleep)
+        closed = retry_on_conflict(attempt, "La caja está muy solicitada; intente de nuevo", attempts=MAX_ATTEMPTS, sleep=self.sleep)
+        if self.audit is not None:
+            self.audit.record(who.tenant, actions.CAJA_CLOSED, f"caja:{closed.id}", {
+                "sucursal_id": closed.branch_id, "monto_final": closed.monto_final, "esperado": closed.efectivo_esperado,
+                "diferencia": closed.diferencia, "estado_diferencia": closed.estado_diferencia, "observacion": closed.cierre_obs,
+            })
+        return closed

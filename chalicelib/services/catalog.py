@@ -8,8 +8,9 @@ NotFound, with the same message.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from chalicelib.domain import audit as actions
 from chalicelib.domain.catalog import (
     INGREDIENTE,
     PLATO,
@@ -27,14 +28,24 @@ from chalicelib.domain.catalog import (
 from chalicelib.domain.clock import utc_now
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 
+if TYPE_CHECKING:
+    from chalicelib.services.audit import AuditTrail
+
 StoreT = TypeVar("StoreT", bound=CatalogStore)
 T = TypeVar("T")
 _ID_ATTEMPTS = 3
 
 
 class CatalogService(Generic[StoreT]):
-    def __init__(self, repo: StoreT) -> None:
+    def __init__(self, repo: StoreT, audit: AuditTrail | None = None) -> None:
         self.repo = repo
+        self.audit = audit
+
+    def _price_changed(self, before: Producto | Plato, after: Producto | Plato) -> None:
+        if self.audit is not None and before.precio != after.precio:
+            kind = "producto" if isinstance(after, Producto) else "plato"
+            detail = {"nombre": after.nombre, "precio_anterior": before.precio, "precio_nuevo": after.precio}
+            self.audit.record(after.tenant_id, actions.PRICE_CHANGED, f"{kind}:{after.id}", detail)
 
     @staticmethod
     def _create(make: Callable[[str], T], prefix: str, add: Callable[[T], None]) -> T:
@@ -68,6 +79,7 @@ class CatalogService(Generic[StoreT]):
         before = self.get_producto(tenant_id, producto_id)
         after = before.changed(data, utc_now())
         self._write(lambda: self.repo.update_producto(before, after), lambda: self.get_producto(tenant_id, producto_id))
+        self._price_changed(before, after)
         return after
 
     def delete_producto(self, tenant_id: str, producto_id: str) -> Producto:
@@ -125,6 +137,7 @@ class CatalogService(Generic[StoreT]):
         before = self.get_plato(tenant_id, plato_id)
         after = before.changed(data, utc_now())
         self._write(lambda: self.repo.update_plato(before, after), lambda: self.get_plato(tenant_id, plato_id))
+        self._price_changed(before, after)
         return after
 
     def delete_plato(self, tenant_id: str, plato_id: str) -> Plato:

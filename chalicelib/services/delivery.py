@@ -99,8 +99,12 @@ class DeliveryService:
         tenant = self._tenant(tenant_id)
         customer = self.customers.get_by_login(tenant, username) if self.accounts.tenants.get_tenant(tenant) else None
         if customer is not None:
-            if not verify_password(password, customer.password_hash):
-                raise Unauthorized(BAD_CREDENTIALS)
+            def check() -> None:
+                if not verify_password(password, customer.password_hash):
+                    raise Unauthorized(BAD_CREDENTIALS)
+
+            throttle = self.accounts.throttle  # one count per name, staff or customer (they share the names)
+            throttle.guard(tenant, username, check) if throttle else check()
             principal = self._customer_principal(customer)
             access = self.tokens.issue(principal)
             subject = f"customer:{customer.customer_id}"

@@ -10,13 +10,16 @@ retries; a uniqueness clash is a Conflict."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import Branch, Tenant, User
+from chalicelib.domain.throttle import Attempts
 
 
 class SaleStore(Protocol):
@@ -90,6 +93,24 @@ class CajaStore(Protocol):
         ...
 
 
+class AuditStore(Protocol):
+    def add(self, entry: AuditEntry) -> None: ...
+    def between(self, tenant_id: str, desde: datetime, hasta: datetime, limit: int) -> list[AuditEntry]:
+        """The tenant's entries with desde <= at <= hasta, newest first, at most `limit`."""
+        ...
+
+
+class AttemptStore(Protocol):
+    """Failed-attempt counters, shared by every instance."""
+
+    def get(self, scope: str, name: str) -> Attempts | None: ...
+    def add_failure(self, scope: str, name: str, now: int, window_seconds: int) -> Attempts:
+        """Atomically count a failure in the window still open at `now`, or open a new one."""
+        ...
+
+    def clear(self, scope: str, name: str) -> None: ...
+
+
 class UserStore(Protocol):
     def add(self, user: User) -> None:
         """Conflict if the username is taken in the tenant."""
@@ -140,6 +161,10 @@ class ConnectionStore(Protocol):
     def tagged_subscriptions(self, connection_id: str) -> list[tuple[str, str | None]]: ...
     def subscribers(self, channel_key: str) -> list[str]: ...
     def subscribers_of(self, channel_key: str) -> list[Subscriber]: ...
+    def count_message(self, connection_id: str, second: int) -> int:
+        """Count one message received from the connection during `second`; returns the count."""
+        ...
+
     def keep_tail(self, connection_id: str, tail: str) -> None:
         """Fails if the connection is gone."""
         ...
@@ -167,6 +192,10 @@ class UnitOfWork(Protocol):
 
     def release_driver(self, tenant_id: str, user_id: str, pedido_id: int) -> None:
         """The driver carrying `pedido_id` becomes disponible."""
+        ...
+
+    def record(self, entry: AuditEntry) -> None:
+        """An audit entry, committed with the rest."""
         ...
 
     def commit(self) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib import metrics
 from chalicelib.auth import CUSTOMER_ROLE, Principal, TokenService
+from chalicelib.domain import audit as actions
 from chalicelib.domain.clock import iso, utc_now
 from chalicelib.domain.sales import ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED, Item, Pago, RecipeUse, Sale
 from chalicelib.errors import Forbidden, InvalidInput, NotFound
@@ -22,7 +23,9 @@ from chalicelib.services.ports import CajaStore, SaleStore, TenantStore, UnitOfW
 from chalicelib.services.retry import retry_on_conflict
 
 if TYPE_CHECKING:
+    from chalicelib.domain.audit import AuditEntry
     from chalicelib.domain.catalog import CatalogStore
+    from chalicelib.services.audit import AuditTrail
     from chalicelib.services.idempotency import IdempotentCommands
     from chalicelib.services.zones import BranchTimezones
 
@@ -47,7 +50,9 @@ class SaleService:
         idempotency: IdempotentCommands,
         zones: BranchTimezones,
         unit_of_work: Callable[[], UnitOfWork],
+        audit: AuditTrail | None = None,
     ) -> None:
+        self.audit = audit
         self.repo = repo
         self.unit_of_work = unit_of_work
         self.catalog = catalog
@@ -111,26 +116,36 @@ class SaleService:
     # --- changing --------------------------------------------------------------------------
 
     def _change(
-        self, who: Principal, tx_id: int, change: Callable[[Sale], T], tallies: Callable[[Sale, T], list[Tally]] | None = None
+        self, who: Principal, tx_id: int, change: Callable[[Sale], T], tallies: Callable[[Sale, T], list[Tally]] | None = None,
+        audited: Callable[[Sale, T], tuple[str, dict[str, object]]] | None = None,
     ) -> tuple[Sale, T]:
+        """`audited` names the action and its details: an audit entry committed with the change."""
         def attempt() -> tuple[Sale, T]:
             sale = self.get(who, tx_id)
             result = change(sale)
-            self._persist(sale, tallies(sale, result) if tallies else [])
+            entries = []
+            if audited is not None and self.audit is not None:
+                action, detail = audited(sale, result)
+                entries.append(self.audit.entry(sale.tenant_id, action, f"transaccion:{sale.id}", detail))
+            self._persist(sale, tallies(sale, result) if tallies else [], entries)
             return sale, result
 
         return retry_on_conflict(attempt, f"La transacción {tx_id} está muy solicitada; intente de nuevo",
                                  attempts=MAX_ATTEMPTS, sleep=self.sleep)
 
-    def _persist(self, sale: Sale, tallies: list[Tally]) -> None:
-        self.persist(sale, tallies)
+    def _persist(self, sale: Sale, tallies: list[Tally], entries: list[AuditEntry] | None = None) -> None:
+        self.persist(sale, tallies, entries=entries)
 
-    def persist(self, sale: Sale, tallies: list[Tally], release_driver: tuple[str, int] | None = None) -> None:
-        """The sale, the stock its closing consumes, its caja tallies and the driver it frees, in one unit of work."""
+    def persist(self, sale: Sale, tallies: list[Tally], release_driver: tuple[str, int] | None = None,
+                entries: list[AuditEntry] | None = None) -> None:
+        """The sale, the stock its closing consumes, its caja tallies, the driver it frees and its
+        audit entries, in one unit of work."""
         uow = self.unit_of_work()
         uow.save_sale(sale)
         if release_driver is not None:
             uow.release_driver(sale.tenant_id, *release_driver)
+        for entry in entries or []:
+            uow.record(entry)
         if sale.closing:
             recipes = {p: [RecipeUse(r.ingrediente_id, r.cantidad) for r in self.catalog.recipe(sale.tenant_id, p)]
                        for p in sale.plato_ids_to_deduct()}
@@ -168,7 +183,11 @@ class SaleService:
         return self._change(who, tx_id, lambda o: self.apply_item(o, data, iso(utc_now())))
 
     def remove_item(self, who: Principal, tx_id: int, item_id: int) -> Sale:
-        return self._change(who, tx_id, lambda o: o.remove_item(item_id, who.user_id, iso(utc_now())))[0]
+        def audited(order: Sale, item: Item) -> tuple[str, dict[str, object]]:
+            return actions.ITEM_REMOVED, {"item_id": item.id, "nombre": item.nombre, "cantidad": item.cantidad,
+                                          "subtotal": item.subtotal, "monto_total": order.monto_total}
+
+        return self._change(who, tx_id, lambda o: o.remove_item(item_id, who.user_id, iso(utc_now())), audited=audited)[0]
 
     def add_extra(self, who: Principal, tx_id: int, item_id: int, data: dict[str, Any]) -> tuple[Sale, Any]:
         ingrediente_id = data.get("ingrediente_id")
@@ -200,13 +219,18 @@ class SaleService:
         return self._change(who, tx_id, lambda o: o.recall(iso(utc_now()), window_seconds))[0]
 
     def reopen(self, who: Principal, tx_id: int) -> Sale:
-        return self._change(who, tx_id, lambda o: o.reopen(iso(utc_now())))[0]
+        return self._change(who, tx_id, lambda o: o.reopen(iso(utc_now())),
+                            audited=lambda o, _: (actions.SALE_REOPENED, {"monto_total": o.monto_total}))[0]
 
     def void(self, who: Principal, tx_id: int) -> Sale:
         def untally(order: Sale, pagos: list[Pago]) -> list[Tally]:
             return [Tally(p.caja_id, p.metodo_pago, -p.monto) for p in pagos if p.caja_id is not None]
 
-        return self._change(who, tx_id, lambda o: o.void(iso(utc_now())), untally)[0]
+        def audited(order: Sale, pagos: list[Pago]) -> tuple[str, dict[str, object]]:
+            returned = sum((p.monto for p in pagos), Decimal(0))
+            return actions.SALE_VOIDED, {"monto_total": order.monto_total, "pagos_devueltos": returned}
+
+        return self._change(who, tx_id, lambda o: o.void(iso(utc_now())), untally, audited)[0]
 
     def pay(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Sale, Pago]:
         pago_id = self.tenants.next_id(who.tenant, "pago")

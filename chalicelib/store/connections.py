@@ -38,6 +38,7 @@ class ConnectionRecord(Record):
     protocol = UnicodeAttribute(null=True)  # absent on rows written before protocols: json
     tail = UnicodeAttribute(null=True)  # STOMP: the unfinished frame received so far
     upgraded_from = UnicodeAttribute(null=True)  # Socket.IO: the polling session this WebSocket upgrades
+    token_id = UnicodeAttribute(null=True)  # the jti of the token that authenticated it
     connected_at = NumberAttribute()
     ttl = NumberAttribute()
 
@@ -57,6 +58,16 @@ class NoticeRecord(Record):
 
 
 NOTICE_TTL_SECONDS = 3600
+
+
+class RateRecord(Record):
+    """Messages received from one connection in one second (sk `RATE#<epoch second>`)."""
+
+    messages = NumberAttribute()
+    ttl = NumberAttribute()
+
+
+RATE_TTL_SECONDS = 120
 
 
 class SubscriptionRecord(Record):
@@ -102,12 +113,14 @@ class ConnectionRepository:
         self.SubscriptionRecord = bound(SubscriptionRecord, "connections", settings)
         self.QueuedPacketRecord = bound(QueuedPacketRecord, "connections", settings)
         self.NoticeRecord = bound(NoticeRecord, "connections", settings)
+        self.RateRecord = bound(RateRecord, "connections", settings)
 
     def add(self, c: Connection) -> None:
         now = int(time.time())
         self.ConnectionRecord(
             conn_key(c.connection_id), "META", tenant=c.tenant, namespace=c.namespace, user_id=c.user_id, role=c.role,
             branch=c.branch, kind=c.kind, session=c.session, protocol=c.protocol, upgraded_from=c.upgraded_from,
+            token_id=c.token_id or None,
             connected_at=now, ttl=now + CONNECTION_TTL_SECONDS,
         ).save()
 
@@ -117,7 +130,7 @@ class ConnectionRepository:
         except self.ConnectionRecord.DoesNotExist:
             return None
         return Connection(connection_id, r.tenant, r.namespace, r.user_id, r.role, r.branch, r.kind, r.session,
-                          r.protocol or "json", r.tail or "", r.upgraded_from)
+                          r.protocol or "json", r.tail or "", r.upgraded_from, r.token_id or "")
 
     def enqueue(self, connection_id: str, packets: list[str]) -> None:
         now = time.time_ns()
@@ -145,6 +158,13 @@ class ConnectionRepository:
             for row in rows:
                 batch.delete(row)
         return [r.packet for r in rows]
+
+    def count_message(self, connection_id: str, second: int) -> int:
+        """Count one message from the connection in `second` (atomic ADD); the count so far."""
+        R = self.RateRecord
+        record = R(conn_key(connection_id), f"RATE#{second}")
+        record.update(actions=[R.messages.add(1), R.ttl.set(second + RATE_TTL_SECONDS)])
+        return int(record.messages)
 
     def keep_tail(self, connection_id: str, tail: str) -> None:
         record = self.ConnectionRecord(conn_key(connection_id), "META")

@@ -13,9 +13,11 @@ from decimal import Decimal
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.sales import Sale
 from chalicelib.errors import Busy, VersionConflict, is_busy
 from chalicelib.settings import Settings
+from chalicelib.store.audit import AuditRepository
 from chalicelib.store.base import is_condition_failure, transaction
 from chalicelib.store.cajas import CajaRepository
 from chalicelib.store.catalog import CatalogRepository
@@ -25,9 +27,10 @@ from chalicelib.store.sales import SaleRepository
 
 class DynamoUnitOfWork:
     def __init__(self, settings: Settings, sales: SaleRepository, catalog: CatalogRepository, cajas: CajaRepository,
-                 drivers: DriverRepository | None = None) -> None:
+                 drivers: DriverRepository | None = None, audit: AuditRepository | None = None) -> None:
         self._settings = settings
         self._drivers = drivers or DriverRepository(settings)
+        self._audit = audit or AuditRepository(settings)
         self._sales = sales
         self._catalog = catalog
         self._cajas = cajas
@@ -48,6 +51,9 @@ class DynamoUnitOfWork:
 
     def release_driver(self, tenant_id: str, user_id: str, pedido_id: int) -> None:
         self._writes.append(lambda tx: self._drivers.stage_release(tx, tenant_id, user_id, pedido_id))
+
+    def record(self, entry: AuditEntry) -> None:
+        self._writes.append(lambda tx: self._audit.stage(tx, entry))
 
     def commit(self) -> None:
         sale = self._sale

@@ -6,6 +6,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -27,6 +28,8 @@ class UserRecord(Record):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     deleted_at = UTCDateTimeAttribute(null=True)
+    token_version = NumberAttribute(null=True)  # absent on rows written before revocable sessions: 0
+    revoked_tokens = UnicodeSetAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -56,6 +59,8 @@ def _to_domain(r: UserRecord) -> User:
         created_at=r.created_at,
         updated_at=r.updated_at,
         deleted_at=r.deleted_at,
+        token_version=int(r.token_version or 0),
+        revoked_tokens=frozenset(r.revoked_tokens or ()),
     )
 
 
@@ -73,6 +78,8 @@ def _to_record(u: User, cls: type[UserRecord]) -> UserRecord:
         created_at=u.created_at,
         updated_at=u.updated_at,
         deleted_at=u.deleted_at,
+        token_version=u.token_version,
+        revoked_tokens=set(u.revoked_tokens) or None,
     )
 
 

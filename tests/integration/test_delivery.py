@@ -446,3 +446,14 @@ def test_bad_input_on_every_new_route_is_a_clear_400_never_a_5xx(api: Api, alpha
         reply = api.as_(alpha.tokens["repartidor"]).post(path)
         assert reply.status in (400, 404), (path, reply)
     assert api.as_(ana).get("/api/clientes/pedidos/abc").status == 400
+
+
+def test_gastromovil_logins_are_throttled_for_customers_and_staff_alike(api: Api, alpha: TenantWorld) -> None:
+    register(api, alpha.tenant, "lucia")
+    for username in ("lucia", "cajero1", "nadie"):
+        for _ in range(5):
+            wrong = api.as_(None).post("/api/login/", {"username": username, "password": "Incorrecta-1", "tenant": alpha.tenant})
+            assert wrong.status == 401, (username, wrong)
+        right_password = {"lucia": "Cliente123!", "cajero1": "Cajero123!", "nadie": "x"}[username]
+        blocked = api.as_(None).post("/api/login/", {"username": username, "password": right_password, "tenant": alpha.tenant})
+        assert blocked.status == 429 and int(blocked.headers["Retry-After"]) > 0, (username, blocked)

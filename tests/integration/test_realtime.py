@@ -21,7 +21,7 @@ from chalicelib.realtime.gateway import SocketGateway
 from chalicelib.realtime.sender import Sender
 from chalicelib.store.sales import SaleRepository
 from tests.support.api import TenantWorld
-from tests.support.events import stream_batch, stream_record, ws_event
+from tests.support.events import channels_of, stream_batch, stream_record, ws_event
 
 NOW = "2026-03-18T12:35:00.000Z"
 
@@ -116,7 +116,7 @@ def test_a_role_without_kitchen_access_cannot_connect_to_cocina(realtime: Realti
 
 def test_a_kitchen_connection_is_subscribed_to_its_branch_at_once(realtime: Realtime, alpha: TenantWorld) -> None:
     assert connect(realtime, "k1", alpha.tokens["cocina"]) == 200
-    assert get_services().connections.subscriptions("k1") == ["alpha/cocina/cocina:centro"]
+    assert channels_of("k1") == ["alpha/cocina/cocina:centro"]
 
 
 def test_ping_gets_pong_and_a_bad_frame_gets_an_error_frame(realtime: Realtime, alpha: TenantWorld) -> None:
@@ -134,7 +134,7 @@ def test_subscribing_to_another_branch_or_another_tenants_branch_is_refused(
     assert other_branch["event"] == "error" and other_branch["data"]["code"] == "forbidden"
     other_tenant = send(realtime, "k1", {"action": "subscribe", "channel": "cocina:sur"})
     assert other_tenant["event"] == "error" and other_tenant["data"]["code"] == "not_found"
-    assert get_services().connections.subscriptions("k1") == ["alpha/cocina/cocina:centro"]
+    assert channels_of("k1") == ["alpha/cocina/cocina:centro"]
 
 
 def test_an_owner_may_subscribe_to_any_branch_of_its_own_tenant(realtime: Realtime, alpha: TenantWorld) -> None:
@@ -235,7 +235,7 @@ def test_a_replayed_batch_yields_messages_with_the_same_ids(realtime: Realtime, 
 
 def test_kds_staff_subscribe_within_their_branch_and_tenant_only(realtime: Realtime, alpha: TenantWorld, beta: TenantWorld) -> None:
     assert connect(realtime, "kds1", alpha.tokens["cocina"], namespace="kds") == 200
-    assert get_services().connections.subscriptions("kds1") == []
+    assert channels_of("kds1") == []
     for channel in ("branch:centro", "branch:centro:kitchen", "branch:centro:kitchen:bar"):
         assert send(realtime, "kds1", {"action": "subscribe", "channel": channel})["event"] == "subscribed", channel
     assert send(realtime, "kds1", {"action": "subscribe", "channel": "branch:norte:kitchen"})["data"]["code"] == "forbidden"

@@ -18,7 +18,7 @@ from chalicelib.realtime.sender import Sender
 from chalicelib.store.sales import SaleRepository
 from tests.integration.test_realtime import new_order, stored, with_plato
 from tests.support.api import TenantWorld
-from tests.support.events import stream_batch, stream_record, ws_event
+from tests.support.events import channels_of, stream_batch, stream_record, ws_event
 
 
 @dataclass
@@ -75,7 +75,7 @@ def join_socketio(edge: Edge, connection_id: str, token: str) -> list[str]:
 
 def test_socketio_namespace_connect_authenticates_and_subscribes_to_the_branch_kitchen(edge: Edge, alpha: TenantWorld) -> None:
     assert join_socketio(edge, "s1", alpha.tokens["cocina"]) == ['40/cocina,{"sid":"s1"}']
-    assert get_services().connections.subscriptions("s1") == ["alpha/cocina/cocina:centro"]
+    assert channels_of("s1") == ["alpha/cocina/cocina:centro"]
 
 
 def test_socketio_bad_token_or_events_before_the_namespace_connect_get_44(edge: Edge) -> None:

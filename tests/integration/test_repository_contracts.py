@@ -13,14 +13,18 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.catalog import Producto
+from chalicelib.domain.clock import iso
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import User
 from chalicelib.errors import Conflict, StaleCaja, VersionConflict
 from tests.support.fakes import (
     FakeUnitOfWork,
+    InMemoryAttempts,
+    InMemoryAudit,
     InMemoryCajas,
     InMemoryCatalog,
     InMemoryConnections,
@@ -165,6 +169,66 @@ def test_an_arqueo_over_a_stale_read_is_refused(cajas: Any) -> None:
     assert len(cajas.get("alpha", 1).arqueos) == 1
 
 
+# --- audit ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def audit(request: pytest.FixtureRequest) -> Any:
+    if kinds(request) == "memory":
+        return InMemoryAudit()
+    from chalicelib.store.audit import AuditRepository
+
+    return AuditRepository(settings())
+
+
+def an_entry(minute: int, tenant: str = "alpha", action: str = "caja.cerrada") -> AuditEntry:
+    at = WHEN.replace(minute=minute)
+    return AuditEntry(tenant, f"{iso(at)}#{minute:04d}", at, action, "caja:1", "2", "Cajero", "req-1", 2_000_000_000,
+                      {"diferencia": "0.00"})
+
+
+def test_audit_entries_come_back_newest_first_within_the_range_and_the_tenant(audit: Any) -> None:
+    for minute in (1, 2, 3, 4):
+        audit.add(an_entry(minute))
+    audit.add(an_entry(2, tenant="beta"))
+    found = audit.between("alpha", WHEN.replace(minute=2), WHEN.replace(minute=3), 10)
+    assert [e.at.minute for e in found] == [3, 2]
+    assert found[0] == an_entry(3)
+    assert [e.at.minute for e in audit.between("alpha", WHEN.replace(minute=0), WHEN.replace(minute=59), 2)] == [4, 3]
+    assert [e.tenant_id for e in audit.between("beta", WHEN.replace(minute=0), WHEN.replace(minute=59), 10)] == ["beta"]
+
+
+# --- login attempts ---------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def attempts(request: pytest.FixtureRequest) -> Any:
+    if kinds(request) == "memory":
+        return InMemoryAttempts()
+    from chalicelib.store.throttle import AttemptRepository
+
+    return AttemptRepository(settings())
+
+
+def test_failures_count_up_within_the_window_that_the_first_one_opened(attempts: Any) -> None:
+    assert attempts.get("alpha", "admin") is None
+    assert attempts.add_failure("alpha", "admin", 1_000, 900).failures == 1
+    counted = attempts.add_failure("alpha", "admin", 1_500, 900)
+    assert (counted.failures, counted.window_ends) == (2, 1_900)
+    assert attempts.get("alpha", "admin") == counted
+    assert attempts.get("alpha", "ghost") is None and attempts.get("beta", "admin") is None
+
+
+def test_a_failure_after_the_window_opens_a_new_one_and_clear_forgets(attempts: Any) -> None:
+    attempts.add_failure("alpha", "admin", 1_000, 900)
+    attempts.add_failure("alpha", "admin", 1_001, 900)
+    fresh = attempts.add_failure("alpha", "admin", 1_900, 900)
+    assert (fresh.failures, fresh.window_ends) == (1, 2_800)
+    attempts.clear("alpha", "admin")
+    assert attempts.get("alpha", "admin") is None
+    attempts.clear("alpha", "nobody")
+
+
 # --- users ------------------------------------------------------------------------------------
 
 
@@ -204,6 +268,18 @@ def test_a_user_update_over_a_stale_read_is_refused_and_a_rename_moves_the_usern
     assert users.get("alpha", 1).nombre_usuario == "anita"
 
 
+def test_a_user_s_token_version_and_revoked_tokens_read_back_as_written(users: Any) -> None:
+    users.add(a_user(1, "ana"))
+    fresh = users.get("alpha", 1)
+    assert fresh.token_version == 0 and fresh.revoked_tokens == frozenset()
+    revoked = fresh.with_token_revoked("jti-1", 2_000_000_000, 1_000)
+    users.update(fresh, revoked)
+    assert users.get("alpha", 1).has_revoked("jti-1")
+    bumped = revoked.revoking_sessions()
+    users.update(revoked, bumped)
+    assert users.get("alpha", 1) == bumped and bumped.token_version == 1 and bumped.revoked_tokens == frozenset()
+
+
 # --- connections ------------------------------------------------------------------------------
 
 
@@ -232,6 +308,18 @@ def test_subscribers_of_a_channel_carry_their_protocol_and_tag(connections: Any)
                                                       ("alpha/kds/branch:norte", "/kds/alpha/norte|1")]
     connections.unsubscribe("c2", "alpha/kds/branch:centro", "stomp", "/kds/alpha/centro|0")
     assert connections.subscribers("alpha/kds/branch:centro") == ["c1"]
+
+
+def test_a_connection_keeps_the_id_of_the_token_that_opened_it(connections: Any) -> None:
+    connections.add(replace(a_connection("c1"), token_id="jti-1"))
+    connections.add(a_connection("c2"))
+    assert connections.get("c1").token_id == "jti-1" and connections.get("c2").token_id == ""
+
+
+def test_messages_are_counted_per_connection_and_second(connections: Any) -> None:
+    assert [connections.count_message("c1", 100) for _ in range(3)] == [1, 2, 3]
+    assert connections.count_message("c1", 101) == 1
+    assert connections.count_message("c2", 100) == 1
 
 
 def test_removing_a_connection_removes_its_subscriptions_and_queue(connections: Any) -> None:
@@ -269,21 +357,41 @@ class World:
     catalog: Any
     cajas: Any
     unit_of_work: Callable[[], Any]
+    audit: Any = None
 
 
 @pytest.fixture(params=["dynamodb", "memory"])
 def world(request: pytest.FixtureRequest) -> World:
     if kinds(request) == "memory":
-        sales, catalog, cajas = InMemorySales(), InMemoryCatalog(), InMemoryCajas()
-        return World(sales, catalog, cajas, lambda: FakeUnitOfWork(sales, catalog, cajas))
+        sales, catalog, cajas, audit = InMemorySales(), InMemoryCatalog(), InMemoryCajas(), InMemoryAudit()
+        return World(sales, catalog, cajas, lambda: FakeUnitOfWork(sales, catalog, cajas, audit=audit), audit)
+    from chalicelib.store.audit import AuditRepository
     from chalicelib.store.cajas import CajaRepository
     from chalicelib.store.catalog import CatalogRepository
     from chalicelib.store.sales import SaleRepository
     from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
     s = settings()
-    sales, catalog, cajas = SaleRepository(s), CatalogRepository(s), CajaRepository(s)
-    return World(sales, catalog, cajas, lambda: DynamoUnitOfWork(s, sales, catalog, cajas))
+    sales, catalog, cajas, audit = SaleRepository(s), CatalogRepository(s), CajaRepository(s), AuditRepository(s)
+    return World(sales, catalog, cajas, lambda: DynamoUnitOfWork(s, sales, catalog, cajas, audit=audit), audit)
+
+
+def test_a_unit_of_work_commits_an_audit_entry_with_the_sale_or_neither(world: World) -> None:
+    world.sales.add(a_sale())
+    stale, fresh = world.sales.get("alpha", 7), world.sales.get("alpha", 7)
+    fresh.concepto = "anulada"
+    uow = world.unit_of_work()
+    uow.save_sale(fresh)
+    uow.record(an_entry(5, action="transaccion.anulada"))
+    uow.commit()
+    everything = (WHEN.replace(minute=0), WHEN.replace(minute=59))
+    assert [e.action for e in world.audit.between("alpha", *everything, 10)] == ["transaccion.anulada"]
+    late = world.unit_of_work()
+    late.save_sale(stale)
+    late.record(an_entry(6, action="transaccion.reabierta"))
+    with pytest.raises(VersionConflict):
+        late.commit()
+    assert [e.action for e in world.audit.between("alpha", *everything, 10)] == ["transaccion.anulada"]
 
 
 def test_a_unit_of_work_commits_the_sale_stock_and_tally_together(world: World) -> None:

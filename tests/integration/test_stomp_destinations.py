@@ -23,7 +23,7 @@ from chalicelib.store.sales import SaleRepository
 from tests.integration.test_realtime import new_order, stored, with_plato
 from tests.integration.test_realtime_protocols import Edge, RawManagementApi
 from tests.support.api import Api, TenantWorld
-from tests.support.events import stream_batch, stream_record
+from tests.support.events import channels_of, stream_batch, stream_record
 
 
 @dataclass
@@ -147,7 +147,7 @@ def test_a_refused_order_command_reaches_the_users_own_destination_as_order_even
     me = user_id(cajero)
     stomp.login("t1", cajero)
     assert stomp.subscribe("t1", f"/kds/alpha/{me}").startswith("RECEIPT\n")
-    assert get_services().connections.subscriptions("t1") == [f"alpha/kds/user:{me}"]
+    assert channels_of("t1") == [f"alpha/kds/user:{me}"]
 
     caja = api.as_(cajero).post("/api/caja/abrir", {"b100": 1})
     assert caja.status == 201, caja

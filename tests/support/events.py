@@ -64,3 +64,10 @@ def ws_event(route: str, connection_id: str, *, query: dict[str, str] | None = N
     if body is not None:
         event["body"] = body
     return event
+
+
+def channels_of(connection_id: str) -> list[str]:
+    """The connection's subscriptions, less the per-user key every staff socket holds (_user/...)."""
+    from chalicelib.container import get_services
+
+    return [k for k in get_services().connections.subscriptions(connection_id) if not k.startswith("_user/")]

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from copy import deepcopy
 from dataclasses import fields, replace
+from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, TypeVar
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.delivery import Customer, Driver
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import Branch, Tenant, User
+from chalicelib.domain.throttle import Attempts
 from chalicelib.errors import Conflict, NotFound, StaleCaja, StaleWrite, VersionConflict
 from chalicelib.store.connections import subscription_key
 
@@ -389,6 +392,7 @@ class InMemoryConnections:
         self._connections: dict[str, Connection] = {}
         self._subscriptions: dict[str, dict[str, tuple[str, str, str | None]]] = {}  # id -> sk -> (channel, protocol, tag)
         self._queues: dict[str, list[str]] = {}
+        self._rates: dict[tuple[str, int], int] = {}
         self.notices: list[tuple[str, str, str]] = []
 
     def add(self, c: Connection) -> None:
@@ -411,6 +415,11 @@ class InMemoryConnections:
 
     def take_queued(self, connection_id: str) -> list[str]:
         return self._queues.pop(connection_id, [])
+
+    def count_message(self, connection_id: str, second: int) -> int:
+        key = (connection_id, second)
+        self._rates[key] = self._rates.get(key, 0) + 1
+        return self._rates[key]
 
     def keep_tail(self, connection_id: str, tail: str) -> None:
         current = self._connections.get(connection_id)
@@ -561,9 +570,10 @@ class FakeUnitOfWork:
     condition is checked before any is applied, like one TransactWriteItems."""
 
     def __init__(self, sales: InMemorySales, catalog: InMemoryCatalog, cajas: InMemoryCajas,
-                 drivers: InMemoryDrivers | None = None) -> None:
+                 drivers: InMemoryDrivers | None = None, audit: InMemoryAudit | None = None) -> None:
         self._sales, self._catalog, self._cajas = sales, catalog, cajas
         self._drivers = drivers or InMemoryDrivers()
+        self._audit = audit or InMemoryAudit()
         self._sale: Sale | None = None
         self._stage: list[Callable[[FakeTransaction], None]] = []
         self.commits = 0
@@ -582,6 +592,9 @@ class FakeUnitOfWork:
 
     def release_driver(self, tenant_id: str, user_id: str, pedido_id: int) -> None:
         self._stage.append(lambda tx: self._drivers.stage_release(tx, tenant_id, user_id, pedido_id))
+
+    def record(self, entry: AuditEntry) -> None:
+        self._stage.append(lambda tx: self._audit.stage(tx, entry))
 
     def commit(self) -> None:
         sale = self._sale
@@ -635,3 +648,44 @@ class InMemoryTenants:
         last = self._counters.get((tenant_id, counter), 0) + count
         self._counters[(tenant_id, counter)] = last
         return last
+
+
+class InMemoryAttempts:
+    """Memory implementation of chalicelib.services.ports.AttemptStore."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, str], Attempts] = {}
+
+    def get(self, scope: str, name: str) -> Attempts | None:
+        return self._rows.get((scope, name))
+
+    def add_failure(self, scope: str, name: str, now: int, window_seconds: int) -> Attempts:
+        seen = self._rows.get((scope, name))
+        if seen is not None and seen.window_ends > now:
+            counted = Attempts(seen.failures + 1, seen.window_ends)
+        else:
+            counted = Attempts(1, now + window_seconds)
+        self._rows[(scope, name)] = counted
+        return counted
+
+    def clear(self, scope: str, name: str) -> None:
+        self._rows.pop((scope, name), None)
+
+
+class InMemoryAudit:
+    """Memory implementation of chalicelib.services.ports.AuditStore."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], AuditEntry] = {}
+
+    def add(self, entry: AuditEntry) -> None:
+        if (entry.tenant_id, entry.entry_id) in self.entries:
+            raise Conflict("audit entry exists")
+        self.entries[(entry.tenant_id, entry.entry_id)] = entry
+
+    def stage(self, tx: FakeTransaction, entry: AuditEntry) -> None:
+        tx.add(lambda: (entry.tenant_id, entry.entry_id) not in self.entries, lambda: self.add(entry))
+
+    def between(self, tenant_id: str, desde: datetime, hasta: datetime, limit: int) -> list[AuditEntry]:
+        found = [e for (t, _), e in self.entries.items() if t == tenant_id and desde <= e.at <= hasta]
+        return sorted(found, key=lambda e: e.entry_id, reverse=True)[:limit]
