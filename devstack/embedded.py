@@ -37,6 +37,23 @@ def clean_tables(prefix: str = "comanda-test") -> None:
         for page in pages:
             for item in page["Items"]:
                 ddb.delete_item(TableName=name, Key=item)
+    forget_stream_records(prefix)
+
+
+def forget_stream_records(prefix: str = "comanda-test") -> None:
+    """Drop the stream records in-process moto has kept for these tables. moto keeps every record
+    for the life of the process and deep-copies a whole table, stream included, on each
+    TransactWriteItems: a long test session otherwise grows by tens of MB per test. Sequence
+    numbers keep increasing."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    for region in ("us-east-1",):
+        for name, table in dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables.items():
+            shard = getattr(table, "stream_shard", None)
+            if name.startswith(prefix) and shard is not None and shard.items:
+                shard.starting_sequence_number += len(shard.items)
+                shard.items.clear()
 
 
 @contextmanager
