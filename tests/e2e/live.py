@@ -46,10 +46,12 @@ def close_open_caja(api: RunningStack) -> None:
 
 
 class Frames:
-    """Everything a socket receives, read in order with a deadline."""
+    """Everything a socket receives, read in order with a deadline; frames are named by `key`
+    (`event` in Comanda's JSON protocol, `tipo` in GastroMovil's)."""
 
-    def __init__(self, ws: ClientConnection) -> None:
+    def __init__(self, ws: ClientConnection, key: str = "event") -> None:
         self.ws = ws
+        self.key = key
         self.seen: list[dict[str, Any]] = []
 
     def next(self, event: str, timeout: float = 20, where: Any = None) -> dict[str, Any]:
@@ -60,9 +62,9 @@ class Frames:
             except TimeoutError:
                 break
             self.seen.append(frame)
-            if frame.get("event") == event and (where is None or where(frame)):
+            if frame.get(self.key) == event and (where is None or where(frame)):
                 return dict(frame)
-        raise AssertionError(f"no {event!r} frame within {timeout}s; saw {[f.get('event') for f in self.seen]}")
+        raise AssertionError(f"no {event!r} frame within {timeout}s; saw {[f.get(self.key) for f in self.seen]}")
 
     def quiet(self, seconds: float) -> list[dict[str, Any]]:
         """Whatever arrives in the next `seconds` (to prove nothing does)."""

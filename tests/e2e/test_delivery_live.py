@@ -26,34 +26,9 @@ MENSAJES = {
 }
 
 
-class Gastro:
+def Gastro(ws: ClientConnection) -> Frames:  # noqa: N802 (reads like the frame reader it makes)
     """Plain GastroMovil frames (keyed by `tipo`), read in order with a deadline."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.seen: list[dict[str, Any]] = []
-
-    def next(self, tipo: str, timeout: float = 20, where: Any = None) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                frame = json.loads(self.ws.recv(timeout=max(0.05, deadline - time.monotonic())))
-            except TimeoutError:
-                break
-            self.seen.append(frame)
-            if frame.get("tipo") == tipo and (where is None or where(frame)):
-                return dict(frame)
-        raise AssertionError(f"no {tipo!r} frame within {timeout}s; saw {[f.get('tipo') for f in self.seen]}")
-
-    def quiet(self, seconds: float) -> list[dict[str, Any]]:
-        got: list[dict[str, Any]] = []
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                got.append(json.loads(self.ws.recv(timeout=max(0.05, deadline - time.monotonic()))))
-            except TimeoutError:
-                break
-        return got
+    return Frames(ws, key="tipo")
 
 
 def customer(stack: RunningStack, name: str) -> tuple[str, int]:

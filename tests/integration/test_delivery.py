@@ -10,11 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
 from chalicelib.domain import delivery as d
 from devstack.world import denominations
-from tests.support.api import Api, TenantWorld
+from tests.support.api import Api, TenantWorld, threaded_api
 
 ORDER = ("pendiente", "aceptado", "preparando", "enviado", "en_camino", "entregado", "cancelado")
 
@@ -294,24 +293,6 @@ def test_a_customer_may_cancel_only_while_pendiente_or_aceptado(api: Api, alpha:
 
 
 # --- drivers ---------------------------------------------------------------------------------------
-
-
-def threaded_api(token: str) -> Callable[[], Api]:
-    """One Chalice test client per thread, on an app whose current_request is thread-local (as in
-    the local stack and in Lambda, where each request has its own): each thread calls as its own driver."""
-    from app import app
-    from devstack.gateway import make_thread_safe
-
-    make_thread_safe(app)
-    local = threading.local()
-
-    def get() -> Api:
-        if not hasattr(local, "api"):
-            local.client = Client(app)
-            local.api = Api(local.client.__enter__(), token)
-        return local.api
-
-    return get
 
 
 def concurrently(works: list[Callable[[], Any]]) -> list[Any]:

@@ -10,11 +10,10 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
 from chalicelib.container import get_services
 from devstack.world import denominations
-from tests.support.api import Api, TenantWorld
+from tests.support.api import Api, TenantWorld, threaded_api
 
 COUNTS = denominations(b100=1)
 
@@ -284,21 +283,6 @@ def concurrently(n: int, work: Callable[[int], Any]) -> list[Any]:
 
     with ThreadPoolExecutor(max_workers=n) as pool:
         return list(pool.map(run, range(n)))
-
-
-def threaded_api(token: str) -> Callable[[], Api]:
-    """Chalice's test client is not thread-safe: one per thread."""
-    from app import app
-
-    local = threading.local()
-
-    def get() -> Api:
-        if not hasattr(local, "api"):
-            local.client = Client(app)
-            local.api = Api(local.client.__enter__(), token)
-        return local.api
-
-    return get
 
 
 def test_fifty_concurrent_item_adds_leave_fifty_items_and_a_consistent_total(
