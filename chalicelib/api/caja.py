@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import LIMIT, QueryParam, RequestContext, Surface
+from chalicelib.api.http import LIMIT, RequestContext, Surface, limit_query
 from chalicelib.container import get_services
 from chalicelib.domain.caja import DENOMINATION_NAMES
 from chalicelib.domain.money import METODOS_PAGO
@@ -59,12 +59,15 @@ def registrar_gasto(ctx: RequestContext) -> dict[str, Any]:
     return gasto_out(_cajas().add_gasto(ctx.principal, ctx.branch, data), _tz(ctx))
 
 
-CAJA_QUERY = (QueryParam("caja_id", "integer", "a caja of the branch (default: the open one)", 1), LIMIT)
+CAJA_QUERY = {
+    "caja_id": v.integer(required=False, minimum=1, maximum=10**12, description="a caja of the branch (default: the open one)"),
+    **LIMIT,
+}
 
 
 @surface.route("/api/caja/gastos/historial", ["GET"], permission=PERMISSION, query=CAJA_QUERY)
 def historial_gastos(ctx: RequestContext) -> list[dict[str, Any]]:
-    caja_id = v.query_int(ctx.query, "caja_id", 0, minimum=1, maximum=10**12) or None
+    caja_id = ctx.params()["caja_id"]
     gastos = _cajas().gastos(ctx.principal, ctx.branch, caja_id)
     tz = _tz(ctx)
     return [gasto_out(g, tz) for g in ctx.limited(gastos)]
@@ -91,11 +94,10 @@ def arqueo(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
     return {**caja_out(caja, tz), "arqueo": arqueo_out(recorded, tz)}
 
 
-@surface.route("/api/caja/historial", ["GET"], permission=PERMISSION, query=(QueryParam("limit", "integer", "", 1, 100),))
+@surface.route("/api/caja/historial", ["GET"], permission=PERMISSION, query=limit_query(20, 100))
 def historial(ctx: RequestContext) -> list[dict[str, Any]]:
-    limit = v.query_int(ctx.query, "limit", 20, minimum=1, maximum=100)
     tz = _tz(ctx)
-    return [caja_out(c, tz) for c in _cajas().history(ctx.principal, ctx.branch, limit)]
+    return [caja_out(c, tz) for c in _cajas().history(ctx.principal, ctx.branch, ctx.limit())]
 
 
 @surface.route("/api/caja/{caja_id}/detalle", ["GET"], permission=PERMISSION)

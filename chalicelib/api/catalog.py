@@ -74,7 +74,7 @@ def create_producto(ctx: RequestContext) -> dict[str, Any]:
     return producto_out(_catalog().create_producto(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/productos", ["GET"], permission=READ, query=(LIMIT,))
+@surface.route("/api/productos", ["GET"], permission=READ, query=LIMIT)
 def list_productos(ctx: RequestContext) -> list[dict[str, Any]]:
     return [producto_out(p, _tz()) for p in ctx.limited(_catalog().list_productos(ctx.tenant))]
 
@@ -103,7 +103,7 @@ def create_ingrediente(ctx: RequestContext) -> dict[str, Any]:
     return ingrediente_out(_catalog().create_ingrediente(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/ingredientes", ["GET"], permission=READ, query=(LIMIT,))
+@surface.route("/api/ingredientes", ["GET"], permission=READ, query=LIMIT)
 def list_ingredientes(ctx: RequestContext) -> list[dict[str, Any]]:
     return [ingrediente_out(i, _tz()) for i in ctx.limited(_catalog().list_ingredientes(ctx.tenant))]
 
@@ -132,7 +132,7 @@ def create_plato(ctx: RequestContext) -> dict[str, Any]:
     return plato_out(_catalog().create_plato(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/platos", ["GET"], permission=READ, query=(LIMIT,))
+@surface.route("/api/platos", ["GET"], permission=READ, query=LIMIT)
 def list_platos(ctx: RequestContext) -> list[dict[str, Any]]:
     return [plato_out(p, _tz()) for p in ctx.limited(_catalog().list_platos(ctx.tenant))]
 

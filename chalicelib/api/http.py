@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.schemas import Schema, query_int, validate
+from chalicelib.api.schemas import Schema, integer, validate, validate_query
 from chalicelib.auth import Principal, bearer_token
 from chalicelib.domain.money import json_default
 from chalicelib.errors import (
@@ -31,20 +31,16 @@ from chalicelib.errors import (
 from chalicelib.observability import logger as log
 from chalicelib.services.audit import Actor, acting
 
-
-@dataclass(frozen=True)
-class QueryParam:
-    """A query parameter, declared for the OpenAPI document (the view reads and checks it)."""
-
-    name: str
-    kind: str  # "integer" | "string"
-    description: str = ""
-    minimum: int | None = None
-    maximum: int | None = None
-    choices: tuple[str, ...] | None = None
+LIST_MAXIMUM = 500
 
 
-LIMIT = QueryParam("limit", "integer", "at most this many (default and maximum 500)", 1, 500)
+def limit_query(default: int = LIST_MAXIMUM, maximum: int = LIST_MAXIMUM) -> Schema:
+    """The `limit` query parameter every list takes."""
+    return {"limit": integer(required=False, default=default, minimum=1, maximum=maximum,
+                             description=f"at most this many (default {default}, maximum {maximum})")}
+
+
+LIMIT = limit_query()
 
 
 @dataclass(frozen=True)
@@ -56,14 +52,14 @@ class RouteSpec:
     status: int = 200
     body: Schema | None = field(default=None, hash=False, compare=False)
     partial: bool = False  # PATCH: every field optional, at least one
-    query: tuple[QueryParam, ...] = ()
+    query: Schema = field(default_factory=dict, hash=False, compare=False)
+    response: str | None = None  # a model of api/responses.py: "Name", "list[Name]" or "Name | None"
     summary: str = ""
 
 
 ROUTES: list[RouteSpec] = []
 
 MAX_BODY_BYTES = 64 * 1024
-LIST_MAXIMUM = 500
 T = TypeVar("T")
 
 
@@ -76,6 +72,7 @@ class RequestContext:
     lambda_context: Any = None
     spec: RouteSpec | None = None
     _body: Any = field(default=None, init=False)
+    _params: dict[str, Any] | None = field(default=None, init=False)
 
     @property
     def tenant(self) -> str:
@@ -99,12 +96,20 @@ class RequestContext:
         name = "".join(p.title() for p in re.findall(r"[a-z]+", self.spec.path)) or "Body"
         return validate(self.json(), self.spec.body, partial=self.spec.partial, name=name)
 
-    def limit(self, default: int = LIST_MAXIMUM, maximum: int = LIST_MAXIMUM) -> int:
-        """The `limit` query parameter: 1..maximum, 400 otherwise."""
-        return query_int(self.query, "limit", default, minimum=1, maximum=maximum)
+    def params(self) -> dict[str, Any]:
+        """The query parameters the route declares, validated (defaults filled in)."""
+        if self._params is None:
+            schema = self.spec.query if self.spec is not None else {}
+            name = "".join(p.title() for p in re.findall(r"[a-z]+", self.spec.path if self.spec else "")) + "Query"
+            self._params = validate_query(self.query, schema, name=name)
+        return self._params
 
-    def limited(self, items: list[T], maximum: int = LIST_MAXIMUM) -> list[T]:
-        return items[: self.limit(maximum, maximum)]
+    def limit(self) -> int:
+        """The declared `limit` query parameter (1..its maximum, 400 otherwise)."""
+        return int(self.params()["limit"])
+
+    def limited(self, items: list[T]) -> list[T]:
+        return items[: self.limit()]
 
 
 ANONYMOUS = Principal(user_id="", tenant="", branch=None, role="", kind="anonymous")
@@ -178,9 +183,9 @@ class Surface:
 
     def route(
         self, path: str, methods: list[str], *, permission: str | None, status: int = 200, body: Schema | None = None,
-        partial: bool = False, query: tuple[QueryParam, ...] = (),
+        partial: bool = False, query: Schema | None = None, response: str | None = None,
     ) -> Callable[[ViewFn], ViewFn]:
-        spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query)
+        spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query or {}, response)
         ROUTES.append(spec)
 
         def decorate(fn: ViewFn) -> ViewFn:

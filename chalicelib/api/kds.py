@@ -6,9 +6,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import LIMIT, QueryParam, RequestContext, Surface
+from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.container import get_services
-from chalicelib.domain.catalog import ESTACION_PATTERN, STATION
+from chalicelib.domain.catalog import ESTACION_PATTERN
 from chalicelib.domain.clock import iso, utc_now
 from chalicelib.domain.sales import ITEM_FLOW
 from chalicelib.errors import InvalidInput
@@ -21,7 +21,9 @@ ORDER_STATUSES = ("pending", "confirmed", "preparing", "ready")
 
 
 def _error(status: int, message: Any, phrase: str) -> dict[str, Any]:
-    return {"success": False, "error": {"code": phrase.upper().replace(" ", "_"), "message": message}, "statusCode": status}
+    """A display shows one line: every problem of a 400, joined."""
+    text = "; ".join(message) if isinstance(message, list) else message
+    return {"success": False, "error": {"code": phrase.upper().replace(" ", "_"), "message": text}, "statusCode": status}
 
 
 surface = Surface("kds", envelope=lambda data: {"success": True, "data": data}, error_shape=_error)
@@ -33,15 +35,13 @@ def _kds() -> KitchenDisplayService:
     return get_services().kds
 
 
-@surface.route("/orders", ["GET"], permission="orders:read", query=(LIMIT, QueryParam("status", "string", "", choices=ORDER_STATUSES),
-                                                                    QueryParam("station", "string", "a kitchen station")))
+ORDERS_QUERY = {**LIMIT, "status": v.choice(*ORDER_STATUSES, required=False, description="only orders in this status"),
+                "station": v.text(required=False, pattern=ESTACION_PATTERN, description="only the items of this kitchen station")}
+
+
+@surface.route("/orders", ["GET"], permission="orders:read", query=ORDERS_QUERY)
 def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
-    status = ctx.query.get("status") or None
-    if status is not None and status not in ORDER_STATUSES:
-        raise InvalidInput(f"status must be one of the following values: {', '.join(ORDER_STATUSES)}")
-    station = ctx.query.get("station") or None
-    if station is not None and not re.fullmatch(STATION, station):
-        raise InvalidInput(f"station must match {ESTACION_PATTERN} regular expression")
+    status, station = ctx.params()["status"], ctx.params()["station"]
     now = iso(utc_now())
     orders = ctx.limited(_kds().active_orders(ctx.principal, ctx.branch, status, station))
     return [kds_view.order(o, now, station) for o in orders]

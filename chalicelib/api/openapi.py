@@ -10,8 +10,8 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import ROUTES, QueryParam, RouteSpec, json_response
-from chalicelib.api.schemas import model_for
+from chalicelib.api.http import ROUTES, RouteSpec, json_response
+from chalicelib.api.schemas import model_for, query_model
 
 blueprint = Blueprint(__name__)
 PATH = "/api/openapi.json"
@@ -30,7 +30,8 @@ KDS_ERROR = {
     "type": "object",
     "properties": {
         "success": {"const": False},
-        "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {}}, "required": ["code", "message"]},
+        "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                  "required": ["code", "message"]},
         "statusCode": {"type": "integer"},
     },
     "required": ["success", "error"],
@@ -53,16 +54,21 @@ OTHER_ROUTES = {
 }
 
 
-def _query(param: QueryParam) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": param.kind}
-    if param.minimum is not None:
-        schema["minimum"] = param.minimum
-    if param.maximum is not None:
-        schema["maximum"] = param.maximum
-    if param.choices is not None:
-        schema["enum"] = list(param.choices)
-    out = {"name": param.name, "in": "query", "required": False, "schema": schema}
-    return {**out, "description": param.description} if param.description else out
+def _query_parameters(spec: RouteSpec) -> list[dict[str, Any]]:
+    if not spec.query:
+        return []
+    name = "".join(p.title() for p in re.findall(r"[a-z]+", spec.path)) + "Query"
+    schema = query_model(spec.query, name).model_json_schema()
+    parameters = []
+    for param, prop in schema.get("properties", {}).items():
+        prop = {k: v for k, v in prop.items() if k != "title" and not (k == "default" and v is None)}
+        options = [o for o in prop.pop("anyOf", []) if o.get("type") != "null"]
+        if options:  # an optional parameter is `X | None` in the model; in the query it is simply absent
+            prop |= options[0] if len(options) == 1 else {"anyOf": options}
+        description = prop.pop("description", "")
+        out = {"name": param, "in": "query", "required": param in schema.get("required", []), "schema": prop}
+        parameters.append({**out, "description": description} if description else out)
+    return parameters
 
 
 def _path_params(path: str) -> list[dict[str, Any]]:
@@ -98,7 +104,7 @@ def _operation(spec: RouteSpec, method: str, components: dict[str, Any]) -> dict
     operation: dict[str, Any] = {
         "operationId": _operation_id(method, spec.path),
         "tags": [spec.surface],
-        "parameters": _path_params(spec.path) + [_query(q) for q in spec.query],
+        "parameters": _path_params(spec.path) + _query_parameters(spec),
         "responses": responses,
     }
     if spec.status == 201 and method == "post" and (links := _links(spec)):

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import LIMIT, QueryParam, RequestContext, Surface
+from chalicelib.api.http import LIMIT, RequestContext, Surface, limit_query
 from chalicelib.container import get_services
 from chalicelib.domain import reports
 from chalicelib.domain.money import METODOS_PAGO, money_str, qty_str
@@ -64,14 +64,13 @@ def create(ctx: RequestContext) -> dict[str, Any]:
     return _out(ctx, _sales().create(ctx.principal, ctx.branch, ctx.body()))
 
 
-@surface.route("/api/transacciones", ["GET"], permission="transacciones:read", query=(QueryParam("limit", "integer", "", 1, 200),))
+@surface.route("/api/transacciones", ["GET"], permission="transacciones:read", query=limit_query(50, 200))
 def list_recent(ctx: RequestContext) -> list[dict[str, Any]]:
-    limit = v.query_int(ctx.query, "limit", 50, maximum=200)
     tz = _tz(ctx)
-    return [sale_view.transaccion(o, tz) for o in _sales().list_recent(ctx.principal, ctx.branch, limit)]
+    return [sale_view.transaccion(o, tz) for o in _sales().list_recent(ctx.principal, ctx.branch, ctx.limit())]
 
 
-@surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read", query=(LIMIT,))
+@surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read", query=LIMIT)
 def kitchen_queue(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx)
     return [sale_view.transaccion(o, tz) for o in ctx.limited(_sales().kitchen_queue(ctx.principal, ctx.branch))]
@@ -183,7 +182,7 @@ def _caja_orders(ctx: RequestContext, caja_id: str) -> list[Sale]:
     return _sales().by_caja(ctx.principal, v.path_int(caja_id, "cajaId"))
 
 
-@surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read", query=(LIMIT,))
+@surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read", query=LIMIT)
 def by_caja(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     tz = _tz(ctx)
     return [sale_view.transaccion(o, tz) for o in ctx.limited(_caja_orders(ctx, caja_id))]

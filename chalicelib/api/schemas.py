@@ -24,7 +24,8 @@ TOO_LARGE = Decimal("1e12")
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # "str" | "int" | "decimal" | "bool" | "list" | "object"
+    kind: str  # "str" | "int" | "decimal" | "bool" | "list" | "object" | "moment"
+    description: str = ""
     required: bool = True
     nullable: bool = False
     default: Any = None
@@ -59,6 +60,11 @@ def money(**kw: Any) -> Field:
 
 def boolean(**kw: Any) -> Field:
     return Field("bool", **kw)
+
+
+def moment(**kw: Any) -> Field:
+    """An ISO 8601 date or date-time (query parameters)."""
+    return Field("moment", **kw)
 
 
 def choice(*options: str, **kw: Any) -> Field:
@@ -132,6 +138,16 @@ def _pattern(pattern: str) -> Any:
     return check
 
 
+def _iso_moment(value: str) -> str:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _custom("moment", "must be an ISO 8601 date or date-time") from None
+    return value
+
+
 def _decimal_json(spec: Field) -> dict[str, Any]:
     number: dict[str, Any] = {"type": "number"}
     if spec.minimum is not None:
@@ -146,6 +162,15 @@ def _decimal_json(spec: Field) -> dict[str, Any]:
 def _annotation(spec: Field, name: str) -> Any:
     """The field's pydantic type: constraints first (so they reach the JSON schema), then strictness,
     then our before/after checks for what pydantic has no constraint for."""
+    from typing import Annotated
+
+    from pydantic import Field as PydanticField
+
+    described = PydanticField(description=spec.description) if spec.description else PydanticField()
+    return Annotated[_bare_annotation(spec, name), described]
+
+
+def _bare_annotation(spec: Field, name: str) -> Any:
     from typing import Annotated, Literal
 
     from pydantic import AfterValidator, BeforeValidator, Strict, WithJsonSchema
@@ -153,6 +178,9 @@ def _annotation(spec: Field, name: str) -> Any:
 
     if spec.kind == "bool":
         return Annotated[bool, Strict()]
+    if spec.kind == "moment":
+        schema = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}], "description": spec.description}
+        return Annotated[str, Strict(), WithJsonSchema(schema), AfterValidator(_iso_moment)]
     if spec.kind == "object":
         return _model(spec.of or {}, name.title().replace("_", ""), False)
     if spec.kind == "list":
@@ -178,12 +206,12 @@ def _annotation(spec: Field, name: str) -> Any:
                      BeforeValidator(_before_decimal), AfterValidator(_after_decimal), *after]
 
 
-def _model(schema: Schema, name: str, partial: bool) -> Any:
-    return _cached_model(tuple(schema.items()), name, partial)
+def _model(schema: Schema, name: str, partial: bool, extra: str = "forbid") -> Any:
+    return _cached_model(tuple(schema.items()), name, partial, extra)
 
 
 @cache
-def _cached_model(items: tuple[tuple[str, Field], ...], name: str, partial: bool) -> Any:
+def _cached_model(items: tuple[tuple[str, Field], ...], name: str, partial: bool, extra: str) -> Any:
     from pydantic import ConfigDict, create_model
 
     fields: dict[str, Any] = {}
@@ -195,7 +223,7 @@ def _cached_model(items: tuple[tuple[str, Field], ...], name: str, partial: bool
             fields[field_name] = (annotation | None if spec.nullable else annotation, ...)
         else:
             fields[field_name] = (annotation | None, spec.default)
-    config = ConfigDict(extra="forbid", arbitrary_types_allowed=False)
+    config = ConfigDict(extra=extra, arbitrary_types_allowed=False)  # type: ignore[typeddict-item]
     return create_model(name + ("Patch" if partial else ""), __config__=config, **fields)
 
 
@@ -271,7 +299,7 @@ def validate(payload: Any, schema: Schema, *, partial: bool = False, name: str =
         raise InvalidInput(["body must be a JSON object"])
     if partial and not payload:
         raise InvalidInput(["body must contain at least one field"])
-    model = model_for(schema, name, partial=partial)
+    model = _model(schema, name, partial)
     try:
         parsed = model.model_validate(payload)
     except ValidationError as exc:
@@ -286,26 +314,31 @@ def validate(payload: Any, schema: Schema, *, partial: bool = False, name: str =
 # --- query and path parameters ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class QueryInt:
-    """An integer query parameter, declared on the route for the OpenAPI document."""
-
-    name: str
-    default: int
-    minimum: int = 1
-    maximum: int = 500
+INTEGER = re.compile(r"-?\d{1,18}")
 
 
-def query_int(params: Mapping[str, str] | None, name: str, default: int, *, minimum: int = 1, maximum: int = 500) -> int:
-    raw = (params or {}).get(name)
-    if raw is None or raw == "":
-        return default
-    if not re.fullmatch(r"\d+", raw):
-        raise InvalidInput([f"{name} must be an integer number"])
-    value = int(raw)
-    if value < minimum or value > maximum:
-        raise InvalidInput([f"{name} must be between {minimum} and {maximum}"])
-    return value
+def validate_query(params: Mapping[str, str] | None, schema: Schema, *, name: str = "Query") -> dict[str, Any]:
+    """The route's declared query parameters, validated by the same pydantic machinery as bodies
+    (integers arrive as text and are converted first). An empty value counts as absent; parameters
+    the route does not declare are ignored, as a cache-busting `?_=…` must not break a list."""
+    from pydantic import ValidationError
+
+    given: dict[str, Any] = {}
+    for key, value in (params or {}).items():
+        spec = schema.get(key)
+        if spec is None or value == "":
+            continue
+        given[key] = int(value) if spec.kind == "int" and INTEGER.fullmatch(value) else value
+    model = _model(schema, name, False, extra="ignore")
+    try:
+        parsed = model.model_validate(given)
+    except ValidationError as exc:
+        raise InvalidInput(list(dict.fromkeys(_message(schema, e) for e in exc.errors(include_url=False)))) from None
+    return {k: v for k, v in parsed.model_dump().items() if k in schema}
+
+
+def query_model(schema: Schema, name: str) -> Any:
+    return _model(schema, name, False, extra="ignore")
 
 
 def path_int(value: str, name: str = "id") -> int:

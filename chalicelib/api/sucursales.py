@@ -19,7 +19,7 @@ BRANCH_FIELDS = {
 }
 
 
-@surface.route("/api/sucursales", ["GET"], permission="sucursales:manage", query=(LIMIT,))
+@surface.route("/api/sucursales", ["GET"], permission="sucursales:manage", query=LIMIT)
 def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
     return [sucursal(b) for b in ctx.limited(get_services().accounts.list_branches(ctx.tenant))]
 

@@ -32,7 +32,7 @@ def create(ctx: RequestContext) -> dict[str, Any]:
     return usuario(get_services().accounts.create_user(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/usuarios", ["GET"], permission="usuarios:manage", query=(LIMIT,))
+@surface.route("/api/usuarios", ["GET"], permission="usuarios:manage", query=LIMIT)
 def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
     return [usuario(u, _tz()) for u in ctx.limited(get_services().accounts.list_users(ctx.tenant))]
 

@@ -39,6 +39,23 @@ def test_list_routes_take_a_limit_with_a_maximum(api: Api, alpha: TenantWorld) -
     assert admin.get("/api/transacciones?limit=201").status == 400
 
 
+def test_query_parameters_are_validated_by_the_declared_schema_and_each_problem_is_named(api: Api, alpha: TenantWorld) -> None:
+    admin = api.as_(alpha.tokens["admin"])
+    assert admin.get("/api/auditoria?desde=ayer").body["message"] == ["desde must be an ISO 8601 date or date-time"]
+    assert admin.get("/api/platos?limit=x").body["message"] == ["limit must be an integer number"]
+    assert admin.get("/api/platos?limit=501").body["message"] == ["limit must not be greater than 500"]
+    assert admin.get("/api/caja/gastos/historial?caja_id=-1").body["message"] == ["caja_id must not be less than 1"]
+    assert admin.get("/api/platos?limit=&_=123").status == 200  # empty means absent; undeclared parameters are ignored
+
+
+def test_the_openapi_query_parameters_are_those_the_handlers_validate(api: Api) -> None:
+    document = api.as_(None).get("/api/openapi.json").body
+    orders = {p["name"]: p for p in document["paths"]["/orders"]["get"]["parameters"]}
+    assert orders["status"]["schema"]["enum"] == ["pending", "confirmed", "preparing", "ready"]
+    assert orders["station"]["schema"]["pattern"] == "^[a-z][a-z0-9_-]{0,29}$"
+    assert orders["limit"]["schema"] | {"default": None} == {"type": "integer", "minimum": 1, "maximum": 500, "default": None}
+
+
 def test_authenticated_routes_say_nosniff_and_no_store(api: Api, alpha: TenantWorld) -> None:
     reply = api.as_(alpha.tokens["cajero"]).get("/api/transacciones")
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
