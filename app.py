@@ -12,6 +12,7 @@ from chalicelib.api import (
     caja,
     catalog,
     display,
+    docs_page,
     kds,
     openapi,
     pedidos,
@@ -45,6 +46,7 @@ for surface in (auth.surface, usuarios.surface, sucursales.surface, catalog.surf
 app.register_blueprint(socketio_polling.blueprint)
 app.register_blueprint(display.blueprint)
 app.register_blueprint(openapi.blueprint)
+app.register_blueprint(docs_page.blueprint)
 
 
 @app.on_ws_connect()

@@ -33,7 +33,7 @@ QUERY = {
 }
 
 
-@surface.route("/api/auditoria", ["GET"], permission="auditoria:read", query=QUERY)
+@surface.route("/api/auditoria", ["GET"], permission="auditoria:read", query=QUERY, response="list[EntradaAuditoria]")
 def entries(ctx: RequestContext) -> list[dict[str, Any]]:
     unknown = sorted(set(ctx.query) - set(QUERY))
     if unknown:

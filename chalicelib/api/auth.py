@@ -18,7 +18,7 @@ LOGIN = {
 }
 
 
-@surface.route("/api/auth/login", ["POST"], permission=None, status=201, body=LOGIN)
+@surface.route("/api/auth/login", ["POST"], permission=None, status=201, body=LOGIN, response="Sesion")
 def login(ctx: RequestContext) -> dict[str, Any]:
     body = ctx.body()
     token, user = get_services().accounts.login(
@@ -27,7 +27,7 @@ def login(ctx: RequestContext) -> dict[str, Any]:
     return {"access_token": token, "usuario": usuario_brief(user)}
 
 
-@surface.route("/api/auth/profile", ["GET"], permission="profile:read")
+@surface.route("/api/auth/profile", ["GET"], permission="profile:read", response="Perfil")
 def profile(ctx: RequestContext) -> dict[str, Any]:
     user = get_services().accounts.profile(ctx.principal)
     return {
@@ -37,7 +37,7 @@ def profile(ctx: RequestContext) -> dict[str, Any]:
     }
 
 
-@surface.route("/api/auth/logout", ["POST"], permission="profile:read", body={})
+@surface.route("/api/auth/logout", ["POST"], permission="profile:read", body={}, response="Mensaje")
 def logout(ctx: RequestContext) -> dict[str, Any]:
     ctx.body()
     get_services().accounts.logout(ctx.principal)
@@ -50,7 +50,7 @@ PASSWORD_CHANGE = {
 }
 
 
-@surface.route("/api/auth/password", ["POST"], permission="profile:read", body=PASSWORD_CHANGE)
+@surface.route("/api/auth/password", ["POST"], permission="profile:read", body=PASSWORD_CHANGE, response="Sesion")
 def change_password(ctx: RequestContext) -> dict[str, Any]:
     body = ctx.body()
     token, user = get_services().accounts.change_password(ctx.principal, body["contrasena_actual"], body["contrasena_nueva"])

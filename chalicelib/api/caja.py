@@ -41,19 +41,19 @@ def _tz(ctx: RequestContext, branch_id: str | None = None) -> str:
 # --- routes -----------------------------------------------------------------------------------
 
 
-@surface.route("/api/caja/abrir", ["POST"], permission=PERMISSION, status=201, body=ABRIR)
+@surface.route("/api/caja/abrir", ["POST"], permission=PERMISSION, status=201, body=ABRIR, response="Caja")
 def abrir(ctx: RequestContext) -> dict[str, Any]:
     caja = _cajas().open(ctx.principal, ctx.branch, ctx.body())
     return caja_out(caja, _tz(ctx, caja.branch_id))
 
 
-@surface.route("/api/caja/actual", ["GET"], permission=PERMISSION)
+@surface.route("/api/caja/actual", ["GET"], permission=PERMISSION, response="Caja | None")
 def actual(ctx: RequestContext) -> dict[str, Any] | None:
     caja = _cajas().current(ctx.principal, ctx.branch)
     return None if caja is None else caja_out(caja, _tz(ctx, caja.branch_id))
 
 
-@surface.route("/api/caja/gastos", ["POST"], permission=PERMISSION, status=201, body=GASTO)
+@surface.route("/api/caja/gastos", ["POST"], permission=PERMISSION, status=201, body=GASTO, response="Gasto")
 def registrar_gasto(ctx: RequestContext) -> dict[str, Any]:
     data = ctx.body()
     return gasto_out(_cajas().add_gasto(ctx.principal, ctx.branch, data), _tz(ctx))
@@ -65,7 +65,7 @@ CAJA_QUERY = {
 }
 
 
-@surface.route("/api/caja/gastos/historial", ["GET"], permission=PERMISSION, query=CAJA_QUERY)
+@surface.route("/api/caja/gastos/historial", ["GET"], permission=PERMISSION, query=CAJA_QUERY, response="list[Gasto]")
 def historial_gastos(ctx: RequestContext) -> list[dict[str, Any]]:
     caja_id = ctx.params()["caja_id"]
     gastos = _cajas().gastos(ctx.principal, ctx.branch, caja_id)
@@ -73,20 +73,20 @@ def historial_gastos(ctx: RequestContext) -> list[dict[str, Any]]:
     return [gasto_out(g, tz) for g in ctx.limited(gastos)]
 
 
-@surface.route("/api/caja/resumen", ["GET"], permission=PERMISSION)
+@surface.route("/api/caja/resumen", ["GET"], permission=PERMISSION, response="CajaYResumen")
 def resumen(ctx: RequestContext) -> dict[str, Any]:
     caja = _cajas().require_open(ctx.principal, ctx.branch)
     return {"caja": caja_out(caja, _tz(ctx, caja.branch_id)), "resumen": resumen_out(caja.resumen())}
 
 
-@surface.route("/api/caja/cerrar", ["POST"], permission=PERMISSION, body=CERRAR)
+@surface.route("/api/caja/cerrar", ["POST"], permission=PERMISSION, body=CERRAR, response="CajaCerrada")
 def cerrar(ctx: RequestContext) -> dict[str, Any]:
     data = ctx.body()
     caja = _cajas().close(ctx.principal, ctx.branch, data, data.get("cierre_obs"))
     return {**caja_out(caja, _tz(ctx, caja.branch_id)), "resumen": resumen_out(caja.resumen())}
 
 
-@surface.route("/api/caja/{caja_id}/arqueo", ["PATCH"], permission=PERMISSION, body=ARQUEO)
+@surface.route("/api/caja/{caja_id}/arqueo", ["PATCH"], permission=PERMISSION, body=ARQUEO, response="CajaConArqueo")
 def arqueo(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
     data = ctx.body()
     caja, recorded = _cajas().arqueo(ctx.principal, v.path_int(caja_id), data, data.get("observacion"))
@@ -94,13 +94,13 @@ def arqueo(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
     return {**caja_out(caja, tz), "arqueo": arqueo_out(recorded, tz)}
 
 
-@surface.route("/api/caja/historial", ["GET"], permission=PERMISSION, query=limit_query(20, 100))
+@surface.route("/api/caja/historial", ["GET"], permission=PERMISSION, query=limit_query(20, 100), response="list[Caja]")
 def historial(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx)
     return [caja_out(c, tz) for c in _cajas().history(ctx.principal, ctx.branch, ctx.limit())]
 
 
-@surface.route("/api/caja/{caja_id}/detalle", ["GET"], permission=PERMISSION)
+@surface.route("/api/caja/{caja_id}/detalle", ["GET"], permission=PERMISSION, response="CajaDetalle")
 def detalle(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
     found = _cajas().detail(ctx.principal, v.path_int(caja_id))
     tz = _tz(ctx, found.caja.branch_id)

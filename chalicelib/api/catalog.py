@@ -69,28 +69,28 @@ def _deleted(kind: str, object_id: str) -> dict[str, Any]:
 # --- productos --------------------------------------------------------------------------------
 
 
-@surface.route("/api/productos", ["POST"], permission=WRITE, status=201, body=PRODUCTO_FIELDS)
+@surface.route("/api/productos", ["POST"], permission=WRITE, status=201, body=PRODUCTO_FIELDS, response="Producto")
 def create_producto(ctx: RequestContext) -> dict[str, Any]:
     return producto_out(_catalog().create_producto(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/productos", ["GET"], permission=READ, query=LIMIT)
+@surface.route("/api/productos", ["GET"], permission=READ, query=LIMIT, response="list[Producto]")
 def list_productos(ctx: RequestContext) -> list[dict[str, Any]]:
     return [producto_out(p, _tz()) for p in ctx.limited(_catalog().list_productos(ctx.tenant))]
 
 
-@surface.route("/api/productos/{producto_id}", ["GET"], permission=READ)
+@surface.route("/api/productos/{producto_id}", ["GET"], permission=READ, response="Producto")
 def get_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
     return producto_out(_catalog().get_producto(ctx.tenant, producto_id), _tz())
 
 
-@surface.route("/api/productos/{producto_id}", ["PATCH"], permission=WRITE, body=PRODUCTO_FIELDS, partial=True)
+@surface.route("/api/productos/{producto_id}", ["PATCH"], permission=WRITE, body=PRODUCTO_FIELDS, partial=True, response="Producto")
 def update_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
     data = ctx.body()
     return producto_out(_catalog().update_producto(ctx.tenant, producto_id, data), _tz())
 
 
-@surface.route("/api/productos/{producto_id}", ["DELETE"], permission=WRITE)
+@surface.route("/api/productos/{producto_id}", ["DELETE"], permission=WRITE, response="Eliminado")
 def delete_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
     return _deleted("Producto", _catalog().delete_producto(ctx.tenant, producto_id).id)
 
@@ -98,28 +98,30 @@ def delete_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
 # --- ingredientes -----------------------------------------------------------------------------
 
 
-@surface.route("/api/ingredientes", ["POST"], permission=WRITE, status=201, body=INGREDIENTE_FIELDS)
+@surface.route("/api/ingredientes", ["POST"], permission=WRITE, status=201, body=INGREDIENTE_FIELDS, response="Ingrediente")
 def create_ingrediente(ctx: RequestContext) -> dict[str, Any]:
     return ingrediente_out(_catalog().create_ingrediente(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/ingredientes", ["GET"], permission=READ, query=LIMIT)
+@surface.route("/api/ingredientes", ["GET"], permission=READ, query=LIMIT, response="list[Ingrediente]")
 def list_ingredientes(ctx: RequestContext) -> list[dict[str, Any]]:
     return [ingrediente_out(i, _tz()) for i in ctx.limited(_catalog().list_ingredientes(ctx.tenant))]
 
 
-@surface.route("/api/ingredientes/{ingrediente_id}", ["GET"], permission=READ)
+@surface.route("/api/ingredientes/{ingrediente_id}", ["GET"], permission=READ, response="Ingrediente")
 def get_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
     return ingrediente_out(_catalog().get_ingrediente(ctx.tenant, ingrediente_id), _tz())
 
 
-@surface.route("/api/ingredientes/{ingrediente_id}", ["PATCH"], permission=WRITE, body=INGREDIENTE_FIELDS, partial=True)
+@surface.route(
+    "/api/ingredientes/{ingrediente_id}", ["PATCH"], permission=WRITE, body=INGREDIENTE_FIELDS, partial=True, response="Ingrediente"
+)
 def update_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
     data = ctx.body()
     return ingrediente_out(_catalog().update_ingrediente(ctx.tenant, ingrediente_id, data), _tz())
 
 
-@surface.route("/api/ingredientes/{ingrediente_id}", ["DELETE"], permission=WRITE)
+@surface.route("/api/ingredientes/{ingrediente_id}", ["DELETE"], permission=WRITE, response="Eliminado")
 def delete_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
     return _deleted("Ingrediente", _catalog().delete_ingrediente(ctx.tenant, ingrediente_id).id)
 
@@ -127,29 +129,29 @@ def delete_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, An
 # --- platos -----------------------------------------------------------------------------------
 
 
-@surface.route("/api/platos", ["POST"], permission=WRITE, status=201, body=PLATO_FIELDS)
+@surface.route("/api/platos", ["POST"], permission=WRITE, status=201, body=PLATO_FIELDS, response="Plato")
 def create_plato(ctx: RequestContext) -> dict[str, Any]:
     return plato_out(_catalog().create_plato(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/platos", ["GET"], permission=READ, query=LIMIT)
+@surface.route("/api/platos", ["GET"], permission=READ, query=LIMIT, response="list[Plato]")
 def list_platos(ctx: RequestContext) -> list[dict[str, Any]]:
     return [plato_out(p, _tz()) for p in ctx.limited(_catalog().list_platos(ctx.tenant))]
 
 
-@surface.route("/api/platos/{plato_id}", ["GET"], permission=READ)
+@surface.route("/api/platos/{plato_id}", ["GET"], permission=READ, response="PlatoConReceta")
 def get_plato(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
     plato, recipe = _catalog().get_plato_with_recipe(ctx.tenant, plato_id)
     return {**plato_out(plato, _tz()), "ingredientes": [recipe_line_out(e, with_plato=False) for e in recipe]}
 
 
-@surface.route("/api/platos/{plato_id}", ["PATCH"], permission=WRITE, body=PLATO_FIELDS, partial=True)
+@surface.route("/api/platos/{plato_id}", ["PATCH"], permission=WRITE, body=PLATO_FIELDS, partial=True, response="Plato")
 def update_plato(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
     data = ctx.body()
     return plato_out(_catalog().update_plato(ctx.tenant, plato_id, data), _tz())
 
 
-@surface.route("/api/platos/{plato_id}", ["DELETE"], permission=WRITE)
+@surface.route("/api/platos/{plato_id}", ["DELETE"], permission=WRITE, response="Eliminado")
 def delete_plato(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
     return _deleted("Plato", _catalog().delete_plato(ctx.tenant, plato_id).id)
 
@@ -157,23 +159,36 @@ def delete_plato(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
 # --- recipe lines -----------------------------------------------------------------------------
 
 
-@surface.route("/api/platos/{plato_id}/ingredientes", ["POST"], permission=WRITE, status=201, body=RECIPE_LINE_FIELDS)
+@surface.route(
+    "/api/platos/{plato_id}/ingredientes",
+    ["POST"],
+    permission=WRITE,
+    status=201,
+    body=RECIPE_LINE_FIELDS,
+    response="LineaDeRecetaDePlato",
+)
 def add_recipe_line(ctx: RequestContext, plato_id: str) -> dict[str, Any]:
     return recipe_line_out(_catalog().add_recipe_line(ctx.tenant, plato_id, ctx.body()))
 
 
-@surface.route("/api/platos/{plato_id}/ingredientes", ["GET"], permission=READ)
+@surface.route("/api/platos/{plato_id}/ingredientes", ["GET"], permission=READ, response="list[LineaDeRecetaDePlato]")
 def list_recipe(ctx: RequestContext, plato_id: str) -> list[dict[str, Any]]:
     return [recipe_line_out(e) for e in _catalog().recipe(ctx.tenant, plato_id)]
 
 
-@surface.route("/api/platos/{plato_id}/ingredientes/{ingrediente_id}", ["PATCH"], permission=WRITE, body=RECIPE_QTY_FIELDS)
+@surface.route(
+    "/api/platos/{plato_id}/ingredientes/{ingrediente_id}",
+    ["PATCH"],
+    permission=WRITE,
+    body=RECIPE_QTY_FIELDS,
+    response="LineaDeRecetaDePlato",
+)
 def update_recipe_line(ctx: RequestContext, plato_id: str, ingrediente_id: str) -> dict[str, Any]:
     data = ctx.body()
     return recipe_line_out(_catalog().update_recipe_line(ctx.tenant, plato_id, ingrediente_id, data))
 
 
-@surface.route("/api/platos/{plato_id}/ingredientes/{ingrediente_id}", ["DELETE"], permission=WRITE)
+@surface.route("/api/platos/{plato_id}/ingredientes/{ingrediente_id}", ["DELETE"], permission=WRITE, response="LineaQuitada")
 def remove_recipe_line(ctx: RequestContext, plato_id: str, ingrediente_id: str) -> dict[str, Any]:
     line = _catalog().remove_recipe_line(ctx.tenant, plato_id, ingrediente_id)
     return {

@@ -28,8 +28,10 @@ CONTENT_TYPES = {
 ASSET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,60}\.(css|js|json|svg)")
 BASE_MARKER = "<!--BASE-->"
 # The page loads only its own modules and styles; the API and the socket are same-origin.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self' ws: wss:; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 @lru_cache(maxsize=64)

@@ -36,8 +36,15 @@ LIST_MAXIMUM = 500
 
 def limit_query(default: int = LIST_MAXIMUM, maximum: int = LIST_MAXIMUM) -> Schema:
     """The `limit` query parameter every list takes."""
-    return {"limit": integer(required=False, default=default, minimum=1, maximum=maximum,
-                             description=f"at most this many (default {default}, maximum {maximum})")}
+    return {
+        "limit": integer(
+            required=False,
+            default=default,
+            minimum=1,
+            maximum=maximum,
+            description=f"at most this many (default {default}, maximum {maximum})",
+        )
+    }
 
 
 LIMIT = limit_query()
@@ -173,22 +180,29 @@ ViewFn = Callable[..., Any]
 class Surface:
     """One Chalice Blueprint per API surface, with routes that declare their permission."""
 
-    def __init__(
-        self, name: str, *, envelope: Callable[[Any], Any] | None = None, error_shape: ErrorShape = nest_error
-    ) -> None:
+    def __init__(self, name: str, *, envelope: Callable[[Any], Any] | None = None, error_shape: ErrorShape = nest_error) -> None:
         self.name = name
         self.blueprint = Blueprint(__name__ + "." + name)
         self._envelope = envelope
         self._error_shape = error_shape
 
     def route(
-        self, path: str, methods: list[str], *, permission: str | None, status: int = 200, body: Schema | None = None,
-        partial: bool = False, query: Schema | None = None, response: str | None = None,
+        self,
+        path: str,
+        methods: list[str],
+        *,
+        permission: str | None,
+        status: int = 200,
+        body: Schema | None = None,
+        partial: bool = False,
+        query: Schema | None = None,
+        response: str | None = None,
     ) -> Callable[[ViewFn], ViewFn]:
-        spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query or {}, response)
-        ROUTES.append(spec)
-
         def decorate(fn: ViewFn) -> ViewFn:
+            summary = (fn.__doc__ or "").strip().split("\n", 1)[0]
+            spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query or {}, response, summary)
+            ROUTES.append(spec)
+
             @functools.wraps(fn)
             def view(**params: str) -> Response:
                 return self._dispatch(spec, fn, status, params)
@@ -263,8 +277,9 @@ def guarded_headers(response: Response, origin: str | None, *, authenticated: bo
 ORDER_PARAMS = ("tx_id", "order_id")
 
 
-def report_refused_order_command(principal: Principal, params: Mapping[str, str], headers: Mapping[str, str],
-                                 exc: DomainError) -> None:
+def report_refused_order_command(
+    principal: Principal, params: Mapping[str, str], headers: Mapping[str, str], exc: DomainError
+) -> None:
     """A refused command on an order is also told to its user's sockets (COMPAT D's OrderEventError
     on `/kds/{tenant}/{user}`), for integrations that follow orders asynchronously. Never fails the request."""
     order_id = next((params[p] for p in ORDER_PARAMS if p in params), None)

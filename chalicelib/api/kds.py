@@ -35,11 +35,14 @@ def _kds() -> KitchenDisplayService:
     return get_services().kds
 
 
-ORDERS_QUERY = {**LIMIT, "status": v.choice(*ORDER_STATUSES, required=False, description="only orders in this status"),
-                "station": v.text(required=False, pattern=ESTACION_PATTERN, description="only the items of this kitchen station")}
+ORDERS_QUERY = {
+    **LIMIT,
+    "status": v.choice(*ORDER_STATUSES, required=False, description="only orders in this status"),
+    "station": v.text(required=False, pattern=ESTACION_PATTERN, description="only the items of this kitchen station"),
+}
 
 
-@surface.route("/orders", ["GET"], permission="orders:read", query=ORDERS_QUERY)
+@surface.route("/orders", ["GET"], permission="orders:read", query=ORDERS_QUERY, response="list[KdsOrder]")
 def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     status, station = ctx.params()["status"], ctx.params()["station"]
     now = iso(utc_now())
@@ -47,7 +50,9 @@ def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     return [kds_view.order(o, now, station) for o in orders]
 
 
-@surface.route("/items/{item_id}/status", ["PATCH"], permission="orders:update_item_status", body=ITEM_STATUS)
+@surface.route(
+    "/items/{item_id}/status", ["PATCH"], permission="orders:update_item_status", body=ITEM_STATUS, response="KdsItemStatus"
+)
 def update_item_status(ctx: RequestContext, item_id: str) -> dict[str, Any]:
     if not re.fullmatch(r"[0-9a-fA-F-]{36}", item_id):
         raise InvalidInput("id must be an item UUID")
@@ -56,17 +61,17 @@ def update_item_status(ctx: RequestContext, item_id: str) -> dict[str, Any]:
     return {**kds_view.item(item, order.id), "order_status": order.kds_status}
 
 
-@surface.route("/orders/{order_id}/bump", ["POST"], permission="cocina:complete")
+@surface.route("/orders/{order_id}/bump", ["POST"], permission="cocina:complete", response="KdsOrder")
 def bump(ctx: RequestContext, order_id: str) -> dict[str, Any]:
     return kds_view.order(_kds().bump(ctx.principal, v.path_int(order_id)), iso(utc_now()))
 
 
-@surface.route("/orders/{order_id}/recall", ["POST"], permission="orders:recall")
+@surface.route("/orders/{order_id}/recall", ["POST"], permission="orders:recall", response="KdsOrder")
 def recall(ctx: RequestContext, order_id: str) -> dict[str, Any]:
     return kds_view.order(_kds().recall(ctx.principal, v.path_int(order_id)), iso(utc_now()))
 
 
-@surface.route("/orders/{order_id}/session-token", ["POST"], permission="session:mint", status=201)
+@surface.route("/orders/{order_id}/session-token", ["POST"], permission="session:mint", status=201, response="SessionToken")
 def customer_token(ctx: RequestContext, order_id: str) -> dict[str, Any]:
     token, order, ttl = _kds().customer_token(ctx.principal, v.path_int(order_id))
     return {"token": token, "session_id": order.session_id, "channel": f"session:{order.session_id}", "expires_in": ttl}

@@ -30,18 +30,28 @@ KDS_ERROR = {
     "type": "object",
     "properties": {
         "success": {"const": False},
-        "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-                  "required": ["code", "message"]},
+        "error": {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        },
         "statusCode": {"type": "integer"},
     },
     "required": ["success", "error"],
 }
 GASTROMOVIL_ERROR = {
     "type": "object",
-    "properties": {"ok": {"const": False}, "error": {"type": "string"}, "statusCode": {"type": "integer"},
-                   "message": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}},
+    "properties": {
+        "ok": {"const": False},
+        "error": {"type": "string"},
+        "statusCode": {"type": "integer"},
+        "message": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    },
     "required": ["ok", "error"],
 }
+REF = "#/components/schemas/{model}"
+# Surfaces that answer inside {"success": true, "data": ...} (COMPAT B).
+ENVELOPED = {"kds"}
 # Surfaces with their own error shape (COMPAT B, C); the rest use Error.
 ERROR_SCHEMAS = {"kds": "KdsError", "pedidos": "GastroMovilError"}
 # Routes outside the Surface registry: the display's static files, the Socket.IO polling transport, this document.
@@ -51,6 +61,8 @@ OTHER_ROUTES = {
     ("get", "/socket.io"): ("Socket.IO long-polling transport: poll (Engine.IO v4 text packets)", "text/plain"),
     ("post", "/socket.io"): ("Socket.IO long-polling transport: send packets", "text/plain"),
     ("get", PATH): ("This document", "application/json"),
+    ("get", "/api/docs"): ("This document, rendered for reading (Redoc)", "text/html"),
+    ("get", "/api/docs/redoc.standalone.js"): ("The vendored Redoc renderer", "text/javascript"),
 }
 
 
@@ -72,16 +84,18 @@ def _query_parameters(spec: RouteSpec) -> list[dict[str, Any]]:
 
 
 def _path_params(path: str) -> list[dict[str, Any]]:
-    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-            for name in re.findall(r"\{(\w+)\}", path)]
+    return [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for name in re.findall(r"\{(\w+)\}", path)
+    ]
 
 
 def _body(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     assert spec.body is not None
     name = "".join(p.title() for p in re.findall(r"[a-z]+", spec.path)) + ("Patch" if spec.partial else "")
-    schema = model_for(spec.body, name, partial=spec.partial).model_json_schema(ref_template="#/components/schemas/{model}")
+    schema = model_for(spec.body, name, partial=spec.partial).model_json_schema(ref_template=REF)
     for nested, definition in schema.pop("$defs", {}).items():
-        components[nested] = definition
+        _add_component(components, nested, definition)
     if spec.partial:
         schema["minProperties"] = 1
         for prop in schema.get("properties", {}).values():
@@ -91,18 +105,24 @@ def _body(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
 
 
 def _operation(spec: RouteSpec, method: str, components: dict[str, Any]) -> dict[str, Any]:
-    errors = {"400": "Invalid input: every problem is named in `message`", "404": "Not found (or another tenant's)",
-              "409": "Conflict with the current state", "413": "Body too large"}
+    errors = {
+        "400": "Invalid input: every problem is named in `message`",
+        "404": "Not found (or another tenant's)",
+        "409": "Conflict with the current state",
+        "413": "Body too large",
+    }
     if spec.permission is not None:
         errors |= {"401": "Missing, invalid or revoked token", "403": f"The role lacks `{spec.permission}`"}
     else:
         errors |= {"401": "Wrong credentials", "429": "Too many failed attempts: wait for Retry-After"}
     error_schema = {"$ref": f"#/components/schemas/{ERROR_SCHEMAS.get(spec.surface, 'Error')}"}
-    responses: dict[str, Any] = {str(spec.status): {"description": "Success", "content": {"application/json": {"schema": {}}}}}
+    success = _response_schema(spec, components)
+    responses: dict[str, Any] = {str(spec.status): {"description": "Success", "content": {"application/json": {"schema": success}}}}
     for code, text in errors.items():
         responses[code] = {"description": text, "content": {"application/json": {"schema": error_schema}}}
     operation: dict[str, Any] = {
         "operationId": _operation_id(method, spec.path),
+        "summary": spec.summary or f"{method.upper()} {spec.path}",
         "tags": [spec.surface],
         "parameters": _path_params(spec.path) + _query_parameters(spec),
         "responses": responses,
@@ -117,6 +137,31 @@ def _operation(spec: RouteSpec, method: str, components: dict[str, Any]) -> dict
     return operation
 
 
+def _add_component(components: dict[str, Any], name: str, schema: dict[str, Any]) -> None:
+    if components.setdefault(name, schema) != schema:
+        raise ValueError(f"two different schemas named {name}")
+
+
+def _response_schema(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
+    """The success body: the route's response model (components by reference), inside the
+    surface's envelope where it has one."""
+    from pydantic import TypeAdapter
+
+    from chalicelib.api.responses import resolve
+
+    if spec.response is None:
+        raise ValueError(f"{spec.path} declares no response model")
+    schema = TypeAdapter(resolve(spec.response)).json_schema(ref_template=REF)
+    for nested, definition in schema.pop("$defs", {}).items():
+        _add_component(components, nested, definition)
+    if schema.get("type") == "object" and "title" in schema:
+        _add_component(components, schema["title"], schema)
+        schema = {"$ref": REF.format(model=schema["title"])}
+    if spec.surface in ENVELOPED:
+        return {"type": "object", "properties": {"success": {"const": True}, "data": schema}, "required": ["success", "data"]}
+    return schema
+
+
 def _operation_id(method: str, path: str) -> str:
     return f"{method}_{re.sub(r'[^a-zA-Z0-9]+', '_', path).strip('_')}"
 
@@ -129,14 +174,14 @@ def _links(create: RouteSpec) -> dict[str, Any]:
     for spec in ROUTES:
         if not spec.path.startswith(prefix):
             continue
-        new_param = spec.path[len(prefix):].split("}", 1)[0]
+        new_param = spec.path[len(prefix) :].split("}", 1)[0]
         parameters: dict[str, str] = {p: f"$request.path.{p}" for p in re.findall(r"\{(\w+)\}", create.path)}
         if set(re.findall(r"\{(\w+)\}", spec.path)) != {*parameters, new_param}:
             continue  # deeper routes need ids this response does not give
         in_body = create.body is not None and new_param in create.body
         parameters[new_param] = f"$request.body#/{new_param}" if in_body else "$response.body#/id"
         for method in spec.methods:
-            name = f"{method.title()}{''.join(p.title() for p in re.findall(r'[a-z]+', spec.path[len(create.path):]))}"
+            name = f"{method.title()}{''.join(p.title() for p in re.findall(r'[a-z]+', spec.path[len(create.path) :]))}"
             links[name] = {"operationId": _operation_id(method.lower(), spec.path), "parameters": parameters}
     return links
 
@@ -151,19 +196,30 @@ def document() -> dict[str, Any]:
     for (method, path), (summary, content_type) in OTHER_ROUTES.items():
         parameters = _path_params(path)
         paths.setdefault(path, {})[method] = {
-            "operationId": f"{method}_{re.sub(r'[^a-zA-Z0-9]+', '_', path).strip('_')}", "summary": summary, "tags": ["other"],
-            "parameters": parameters, "responses": {"200": {"description": summary, "content": {content_type: {"schema": {}}}},
-                                                    "400": {"description": "A malformed request"},
-                                                    "404": {"description": "Not found"}},
+            "operationId": f"{method}_{re.sub(r'[^a-zA-Z0-9]+', '_', path).strip('_')}",
+            "summary": summary,
+            "tags": ["other"],
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": summary, "content": {content_type: {"schema": {}}}},
+                "400": {"description": "A malformed request"},
+                "404": {"description": "Not found"},
+            },
         }
     return {
         "openapi": "3.1.0",
-        "info": {"title": TITLE, "version": "1", "description": "Comanda's REST API: the Restaurante (COMPAT A) and KDS "
-                 "(COMPAT B) surfaces. Every protected operation needs `Authorization: Bearer <token>` from "
-                 "`POST /api/auth/login`."},
+        "info": {
+            "title": TITLE,
+            "version": "1",
+            "description": "Comanda's REST API: the Restaurante (COMPAT A), kitchen display (COMPAT B) and "
+            "GastroMovil (COMPAT C) surfaces. Every protected operation needs `Authorization: Bearer <token>` from "
+            "`POST /api/auth/login`.",
+        },
         "paths": paths,
-        "components": {"schemas": components, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                                                              "bearerFormat": "JWT"}}},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
     }
 
 

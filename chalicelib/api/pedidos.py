@@ -35,8 +35,10 @@ REGISTRO = {
     "telefono": v.text(min_length=5, max_length=30, pattern=r"^[0-9+ ()-]+$"),
     "tenant": v.text(required=False, min_length=1, max_length=64),
 }
-COORD = {"latitud": v.decimal(required=False, nullable=True, minimum=-90, maximum=90),
-         "longitud": v.decimal(required=False, nullable=True, minimum=-180, maximum=180)}
+COORD = {
+    "latitud": v.decimal(required=False, nullable=True, minimum=-90, maximum=90),
+    "longitud": v.decimal(required=False, nullable=True, minimum=-180, maximum=180),
+}
 DIRECCION = {
     "calle": v.text(min_length=1, max_length=200),
     "barrio": v.text(min_length=1, max_length=100),
@@ -72,75 +74,74 @@ def _tz(ctx: RequestContext, branch: str) -> str:
 # --- auth and customers -------------------------------------------------------------------------
 
 
-@surface.route("/api/login", ["POST"], permission=None, body=LOGIN)
+@surface.route("/api/login", ["POST"], permission=None, body=LOGIN, response="Tokens")
 def login(ctx: RequestContext) -> dict[str, Any]:
     body = ctx.body()
     return _svc().login(body["username"], body["password"], body.get("tenant") or ctx.headers.get("x-tenant-id"))
 
 
-@surface.route("/api/refresh", ["POST"], permission=None, body=REFRESH)
+@surface.route("/api/refresh", ["POST"], permission=None, body=REFRESH, response="Tokens")
 def refresh(ctx: RequestContext) -> dict[str, Any]:
     return _svc().refresh(ctx.body()["refresh"])
 
 
-@surface.route("/api/clientes/registro", ["POST"], permission=None, status=201, body=REGISTRO)
+@surface.route("/api/clientes/registro", ["POST"], permission=None, status=201, body=REGISTRO, response="Cliente")
 def register(ctx: RequestContext) -> dict[str, Any]:
     body = ctx.body()
     return view.cliente(_svc().register(body.get("tenant") or ctx.headers.get("x-tenant-id"), body))
 
 
-@surface.route("/api/clientes/perfil", ["GET"], permission="cliente:self")
+@surface.route("/api/clientes/perfil", ["GET"], permission="cliente:self", response="Cliente")
 def profile(ctx: RequestContext) -> dict[str, Any]:
     return view.cliente(_svc().me(ctx.principal))
 
 
-@surface.route("/api/clientes/direcciones", ["POST"], permission="cliente:self", status=201, body=DIRECCION)
+@surface.route("/api/clientes/direcciones", ["POST"], permission="cliente:self", status=201, body=DIRECCION, response="Direccion")
 def add_address(ctx: RequestContext) -> dict[str, Any]:
     return view.direccion(_svc().add_address(ctx.principal, ctx.body()))
 
 
-@surface.route("/api/clientes/pedidos", ["GET"], permission="cliente:self")
+@surface.route("/api/clientes/pedidos", ["GET"], permission="cliente:self", response="list[Pedido]")
 def my_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     return [view.pedido(s, _tz(ctx, s.branch_id)) for s in _svc().mine(ctx.principal)]
 
 
-@surface.route("/api/clientes/pedidos/{pk}", ["GET"], permission="cliente:self")
+@surface.route("/api/clientes/pedidos/{pk}", ["GET"], permission="cliente:self", response="Pedido")
 def my_order(ctx: RequestContext, pk: str) -> dict[str, Any]:
     sale = _svc().order(ctx.principal, v.path_int(pk))
     return view.pedido(sale, _tz(ctx, sale.branch_id))
 
 
-@surface.route("/api/clientes/pedidos/{pk}/cancelar", ["POST"], permission="cliente:self")
+@surface.route("/api/clientes/pedidos/{pk}/cancelar", ["POST"], permission="cliente:self", response="EstadoCambiado")
 def cancel_mine(ctx: RequestContext, pk: str) -> dict[str, Any]:
     sale = _svc().set_estado(ctx.principal, v.path_int(pk), d.CANCELADO)
     return {"ok": True, "estado": view.pedido_activo(sale)["estado"]}
 
 
-@surface.route("/api/pedidos", ["POST"], permission="pedidos:place", status=201, body=PEDIDO)
+@surface.route("/api/pedidos", ["POST"], permission="pedidos:place", status=201, body=PEDIDO, response="PedidoCreado")
 def place(ctx: RequestContext) -> dict[str, Any]:
     body = ctx.body()
     key = ctx.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= 128:
         raise InvalidInput("Idempotency-Key must be 1 to 128 characters long")
-    return _svc().place_once(ctx.principal, body, key, lambda sale: view.creado(sale, _tz(ctx, sale.branch_id)),
-                             ctx.lambda_context)
+    return _svc().place_once(ctx.principal, body, key, lambda sale: view.creado(sale, _tz(ctx, sale.branch_id)), ctx.lambda_context)
 
 
 # --- the restaurant panel -----------------------------------------------------------------------
 
 
-@surface.route("/api/pedidos", ["GET"], permission="pedidos:manage")
+@surface.route("/api/pedidos", ["GET"], permission="pedidos:manage", response="list[Pedido]")
 def branch_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx, ctx.branch)
     return [view.pedido(s, tz) for s in _svc().for_branch(ctx.principal, ctx.branch)]
 
 
-@surface.route("/api/pedidos/activos", ["GET"], permission="pedidos:manage")
+@surface.route("/api/pedidos/activos", ["GET"], permission="pedidos:manage", response="list[PedidoActivo]")
 def active_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     return [view.pedido_activo(s) for s in _svc().active_for_branch(ctx.principal, ctx.branch)]
 
 
-@surface.route("/api/pedidos/{pk}/estado", ["POST"], permission="pedidos:manage", body=ESTADO)
+@surface.route("/api/pedidos/{pk}/estado", ["POST"], permission="pedidos:manage", body=ESTADO, response="EstadoCambiado")
 def set_estado(ctx: RequestContext, pk: str) -> dict[str, Any]:
     estado = ctx.body()["estado"]
     if estado not in d.ESTADOS:
@@ -153,19 +154,19 @@ def set_estado(ctx: RequestContext, pk: str) -> dict[str, Any]:
 # --- drivers ------------------------------------------------------------------------------------
 
 
-@surface.route("/api/repartidores/estado", ["POST"], permission="pedidos:deliver", body=DRIVER_ESTADO)
+@surface.route("/api/repartidores/estado", ["POST"], permission="pedidos:deliver", body=DRIVER_ESTADO, response="EstadoDeRepartidor")
 def driver_estado(ctx: RequestContext) -> dict[str, Any]:
     driver = _svc().set_driver_estado(ctx.principal, ctx.body()["estado"])
     return {"ok": True, "estado": driver.estado, "pedido_id": driver.pedido_id}
 
 
-@surface.route("/pedidos/{pk}/aceptar-entrega", ["POST"], permission="pedidos:deliver")
+@surface.route("/pedidos/{pk}/aceptar-entrega", ["POST"], permission="pedidos:deliver", response="Ok")
 def claim(ctx: RequestContext, pk: str) -> dict[str, Any]:
     _svc().claim(ctx.principal, v.path_int(pk))
     return {"ok": True}
 
 
-@surface.route("/pedidos/{pk}/marcar-entregado", ["POST"], permission="pedidos:deliver")
+@surface.route("/pedidos/{pk}/marcar-entregado", ["POST"], permission="pedidos:deliver", response="Ok")
 def delivered(ctx: RequestContext, pk: str) -> dict[str, Any]:
     _svc().deliver(ctx.principal, v.path_int(pk))
     return {"ok": True}

@@ -59,58 +59,71 @@ def _tz(ctx: RequestContext) -> str:
     return _sales().timezone(ctx.tenant, ctx.branch)
 
 
-@surface.route("/api/transacciones", ["POST"], permission="transacciones:write", status=201, body=CREATE)
+@surface.route("/api/transacciones", ["POST"], permission="transacciones:write", status=201, body=CREATE, response="Transaccion")
 def create(ctx: RequestContext) -> dict[str, Any]:
     return _out(ctx, _sales().create(ctx.principal, ctx.branch, ctx.body()))
 
 
-@surface.route("/api/transacciones", ["GET"], permission="transacciones:read", query=limit_query(50, 200))
+@surface.route(
+    "/api/transacciones", ["GET"], permission="transacciones:read", query=limit_query(50, 200), response="list[Transaccion]"
+)
 def list_recent(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx)
     return [sale_view.transaccion(o, tz) for o in _sales().list_recent(ctx.principal, ctx.branch, ctx.limit())]
 
 
-@surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read", query=LIMIT)
+@surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read", query=LIMIT, response="list[Transaccion]")
 def kitchen_queue(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx)
     return [sale_view.transaccion(o, tz) for o in ctx.limited(_sales().kitchen_queue(ctx.principal, ctx.branch))]
 
 
-@surface.route("/api/transacciones/{tx_id}", ["GET"], permission="transacciones:read")
+@surface.route("/api/transacciones/{tx_id}", ["GET"], permission="transacciones:read", response="Transaccion")
 def get_one(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     return _out(ctx, _sales().get(ctx.principal, v.path_int(tx_id)))
 
 
-@surface.route("/api/transacciones/{tx_id}", ["PATCH"], permission="transacciones:write", body=HEADER, partial=True)
+@surface.route(
+    "/api/transacciones/{tx_id}", ["PATCH"], permission="transacciones:write", body=HEADER, partial=True, response="Transaccion"
+)
 def update(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     return _out(ctx, _sales().update(ctx.principal, v.path_int(tx_id), ctx.body()))
 
 
-@surface.route("/api/transacciones/{tx_id}", ["DELETE"], permission="transacciones:void")
+@surface.route("/api/transacciones/{tx_id}", ["DELETE"], permission="transacciones:void", response="Transaccion")
 def void(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     return _out(ctx, _sales().void(ctx.principal, v.path_int(tx_id)))
 
 
-@surface.route("/api/transacciones/{tx_id}/items", ["POST"], permission="transacciones:write", status=201, body=ITEM)
+@surface.route(
+    "/api/transacciones/{tx_id}/items", ["POST"], permission="transacciones:write", status=201, body=ITEM, response="ItemAgregado"
+)
 def add_item(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     order, item = _sales().add_item(ctx.principal, v.path_int(tx_id), ctx.body())
     tz = _sales().timezone(ctx.tenant, order.branch_id)
     return {**sale_view.item_out(item, order.id, tz), "transaccion": sale_view.transaccion(order, tz, with_lines=False)}
 
 
-@surface.route("/api/transacciones/{tx_id}/items", ["GET"], permission="transacciones:read")
+@surface.route("/api/transacciones/{tx_id}/items", ["GET"], permission="transacciones:read", response="list[Item]")
 def list_items(ctx: RequestContext, tx_id: str) -> list[dict[str, Any]]:
     order = _sales().get(ctx.principal, v.path_int(tx_id))
     tz = _sales().timezone(ctx.tenant, order.branch_id)
     return [sale_view.item_out(i, order.id, tz) for i in order.items]
 
 
-@surface.route("/api/transacciones/{tx_id}/items/{item_id}", ["DELETE"], permission="transacciones:write")
+@surface.route("/api/transacciones/{tx_id}/items/{item_id}", ["DELETE"], permission="transacciones:write", response="Transaccion")
 def remove_item(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]:
     return _out(ctx, _sales().remove_item(ctx.principal, v.path_int(tx_id), v.path_int(item_id, "itemId")))
 
 
-@surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras", ["POST"], permission="transacciones:write", status=201, body=EXTRA)
+@surface.route(
+    "/api/transacciones/{tx_id}/items/{item_id}/extras",
+    ["POST"],
+    permission="transacciones:write",
+    status=201,
+    body=EXTRA,
+    response="ExtraAgregado",
+)
 def add_extra(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]:
     item_number = v.path_int(item_id, "itemId")
     order, extra = _sales().add_extra(ctx.principal, v.path_int(tx_id), item_number, ctx.body())
@@ -123,7 +136,7 @@ def add_extra(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]:
     }
 
 
-@surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras", ["GET"], permission="transacciones:read")
+@surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras", ["GET"], permission="transacciones:read", response="list[Extra]")
 def list_extras(ctx: RequestContext, tx_id: str, item_id: str) -> list[dict[str, Any]]:
     order = _sales().get(ctx.principal, v.path_int(tx_id))
     item = order.item(v.path_int(item_id, "itemId"))
@@ -131,11 +144,14 @@ def list_extras(ctx: RequestContext, tx_id: str, item_id: str) -> list[dict[str,
     return [sale_view.extra_out(e, item.id, tz) for e in item.extras]
 
 
-@surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras/{extra_id}", ["DELETE"], permission="transacciones:write")
+@surface.route(
+    "/api/transacciones/{tx_id}/items/{item_id}/extras/{extra_id}",
+    ["DELETE"],
+    permission="transacciones:write",
+    response="Transaccion",
+)
 def remove_extra(ctx: RequestContext, tx_id: str, item_id: str, extra_id: str) -> dict[str, Any]:
-    order = _sales().remove_extra(
-        ctx.principal, v.path_int(tx_id), v.path_int(item_id, "itemId"), v.path_int(extra_id, "extraId")
-    )
+    order = _sales().remove_extra(ctx.principal, v.path_int(tx_id), v.path_int(item_id, "itemId"), v.path_int(extra_id, "extraId"))
     return _out(ctx, order)
 
 
@@ -144,7 +160,9 @@ def _payment_out(ctx: RequestContext, order: Sale, pago: Pago) -> dict[str, Any]
     return {**sale_view.pago_out(pago, order.id, tz), "transaccion": sale_view.transaccion(order, tz, with_lines=False)}
 
 
-@surface.route("/api/transacciones/{tx_id}/pagos", ["POST"], permission="pagos:create", status=201, body=PAGO)
+@surface.route(
+    "/api/transacciones/{tx_id}/pagos", ["POST"], permission="pagos:create", status=201, body=PAGO, response="PagoRegistrado"
+)
 def pay(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     data = ctx.body()
     number = v.path_int(tx_id)
@@ -153,24 +171,22 @@ def pay(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
         return _payment_out(ctx, *_sales().pay(ctx.principal, number, data))
     if not 1 <= len(key) <= 128:
         raise InvalidInput("Idempotency-Key must be 1 to 128 characters long")
-    return _sales().pay_once(
-        ctx.principal, number, data, key, lambda order, pago: _payment_out(ctx, order, pago), ctx.lambda_context
-    )
+    return _sales().pay_once(ctx.principal, number, data, key, lambda order, pago: _payment_out(ctx, order, pago), ctx.lambda_context)
 
 
-@surface.route("/api/transacciones/{tx_id}/pagos", ["GET"], permission="transacciones:read")
+@surface.route("/api/transacciones/{tx_id}/pagos", ["GET"], permission="transacciones:read", response="list[Pago]")
 def list_payments(ctx: RequestContext, tx_id: str) -> list[dict[str, Any]]:
     order = _sales().get(ctx.principal, v.path_int(tx_id))
     tz = _sales().timezone(ctx.tenant, order.branch_id)
     return [sale_view.pago_out(p, order.id, tz) for p in order.pagos]
 
 
-@surface.route("/api/transacciones/{tx_id}/cocina/completar", ["PATCH"], permission="cocina:complete")
+@surface.route("/api/transacciones/{tx_id}/cocina/completar", ["PATCH"], permission="cocina:complete", response="Transaccion")
 def complete_kitchen(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     return _out(ctx, _sales().complete_kitchen(ctx.principal, v.path_int(tx_id)))
 
 
-@surface.route("/api/transacciones/{tx_id}/reabrir", ["POST"], permission="transacciones:reopen", status=201)
+@surface.route("/api/transacciones/{tx_id}/reabrir", ["POST"], permission="transacciones:reopen", status=201, response="Transaccion")
 def reopen(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     return _out(ctx, _sales().reopen(ctx.principal, v.path_int(tx_id)))
 
@@ -182,19 +198,21 @@ def _caja_orders(ctx: RequestContext, caja_id: str) -> list[Sale]:
     return _sales().by_caja(ctx.principal, v.path_int(caja_id, "cajaId"))
 
 
-@surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read", query=LIMIT)
+@surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read", query=LIMIT, response="list[Transaccion]")
 def by_caja(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     tz = _tz(ctx)
     return [sale_view.transaccion(o, tz) for o in ctx.limited(_caja_orders(ctx, caja_id))]
 
 
-@surface.route("/api/transacciones/caja/{caja_id}/resumen", ["GET"], permission="reports:read")
+@surface.route("/api/transacciones/caja/{caja_id}/resumen", ["GET"], permission="reports:read", response="ResumenDeCaja")
 def caja_summary(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
     summary = reports.summarise(_caja_orders(ctx, caja_id))
     return {k: (money_str(val) if not isinstance(val, int) else val) for k, val in asdict(summary).items()}
 
 
-@surface.route("/api/transacciones/caja/{caja_id}/items-eliminados", ["GET"], permission="reports:read")
+@surface.route(
+    "/api/transacciones/caja/{caja_id}/items-eliminados", ["GET"], permission="reports:read", response="list[ItemEliminado]"
+)
 def removed_items(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     tz = _tz(ctx)
     return [
@@ -203,10 +221,17 @@ def removed_items(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     ]
 
 
-@surface.route("/api/transacciones/caja/{caja_id}/ventas-detalladas", ["GET"], permission="reports:read")
+@surface.route(
+    "/api/transacciones/caja/{caja_id}/ventas-detalladas", ["GET"], permission="reports:read", response="list[VentaDetallada]"
+)
 def detailed_sales(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     return [
-        {"tipo": line.tipo, "id": line.catalogo_id, "nombre": line.nombre, "cantidad": qty_str(line.cantidad),
-         "total": money_str(line.total)}
+        {
+            "tipo": line.tipo,
+            "id": line.catalogo_id,
+            "nombre": line.nombre,
+            "cantidad": qty_str(line.cantidad),
+            "total": money_str(line.total),
+        }
         for line in reports.detailed_sales(_caja_orders(ctx, caja_id))
     ]

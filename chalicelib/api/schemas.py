@@ -155,8 +155,10 @@ def _decimal_json(spec: Field) -> dict[str, Any]:
     if spec.maximum is not None:
         number["maximum"] = float(spec.maximum)
     places = r"(\.\d{1," + str(spec.places) + "})?" if spec.places else r"(\.\d+)?"
-    return {"anyOf": [number, {"type": "string", "pattern": rf"^-?\d+{places}$"}],
-            "description": "a decimal, as a JSON number or a string" + (f" with at most {spec.places} places" if spec.places else "")}
+    return {
+        "anyOf": [number, {"type": "string", "pattern": rf"^-?\d+{places}$"}],
+        "description": "a decimal, as a JSON number or a string" + (f" with at most {spec.places} places" if spec.places else ""),
+    }
 
 
 def _annotation(spec: Field, name: str) -> Any:
@@ -168,6 +170,10 @@ def _annotation(spec: Field, name: str) -> Any:
 
     described = PydanticField(description=spec.description) if spec.description else PydanticField()
     return Annotated[_bare_annotation(spec, name), described]
+
+
+def _camel(dotted: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[._]", dotted))
 
 
 def _bare_annotation(spec: Field, name: str) -> Any:
@@ -182,9 +188,9 @@ def _bare_annotation(spec: Field, name: str) -> Any:
         schema = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}], "description": spec.description}
         return Annotated[str, Strict(), WithJsonSchema(schema), AfterValidator(_iso_moment)]
     if spec.kind == "object":
-        return _model(spec.of or {}, name.title().replace("_", ""), False)
+        return _model(spec.of or {}, _camel(name), False)
     if spec.kind == "list":
-        element = _model(spec.of or {}, f"{name.title()}Line", False)
+        element = _model(spec.of or {}, f"{_camel(name)}Line", False)
         return Annotated[list[element], PydanticField(max_length=spec.max_items)]  # type: ignore[valid-type]
     if spec.kind == "str" and spec.choices is not None:
         return Annotated[Literal[spec.choices], BeforeValidator(_strip)]
@@ -192,8 +198,14 @@ def _bare_annotation(spec: Field, name: str) -> Any:
         length = PydanticField(min_length=spec.min_length, max_length=spec.max_length)
         if spec.pattern is None:
             return Annotated[str, length, Strict(), BeforeValidator(_strip)]
-        return Annotated[str, length, PydanticField(json_schema_extra={"pattern": spec.pattern}), Strict(), BeforeValidator(_strip),
-                         AfterValidator(_pattern(spec.pattern))]
+        return Annotated[
+            str,
+            length,
+            PydanticField(json_schema_extra={"pattern": spec.pattern}),
+            Strict(),
+            BeforeValidator(_strip),
+            AfterValidator(_pattern(spec.pattern)),
+        ]
     bounds: dict[str, Any] = {}
     if spec.minimum is not None:
         bounds["gt" if spec.exclusive_minimum else "ge"] = spec.minimum
@@ -202,8 +214,14 @@ def _bare_annotation(spec: Field, name: str) -> Any:
     if spec.kind == "int":
         return Annotated[int, PydanticField(**bounds), Strict(), BeforeValidator(_before_int)]
     after = [AfterValidator(_after_places(spec.places))] if spec.places is not None else []
-    return Annotated[Decimal, PydanticField(allow_inf_nan=False, **bounds), WithJsonSchema(_decimal_json(spec)),
-                     BeforeValidator(_before_decimal), AfterValidator(_after_decimal), *after]
+    return Annotated[
+        Decimal,
+        PydanticField(allow_inf_nan=False, **bounds),
+        WithJsonSchema(_decimal_json(spec)),
+        BeforeValidator(_before_decimal),
+        AfterValidator(_after_decimal),
+        *after,
+    ]
 
 
 def _model(schema: Schema, name: str, partial: bool, extra: str = "forbid") -> Any:
@@ -216,7 +234,7 @@ def _cached_model(items: tuple[tuple[str, Field], ...], name: str, partial: bool
 
     fields: dict[str, Any] = {}
     for field_name, spec in items:
-        annotation = _annotation(spec, field_name)
+        annotation = _annotation(spec, f"{name}.{field_name}")  # nested models are named after their parent
         if partial:
             fields[field_name] = (annotation | None if spec.nullable else annotation, None)
         elif spec.required:

@@ -19,12 +19,14 @@ BRANCH_FIELDS = {
 }
 
 
-@surface.route("/api/sucursales", ["GET"], permission="sucursales:manage", query=LIMIT)
+@surface.route("/api/sucursales", ["GET"], permission="sucursales:manage", query=LIMIT, response="list[Sucursal]")
 def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
     return [sucursal(b) for b in ctx.limited(get_services().accounts.list_branches(ctx.tenant))]
 
 
-@surface.route("/api/sucursales/{sucursal_id}", ["PATCH"], permission="sucursales:manage", body=BRANCH_FIELDS, partial=True)
+@surface.route(
+    "/api/sucursales/{sucursal_id}", ["PATCH"], permission="sucursales:manage", body=BRANCH_FIELDS, partial=True, response="Sucursal"
+)
 def update(ctx: RequestContext, sucursal_id: str) -> dict[str, Any]:
     changes = ctx.body()
     return sucursal(get_services().accounts.update_branch(ctx.tenant, sucursal_id, changes))

@@ -11,6 +11,7 @@ from chalicelib.container import use_settings
 from chalicelib.settings import Settings
 from tests.support.api import Api, TenantWorld, provision_world
 from tests.support.aws import clean_tables, embedded_aws
+from tests.support.conformance import ConformingApi
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +33,7 @@ def api(aws: None) -> Iterator[Api]:
     from app import app
 
     with Client(app) as client:
-        yield Api(client)
+        yield ConformingApi(client)
 
 
 @pytest.fixture

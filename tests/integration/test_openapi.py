@@ -39,3 +39,39 @@ def test_a_body_schema_is_the_one_the_handler_validates_with(api: Api) -> None:
     patch = schemas["ApiProductosProductoIdPatch"]
     assert "required" not in patch and patch["minProperties"] == 1
     assert schemas["ApiUsuarios"]["properties"]["rol"]["enum"] == ["admin", "cajero", "mesero", "cocina", "repartidor"]
+
+
+def test_every_success_answer_is_documented_by_a_response_model(api: Api) -> None:
+    document = api.as_(None).get("/api/openapi.json").body
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if "other" in operation["tags"]:
+                continue
+            success = next(body for code, body in operation["responses"].items() if code.startswith("2"))
+            assert success["content"]["application/json"]["schema"], f"{method} {path} documents no success body"
+
+
+def test_response_models_refuse_what_the_api_never_sends(api: Api) -> None:
+    schemas = api.as_(None).get("/api/openapi.json").body["components"]["schemas"]
+    transaccion = schemas["Transaccion"]
+    assert transaccion["additionalProperties"] is False
+    assert {"items", "pagos", "monto_total"} <= set(transaccion["required"])
+    assert schemas["Caja"]["properties"]["b200"] == {"minimum": 0, "title": "B200", "type": "integer"}
+
+
+def test_kitchen_display_answers_are_documented_inside_their_envelope(api: Api) -> None:
+    orders = api.as_(None).get("/api/openapi.json").body["paths"]["/orders"]["get"]["responses"]["200"]
+    schema = orders["content"]["application/json"]["schema"]
+    assert schema["properties"]["success"] == {"const": True}
+    assert schema["properties"]["data"] == {"type": "array", "items": {"$ref": "#/components/schemas/KdsOrder"}}
+
+
+def test_a_response_declaration_that_names_no_model_is_refused() -> None:
+    import pytest
+
+    from chalicelib.api.responses import resolve
+
+    assert resolve("list[Transaccion]") is not None and resolve("Caja | None") is not None
+    for bad in ("Nope", "list[Nope]", "dict[str, Caja]", "BaseModel", "Out"):
+        with pytest.raises(LookupError):
+            resolve(bad)

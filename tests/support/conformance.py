@@ -1,0 +1,54 @@
+"""Every successful answer the integration tests get is checked against the response model its
+route declares (chalicelib/api/responses.py), in strict mode: the OpenAPI document's success
+schemas are the ones real answers have, across every scenario the suite plays."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from devstack.client import ChaliceClient, Reply
+
+
+@cache
+def _routes() -> list[tuple[re.Pattern[str], str, Any]]:
+    from chalicelib.api.http import ROUTES
+
+    table = []
+    for spec in ROUTES:
+        pattern = re.compile("^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(spec.path)) + "$")
+        for method in spec.methods:
+            table.append((pattern, method, spec))
+    return table
+
+
+@cache
+def _adapter(declared: str) -> Any:
+    from pydantic import TypeAdapter
+
+    from chalicelib.api.responses import resolve
+
+    return TypeAdapter(resolve(declared))
+
+
+def check(method: str, path: str, reply: Reply) -> None:
+    from chalicelib.api.openapi import ENVELOPED
+
+    if not 200 <= reply.status < 300:
+        return
+    bare = path.split("?", 1)[0]
+    specs = [spec for pattern, m, spec in _routes() if m == method and pattern.match(bare)]
+    if not specs:
+        return  # the display's files, the Socket.IO transport, the document itself
+    spec = max(specs, key=lambda s: s.path.count("/") - s.path.count("{"))  # the literal route beats a {param} one
+    assert spec.response is not None, f"{method} {spec.path} declares no response model"
+    body = reply.body["data"] if spec.surface in ENVELOPED else reply.body
+    _adapter(spec.response).validate_python(body, strict=True)
+
+
+class ConformingApi(ChaliceClient):
+    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, raw: str | None = None) -> Reply:
+        reply = super().call(method, path, body, headers, raw)
+        check(method, path, reply)
+        return reply
