@@ -108,29 +108,25 @@ class CajaService:
         def attempt() -> tuple[Caja, Arqueo]:
             before = self.get(who, caja_id)
             after, arqueo = before.arqueo(counts, observacion, who.user_id, iso(utc_now()))
-            self.repo.add_arqueo(before, after)
-            return after, arqueo
-
-        caja, arqueo = retry_on_conflict(attempt, f"La caja {caja_id} está muy solicitada; intente de nuevo", attempts=MAX_ATTEMPTS,
-                                         sleep=self.sleep)
-        if self.audit is not None:
-            self.audit.record(who.tenant, actions.CAJA_ARQUEO, f"caja:{caja.id}", {
+            entry = None if self.audit is None else self.audit.entry(who.tenant, actions.CAJA_ARQUEO, f"caja:{after.id}", {
                 "total": arqueo.total, "esperado": arqueo.esperado, "diferencia": arqueo.diferencia,
                 "estado_diferencia": arqueo.estado_diferencia, "observacion": arqueo.observacion,
             })
-        return caja, arqueo
+            self.repo.add_arqueo(before, after, entry)
+            return after, arqueo
+
+        return retry_on_conflict(attempt, f"La caja {caja_id} está muy solicitada; intente de nuevo", attempts=MAX_ATTEMPTS,
+                                 sleep=self.sleep)
 
     def close(self, who: Principal, branch_id: str, counts: Mapping[str, int], cierre_obs: str | None) -> Caja:
         def attempt() -> Caja:
             before = self.require_open(who, branch_id)
             after = before.close(counts, cierre_obs, who.user_id, iso(utc_now()))
-            self.repo.close(before, after)
+            entry = None if self.audit is None else self.audit.entry(who.tenant, actions.CAJA_CLOSED, f"caja:{after.id}", {
+                "sucursal_id": after.branch_id, "monto_final": after.monto_final, "esperado": after.efectivo_esperado,
+                "diferencia": after.diferencia, "estado_diferencia": after.estado_diferencia, "observacion": after.cierre_obs,
+            })
+            self.repo.close(before, after, entry)
             return after
 
-        closed = retry_on_conflict(attempt, "La caja está muy solicitada; intente de nuevo", attempts=MAX_ATTEMPTS, sleep=self.sleep)
-        if self.audit is not None:
-            self.audit.record(who.tenant, actions.CAJA_CLOSED, f"caja:{closed.id}", {
-                "sucursal_id": closed.branch_id, "monto_final": closed.monto_final, "esperado": closed.efectivo_esperado,
-                "diferencia": closed.diferencia, "estado_diferencia": closed.estado_diferencia, "observacion": closed.cierre_obs,
-            })
-        return closed
+        return retry_on_conflict(attempt, "La caja está muy solicitada; intente de nuevo", attempts=MAX_ATTEMPTS, sleep=self.sleep)

@@ -80,12 +80,14 @@ class CajaStore(Protocol):
         """Conflict if the branch already has an open caja (one lock per branch)."""
         ...
 
-    def close(self, before: Caja, after: Caja) -> None:
-        """StaleCaja unless the caja is still open at `before.version`; frees the branch's lock."""
+    def close(self, before: Caja, after: Caja, audit: AuditEntry | None = None) -> None:
+        """StaleCaja unless the caja is still open at `before.version`; frees the branch's lock.
+        The audit entry, if any, is written with the change or not at all."""
         ...
 
-    def add_arqueo(self, before: Caja, after: Caja) -> None:
-        """StaleCaja unless the caja is still open at `before.version`."""
+    def add_arqueo(self, before: Caja, after: Caja, audit: AuditEntry | None = None) -> None:
+        """StaleCaja unless the caja is still open at `before.version`. The audit entry, if any,
+        is written with the change or not at all."""
         ...
 
     def add_gasto(self, gasto: Gasto) -> None:

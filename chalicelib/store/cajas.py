@@ -28,9 +28,11 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.caja import ABIERTA, DENOMINATION_NAMES, Arqueo, Caja, Gasto
 from chalicelib.errors import StaleCaja
 from chalicelib.settings import Settings
+from chalicelib.store.audit import AuditRepository
 from chalicelib.store.base import (
     DecimalAttribute,
     Record,
@@ -279,18 +281,26 @@ class CajaRepository:
         record.version = before.version
         return record
 
-    def close(self, before: Caja, after: Caja) -> None:
-        """Write the closed caja if it is still open and unchanged since `before`, and free the
-        branch's lock, in one transaction. A stale `before` raises StaleCaja."""
+    def close(self, before: Caja, after: Caja, audit: AuditEntry | None = None) -> None:
+        """Write the closed caja if it is still open and unchanged since `before`, free the
+        branch's lock and record the audit entry, in one transaction. A stale `before` raises StaleCaja."""
         with _stale_on_condition(), transaction(self._settings) as tx:
             tx.save(self._versioned(before, after), condition=self.CajaRecord.estado == ABIERTA)
             lock = self.OpenLockRecord(before.tenant_id, lock_sk(before.branch_id))
             tx.delete(lock, condition=self.OpenLockRecord.caja_id == before.id)
+            if audit is not None:
+                AuditRepository(self._settings).stage(tx, audit)
 
-    def add_arqueo(self, before: Caja, after: Caja) -> None:
-        """Write `after` (with its new arqueo) if the caja is still open and unchanged since `before`."""
+    def add_arqueo(self, before: Caja, after: Caja, audit: AuditEntry | None = None) -> None:
+        """Write `after` (with its new arqueo) if the caja is still open and unchanged since
+        `before`; with an audit entry, both in one transaction."""
         with _stale_on_condition():
-            self._versioned(before, after).save(condition=self.CajaRecord.estado == ABIERTA)
+            if audit is None:
+                self._versioned(before, after).save(condition=self.CajaRecord.estado == ABIERTA)
+                return
+            with transaction(self._settings) as tx:
+                tx.save(self._versioned(before, after), condition=self.CajaRecord.estado == ABIERTA)
+                AuditRepository(self._settings).stage(tx, audit)
 
     def add_gasto(self, gasto: Gasto) -> None:
         """Put the expense and add it to the caja's tally in one transaction, if the caja is open."""

@@ -187,6 +187,42 @@ def an_entry(minute: int, tenant: str = "alpha", action: str = "caja.cerrada") -
                       {"diferencia": "0.00"})
 
 
+@pytest.fixture(params=["dynamodb", "memory"])
+def cajas_with_audit(request: pytest.FixtureRequest) -> tuple[Any, Any]:
+    if kinds(request) == "memory":
+        cajas = InMemoryCajas()
+        return cajas, cajas.audit
+    from chalicelib.store.audit import AuditRepository
+    from chalicelib.store.cajas import CajaRepository
+
+    return CajaRepository(settings()), AuditRepository(settings())
+
+
+def test_a_caja_close_and_its_audit_entry_are_written_together_or_not_at_all(cajas_with_audit: tuple[Any, Any]) -> None:
+    cajas, audit = cajas_with_audit
+    cajas.open(a_caja(1))
+    before = cajas.get("alpha", 1)
+    cajas.add_gasto(Gasto.create("alpha", 1, before, "Hielo", "efectivo", Decimal("5.00"), "2", T0))
+    with pytest.raises(StaleCaja):
+        cajas.close(before, before.close({"b100": 2}, None, "2", T0), an_entry(1))
+    everything = (WHEN.replace(minute=0), WHEN.replace(minute=59), 10)
+    assert audit.between("alpha", *everything) == []
+    fresh = cajas.get("alpha", 1)
+    cajas.close(fresh, fresh.close({"b100": 2}, None, "2", T0), an_entry(2))
+    assert [e.entry_id for e in audit.between("alpha", *everything)] == [an_entry(2).entry_id]
+
+
+def test_an_arqueo_and_its_audit_entry_are_written_together_or_not_at_all(cajas_with_audit: tuple[Any, Any]) -> None:
+    cajas, audit = cajas_with_audit
+    cajas.open(a_caja(1))
+    before = cajas.get("alpha", 1)
+    after, _ = before.arqueo({"b100": 2}, None, "2", T0)
+    cajas.add_arqueo(before, after, an_entry(1))
+    with pytest.raises(StaleCaja):
+        cajas.add_arqueo(before, after, an_entry(2))
+    assert [e.entry_id for e in audit.between("alpha", WHEN.replace(minute=0), WHEN.replace(minute=59), 10)] == [an_entry(1).entry_id]
+
+
 def test_audit_entries_come_back_newest_first_within_the_range_and_the_tenant(audit: Any) -> None:
     for minute in (1, 2, 3, 4):
         audit.add(an_entry(minute))

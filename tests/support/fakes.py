@@ -283,7 +283,8 @@ class InMemoryCajas:
     """Memory implementation of chalicelib.services.ports.CajaStore (plus the sale tally the
     unit of work adds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, audit: InMemoryAudit | None = None) -> None:
+        self.audit = audit or InMemoryAudit()
         self._cajas: dict[tuple[str, int], Caja] = {}
         self._locks: dict[tuple[str, str], int] = {}  # (tenant, branch) -> open caja id
         self._gastos: dict[tuple[str, int], list[Gasto]] = {}
@@ -315,15 +316,21 @@ class InMemoryCajas:
             raise StaleCaja(CAJA_CHANGED)
         return stored
 
-    def close(self, before: Caja, after: Caja) -> None:
+    def _audit_first(self, entry: AuditEntry | None) -> None:
+        if entry is not None:
+            self.audit.add(entry)  # refused (Conflict) before anything else changes, as in one transaction
+
+    def close(self, before: Caja, after: Caja, audit: AuditEntry | None = None) -> None:
         self._require_unchanged(before)
         if self._locks.get((before.tenant_id, before.branch_id)) != before.id:
             raise StaleCaja(CAJA_CHANGED)
+        self._audit_first(audit)
         self._cajas[(after.tenant_id, after.id)] = replace(after, version=before.version + 1)
         del self._locks[(before.tenant_id, before.branch_id)]
 
-    def add_arqueo(self, before: Caja, after: Caja) -> None:
+    def add_arqueo(self, before: Caja, after: Caja, audit: AuditEntry | None = None) -> None:
         self._require_unchanged(before)
+        self._audit_first(audit)
         self._cajas[(after.tenant_id, after.id)] = replace(after, version=before.version + 1)
 
     def add_gasto(self, gasto: Gasto) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib.auth import Principal
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.catalog import Ingrediente, Plato, RecipeLine
 from chalicelib.domain.sales import Sale
@@ -168,13 +169,13 @@ class RacingCajas(InMemoryCajas):
 
     races = 0
 
-    def close(self, before: Caja, after: Caja) -> None:
+    def close(self, before: Caja, after: Caja, audit: AuditEntry | None = None) -> None:
         if self.races > 0:
             self.races -= 1
             current = self.get(before.tenant_id, before.id)
             assert current is not None
             self.add_gasto(Gasto.create("alpha", 100 + self.races, current, "Hielo", "efectivo", Decimal("1.00"), "2", "now"))
-        super().close(before, after)
+        super().close(before, after, audit)
 
 
 def test_closing_a_caja_that_changes_underneath_is_recomputed_with_the_new_expenses() -> None:
