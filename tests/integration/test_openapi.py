@@ -75,3 +75,12 @@ def test_a_response_declaration_that_names_no_model_is_refused() -> None:
     for bad in ("Nope", "list[Nope]", "dict[str, Caja]", "BaseModel", "Out"):
         with pytest.raises(LookupError):
             resolve(bad)
+
+
+def test_the_docs_page_loads_the_vendored_renderer_and_the_document_beside_it(api: Api) -> None:
+    page = api.as_(None).get("/api/docs")
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert '<base href="/api/">' in page.body and 'spec-url="openapi.json"' in page.body
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    renderer = api.as_(None).get("/api/docs/redoc.standalone.js")
+    assert renderer.status == 200 and "Redoc" in renderer.body[:400]

@@ -238,8 +238,9 @@ def world(aws_session: None) -> Iterator[World]:
 # as over a WebSocket); tests/integration/test_socketio_polling.py shows it serves nothing unauthenticated.
 SOCKET_TRANSPORTS = {("GET", "/socket.io"), ("POST", "/socket.io")}
 # The kitchen display's static files: public, no data (tests/integration/test_display_static.py).
-# The OpenAPI document: public, describes the API, holds no data (tests/integration/test_openapi.py).
-STATIC_PAGES = {("GET", "/display"), ("GET", "/display/{asset}"), ("GET", "/api/openapi.json")}
+# The OpenAPI document and its Redoc page: public, describe the API, hold no data (tests/integration/test_openapi.py).
+STATIC_PAGES = {("GET", "/display"), ("GET", "/display/{asset}"), ("GET", "/api/openapi.json"), ("GET", "/api/docs"),
+                ("GET", "/api/docs/redoc.standalone.js")}
 
 
 def test_the_registry_covers_every_route_chalice_knows_and_nothing_else() -> None:
