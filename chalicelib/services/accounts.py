@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.auth import Principal, TokenService, hash_password, verify_password
 from chalicelib.domain import audit as actions
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.clock import utc_now
 from chalicelib.domain.tenancy import Branch, Tenant, User, check_role, check_slug, check_timezone
 from chalicelib.errors import Forbidden, InvalidInput, NotFound, Unauthorized
@@ -95,15 +96,16 @@ class AccountService:
         if not verify_password(current, user.password_hash):
             raise InvalidInput(["contrasena_actual no es correcta"])
         after = user.with_changes(utc_now(), password_hash=hash_password(new)).revoking_sessions()
-        self.users.update(user, after)
+        self.users.update(user, after, self._entry(after, actions.PASSWORD_CHANGED, {"por": "el propio usuario"}))
         self._revoked(after)
-        self._audit(after, actions.PASSWORD_CHANGED, {"por": "el propio usuario"})
         token = self.tokens.issue(replace(principal, version=after.token_version, branch=user.branch_id or principal.branch))
         return token, after
 
-    def _audit(self, user: User, action: str, detail: dict[str, object]) -> None:
-        if self.audit is not None:
-            self.audit.record(user.tenant_id, action, f"usuario:{user.user_id}", {"nombre_usuario": user.nombre_usuario, **detail})
+    def _entry(self, user: User, action: str, detail: dict[str, object]) -> AuditEntry | None:
+        """The audit entry the change is written with (None without an audit trail)."""
+        if self.audit is None:
+            return None
+        return self.audit.entry(user.tenant_id, action, f"usuario:{user.user_id}", {"nombre_usuario": user.nombre_usuario, **detail})
 
     def _revoked(self, user: User, token_id: str | None = None) -> None:
         """Sessions ended: forget the cached row and close the sockets (all the user's, or the token's)."""
@@ -150,8 +152,8 @@ class AccountService:
             created_at=now,
             updated_at=now,
         )
-        self.users.add(user)
-        self._audit(user, actions.USER_CREATED, {"rol": user.rol, "sucursal_id": user.branch_id, "activo": user.activo})
+        created: dict[str, object] = {"rol": user.rol, "sucursal_id": user.branch_id, "activo": user.activo}
+        self.users.add(user, self._entry(user, actions.USER_CREATED, created))
         return user
 
     def get_user(self, tenant_id: str, user_id: int) -> User:
@@ -180,9 +182,6 @@ class AccountService:
         revoking = any(getattr(after, f) != getattr(before, f) for f in SESSION_FIELDS)
         if revoking:
             after = after.revoking_sessions()
-        self.users.update(before, after)
-        if revoking:
-            self._revoked(after)
         shown = {"nombre": "nombre", "nombre_usuario": "nombre_usuario", "rol": "rol", "activo": "activo", "branch_id": "sucursal_id"}
         detail: dict[str, object] = {
             f"{name}": f"{getattr(before, attr)} -> {getattr(after, attr)}"
@@ -190,8 +189,9 @@ class AccountService:
         }
         if after.password_hash != before.password_hash:
             detail["contrasena"] = "restablecida"
-        if detail:
-            self._audit(after, actions.USER_CHANGED, detail)
+        self.users.update(before, after, self._entry(after, actions.USER_CHANGED, detail) if detail else None)
+        if revoking:
+            self._revoked(after)
         return after
 
     def delete_user(self, principal: Principal, user_id: int) -> User:
@@ -199,9 +199,8 @@ class AccountService:
             raise InvalidInput("No puede eliminar su propio usuario")
         before = self.get_user(principal.tenant, user_id)
         after = before.soft_deleted(utc_now()).revoking_sessions()
-        self.users.update(before, after)
+        self.users.update(before, after, self._entry(after, actions.USER_DELETED, {"rol": after.rol}))
         self._revoked(after)
-        self._audit(after, actions.USER_DELETED, {"rol": after.rol})
         return after
 
     # --- branches ----------------------------------------------------------------------

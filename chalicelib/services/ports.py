@@ -114,14 +114,15 @@ class AttemptStore(Protocol):
 
 
 class UserStore(Protocol):
-    def add(self, user: User) -> None:
-        """Conflict if the username is taken in the tenant."""
+    def add(self, user: User, audit: AuditEntry | None = None) -> None:
+        """Conflict if the username is taken in the tenant. The audit entry, if any, is written
+        with the user or not at all (likewise for update)."""
         ...
 
     def get(self, tenant_id: str, user_id: int) -> User | None: ...
     def get_by_username(self, tenant_id: str, username: str) -> User | None: ...
     def list(self, tenant_id: str) -> list[User]: ...
-    def update(self, before: User, after: User) -> None:
+    def update(self, before: User, after: User, audit: AuditEntry | None = None) -> None:
         """Conflict if the stored user is no longer `before`, or the new username is taken."""
         ...
 

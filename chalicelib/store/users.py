@@ -11,9 +11,11 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.tenancy import User
 from chalicelib.errors import Conflict
 from chalicelib.settings import Settings
+from chalicelib.store.audit import AuditRepository
 from chalicelib.store.base import Record, bound, conflict_on_condition, transaction
 
 
@@ -91,8 +93,10 @@ class UserRepository:
         self.UserRecord = bound(UserRecord, "users", settings)
         self.UsernameRecord = bound(UsernameRecord, "users", settings)
 
-    def add(self, user: User) -> None:
+    def add(self, user: User, audit: AuditEntry | None = None) -> None:
         with conflict_on_condition("El nombre de usuario ya existe"), transaction(self._settings) as tx:
+            if audit is not None:
+                AuditRepository(self._settings).stage(tx, audit)
             tx.save(
                 self.UsernameRecord(user.tenant_id, username_sk(user.nombre_usuario), user_id=user.user_id),
                 condition=self.UsernameRecord.pk.does_not_exist(),
@@ -117,9 +121,9 @@ class UserRepository:
     def list(self, tenant_id: str) -> list[User]:
         return [_to_domain(r) for r in self.UserRecord.query(tenant_id, self.UserRecord.sk.startswith("USER#"))]
 
-    def update(self, before: User, after: User) -> None:
+    def update(self, before: User, after: User, audit: AuditEntry | None = None) -> None:
         """Save `after` if the stored user is still `before`; moves the username reservation
-        when it changed."""
+        when it changed; records the audit entry in the same transaction."""
         current = self.UserRecord.get(before.tenant_id, user_sk(before.user_id), consistent_read=True)
         record = _to_record(after, self.UserRecord)
         record.version = current.version
@@ -136,3 +140,5 @@ class UserRepository:
                     condition=self.UsernameRecord.user_id == before.user_id,
                 )
             tx.save(record)
+            if audit is not None:
+                AuditRepository(self._settings).stage(tx, audit)

@@ -277,6 +277,31 @@ def users(request: pytest.FixtureRequest) -> Any:
     return UserRepository(settings())
 
 
+@pytest.fixture(params=["dynamodb", "memory"])
+def users_with_audit(request: pytest.FixtureRequest) -> tuple[Any, Any]:
+    if kinds(request) == "memory":
+        users = InMemoryUsers()
+        return users, users.audit
+    from chalicelib.store.audit import AuditRepository
+    from chalicelib.store.users import UserRepository
+
+    return UserRepository(settings()), AuditRepository(settings())
+
+
+def test_a_user_change_and_its_audit_entry_are_written_together_or_not_at_all(users_with_audit: tuple[Any, Any]) -> None:
+    users, audit = users_with_audit
+    users.add(a_user(1, "ana"), an_entry(1, action="usuario.creado"))
+    users.add(a_user(2, "bea"))
+    before = users.get("alpha", 1)
+    with pytest.raises(Conflict):
+        users.update(before, replace(before, nombre_usuario="bea"), an_entry(2, action="usuario.cambiado"))  # name taken
+    users.update(before, replace(before, rol="cocina"), an_entry(3, action="usuario.cambiado"))
+    with pytest.raises(Conflict):
+        users.update(before, replace(before, rol="admin"), an_entry(4, action="usuario.cambiado"))  # stale read
+    found = audit.between("alpha", WHEN.replace(minute=0), WHEN.replace(minute=59), 10)
+    assert [e.at.minute for e in found] == [3, 1] and users.get("alpha", 1).rol == "cocina"
+
+
 def a_user(user_id: int = 1, username: str = "ana", tenant: str = "alpha") -> User:
     return User(tenant, user_id, "Ana", username, "cajero", "centro", "scrypt$x", True, WHEN, WHEN)
 

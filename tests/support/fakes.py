@@ -361,13 +361,16 @@ class InMemoryCajas:
 class InMemoryUsers:
     """Memory implementation of chalicelib.services.ports.UserStore."""
 
-    def __init__(self) -> None:
+    def __init__(self, audit: InMemoryAudit | None = None) -> None:
+        self.audit = audit or InMemoryAudit()
         self._users: dict[tuple[str, int], User] = {}
         self._usernames: dict[tuple[str, str], int] = {}
 
-    def add(self, user: User) -> None:
+    def add(self, user: User, audit: AuditEntry | None = None) -> None:
         if (user.tenant_id, user.nombre_usuario) in self._usernames or (user.tenant_id, user.user_id) in self._users:
             raise Conflict("El nombre de usuario ya existe")
+        if audit is not None:
+            self.audit.add(audit)
         self._users[(user.tenant_id, user.user_id)] = user
         self._usernames[(user.tenant_id, user.nombre_usuario)] = user.user_id
 
@@ -381,12 +384,14 @@ class InMemoryUsers:
     def list(self, tenant_id: str) -> list[User]:
         return sorted((u for (t, _), u in self._users.items() if t == tenant_id), key=lambda u: u.user_id)
 
-    def update(self, before: User, after: User) -> None:
+    def update(self, before: User, after: User, audit: AuditEntry | None = None) -> None:
         if self.get(before.tenant_id, before.user_id) != before:
             raise Conflict("El usuario fue modificado por otra petición")
+        if after.nombre_usuario != before.nombre_usuario and (after.tenant_id, after.nombre_usuario) in self._usernames:
+            raise Conflict("El nombre de usuario ya existe")
+        if audit is not None:
+            self.audit.add(audit)
         if after.nombre_usuario != before.nombre_usuario:
-            if (after.tenant_id, after.nombre_usuario) in self._usernames:
-                raise Conflict("El nombre de usuario ya existe")
             del self._usernames[(before.tenant_id, before.nombre_usuario)]
             self._usernames[(after.tenant_id, after.nombre_usuario)] = after.user_id
         self._users[(after.tenant_id, after.user_id)] = after
