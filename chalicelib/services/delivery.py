@@ -52,7 +52,7 @@ class RefreshTokenStore(Protocol):
     def get(self, tenant_id: str, digest: str) -> dict[str, Any] | None: ...
     def family_revoked(self, tenant_id: str, family: str) -> bool: ...
     def rotate(self, tenant_id: str, old_digest: str, new_digest: str, family: str, subject: str, expires_at: int) -> None: ...
-    def revoke_family(self, tenant_id: str, family: str) -> None: ...
+    def revoke_family(self, tenant_id: str, family: str, until: int) -> None: ...
 
 
 def _digest(secret: str) -> str:
@@ -127,7 +127,7 @@ class DeliveryService:
             raise Unauthorized("Refresh token inválido")
         family, subject = stored["family"], stored["subject"]
         if stored["used"] or self.refresh_tokens.family_revoked(tenant, family):
-            self.refresh_tokens.revoke_family(tenant, family)
+            self.refresh_tokens.revoke_family(tenant, family, int(time.time()) + REFRESH_TTL_SECONDS)
             raise Unauthorized("Refresh token inválido")
         principal = self._subject_principal(tenant, subject)
         new_secret = secrets.token_urlsafe(32)
@@ -135,7 +135,7 @@ class DeliveryService:
             self.refresh_tokens.rotate(tenant, _digest(secret), _digest(new_secret), family, subject,
                                        int(time.time()) + REFRESH_TTL_SECONDS)
         except Conflict as exc:
-            self.refresh_tokens.revoke_family(tenant, family)
+            self.refresh_tokens.revoke_family(tenant, family, int(time.time()) + REFRESH_TTL_SECONDS)
             raise Unauthorized("Refresh token inválido") from exc
         return {"access": self.tokens.issue(principal), "refresh": f"{tenant}.{new_secret}"}
 

@@ -54,10 +54,12 @@ class RefreshRecord(Record):
     subject = UnicodeAttribute()  # "staff:<id>" or "customer:<id>"
     used = BooleanAttribute()
     expires_at = NumberAttribute()
+    ttl = NumberAttribute(null=True)  # the table's TTL attribute: DynamoDB drops the row once it is expired
 
 
 class FamilyRecord(Record):
     revoked = BooleanAttribute()
+    ttl = NumberAttribute(null=True)
 
 
 def customer_sk(customer_id: int) -> str:
@@ -203,7 +205,7 @@ class RefreshTokenRepository:
 
     def add(self, tenant_id: str, digest: str, family: str, subject: str, expires_at: int) -> None:
         self.RefreshRecord(tenant_id, f"REFRESH#{digest}", family=family, subject=subject, used=False,
-                           expires_at=expires_at).save(condition=self.RefreshRecord.pk.does_not_exist())
+                           expires_at=expires_at, ttl=expires_at).save(condition=self.RefreshRecord.pk.does_not_exist())
 
     def get(self, tenant_id: str, digest: str) -> dict[str, Any] | None:
         try:
@@ -228,14 +230,15 @@ class RefreshTokenRepository:
                 tx.update(old, actions=[self.RefreshRecord.used.set(True)], condition=self.RefreshRecord.used == False)  # noqa: E712
                 tx.condition_check(self.FamilyRecord, fam.pk, fam.sk, condition=self.FamilyRecord.pk.does_not_exist())
                 tx.save(self.RefreshRecord(tenant_id, f"REFRESH#{new_digest}", family=family, subject=subject, used=False,
-                                           expires_at=expires_at), condition=self.RefreshRecord.pk.does_not_exist())
+                                           expires_at=expires_at, ttl=expires_at), condition=self.RefreshRecord.pk.does_not_exist())
         except TransactWriteError as exc:
             if is_condition_failure(exc):
                 raise Conflict("Refresh token ya usado") from exc
             raise
 
-    def revoke_family(self, tenant_id: str, family: str) -> None:
-        self.FamilyRecord(tenant_id, f"FAMILY#{family}", revoked=True).save()
+    def revoke_family(self, tenant_id: str, family: str, until: int) -> None:
+        """Refuse the family's tokens; the mark is kept until `until`, when every token of the family has expired."""
+        self.FamilyRecord(tenant_id, f"FAMILY#{family}", revoked=True, ttl=until).save()
 
 
 class PositionRecord(Record):

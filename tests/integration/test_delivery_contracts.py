@@ -168,8 +168,20 @@ def test_a_refresh_token_rotates_once_and_a_revoked_family_rotates_no_more(refre
     with pytest.raises(Conflict):
         refresh.rotate("alpha", "d1", "d3", "fam", "customer:1", 2_000_000_000)
     assert refresh.get("alpha", "d3") is None
-    refresh.revoke_family("alpha", "fam")
+    refresh.revoke_family("alpha", "fam", 2_000_600_000)
     assert refresh.family_revoked("alpha", "fam") and not refresh.family_revoked("beta", "fam")
     with pytest.raises(Conflict):
         refresh.rotate("alpha", "d2", "d4", "fam", "customer:1", 2_000_000_000)
     assert refresh.get("beta", "d2") is None
+
+
+def test_stored_refresh_tokens_and_revoked_families_expire_by_the_tables_ttl(aws: None) -> None:
+    from chalicelib.store.delivery import RefreshTokenRepository
+
+    repo = RefreshTokenRepository(settings())
+    repo.add("alpha", "d1", "fam", "customer:1", 2_000_000_000)
+    repo.rotate("alpha", "d1", "d2", "fam", "customer:1", 2_000_100_000)
+    repo.revoke_family("alpha", "fam", 2_000_600_000)
+    assert repo.RefreshRecord.get("alpha", "REFRESH#d1").ttl == 2_000_000_000
+    assert repo.RefreshRecord.get("alpha", "REFRESH#d2").ttl == 2_000_100_000
+    assert repo.FamilyRecord.get("alpha", "FAMILY#fam").ttl == 2_000_600_000

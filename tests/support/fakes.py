@@ -573,7 +573,7 @@ class InMemoryRefreshTokens:
         old["used"] = True
         self.add(tenant_id, new_digest, family, subject, expires_at)
 
-    def revoke_family(self, tenant_id: str, family: str) -> None:
+    def revoke_family(self, tenant_id: str, family: str, until: int) -> None:
         self._revoked.add((tenant_id, family))
 
 
