@@ -253,6 +253,30 @@ def test_an_order_created_through_rest_appears_without_a_reload_with_items_notes
     tablet.shot("board-new-order")
 
 
+def test_a_home_delivery_order_shows_its_customer_and_address_on_the_card(tablets: Callable[..., Tablet], kitchen: Kitchen) -> None:
+    tablet = tablets().open()
+    tablet.sign_in()
+    stack, suffix = kitchen.stack, str(int(time.time() * 1000))[-7:]
+    registered = stack.post("/api/clientes/registro", {"nombre": "Rosa Domicilio", "nombre_usuario": f"rosa{suffix}",
+                                                       "email": f"rosa{suffix}@kds.example.com", "contrasena": "Cliente123!",
+                                                       "telefono": "+591 7000001"})
+    assert registered.status == 201, registered
+    token = stack.post("/api/login/", {"username": f"rosa{suffix}", "password": "Cliente123!"}).body["access"]
+    placed = stack.as_(token).post("/api/pedidos/", {
+        "sucursal_id": "centro", "items": [{"plato_id": kitchen.platos["Silpancho"]["id"], "cantidad": 1}], "metodo_pago": "efectivo",
+        "direccion": {"calle": "Calle Sucre 12", "barrio": "Sopocachi", "referencia": "portón verde"},
+    })
+    assert placed.status == 201, placed
+
+    card = tablet.card(placed.body["pedido_id"])
+    expect(card).to_be_visible(timeout=5000)
+    expect(card.locator("h2")).to_contain_text("Domicilio: Rosa Domicilio")
+    expect(card.locator(".delivery-address")).to_have_text("Calle Sucre 12, Sopocachi · portón verde")
+    expect(card.locator(".waiter")).to_have_count(0)  # the customer is not a waiter
+    tablet.shot("board-home-delivery")
+    assert kitchen.cocina.post(f"/orders/{placed.body['pedido_id']}/bump").status == 200  # leave the board as it was
+
+
 def test_tapping_an_item_moves_it_rest_confirms_and_a_second_tablet_shows_it(
     tablets: Callable[..., Tablet], kitchen: Kitchen
 ) -> None:

@@ -93,6 +93,7 @@ export class Board {
 }
 
 function whereLabel(order, t) {
+  if (order.delivery) return h('span', { class: 'where home-delivery' }, t('homeDelivery', { customer: order.delivery.customer || '' }));
   if (order.table) return h('span', { class: 'where table' }, t('table', { table: order.table.replace(/^mesa\s*/i, '') }));
   if (order.customer) return h('span', { class: 'where delivery' }, t('delivery', { customer: order.customer }));
   return h('span', { class: 'where counter' }, t('counter'));
@@ -116,13 +117,16 @@ function itemButton(order, item, t, onTap) {
 }
 
 export function renderCard(order, t, actions) {
-  const showNotes = order.notes && order.notes !== order.table && order.notes !== order.customer;
+  // A home delivery's concepto and "waiter" are its customer again: the heading already names them.
+  const showNotes = !order.delivery && order.notes && order.notes !== order.table && order.notes !== order.customer;
   return h('article', { class: `card order-${order.status}`, dataset: { orderId: order.id, createdAt: order.created_at },
     'aria-labelledby': `order-${order.id}-title` },
   h('header', { class: 'card-head' },
     h('h2', { id: `order-${order.id}-title` }, whereLabel(order, t), ' ', h('span', { class: 'number' }, t('orderNumber', { id: order.id }))),
     h('span', { class: 'timer', role: 'timer', 'aria-label': t('elapsed') }, '')),
-  order.waiter ? h('p', { class: 'waiter' }, t('waiter', { name: order.waiter })) : null,
+  order.waiter && !order.delivery ? h('p', { class: 'waiter' }, t('waiter', { name: order.waiter })) : null,
+  order.delivery ? h('p', { class: 'delivery-address' },
+    [order.delivery.address, order.delivery.reference].filter(Boolean).join(' · ') || t('noAddress')) : null,
   showNotes ? h('p', { class: 'order-notes' }, order.notes) : null,
   h('ul', { class: 'items' }, order.items.map((item) => itemButton(order, item, t, actions.onTap))),
   h('button', { type: 'button', class: 'bump', 'aria-label': t('bumpLabel', { id: order.id }), onclick: () => actions.onBump(order) },
