@@ -140,14 +140,14 @@ class Services:
 
     @cached_property
     def sender(self) -> Sender:
-        from chalicelib.realtime.sender import Sender, make_client
+        from chalicelib.realtime.sender import Sender, make_lean_client
         from chalicelib.settings import SettingsError
 
         if not self.settings.websocket_endpoint:
             raise SettingsError("WEBSOCKET_ENDPOINT is not set: the fan-out cannot reach the WebSocket API")
         threads = 16
         settings, endpoint = self.settings, self.settings.websocket_endpoint
-        client = make_client(endpoint, settings.region, threads, credentials=settings.aws_credentials)
+        client = make_lean_client(endpoint, settings.region, threads, credentials=settings.aws_credentials)
         return Sender(client, self.connections.remove, threads=threads)
 
     @cached_property
