@@ -89,6 +89,7 @@ def send_shard(send: Callable[[list[str], str], SendReport], event: dict[str, An
     outcome = {"connections": len(ids), "delivered": report.delivered, "gone": len(report.gone), "failed": len(report.failed),
                "attempt": attempt, "seconds": round(time.perf_counter() - started, 4),
                "cpu_seconds": round(time.process_time() - cpu, 4)}
+    logger.info("shard sent", extra={"shard": outcome})
     if report.failed:
         if plan is not None and attempt < SHARD_ATTEMPTS:
             logger.warning("shard sends failed; handed to a new invocation", extra={"shard": outcome})
