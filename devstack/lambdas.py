@@ -23,6 +23,7 @@ import logging
 import multiprocessing
 import re
 import threading
+from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 from urllib.parse import unquote
@@ -61,6 +62,7 @@ class LocalLambdas:
         self.retry_delay = retry_delay
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self.results: deque[tuple[str, Any]] = deque(maxlen=10_000)  # (function, result) of finished async invocations
 
     def resolve(self, function_name: str) -> str | None:
         """The app's function a FunctionName means, or None."""
@@ -91,6 +93,7 @@ class LocalLambdas:
         def done(f: Future[Any]) -> None:
             error = f.exception()
             if error is None:
+                self.results.append((name, f.result()))
                 return
             if attempt <= ASYNC_RETRIES:
                 log.warning("async invocation of %s failed (%s: %s); retry %d in %.1fs", name, type(error).__name__, error,
