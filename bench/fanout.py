@@ -150,44 +150,16 @@ class LambdaEmulation:
     sending to `management_endpoint`; and the app's ShardPlan invoking it through boto3."""
 
     def __init__(self, management_endpoint: str, concurrency: int, shard_size: int) -> None:
-        import asyncio
-        import threading
-
-        from aiohttp import web
-
         from app import app
-        from devstack.lambdas import LocalLambdas
+        from devstack.lambdas import LocalLambdas, ServedLambdas
 
         worker_env = {"WEBSOCKET_ENDPOINT": management_endpoint, "COMANDA_STAGE": "local", "LOG_LEVEL": "WARNING",
                       "COMANDA_TABLE_PREFIX": "comanda-bench"}
-        saved = {k: os.environ.get(k) for k in worker_env}
+        self._restore = {k: os.environ.get(k) for k in worker_env}
         os.environ.update(worker_env)  # the workers are spawned with it (on the warm-up below)
-        self._restore = saved
         self.lambdas = LocalLambdas(app, concurrency)
-        self.loop = asyncio.new_event_loop()
-        started = threading.Event()
-        holder: dict[str, Any] = {}
-
-        async def start() -> None:
-            web_app = web.Application(client_max_size=1024 * 1024)
-            web_app.router.add_route("*", "/{tail:.*}", self.lambdas.handle)
-            runner = web.AppRunner(web_app, access_log=None)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            holder["runner"] = runner
-            holder["port"] = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            started.set()
-
-        def serve() -> None:
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(start())
-            self.loop.run_forever()
-
-        threading.Thread(target=serve, daemon=True, name="lambda-emulation").start()
-        started.wait(10)
-        self.holder = holder
-        self.endpoint = f"http://127.0.0.1:{holder['port']}"
+        self.served = ServedLambdas(self.lambdas)
+        self.endpoint = self.served.endpoint
 
         from chalicelib.container import Services
         from chalicelib.settings import load_settings
@@ -216,13 +188,7 @@ class LambdaEmulation:
         return seconds, handed, [{**o, "hand_off_s": round(handed, 4), "hand_off_cpu_s": round(handed_cpu, 4)} for o in outcomes]
 
     def stop(self) -> None:
-        self.lambdas.close()
-        runner = self.holder.get("runner")
-        if runner is not None:
-            import asyncio
-
-            asyncio.run_coroutine_threadsafe(runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.served.stop()
         for key, value in self._restore.items():
             if value is None:
                 os.environ.pop(key, None)

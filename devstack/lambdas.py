@@ -63,6 +63,7 @@ class LocalLambdas:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self.results: deque[tuple[str, Any]] = deque(maxlen=10_000)  # (function, result) of finished async invocations
+        self.failures: deque[tuple[str, int, str]] = deque(maxlen=10_000)  # (function, attempt, error) of failed ones
 
     def resolve(self, function_name: str) -> str | None:
         """The app's function a FunctionName means, or None."""
@@ -95,6 +96,7 @@ class LocalLambdas:
             if error is None:
                 self.results.append((name, f.result()))
                 return
+            self.failures.append((name, attempt, f"{type(error).__name__}: {error}"))
             if attempt <= ASYNC_RETRIES:
                 log.warning("async invocation of %s failed (%s: %s); retry %d in %.1fs", name, type(error).__name__, error,
                             attempt, self.retry_delay * attempt)
@@ -144,3 +146,38 @@ class LocalLambdas:
 def _error(status: int, code: str, message: str) -> web.Response:
     return web.Response(status=status, body=json.dumps({"Type": "User", "message": message}), content_type="application/json",
                         headers={"x-amzn-ErrorType": code})
+
+
+class ServedLambdas:
+    """`lambdas` behind its own aiohttp server on loopback, in a thread (benches and tests; the
+    stack serves it on its own port instead)."""
+
+    def __init__(self, lambdas: LocalLambdas) -> None:
+        self.lambdas = lambdas
+        self.loop = asyncio.new_event_loop()
+        started = threading.Event()
+
+        async def start() -> None:
+            app = web.Application(client_max_size=1024 * 1024)
+            app.router.add_route("*", "/{tail:.*}", lambdas.handle)
+            self.runner = web.AppRunner(app, access_log=None)
+            await self.runner.setup()
+            site = web.TCPSite(self.runner, "127.0.0.1", 0)
+            await site.start()
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            started.set()
+
+        def serve() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.loop.run_until_complete(start())
+            self.loop.run_forever()
+
+        threading.Thread(target=serve, daemon=True, name="lambda-invoke").start()
+        if not started.wait(10):
+            raise RuntimeError("the Lambda Invoke emulation did not start")
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.lambdas.close()
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
