@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -131,7 +132,7 @@ class SignedManagementClient:
         pool = self._pool or self._open()
         request = AWSRequest(method=method, url=self._endpoint + path, data=data, headers={"Host": self._host})
         request.context["payload_sha256"] = self._payload_hash(data)
-        _Signer(self._frozen_credentials(), self._region, self._keys).add_auth(request)
+        _signer_class()(self._frozen_credentials(), self._region, self._keys).add_auth(request)
         response = pool.urlopen(method, path, body=data or None, headers=dict(request.headers.items()), retries=False,
                                 redirect=False, timeout=self._timeout, preload_content=True, assert_same_host=False)
         return int(response.status), response.headers, bytes(response.data or b"")
@@ -185,12 +186,13 @@ class SignedManagementClient:
         return self._credentials
 
 
+@lru_cache(maxsize=1)
 def _signer_class() -> type:
+    """botocore's SigV4 with the day's signing key cached and the payload hash given (botocore is
+    imported on the first post, not with this module)."""
     from botocore.auth import SigV4Auth
 
     class Signer(SigV4Auth):
-        """botocore's SigV4 with the day's signing key cached and the payload hash given."""
-
         def __init__(self, credentials: Any, region: str, keys: dict[tuple[str, str], bytes]) -> None:
             super().__init__(credentials, "execute-api", region)
             self._keys = keys
@@ -212,18 +214,6 @@ def _signer_class() -> type:
             return str(self._sign(key, string_to_sign, hex=True))
 
     return Signer
-
-
-class _LazySigner:
-    cls: type | None = None
-
-    def __call__(self, credentials: Any, region: str, keys: dict[tuple[str, str], bytes]) -> Any:
-        if self.cls is None:
-            self.cls = _signer_class()
-        return self.cls(credentials, region, keys)
-
-
-_Signer = _LazySigner()
 
 
 def _client_error(operation: str, status: int, headers: Any, body: bytes) -> Exception:
