@@ -233,3 +233,17 @@ def test_the_lean_client_reuses_its_keep_alive_connections(management_api: str) 
     for i in range(20):
         client.post_to_connection(ConnectionId=f"c{i}", Data=b"x")
     assert client._pool.num_connections == 1
+
+
+def test_the_lean_clients_back_off_is_jittered_exponential_and_capped(management_api: str) -> None:
+    ScriptedManagementApi.statuses = [429, 503, 500]
+    delays: list[float] = []
+    client = SignedManagementClient(management_api, "us-east-1", 1, credentials=("a", "b"), sleep=delays.append)
+    client.post_to_connection(ConnectionId="a", Data=b"x")
+    assert len(delays) == 3 and len(ScriptedManagementApi.seen) == 4
+    assert all(0 <= d <= min(1.0, 0.05 * 2 ** n) for n, d in enumerate(delays, start=1))
+    many = [SignedManagementClient(management_api, "us-east-1", 1, credentials=("a", "b"), sleep=delays.append) for _ in range(20)]
+    ScriptedManagementApi.statuses = [429] * 20
+    for c in many:
+        c.post_to_connection(ConnectionId="b", Data=b"x")
+    assert len(set(delays[3:])) == 20, "every wait is drawn afresh"
