@@ -243,7 +243,7 @@ def test_the_lean_clients_back_off_is_jittered_exponential_and_capped(management
     assert len(delays) == 3 and len(ScriptedManagementApi.seen) == 4
     assert all(0 <= d <= min(1.0, 0.05 * 2 ** n) for n, d in enumerate(delays, start=1))
     many = [SignedManagementClient(management_api, "us-east-1", 1, credentials=("a", "b"), sleep=delays.append) for _ in range(20)]
-    ScriptedManagementApi.statuses = [429] * 20
     for c in many:
+        ScriptedManagementApi.statuses = [429]
         c.post_to_connection(ConnectionId="b", Data=b"x")
     assert len(set(delays[3:])) == 20, "every wait is drawn afresh"
