@@ -76,3 +76,9 @@ def test_the_fan_out_invokes_the_templates_own_send_frames_function(template: tu
               if s["Action"] == ["lambda:InvokeFunction"]]
     assert invoke and {r["Fn::Sub"] for s in invoke for r in s["Resource"]} == {
         "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Prefix}-send_frames"}
+
+
+def test_the_fan_out_and_send_frames_get_1024_mb_for_cpu_and_send_frames_a_minute(template: tuple[Path, dict[str, Any]]) -> None:
+    resources = template[1]["Resources"]
+    assert (resources["SendFrames"]["Properties"]["MemorySize"], resources["SendFrames"]["Properties"]["Timeout"]) == (1024, 60)
+    assert resources["FanOut"]["Properties"]["MemorySize"] == 1024
