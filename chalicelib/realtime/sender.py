@@ -2,7 +2,7 @@
 
 One client shared by a thread pool sized to match. The default client is the lean one
 (`make_lean_client`): each post is one SigV4-signed request (botocore's signer) over a keep-alive
-urllib3 pool, about a third of the CPU of boto3's `apigatewaymanagementapi` client
+urllib3 pool, under half the CPU per post of boto3's `apigatewaymanagementapi` client
 (`make_client`, kept for the bench's comparison and for tests). Both retry throttling, 5xx and
 transport errors with jittered exponential back-off and raise botocore's ClientError; a 410
 (GoneException) removes that connection's rows and never stops the other sends; every call
