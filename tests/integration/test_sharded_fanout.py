@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
-from chalicelib.container import get_services
+from chalicelib.container import get_services, use_settings
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.realtime.gateway import SocketGateway
 from chalicelib.realtime.sender import Sender
 from chalicelib.realtime.shards import ShardFailed, ShardPlan, send_shard, shard_events
-from chalicelib.settings import SettingsError, load_settings
+from chalicelib.settings import Settings, SettingsError, load_settings
 from chalicelib.store.sales import SaleRepository
 from tests.integration.test_realtime import FakeManagementApi, new_order, stored
 from tests.support.api import TenantWorld
@@ -180,3 +180,17 @@ def test_the_threshold_and_shard_size_come_from_the_environment() -> None:
     assert (custom.fanout_shard_threshold, custom.fanout_shard_size, custom.lambda_endpoint_url) == (50, 25, "http://127.0.0.1:3000")
     with pytest.raises(SettingsError, match="COMANDA_FANOUT_SHARD_SIZE"):
         load_settings({"COMANDA_FANOUT_SHARD_SIZE": "0"})
+
+
+def test_the_container_gives_the_fan_out_the_shard_settings_and_invokes_send_frames_where_the_settings_say(
+        aws_session: Settings) -> None:
+    local = replace(aws_session, fanout_shard_threshold=7, fanout_shard_size=3, send_frames_function="comanda-test-send_frames",
+                    lambda_endpoint_url="http://127.0.0.1:9")
+    with use_settings(local) as services:
+        plan = services.fanout.shards
+        assert plan is not None and (plan.threshold, plan.size) == (7, 3)
+        assert services._lambda_client.meta.endpoint_url == "http://127.0.0.1:9"
+    with use_settings(replace(local, lambda_endpoint_url=None, endpoint_url="http://127.0.0.1:8")) as services:
+        assert services._lambda_client.meta.endpoint_url == "http://127.0.0.1:8", "else AWS_ENDPOINT_URL's"
+    with use_settings(replace(local, lambda_endpoint_url=None, endpoint_url=None)) as services:
+        assert services._lambda_client.meta.endpoint_url == "https://lambda.us-east-1.amazonaws.com"
