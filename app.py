@@ -99,6 +99,12 @@ def fan_out(event: DynamoDBEvent) -> dict[str, Any]:
     return get_services().fanout.handle_batch(event.to_dict())
 
 
+# One shard of a big channel's fan-out, invoked asynchronously by fan_out (chalicelib/realtime/shards.py).
+@app.lambda_function(name="send_frames")
+def send_frames(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return get_services().send_frames(event)
+
+
 @app.on_dynamodb_record(stream_arn=STREAMS.tenants, batch_size=100, starting_position="LATEST")
 def venue_changed(event: DynamoDBEvent) -> dict[str, Any]:
     return get_services().fanout.handle_venue_batch(event.to_dict())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import metrics
 from chalicelib.auth import TokenService
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from chalicelib.realtime.gateway import SocketGateway
     from chalicelib.realtime.polling import Delivery, PollingSessions
     from chalicelib.realtime.sender import Sender
+    from chalicelib.realtime.shards import ShardPlan
     from chalicelib.services.accounts import AccountService
     from chalicelib.services.audit import AuditTrail
     from chalicelib.services.caja import CajaService
@@ -140,14 +141,14 @@ class Services:
 
     @cached_property
     def sender(self) -> Sender:
-        from chalicelib.realtime.sender import Sender, make_client
+        from chalicelib.realtime.sender import Sender, make_lean_client
         from chalicelib.settings import SettingsError
 
         if not self.settings.websocket_endpoint:
             raise SettingsError("WEBSOCKET_ENDPOINT is not set: the fan-out cannot reach the WebSocket API")
         threads = 16
         settings, endpoint = self.settings, self.settings.websocket_endpoint
-        client = make_client(endpoint, settings.region, threads, credentials=settings.aws_credentials)
+        client = make_lean_client(endpoint, settings.region, threads, credentials=settings.aws_credentials)
         return Sender(client, self.connections.remove, threads=threads)
 
     @cached_property
@@ -209,7 +210,34 @@ class Services:
             return driver is not None and driver.estado == DRIVER_DISPONIBLE
 
         gastro = GastroLookups(restaurant_name, driver_available, self.pedidos.carrier_customer, PositionRepository.decode)
-        return Fanout(self.connections, self.sales.repo, self.delivery, self.sales.timezone, gastro)
+        return Fanout(self.connections, self.sales.repo, self.delivery, self.sales.timezone, gastro, self.shard_plan)
+
+    @cached_property
+    def shard_plan(self) -> ShardPlan:
+        from chalicelib.realtime.shards import ShardPlan
+
+        return ShardPlan(self.settings.fanout_shard_threshold, self.settings.fanout_shard_size, self._invoke_send_frames)
+
+    def _invoke_send_frames(self, event: bytes) -> None:
+        """One asynchronous invocation of send_frames (COMANDA_LAMBDA_ENDPOINT_URL: the local stack's)."""
+        self._lambda_client.invoke(FunctionName=self.settings.send_frames_function, InvocationType="Event", Payload=event)
+
+    @cached_property
+    def _lambda_client(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        settings = self.settings
+        access_key, secret_key = settings.aws_credentials or (None, None)
+        config = Config(max_pool_connections=16, connect_timeout=3, read_timeout=10, retries={"mode": "standard"})
+        return boto3.client("lambda", region_name=settings.region, endpoint_url=settings.lambda_endpoint_url or settings.endpoint_url,
+                            aws_access_key_id=access_key, aws_secret_access_key=secret_key, config=config)
+
+    def send_frames(self, event: dict[str, Any]) -> dict[str, Any]:
+        """One shard of a big channel's fan-out (the send_frames function)."""
+        from chalicelib.realtime.shards import send_shard
+
+        return send_shard(self.delivery.send, event, self.shard_plan)
 
     @cached_property
     def kds(self) -> KitchenDisplayService:

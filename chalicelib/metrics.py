@@ -19,6 +19,7 @@ PAYMENTS = "PaymentsRecorded"
 FRAMES_SENT = "FramesSent"
 CONNECTIONS_GONE = "ConnectionsGone"
 FANOUT_RECORD_FAILURES = "FanoutRecordFailures"
+FANOUT_SHARDS = "FanoutShards"  # send_frames invocations of big channels
 STREAM_TO_SOCKET_DELAY = "StreamToSocketDelay"
 
 _lock = threading.Lock()  # the fan-out's sender threads and the handler share one metric set

@@ -46,6 +46,10 @@ class Settings:
     cors_allowed_origins: tuple[str, ...] = ("*",)
     audit_retention_days: int = 400
     aws_credentials: tuple[str, str] | None = None  # explicit keys (an embedded AWS); None: the default chain
+    fanout_shard_threshold: int = 200  # a channel with more subscribers is sent by send_frames shards
+    fanout_shard_size: int = 100  # connections per send_frames invocation
+    send_frames_function: str = "comanda-local-send_frames"
+    lambda_endpoint_url: str | None = None  # where Lambda's Invoke goes (the local stack's emulation); None: endpoint_url
 
     def table_name(self, table: str) -> str:
         if table not in TABLES:
@@ -130,6 +134,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900),
         cors_allowed_origins=cors_origins(env, stage),
         audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", 400),
+        fanout_shard_threshold=_int(env, "COMANDA_FANOUT_SHARD_THRESHOLD", 200),
+        fanout_shard_size=_int(env, "COMANDA_FANOUT_SHARD_SIZE", 100),
+        # Chalice names a function <app>-<stage>-<name>
+        send_frames_function=env.get("COMANDA_SEND_FRAMES_FUNCTION") or f"comanda-{stage}-send_frames",
+        lambda_endpoint_url=env.get("COMANDA_LAMBDA_ENDPOINT_URL") or None,
     )
 
 

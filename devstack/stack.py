@@ -22,6 +22,7 @@ from devstack.aws import AwsEndpoint, apply_local_defaults, start_aws
 log = logging.getLogger("devstack")
 
 READY_LINE = "COMANDA READY"
+LAMBDA_INVOKE_PREFIX = "/2015-03-31/functions/"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -31,8 +32,11 @@ class Router:
 
     rest: Handler
     websocket: Any = None  # devstack.websocket.WebsocketEmulator
+    lambdas: Any = None  # devstack.lambdas.LocalLambdas
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        if self.lambdas is not None and request.path.startswith(LAMBDA_INVOKE_PREFIX):
+            return await self.lambdas.handle(request)
         ws = self.websocket
         if ws is not None:
             if ws.matches_management(request.path):
@@ -64,6 +68,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--workers", type=int, default=16, help="threads running the Lambda handlers")
+    parser.add_argument("--lambda-concurrency", type=int, default=4,
+                        help="processes running invoked functions (send_frames shards), like Lambda's concurrency")
     parser.add_argument("--no-seed", action="store_true", help="deploy the tables but do not seed demo data")
     parser.add_argument("--no-streams", action="store_true", help="do not poll the tables' streams")
     parser.add_argument("--streams-from", choices=("latest", "trim_horizon"), default="latest",
@@ -85,6 +91,7 @@ class Stack:
         self.seed_summary = ""
         self.app: Any = None
         self.websocket: Any = None
+        self.lambdas: Any = None
 
     # --- setup (synchronous) -----------------------------------------------------------
 
@@ -108,6 +115,8 @@ class Stack:
         for key, value in self.config.environment_variables.items():
             os.environ.setdefault(key, value)
         os.environ["WEBSOCKET_ENDPOINT"] = f"http://127.0.0.1:{self.port}"
+        # Lambda's Invoke for the app's own functions is emulated here (devstack/lambdas.py), whatever AWS_ENDPOINT_URL is.
+        os.environ.setdefault("COMANDA_LAMBDA_ENDPOINT_URL", f"http://127.0.0.1:{self.port}")
         from chalicelib.container import reset_services
         from chalicelib.store.base import forget_connections
 
@@ -141,9 +150,11 @@ class Stack:
 
     def router(self) -> Router:
         from devstack.gateway import RestGateway
+        from devstack.lambdas import LocalLambdas
 
         rest = RestGateway(self.app, self.config, self.executor)
-        router = Router(rest=rest.handle)
+        self.lambdas = LocalLambdas(self.app, self.args.lambda_concurrency)
+        router = Router(rest=rest.handle, lambdas=self.lambdas)
         try:
             from devstack.websocket import WebsocketEmulator
         except ImportError:  # phase 1: REST only
@@ -202,6 +213,8 @@ class Stack:
             f"  WebSocket       ws://{host}:{self.port}/cocina   (also /kds; token as ?token=...)",
             f"  Socket.IO       http://{host}:{self.port}/cocina   (io(url + '/cocina', {{auth: {{token}}}}), path /socket.io/)",
             f"  Management API  http://127.0.0.1:{self.port}/@connections/{{connectionId}}",
+            f"  Lambda Invoke   {os.environ.get('COMANDA_LAMBDA_ENDPOINT_URL')}{LAMBDA_INVOKE_PREFIX}{{name}}/invocations "
+            f"({', '.join(sorted(self.lambdas.names)) if self.lambdas else 'none'}; {self.args.lambda_concurrency} processes)",
             f"  AWS endpoint    {aws.url} ({'embedded moto' if aws.embedded else 'AWS_ENDPOINT_URL'})",
             f"  Tables          {self.settings.table_prefix}-*",
             "  Stream pollers  " + (", ".join(p.name for p in self.pollers) or "none (the app registers no stream handlers)"),
@@ -221,6 +234,8 @@ class Stack:
             poller.stop()
         for schedule in self.schedules:
             schedule.stop()
+        if self.lambdas is not None:
+            self.lambdas.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         if self.aws is not None:
             self.aws.stop()

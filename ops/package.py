@@ -8,7 +8,8 @@
 - on every role: the stage's least-privilege policy (ops/policies.py), naming the template's
   own tables, streams, DLQ, secret and WebSocket API;
 - on every function: the stage's environment from those resources (stream ARNs, secret ARN,
-  table prefix, the WebSocket API's management endpoint) and the names the alarms watch;
+  table prefix, the WebSocket API's management endpoint, the send_frames function the fan-out
+  invokes) and the names the alarms watch;
 - on the stream triggers: partial batch responses, bisect on error, bounded retries and
   record age, and the DLQ as on-failure destination (the settings ops/deploy.py applies).
 
@@ -45,6 +46,7 @@ FUNCTION_NAMES = {
     "WebsocketDisconnect": "${Prefix}-websocket_disconnect",
     "SocketioHeartbeat": "${Prefix}-socketio_heartbeat",
     "DispatchReoffer": "${Prefix}-dispatch_reoffer",
+    "SendFrames": "${Prefix}-send_frames",
 }
 # The edge template's API parameters are the packaged template's own APIs.
 EDGE_REFERENCES = {"RestApiId": "RestAPI", "WebsocketApiId": "WebsocketAPI"}
@@ -100,6 +102,7 @@ def merge_template(stage: str, generated: Mapping[str, Any]) -> dict[str, Any]:
         "COMANDA_TABLE_PREFIX": {"Ref": "Prefix"},
         "JWT_SECRET_ARN": {"Ref": "JwtSecret"},
         "WEBSOCKET_ENDPOINT": {"Fn::Sub": "https://${WebsocketAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${ApiGatewayStage}"},
+        "COMANDA_SEND_FRAMES_FUNCTION": {"Fn::Sub": FUNCTION_NAMES["SendFrames"]},
         **{var: {"Fn::GetAtt": [table, "StreamArn"]} for var, table in STREAM_TABLES.items()},
     }
     functions: dict[str, Any] = {}

@@ -6,7 +6,8 @@ The committed files leave the region, the account and the WebSocket API id open 
 they exist only once deployed; ops/deploy.py renders the same policy with the real ones for
 each deploy, and ops/package.py with the template's own (`${AWS::Region}`, `${WebsocketAPI}`).
 Every other resource is named: the stage's tables, their indexes, the three streams the triggers
-read, the DLQ, the secret and the stage's log groups.
+read, the DLQ, the secret, the stage's log groups and the send_frames function the fan-out
+invokes for a big channel's shards.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ops.deploy import CONFIG, ROOT, stage_prefix
 TABLES_TEMPLATE = ROOT / "infra" / "tables.yaml"
 STREAM_READERS = ("transactions", "connections", "tenants")  # the tables whose streams trigger functions
 API_STAGE = "api"
+SEND_FRAMES = "send_frames"  # app.py's function the fan-out invokes (COMANDA_SEND_FRAMES_FUNCTION)
 
 
 def infra_tables(template: Path = TABLES_TEMPLATE) -> dict[str, bool]:
@@ -93,6 +95,12 @@ def stage_policy(prefix: str, region: str = "*", account: str = "*", websocket_a
                 "Effect": "Allow",
                 "Action": ["execute-api:ManageConnections"],
                 "Resource": [arn("execute-api", f"{websocket_api_id}/{API_STAGE}/*/@connections/*")],
+            },
+            {
+                "Sid": "FanoutShards",
+                "Effect": "Allow",
+                "Action": ["lambda:InvokeFunction"],
+                "Resource": [arn("lambda", f"function:{prefix}-{SEND_FRAMES}")],
             },
             {
                 "Sid": "Tracing",

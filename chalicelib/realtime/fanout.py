@@ -3,7 +3,10 @@
 Records are handled one by one by Powertools' BatchProcessor (a failing record is reported
 in batchItemFailures and re-delivered). `pedidos-actualizados` is coalesced: one per branch
 per batch, published after the records, from one Query of the branch's kitchen queue.
-Message ids come from stream sequence numbers, so a replayed batch repeats its ids."""
+Message ids come from stream sequence numbers, so a replayed batch repeats its ids.
+
+A channel with more subscribers than the shard plan's threshold is not posted from here: its
+encoded frames are handed to `send_frames` invocations, one per shard (realtime/shards.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from chalicelib.realtime.channels import cocina_channel, gm_ubicacion, order_cha
 from chalicelib.realtime.encoding import Outgoing, encode
 from chalicelib.realtime.notifications import derive, gastro_messages, kds_messages
 from chalicelib.realtime.polling import Delivery
+from chalicelib.realtime.shards import ShardPlan
 from chalicelib.services.ports import ConnectionStore, SaleStore
 
 ENCODED_PROTOCOLS = ("json", "socketio", "stomp", "gastromovil")
@@ -56,12 +60,14 @@ class Fanout:
         sender: Delivery,
         timezone: Callable[[str, str], str],
         gastro: GastroLookups | None = None,
+        shards: ShardPlan | None = None,
     ) -> None:
         self.connections = connections
         self.sales = sales
         self.sender = sender
         self.timezone = timezone
         self.gastro = gastro
+        self.shards = shards
 
     def publish(self, tenant: str, message: Outgoing, subscribers: list[Subscriber] | None = None) -> None:
         """Encode `message` once per (protocol, subscription tag) among the channel's subscribers."""
@@ -70,12 +76,19 @@ class Fanout:
         groups: dict[tuple[str, str | None], list[str]] = {}
         for s in subscribers:
             groups.setdefault((s.protocol, s.tag), []).append(s.connection_id)
+        sharded = self.shards is not None and self.shards.applies(len(subscribers))
         failed = 0
         for (protocol_name, tag), ids in groups.items():
             if protocol_name not in ENCODED_PROTOCOLS:
                 logger.warning("subscribers with an unknown protocol skipped", protocol=protocol_name, count=len(ids))
                 continue
-            failed += len(self.sender.send(ids, encode(protocol_name, message, tag)).failed)
+            frame = encode(protocol_name, message, tag)
+            if sharded:
+                assert self.shards is not None
+                shards = self.shards.hand_off(ids, frame)
+                metrics.count(metrics.FANOUT_SHARDS, shards)
+                continue
+            failed += len(self.sender.send(ids, frame).failed)
         if failed:
             raise DeliveryFailed(f"{failed} of {len(subscribers)} sends failed on {message.channel.name}")
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.e2e.harness import RunningStack
+from tests.e2e.harness import RunningStack, launch_stack
 
 
 def frames_until(ws: ClientConnection, event: str, timeout: float = 15) -> dict[str, Any]:
@@ -54,3 +55,40 @@ def test_a_new_table_order_reaches_the_kitchen_socket_through_the_stream(stack: 
         frame = frames_until(ws, "nuevo-pedido")
     assert frame["data"]["id"] == created.body["id"]
     assert frame["id"], "the message id is derived from the stream record"
+
+
+@pytest.fixture(scope="module")
+def sharded_stack() -> Iterator[RunningStack]:
+    """A local stack that shards every channel with more than one subscriber, one connection per shard."""
+    running = launch_stack({"COMANDA_FANOUT_SHARD_THRESHOLD": "1", "COMANDA_FANOUT_SHARD_SIZE": "1"}, ["--lambda-concurrency", "2"])
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_a_big_channel_is_sent_by_send_frames_shards_running_in_the_stacks_lambda_emulation(sharded_stack: RunningStack) -> None:
+    """Given three kitchen sockets on one branch (over the threshold of one), when an order is
+    created, then each socket gets `nuevo-pedido` exactly once, posted by send_frames invocations
+    the app made through Lambda's Invoke API on the stack (one shard per connection)."""
+    stack = sharded_stack
+    assert "send_frames" in stack.banner_value("Lambda Invoke")
+    token = stack.banner_value("Kitchen token")
+    cajero = stack.as_(stack.login("cajero1", "Cajero123!"))
+    sockets = [connect(f"{stack.ws_url}/cocina?token={token}", open_timeout=10) for _ in range(3)]
+    try:
+        opened = cajero.post("/api/caja/abrir", {"b100": 1})
+        assert opened.status in (201, 409), opened
+        created = cajero.post("/api/transacciones", {"nro_reg": 1, "concepto": "Mesa 9", "mesa": "9"})
+        assert created.status == 201, created
+        first = [frames_until(ws, "nuevo-pedido", timeout=30) for ws in sockets]
+        assert {f["data"]["id"] for f in first} == {created.body["id"]} and len({f["id"] for f in first}) == 1
+        time.sleep(1.0)
+        for ws in sockets:
+            with pytest.raises(AssertionError):
+                frames_until(ws, "nuevo-pedido", timeout=0.5)
+    finally:
+        for ws in sockets:
+            ws.close()
+    shards = [line for line in stack.output if '"message":"shard sent"' in line and '"connections":1,' in line]
+    assert len(shards) >= 3, "\n".join(stack.output[-30:])

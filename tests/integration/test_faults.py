@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from chalicelib.container import get_services
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.realtime.gateway import SocketGateway
-from chalicelib.realtime.sender import Sender, make_client
+from chalicelib.realtime.sender import Sender, make_client, make_lean_client
 from chalicelib.store.sales import SaleRepository
 from tests.integration.test_realtime import FakeManagementApi, connect, new_order, stored, with_plato
 from tests.integration.test_transacciones import make_menu
@@ -220,11 +220,12 @@ def burst_api() -> Iterator[str]:
     server.shutdown()
 
 
+@pytest.mark.parametrize("make", [make_client, make_lean_client], ids=["boto3", "lean"])
 @pytest.mark.parametrize("status", [500, 429])
 def test_frames_survive_a_management_api_burst_and_a_410_removes_only_that_connection(
-        alpha: TenantWorld, burst_api: str, status: int) -> None:
+        alpha: TenantWorld, burst_api: str, status: int, make: Any) -> None:
     services = get_services()
-    client = make_client(burst_api, "us-east-1", 2, credentials=("testing", "testing"))
+    client = make(burst_api, "us-east-1", 2, credentials=("testing", "testing"))
     sender = Sender(client, services.connections.remove, threads=2)
     gateway = SocketGateway(services.tokens, services.connections,
                             branch_exists=lambda t, b: services.tenant_repo.get_branch(t, b) is not None,

@@ -64,3 +64,21 @@ def test_every_function_gets_its_environment_from_the_templates_own_resources(te
         assert variables["JWT_SECRET_ARN"] == {"Ref": "JwtSecret"}
         assert "${WebsocketAPI}" in variables["WEBSOCKET_ENDPOINT"]["Fn::Sub"]
         assert "JWT_SECRET" not in variables
+
+
+def test_the_fan_out_invokes_the_templates_own_send_frames_function(template: tuple[Path, dict[str, Any]]) -> None:
+    resources = template[1]["Resources"]
+    assert resources["SendFrames"]["Properties"]["FunctionName"] == {"Fn::Sub": "${Prefix}-send_frames"}
+    assert resources["FanOut"]["Properties"]["Environment"]["Variables"]["COMANDA_SEND_FRAMES_FUNCTION"] == {
+        "Fn::Sub": "${Prefix}-send_frames"}
+    roles = [r for r in resources.values() if r["Type"] == "AWS::IAM::Role"]
+    invoke = [s for role in roles for policy in role["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]
+              if s["Action"] == ["lambda:InvokeFunction"]]
+    assert invoke and {r["Fn::Sub"] for s in invoke for r in s["Resource"]} == {
+        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Prefix}-send_frames"}
+
+
+def test_the_fan_out_and_send_frames_get_1024_mb_for_cpu_and_send_frames_a_minute(template: tuple[Path, dict[str, Any]]) -> None:
+    resources = template[1]["Resources"]
+    assert (resources["SendFrames"]["Properties"]["MemorySize"], resources["SendFrames"]["Properties"]["Timeout"]) == (1024, 60)
+    assert resources["FanOut"]["Properties"]["MemorySize"] == 1024

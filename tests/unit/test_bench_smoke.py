@@ -112,6 +112,10 @@ def test_the_tiny_fanout_bench_delivers_every_post(tiny_runs: dict[str, Any]) ->
     from bench import fanout
 
     result = tiny_runs["bench.fanout"]
-    assert [r["delivered"] for r in result["results"]] == [result["connections"]] * 4
+    assert [r["delivered"] for r in result["results"]] == [result["connections"]] * 7
+    assert {r.get("client") for r in result["results"]} == {None, "boto3", "lean"}
     assert result["posts_received_by_server"] == result["posts_expected"]
-    assert "posts/s" in fanout.render(result)
+    sharding = result["sharding"]
+    assert [sum(o["delivered"] for o in run) for run in sharding["per_shard"]] == [result["connections"]]
+    assert sorted(o["connections"] for o in sharding["per_shard"][0]) == [11, 13, 13, 13]
+    assert "posts/s" in fanout.render(result) and "4 shards" in fanout.render(result)

@@ -14,7 +14,7 @@ from ops.policies import infra_tables, policy_path, render, stage_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = {"dev": "comanda-dev", "prod": "comanda-prod"}
-SCOPED_SERVICES = ("dynamodb", "sqs", "secretsmanager", "ssm", "execute-api")
+SCOPED_SERVICES = ("dynamodb", "sqs", "secretsmanager", "ssm", "execute-api", "lambda")
 
 
 def committed(stage: str) -> dict[str, Any]:
@@ -94,3 +94,11 @@ def test_a_deployed_policy_names_its_own_websocket_api_region_and_account() -> N
     policy = stage_policy("comanda-prod", "sa-east-1", "111122223333", "a1b2c3")
     assert resources(policy, "execute-api") == ["arn:aws:execute-api:sa-east-1:111122223333:a1b2c3/api/*/@connections/*"]
     assert all(":sa-east-1:111122223333:" in arn for s in SCOPED_SERVICES for arn in resources(policy, s))
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_fan_out_may_invoke_only_its_own_stages_send_frames_function(stage: str) -> None:
+    from app import app
+
+    assert "send_frames" in {f.name for f in app.pure_lambda_functions}
+    assert resources(committed(stage), "lambda") == [f"arn:aws:lambda:*:*:function:{STAGES[stage]}-send_frames"]

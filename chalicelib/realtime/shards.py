@@ -1,0 +1,99 @@
+"""Sharded fan-out: a channel with more subscribers than a threshold is sent by `send_frames`
+invocations, one per shard of its connection ids, invoked asynchronously (Lambda's `Event`
+type), so the shards post concurrently in separate Lambda instances.
+
+The frame is encoded once per (protocol, tag) by the fan-out before it is sharded, so a shard's
+event is only `{"frame": <text>, "connections": [ids], "attempt": n}`. An async invocation's
+event is at most 256 KB: a shard whose event would be larger is split in halves until it fits.
+
+A shard posts through the same Delivery as the direct path: a 410 forgets only that connection.
+Connections that still fail after the sender's retries are handed to a new invocation, alone,
+up to SHARD_ATTEMPTS in all; after that the shard raises, and Lambda's own async retries and
+on-failure handling take over. Once an invocation is accepted the stream record is done with:
+delivery stays at-least-once (a retried shard repeats frames with their ids)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.observability import logger
+from chalicelib.realtime.sender import SendReport
+
+MAX_EVENT_BYTES = 256 * 1024  # Lambda's limit for an asynchronous invocation's payload
+SHARD_ATTEMPTS = 3
+INVOKE_THREADS = 16
+
+
+class ShardFailed(Exception):
+    pass
+
+
+def shard_events(connection_ids: Sequence[str], frame: str, size: int, max_bytes: int = MAX_EVENT_BYTES,
+                 attempt: int = 1) -> list[bytes]:
+    """The send_frames events for `connection_ids`: shards of at most `size` ids, each split
+    further until its event is at most `max_bytes`. Every id is in exactly one event."""
+    events: list[bytes] = []
+    pending = [list(connection_ids[i:i + size]) for i in range(0, len(connection_ids), max(1, size))]
+    pending.reverse()
+    while pending:
+        ids = pending.pop()
+        event = json.dumps({"frame": frame, "connections": ids, "attempt": attempt}, separators=(",", ":")).encode()
+        if len(event) <= max_bytes:
+            events.append(event)
+        elif len(ids) > 1:
+            half = len(ids) // 2
+            pending += [ids[half:], ids[:half]]
+        else:
+            raise ValueError(f"a send_frames event for one connection is {len(event)} bytes, over {max_bytes}")
+    return events
+
+
+@dataclass
+class ShardPlan:
+    """When and how the fan-out shards: `invoke` is one asynchronous invocation of send_frames."""
+
+    threshold: int
+    size: int
+    invoke: Callable[[bytes], Any]
+    max_event_bytes: int = MAX_EVENT_BYTES
+    _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
+
+    def applies(self, subscribers: int) -> bool:
+        return subscribers > self.threshold
+
+    def hand_off(self, connection_ids: Sequence[str], frame: str, attempt: int = 1) -> int:
+        """Invoke send_frames once per shard, concurrently; raises if any invocation was refused
+        (the caller's record is then re-delivered). Returns the number of shards."""
+        events = shard_events(list(dict.fromkeys(connection_ids)), frame, self.size, self.max_event_bytes, attempt)
+        if len(events) == 1:
+            self.invoke(events[0])
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=INVOKE_THREADS, thread_name_prefix="shard-invoke")
+            list(self._pool.map(self.invoke, events))  # re-raises the first failure
+        return len(events)
+
+
+def send_shard(send: Callable[[list[str], str], SendReport], event: dict[str, Any], plan: ShardPlan | None) -> dict[str, Any]:
+    """The send_frames function: post one shard's frame through `send` (the Delivery)."""
+    frame, ids, attempt = event.get("frame"), event.get("connections"), int(event.get("attempt") or 1)
+    if not isinstance(frame, str) or not isinstance(ids, list) or not all(isinstance(c, str) for c in ids):
+        raise ValueError("a send_frames event is {frame: str, connections: [str], attempt?: int}")
+    started, cpu = time.perf_counter(), time.process_time()
+    report = send(ids, frame)
+    outcome = {"connections": len(ids), "delivered": report.delivered, "gone": len(report.gone), "failed": len(report.failed),
+               "attempt": attempt, "seconds": round(time.perf_counter() - started, 4),
+               "cpu_seconds": round(time.process_time() - cpu, 4)}
+    logger.info("shard sent", extra={"shard": outcome})
+    if report.failed:
+        if plan is not None and attempt < SHARD_ATTEMPTS:
+            logger.warning("shard sends failed; handed to a new invocation", extra={"shard": outcome})
+            plan.hand_off(report.failed, frame, attempt + 1)
+        else:
+            raise ShardFailed(f"{len(report.failed)} of {len(ids)} sends failed after {attempt} attempts")
+    return outcome
