@@ -68,6 +68,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-streams", action="store_true", help="do not poll the tables' streams")
     parser.add_argument("--streams-from", choices=("latest", "trim_horizon"), default="latest",
                         help="where stream polling starts at stack start (default: latest)")
+    parser.add_argument("--stream-poll", choices=("adaptive", "fixed"),
+                        default=os.environ.get("COMANDA_LOCAL_STREAM_POLL", "adaptive"),
+                        help="stream polling pace: adaptive (20 ms while busy, woken after each request; 200 ms after 1 s "
+                             "of silence) or fixed (200 ms after every empty poll, the pace before issue 14)")
+    parser.add_argument("--stream-reads", choices=("auto", "http"), default=os.environ.get("COMANDA_LOCAL_STREAM_READS", "auto"),
+                        help="auto: read the embedded moto's streams in-process (HTTP GetRecords otherwise); "
+                             "http: always GetRecords over HTTP (as before issue 14)")
     return parser.parse_args(argv)
 
 
@@ -79,6 +86,7 @@ class Stack:
         self.port = 0
         self.executor = ThreadPoolExecutor(max_workers=args.workers, thread_name_prefix="lambda")
         self.pollers: list[Any] = []
+        self.stream_reads = "http"
         self.schedules: list[Any] = []
         self.timings: dict[str, float] = {}
         self.kitchen_token = ""
@@ -143,12 +151,14 @@ class Stack:
         from devstack.gateway import RestGateway
 
         rest = RestGateway(self.app, self.config, self.executor)
+        rest.after_request = self.nudge_pollers
         router = Router(rest=rest.handle)
         try:
             from devstack.websocket import WebsocketEmulator
         except ImportError:  # phase 1: REST only
             return router
         self.websocket = WebsocketEmulator(self.app, self.executor, port=self.port, stage=self.config.api_gateway_stage)
+        self.websocket.after_invoke = self.nudge_pollers
         router.websocket = self.websocket
         return router
 
@@ -159,7 +169,15 @@ class Stack:
             from devstack.streams import start_stream_pollers
         except ImportError:
             return
-        self.pollers = start_stream_pollers(self.app, self.settings, self.args.streams_from.upper())
+        in_process = self.args.stream_reads == "auto" and self.aws is not None and self.aws.embedded
+        self.stream_reads = "in-process" if in_process else "http"
+        self.pollers = start_stream_pollers(self.app, self.settings, self.args.streams_from.upper(), self.args.stream_poll,
+                                            in_process=in_process)
+
+    def nudge_pollers(self) -> None:
+        """A request or WebSocket handler just ran and may have written: poll the streams now."""
+        for poller in self.pollers:
+            poller.nudge()
 
     def start_schedules(self) -> None:
         from devstack.schedules import start_schedules
@@ -204,7 +222,8 @@ class Stack:
             f"  Management API  http://127.0.0.1:{self.port}/@connections/{{connectionId}}",
             f"  AWS endpoint    {aws.url} ({'embedded moto' if aws.embedded else 'AWS_ENDPOINT_URL'})",
             f"  Tables          {self.settings.table_prefix}-*",
-            "  Stream pollers  " + (", ".join(p.name for p in self.pollers) or "none (the app registers no stream handlers)"),
+            "  Stream pollers  " + (", ".join(p.name for p in self.pollers) or "none (the app registers no stream handlers)")
+            + (f" ({self.args.stream_poll} pace, {self.stream_reads} reads)" if self.pollers else ""),
         ]
         if self.seed_summary:
             lines.append(f"  Demo data       tenant '{DEMO_TENANT}': {self.seed_summary}")
