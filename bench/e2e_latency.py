@@ -9,8 +9,11 @@ Then, N times (after a few warm-up rounds):
      whose data.id is that sale arrives;
   2. the cajero POSTs an item (plato) to it; the clock runs until a `pedidos-actualizados` frame
      lists that sale with that item;
-  3. the sale's kitchen is completed and the bench waits for its `pedido-completado` frame, so the
-     queue (and the size of `pedidos-actualizados`) stays the same from one round to the next.
+  3. the sale's kitchen is completed and the bench waits for its `pedido-completado` frame and
+     for the `pedidos-actualizados` without it, so the queue (and the size of
+     `pedidos-actualizados`) stays the same from one round to the next and the next round starts
+     on a quiet pipeline (one batch in flight per shard: a write made while the previous
+     batch is still publishing waits for it).
 Each latency is measured from just before the REST call to the frame's arrival, so it includes
 the REST call itself (reported separately too). It runs on three fresh stacks: the pace and
 reads before issue 14 (`--stream-poll fixed --stream-reads http`: a 0.2 s sleep after every
@@ -67,6 +70,15 @@ def lists_item(tx: int, item_id: int) -> Any:
 
 def is_completed(tx: int) -> Any:
     return lambda f: f.get("event") == "pedido-completado" and f.get("data") == tx
+
+
+def queue_without(tx: int) -> Any:
+    def match(f: dict[str, Any]) -> bool:
+        if f.get("event") != "pedidos-actualizados" or not isinstance(f.get("data"), list):
+            return False
+        return all(o.get("id") != tx for o in f["data"])
+
+    return match
 
 
 def stats(values_s: list[float]) -> dict[str, Any]:
@@ -187,6 +199,7 @@ def run_mode(pace: str, reads: str, events: int) -> dict[str, Any]:
                     raise RuntimeError(f"completar: {done}")
                 if wait_for(ws, is_completed(tx)) is None and measured:
                     missed["pedido-completado"] += 1
+                wait_for(ws, queue_without(tx))  # the pipeline is quiet again before the next round
             idle_connected = idle_cpu_percent(stack.process.pid)
         get_records = get_records_cost(stack.aws_endpoint)
     finally:

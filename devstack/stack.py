@@ -22,6 +22,7 @@ from devstack.aws import AwsEndpoint, apply_local_defaults, start_aws
 log = logging.getLogger("devstack")
 
 READY_LINE = "COMANDA READY"
+WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -87,6 +88,7 @@ class Stack:
         self.executor = ThreadPoolExecutor(max_workers=args.workers, thread_name_prefix="lambda")
         self.pollers: list[Any] = []
         self.stream_reads = "http"
+        self._write_events: Any = None
         self.schedules: list[Any] = []
         self.timings: dict[str, float] = {}
         self.kitchen_token = ""
@@ -173,6 +175,23 @@ class Stack:
         self.stream_reads = "in-process" if in_process else "http"
         self.pollers = start_stream_pollers(self.app, self.settings, self.args.streams_from.upper(), self.args.stream_poll,
                                             in_process=in_process)
+        if self.args.stream_poll == "adaptive":
+            self.nudge_on_writes()
+
+    def nudge_on_writes(self) -> None:
+        """Wake the pollers as soon as the app's shared DynamoDB client has written, not only
+        when the request that wrote is over: the fan-out then overlaps the rest of the request."""
+        if not self.pollers:
+            return
+        from chalicelib.store.base import connection
+
+        self._write_events = connection(self.settings).client.meta.events
+        for operation in WRITE_OPERATIONS:
+            self._write_events.register(f"after-call.dynamodb.{operation}", self._nudge_after_call,
+                                        unique_id=f"devstack-nudge-{operation}")
+
+    def _nudge_after_call(self, **_: Any) -> None:
+        self.nudge_pollers()
 
     def nudge_pollers(self) -> None:
         """A request or WebSocket handler just ran and may have written: poll the streams now."""
@@ -236,6 +255,10 @@ class Stack:
         print("\n".join(lines), flush=True)
 
     def close(self) -> None:
+        if self._write_events is not None:
+            for operation in WRITE_OPERATIONS:
+                self._write_events.unregister(f"after-call.dynamodb.{operation}", unique_id=f"devstack-nudge-{operation}")
+            self._write_events = None
         for poller in self.pollers:
             poller.stop()
         for schedule in self.schedules:

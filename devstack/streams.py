@@ -17,9 +17,10 @@ batches, as an event source mapping would.
   (Lambda's MaximumRetryAttempts).
 - Polling pace (`PollSchedule`): `adaptive` (default) polls every 20 ms while records flow, for a
   second after the last record or nudge, then backs off to 200 ms; `fixed` is the old pace, 200 ms
-  after every empty poll. `nudge()` wakes the pollers at once: the stack nudges them after every
-  REST request and WebSocket handler it served (those are the writes), so the first poll after a
-  write does not wait for the sleep to end. `--stream-poll fixed|adaptive`
+  after every empty poll. `nudge()` wakes the pollers at once: the stack nudges them right after
+  each write of the app's shared DynamoDB client (a botocore after-call hook) and after every
+  REST request and WebSocket handler it served, so the first poll after a write does not wait
+  for a sleep to end and the fan-out overlaps the rest of the request. `--stream-poll fixed|adaptive`
   (`COMANDA_LOCAL_STREAM_POLL`) picks the pace.
 - Reads: with the embedded moto (same process), `InProcessMotoStreams` reads the shards straight
   from moto's backend: an empty GetRecords over HTTP costs ~4 ms of this process's CPU (botocore
