@@ -15,9 +15,12 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Iterable
 from typing import Any
+
+COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")  # three base64url segments, nothing else
 
 
 class InvalidToken(Exception):
@@ -74,7 +77,7 @@ def _integer(payload: dict[str, Any], claim: str) -> int:
 def decode(token: str, secret: str | bytes, *, audience: str, issuer: str, require: Iterable[str] = (),
            now: float | None = None) -> dict[str, Any]:
     """The verified claims; InvalidToken (ExpiredToken for a past `exp`) otherwise."""
-    if not isinstance(token, str) or token.count(".") != 2:
+    if not isinstance(token, str) or not COMPACT.fullmatch(token):
         raise InvalidToken("not a compact JWS")
     header_b64, payload_b64, signature_b64 = token.split(".")
     header = _json_object(header_b64)

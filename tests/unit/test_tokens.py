@@ -81,6 +81,16 @@ BAD = {
 }
 
 
+def test_segments_outside_base64url_are_refused_even_where_a_lenient_decoder_would_skip_them() -> None:
+    good = hs256.encode(claims(), SECRET)
+    head, payload, signature = good.split(".")
+    assert ours(good)["sub"] == "1"
+    for token in (f"{head}.{payload}.{signature}!!", f"{head}.{payload}é.{signature}", f"{head}.{payload}.{signature}=",
+                  f" {good}", f"{good}\n"):
+        with pytest.raises(hs256.InvalidToken):
+            ours(token)
+
+
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_what_pyjwt_refuses_is_refused(case: str) -> None:
     token = BAD[case]()
