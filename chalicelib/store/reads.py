@@ -12,7 +12,7 @@ from chalicelib.domain.catalog import CatalogKey
 from chalicelib.domain.sales import Sale
 from chalicelib.settings import Settings
 from chalicelib.store.base import connection
-from chalicelib.store.catalog import CatalogRepository
+from chalicelib.store.catalog import CatalogRepository, entry_from_raw, key_of
 from chalicelib.store.sales import SaleRepository, to_domain, tx_sk
 
 MAX_ROUNDS = 8  # UnprocessedKeys (throttling) are re-asked with a growing pause, then it gives up
@@ -24,7 +24,6 @@ class SaleReadRepository:
     def __init__(self, settings: Settings, sales: SaleRepository, catalog: CatalogRepository) -> None:
         self._settings = settings
         self._sales = sales
-        self._catalog = catalog
         self._sale_table = sales.SaleRecord.Meta.table_name
         self._catalog_table = catalog.PlatoRecord.Meta.table_name
 
@@ -34,7 +33,7 @@ class SaleReadRepository:
             self._sale_table: {"Keys": [{"pk": {"S": tenant_id}, "sk": {"S": tx_sk(tx_id)}}], "ConsistentRead": True},
         }
         if wanted:
-            request[self._catalog_table] = {"Keys": [self._catalog.key_of(tenant_id, k) for k in wanted], "ConsistentRead": True}
+            request[self._catalog_table] = {"Keys": [key_of(tenant_id, k) for k in wanted], "ConsistentRead": True}
         found: dict[str, list[dict[str, Any]]] = {self._sale_table: [], self._catalog_table: []}
         client = connection(self._settings).client
         for round_no in range(MAX_ROUNDS):
@@ -51,7 +50,7 @@ class SaleReadRepository:
         sale = to_domain(self._sales.SaleRecord.from_raw_data(sales[0])) if sales else None
         entries: dict[CatalogKey, Any] = {}
         for item in found[self._catalog_table]:
-            decoded = self._catalog.entry_from_raw(item)
+            decoded = entry_from_raw(item)
             if decoded is not None and decoded[0] in wanted:
                 entries[decoded[0]] = decoded[1]
         return sale, entries
