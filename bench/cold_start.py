@@ -32,6 +32,7 @@ LAMBDA_ENV = {
     "AWS_SECRET_ACCESS_KEY": "bench",
 }
 
+NOTABLE = ("boto3", "botocore", "pynamodb", "aws_lambda_powertools", "jwt", "cryptography", "chalice", "pydantic")
 TIMED = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 IMPORTTIME_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)$")
 
@@ -88,13 +89,9 @@ def heaviest(module: str, runs: int, top: int = 10) -> dict[str, list[dict[str, 
 
 def pulled_in(module: str) -> dict[str, bool]:
     """Which notable packages the import loads at all."""
-    probe = (
-        f"import sys; import {module}; "
-        "print(','.join(m for m in ('boto3', 'botocore', 'pynamodb', 'aws_lambda_powertools', 'jwt', 'chalice', 'pydantic') "
-        "if m in sys.modules))"
-    )
+    probe = f"import sys; import {module}; print(','.join(m for m in {NOTABLE!r} if m in sys.modules))"
     loaded = set(_child(["-c", probe]).stdout.strip().split(","))
-    return {name: name in loaded for name in ("boto3", "botocore", "pynamodb", "aws_lambda_powertools", "jwt", "chalice", "pydantic")}
+    return {name: name in loaded for name in NOTABLE}
 
 
 def run(quick: bool = False) -> dict[str, Any]:

@@ -33,6 +33,19 @@ OPERATIONS = (
     "GET kitchen queue",
 )
 COUNTS = denominations(b100=1)
+# Totals this bench measured at main@6191189 (before issue 14), warm and first run, for the
+# "before" column: the old read paths are gone from the code, so they are recorded, not re-run.
+BASELINE_COMMIT = "6191189"
+BASELINE = {
+    "create transacción (mesa)": (4, 4),
+    "add item (plato)": (3, 3),
+    "add extra (ingrediente)": (3, 3),
+    "complete kitchen": (2, 3),
+    "pay (partial)": (3, 3),
+    "pay (closing: stock deduction)": (4, 4),
+    "pay (closing, Idempotency-Key)": (7, 7),
+    "GET kitchen queue": (1, 1),
+}
 
 
 class Recorder:
@@ -176,7 +189,10 @@ def render(result: dict[str, Any]) -> str:
     names = sorted({op for r in warm.values() for op in r["requests"]})
     rows = []
     for op, r in warm.items():
-        rows.append([op, *[r["requests"].get(n, "") for n in names], r["total"], r["all_clients_total"], first[op]["total"]])
+        before = BASELINE.get(op, ("-", "-"))
+        rows.append([op, *[r["requests"].get(n, "") for n in names], r["total"], r["all_clients_total"], first[op]["total"],
+                     f"{before[0]} / {before[1]}"])
+    first_runs = [f"  {op}: {', '.join(f'{n} {c}' for n, c in r['requests'].items())}" for op, r in first.items()]
     notes = []
     for op, r in warm.items():
         if r["total"] != r["all_clients_total"]:
@@ -187,10 +203,13 @@ def render(result: dict[str, Any]) -> str:
         "== requests_per_operation: DynamoDB requests per API operation (warm container) ==",
         machine_line(result["machine"]),
         f"backend: {result['backend']}; counted with before-call.dynamodb on the shared PynamoDB client and the idempotency client",
-        table(["operation", *names, "total", "all clients", "first run"], rows),
+        table(["operation", *names, "total", "all clients", "first run", f"at {BASELINE_COMMIT}: warm / first"], rows),
         *notes,
+        "first run, by request (empty per-process caches: branch time zone, catalog entries):",
+        *first_runs,
         "(`all clients` cross-checks with a counter on every botocore client; `first run` is the same operation on a fresh process,",
-        " which also fills per-process caches such as the branch time zone)",
+        " which also fills per-process caches such as the branch time zone and the catalog entries (5 s); the last column is",
+        f" what this bench measured at main@{BASELINE_COMMIT}, before issue 14, recorded in bench/requests_per_operation.py)",
     ])
 
 

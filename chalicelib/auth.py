@@ -14,8 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import jwt
-
+from chalicelib import hs256
 from chalicelib.domain.tenancy import CUSTOMER_ROLE, ROLES
 from chalicelib.errors import Unauthorized
 from chalicelib.settings import Settings
@@ -158,6 +157,9 @@ class Principal:
         return self.kind == "staff" and role_allows(self.role, permission)
 
 
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
+
+
 class KeyResolver(Protocol):
     """Where verification keys come from: the HS256 secret now, a JWKS client for RS256."""
 
@@ -174,6 +176,8 @@ class SecretKey:
 
 class JwksKey:
     def __init__(self, url: str) -> None:
+        import jwt  # PyJWT (and with it `cryptography`) loads only when RS256 is configured
+
         self._client = jwt.PyJWKClient(url)
 
     def key_for(self, token: str) -> Any:
@@ -211,22 +215,38 @@ class TokenService:
         if principal.kind == "staff":
             claims["ver"] = principal.version
             claims["jti"] = secrets.token_urlsafe(12)
-        return jwt.encode(claims, self._settings.jwt_secret, algorithm="HS256")
+        return hs256.encode(claims, self._settings.jwt_secret)
 
-    def verify(self, token: str) -> Principal:
+    def _claims(self, token: str) -> dict[str, Any]:
+        """HS256 (Comanda's own tokens) with the standard library; any other pinned algorithm
+        (RS256 from an identity provider) with PyJWT, imported here and only then."""
+        if self._settings.jwt_algorithm == "HS256":
+            try:
+                return hs256.decode(token, self._resolver.key_for(token), audience=self._settings.jwt_audience,
+                                    issuer=self._settings.jwt_issuer, require=REQUIRED_CLAIMS)
+            except hs256.ExpiredToken as exc:
+                raise Unauthorized("Token expirado") from exc
+            except hs256.InvalidToken as exc:
+                raise Unauthorized("Token inválido") from exc
+        import jwt
+
         try:
-            claims = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 self._resolver.key_for(token),
                 algorithms=[self._settings.jwt_algorithm],
                 audience=self._settings.jwt_audience,
                 issuer=self._settings.jwt_issuer,
-                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+                options={"require": list(REQUIRED_CLAIMS)},
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("Token expirado") from exc
         except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
             raise Unauthorized("Token inválido") from exc
+        return claims
+
+    def verify(self, token: str) -> Principal:
+        claims = self._claims(token)
         tenant, role = claims.get("tenant"), claims.get("role")
         customer = claims.get("kind") == "customer"
         if not isinstance(tenant, str) or not tenant or (role not in ROLES and not (customer and role == CUSTOMER_ROLE)):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.services.audit import AuditTrail
     from chalicelib.services.caja import CajaService
     from chalicelib.services.catalog import CatalogService
+    from chalicelib.services.catalog_cache import CatalogCache
     from chalicelib.services.delivery import DeliveryService
     from chalicelib.services.sales import KitchenDisplayService, SaleService
     from chalicelib.services.sessions import SessionGuard
@@ -97,7 +98,14 @@ class Services:
         from chalicelib.services.catalog import CatalogService
         from chalicelib.store.catalog import CatalogRepository
 
-        return CatalogService(CatalogRepository(self.settings), self.audit)
+        return CatalogService(CatalogRepository(self.settings), self.audit, self.catalog_cache)
+
+    @cached_property
+    def catalog_cache(self) -> CatalogCache:
+        """Shared by the sale path (reads) and the catalog (forgets what it changes)."""
+        from chalicelib.services.catalog_cache import CatalogCache
+
+        return CatalogCache()
 
     @cached_property
     def caja(self) -> CajaService:
@@ -113,6 +121,7 @@ class Services:
         from chalicelib.store.audit import AuditRepository
         from chalicelib.store.cajas import CajaRepository
         from chalicelib.store.catalog import CatalogRepository
+        from chalicelib.store.reads import SaleReadRepository
         from chalicelib.store.sales import SaleRepository
         from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
@@ -123,7 +132,7 @@ class Services:
             return DynamoUnitOfWork(self.settings, repo, catalog, cajas, audit=audit)
 
         return SaleService(repo, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work,
-                           self.audit)
+                           self.audit, reads=SaleReadRepository(self.settings, repo, catalog), catalog_cache=self.catalog_cache)
 
     @cached_property
     def pedidos(self) -> DeliveryService:

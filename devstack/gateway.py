@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class RestGateway:
     def __init__(self, app: Chalice, config: Config, executor: Executor) -> None:
         self._gateway = LocalGateway(make_thread_safe(app), config)
         self._executor = executor
+        self.after_request: Callable[[], None] | None = None  # the stack nudges the stream pollers
 
     def invoke(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> tuple[int, CIMultiDict[str], bytes]:
         """One request through the local gateway, synchronously. Returns status, headers, body."""
@@ -89,4 +91,6 @@ class RestGateway:
         status, headers, data = await loop.run_in_executor(
             self._executor, self.invoke, request.method, request.raw_path, request_headers(request.headers), body or None
         )
+        if self.after_request is not None:
+            self.after_request()
         return web.Response(status=status, headers=headers, body=data)

@@ -23,6 +23,7 @@ log = logging.getLogger("devstack")
 
 READY_LINE = "COMANDA READY"
 LAMBDA_INVOKE_PREFIX = "/2015-03-31/functions/"
+WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -74,6 +75,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-streams", action="store_true", help="do not poll the tables' streams")
     parser.add_argument("--streams-from", choices=("latest", "trim_horizon"), default="latest",
                         help="where stream polling starts at stack start (default: latest)")
+    parser.add_argument("--stream-poll", choices=("adaptive", "fixed"),
+                        default=os.environ.get("COMANDA_LOCAL_STREAM_POLL", "adaptive"),
+                        help="stream polling pace: adaptive (20 ms while busy, woken after each request; 200 ms after 1 s "
+                             "of silence) or fixed (200 ms after every empty poll, the pace before issue 14)")
+    parser.add_argument("--stream-reads", choices=("auto", "http"), default=os.environ.get("COMANDA_LOCAL_STREAM_READS", "auto"),
+                        help="auto: read the embedded moto's streams in-process (HTTP GetRecords otherwise); "
+                             "http: always GetRecords over HTTP (as before issue 14)")
     return parser.parse_args(argv)
 
 
@@ -85,6 +93,8 @@ class Stack:
         self.port = 0
         self.executor = ThreadPoolExecutor(max_workers=args.workers, thread_name_prefix="lambda")
         self.pollers: list[Any] = []
+        self.stream_reads = "http"
+        self._write_events: Any = None
         self.schedules: list[Any] = []
         self.timings: dict[str, float] = {}
         self.kitchen_token = ""
@@ -153,6 +163,7 @@ class Stack:
         from devstack.lambdas import LocalLambdas
 
         rest = RestGateway(self.app, self.config, self.executor)
+        rest.after_request = self.nudge_pollers
         self.lambdas = LocalLambdas(self.app, self.args.lambda_concurrency)
         router = Router(rest=rest.handle, lambdas=self.lambdas)
         try:
@@ -160,6 +171,7 @@ class Stack:
         except ImportError:  # phase 1: REST only
             return router
         self.websocket = WebsocketEmulator(self.app, self.executor, port=self.port, stage=self.config.api_gateway_stage)
+        self.websocket.after_invoke = self.nudge_pollers
         router.websocket = self.websocket
         return router
 
@@ -170,7 +182,32 @@ class Stack:
             from devstack.streams import start_stream_pollers
         except ImportError:
             return
-        self.pollers = start_stream_pollers(self.app, self.settings, self.args.streams_from.upper())
+        in_process = self.args.stream_reads == "auto" and self.aws is not None and self.aws.embedded
+        self.stream_reads = "in-process" if in_process else "http"
+        self.pollers = start_stream_pollers(self.app, self.settings, self.args.streams_from.upper(), self.args.stream_poll,
+                                            in_process=in_process)
+        if self.args.stream_poll == "adaptive":
+            self.nudge_on_writes()
+
+    def nudge_on_writes(self) -> None:
+        """Wake the pollers as soon as the app's shared DynamoDB client has written, not only
+        when the request that wrote is over: the fan-out then overlaps the rest of the request."""
+        if not self.pollers:
+            return
+        from chalicelib.store.base import connection
+
+        self._write_events = connection(self.settings).client.meta.events
+        for operation in WRITE_OPERATIONS:
+            self._write_events.register(f"after-call.dynamodb.{operation}", self._nudge_after_call,
+                                        unique_id=f"devstack-nudge-{operation}")
+
+    def _nudge_after_call(self, **_: Any) -> None:
+        self.nudge_pollers()
+
+    def nudge_pollers(self) -> None:
+        """A request or WebSocket handler just ran and may have written: poll the streams now."""
+        for poller in self.pollers:
+            poller.nudge()
 
     def start_schedules(self) -> None:
         from devstack.schedules import start_schedules
@@ -217,7 +254,8 @@ class Stack:
             f"({', '.join(sorted(self.lambdas.names)) if self.lambdas else 'none'}; {self.args.lambda_concurrency} processes)",
             f"  AWS endpoint    {aws.url} ({'embedded moto' if aws.embedded else 'AWS_ENDPOINT_URL'})",
             f"  Tables          {self.settings.table_prefix}-*",
-            "  Stream pollers  " + (", ".join(p.name for p in self.pollers) or "none (the app registers no stream handlers)"),
+            "  Stream pollers  " + (", ".join(p.name for p in self.pollers) or "none (the app registers no stream handlers)")
+            + (f" ({self.args.stream_poll} pace, {self.stream_reads} reads)" if self.pollers else ""),
         ]
         if self.seed_summary:
             lines.append(f"  Demo data       tenant '{DEMO_TENANT}': {self.seed_summary}")
@@ -230,6 +268,10 @@ class Stack:
         print("\n".join(lines), flush=True)
 
     def close(self) -> None:
+        if self._write_events is not None:
+            for operation in WRITE_OPERATIONS:
+                self._write_events.unregister(f"after-call.dynamodb.{operation}", unique_id=f"devstack-nudge-{operation}")
+            self._write_events = None
         for poller in self.pollers:
             poller.stop()
         for schedule in self.schedules:

@@ -15,6 +15,18 @@ batches, as an event source mapping would.
   identifier that is not in the batch, re-delivers the whole batch. Retries back off exponentially
   (0.2 s, 0.4 s, ... capped at 5 s); after `max_retries` the batch is discarded with an error log
   (Lambda's MaximumRetryAttempts).
+- Polling pace (`PollSchedule`): `adaptive` (default) polls every 20 ms while records flow, for a
+  second after the last record or nudge, then backs off to 200 ms; `fixed` is the old pace, 200 ms
+  after every empty poll. `nudge()` wakes the pollers at once: the stack nudges them right after
+  each write of the app's shared DynamoDB client (a botocore after-call hook) and after every
+  REST request and WebSocket handler it served, so the first poll after a write does not wait
+  for a sleep to end and the fan-out overlaps the rest of the request. `--stream-poll fixed|adaptive`
+  (`COMANDA_LOCAL_STREAM_POLL`) picks the pace.
+- Reads: with the embedded moto (same process), `InProcessMotoStreams` reads the shards straight
+  from moto's backend: an empty GetRecords over HTTP costs ~4 ms of this process's CPU (botocore
+  + werkzeug + moto), which at 3 streams x 5 polls/s is ~6 % of a core doing nothing. Against
+  `AWS_ENDPOINT_URL` (LocalStack, a separate moto) the boto3 client is used; `--stream-reads http`
+  forces it.
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 log = logging.getLogger("devstack.streams")
@@ -65,8 +77,86 @@ def lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[
     }
 
 
+class InProcessMotoStreams:
+    """The four DynamoDB Streams calls the poller makes, answered from the moto backend of this
+    process (the embedded ThreadedMotoServer serves the same backends), with the shapes boto3
+    returns. Iterators are `<arn>|<shard>|<next sequence number>`; records are copies."""
+
+    def _shard(self, stream_arn: str) -> Any:
+        from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+        parts = stream_arn.split(":", 6)
+        region, account, table_name = parts[3], parts[4], parts[5].split("/")[1]
+        table = dynamodbstreams_backends[account][region].dynamodb.get_table(table_name)
+        return table.stream_shard
+
+    def describe_stream(self, StreamArn: str, **_: Any) -> dict[str, Any]:  # noqa: N803 - boto3's names
+        shard = self._shard(StreamArn)
+        return {"StreamDescription": {"StreamArn": StreamArn, "Shards": [shard.to_json()] if shard else []}}
+
+    def get_shard_iterator(self, StreamArn: str, ShardId: str, ShardIteratorType: str,  # noqa: N803
+                           SequenceNumber: str | None = None) -> dict[str, Any]:
+        shard = self._shard(StreamArn)
+        if shard is None or shard.id != ShardId:
+            return {"ShardIterator": None}
+        start = {
+            "TRIM_HORIZON": shard.starting_sequence_number,
+            "LATEST": shard.starting_sequence_number + len(shard.items),
+            "AT_SEQUENCE_NUMBER": int(SequenceNumber or 0),
+            "AFTER_SEQUENCE_NUMBER": int(SequenceNumber or 0) + 1,
+        }[ShardIteratorType]
+        return {"ShardIterator": f"{StreamArn}|{ShardId}|{start}"}
+
+    def get_records(self, ShardIterator: str, Limit: int = 1000) -> dict[str, Any]:  # noqa: N803
+        import copy
+
+        arn, shard_id, start = ShardIterator.rsplit("|", 2)
+        shard = self._shard(arn)
+        if shard is None or shard.id != shard_id:
+            return {"Records": [], "NextShardIterator": None}
+        offset = int(start) - shard.starting_sequence_number
+        records = [copy.deepcopy(r.to_json()) for r in shard.items[offset : offset + Limit]]
+        for record in records:
+            created = record["dynamodb"].get("ApproximateCreationDateTime")
+            if isinstance(created, datetime) and created.tzinfo is None:
+                record["dynamodb"]["ApproximateCreationDateTime"] = created.replace(tzinfo=UTC)
+        return {"Records": records, "NextShardIterator": f"{arn}|{shard_id}|{int(start) + len(records)}"}
+
+
 def _seq(record: dict[str, Any]) -> int:
     return int(record["dynamodb"]["SequenceNumber"])
+
+
+POLL_MODES = ("adaptive", "fixed")
+
+
+class PollSchedule:
+    """How long a poller sleeps after a pass that found nothing. `adaptive`: `fast` while there
+    was activity (records delivered, or a nudge) within the last `hot_for` seconds, then `idle`.
+    `fixed`: always `idle`, nudges ignored (the pace before issue 14)."""
+
+    def __init__(self, mode: str = "adaptive", *, fast: float = 0.02, idle: float = 0.2, hot_for: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if mode not in POLL_MODES:
+            raise ValueError(f"poll mode must be one of {POLL_MODES}, not {mode!r}")
+        self.mode = mode
+        self.fast = fast
+        self.idle = idle
+        self.hot_for = hot_for
+        self.clock = clock
+        self.last_activity = float("-inf")
+
+    @property
+    def wakes_on_nudge(self) -> bool:
+        return self.mode == "adaptive"
+
+    def activity(self) -> None:
+        self.last_activity = self.clock()
+
+    def next_sleep(self) -> float:
+        if self.mode == "fixed":
+            return self.idle
+        return self.fast if self.clock() - self.last_activity < self.hot_for else self.idle
 
 
 @dataclass
@@ -100,7 +190,10 @@ class StreamPoller:
         max_backoff: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         context_factory: Callable[[], Any] | None = None,
+        schedule: PollSchedule | None = None,
     ) -> None:
+        """`poll_interval` is the fixed pace's sleep; `schedule` (default: adaptive, idling at
+        `poll_interval`) decides the sleep after an empty pass."""
         self.client = client
         self.stream_arn = stream_arn
         self.handler = handler
@@ -119,7 +212,9 @@ class StreamPoller:
         self.discarded = 0
         self._started = False
         self._next_discovery = 0.0
+        self.schedule = schedule or PollSchedule("adaptive", idle=poll_interval)
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def _default_context(self) -> Any:
@@ -238,15 +333,25 @@ class StreamPoller:
 
     # --- thread --------------------------------------------------------------------------------
 
+    def nudge(self) -> None:
+        """Something may have just been written: poll now (adaptive pace only)."""
+        if self.schedule.wakes_on_nudge:
+            self.schedule.activity()
+            self._wake.set()
+
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()
             try:
-                busy = self.poll_once() > 0 or any(s.buffer for s in self.shards.values())
+                delivered = self.poll_once()
+                busy = delivered > 0 or any(s.buffer for s in self.shards.values())
             except Exception:
                 log.exception("stream poller %s failed; retrying", self.name)
                 busy = False
-            if not busy:
-                self._stop.wait(self.poll_interval)
+            if busy:
+                self.schedule.activity()
+            else:
+                self._wake.wait(self.schedule.next_sleep())
 
     def start(self) -> StreamPoller:
         self._thread = threading.Thread(target=self._run, name=f"stream-{self.name}", daemon=True)
@@ -255,6 +360,7 @@ class StreamPoller:
 
     def stop(self, timeout: float = 5) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -293,7 +399,9 @@ def local_stream_arns(client: Any, prefix: str) -> dict[str, str]:
         kwargs["ExclusiveStartStreamArn"] = last
 
 
-def start_stream_pollers(app: Any, settings: Any, start_position: str = "LATEST") -> list[StreamPoller]:
+def start_stream_pollers(app: Any, settings: Any, start_position: str = "LATEST", mode: str = "adaptive",
+                         in_process: bool = False) -> list[StreamPoller]:
+    """`in_process`: read the shards from this process's moto backend (the embedded moto only)."""
     if not any(type(s).__name__ == "DynamoDBEventConfig" for s in getattr(app, "event_sources", [])):
         log.info("no DynamoDB stream handlers registered; stream pollers idle")
         return []
@@ -302,13 +410,14 @@ def start_stream_pollers(app: Any, settings: Any, start_position: str = "LATEST"
     access_key, secret_key = getattr(settings, "aws_credentials", None) or (None, None)
     client = boto3.client("dynamodbstreams", region_name=settings.region, endpoint_url=settings.endpoint_url,
                           aws_access_key_id=access_key, aws_secret_access_key=secret_key)
+    reader: Any = InProcessMotoStreams() if in_process else client
     pollers = []
     for arn, handler, source in find_stream_sources(app, local_stream_arns(client, settings.table_prefix), settings.table_prefix):
         poller = StreamPoller(
-            client, arn, handler, name=source.name, region=settings.region,
-            batch_size=source.batch_size or 100, start_position=start_position,
+            reader, arn, handler, name=source.name, region=settings.region,
+            batch_size=source.batch_size or 100, start_position=start_position, schedule=PollSchedule(mode),
         )
         poller.discover()  # take the LATEST position now, before the stack reports ready
         pollers.append(poller.start())
-        log.info("polling %s -> %s", arn, source.name)
+        log.info("polling %s -> %s (%s pace, %s reads)", arn, source.name, mode, "in-process" if in_process else "http")
     return pollers

@@ -24,7 +24,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -108,6 +108,7 @@ class WebsocketEmulator:
         self.domain_name = f"127.0.0.1:{port}"
         self.paths = {"/"} | {f"/{ns}" for ns in namespaces} | set(PROTOCOL_PATHS)
         self.connections: dict[str, Connection] = {}
+        self.after_invoke: Callable[[], None] | None = None  # the stack nudges the stream pollers
         self._point_chalice_websocket_api_here()
 
     # --- the app's handlers -------------------------------------------------------------
@@ -193,6 +194,8 @@ class WebsocketEmulator:
         context = LambdaContext(function_name="websocket_handler", memory_size=128, max_runtime_ms=29_000)
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(self.executor, handler, event, context)
+        if self.after_invoke is not None:
+            self.after_invoke()
         return result if isinstance(result, dict) else None
 
     # --- sockets --------------------------------------------------------------------------

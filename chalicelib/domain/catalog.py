@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from chalicelib.domain.money import CENT, ZERO
 from chalicelib.errors import InvalidInput
@@ -282,6 +282,10 @@ def by_name(items: Iterable[Any]) -> list[Any]:
 
 
 # --- the repository interface --------------------------------------------------------------
+
+
+CatalogKind = Literal["plato", "producto", "ingrediente"]
+CatalogKey = tuple[CatalogKind, str]  # (kind, id): one catalog entry a sale charges from or checks
 
 
 class CatalogStore(Protocol):

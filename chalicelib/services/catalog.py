@@ -30,6 +30,7 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from chalicelib.services.audit import AuditTrail
+    from chalicelib.services.catalog_cache import CatalogCache
 
 StoreT = TypeVar("StoreT", bound=CatalogStore)
 T = TypeVar("T")
@@ -37,9 +38,11 @@ _ID_ATTEMPTS = 3
 
 
 class CatalogService(Generic[StoreT]):
-    def __init__(self, repo: StoreT, audit: AuditTrail | None = None) -> None:
+    def __init__(self, repo: StoreT, audit: AuditTrail | None = None, cache: CatalogCache | None = None) -> None:
+        """`cache`: the sale path's catalog cache in this process; every change forgets its object there."""
         self.repo = repo
         self.audit = audit
+        self.cache = cache
 
     def _price_changed(self, before: Producto | Plato, after: Producto | Plato) -> None:
         if self.audit is not None and before.precio != after.precio:
@@ -78,14 +81,16 @@ class CatalogService(Generic[StoreT]):
     def update_producto(self, tenant_id: str, producto_id: str, data: Mapping[str, Any]) -> Producto:
         before = self.get_producto(tenant_id, producto_id)
         after = before.changed(data, utc_now())
-        self._write(lambda: self.repo.update_producto(before, after), lambda: self.get_producto(tenant_id, producto_id))
+        self._write(lambda: self.repo.update_producto(before, after), lambda: self.get_producto(tenant_id, producto_id),
+                    (tenant_id, producto_id))
         self._price_changed(before, after)
         return after
 
     def delete_producto(self, tenant_id: str, producto_id: str) -> Producto:
         before = self.get_producto(tenant_id, producto_id)
         after = before.soft_deleted(utc_now())
-        self._write(lambda: self.repo.update_producto(before, after), lambda: self.get_producto(tenant_id, producto_id))
+        self._write(lambda: self.repo.update_producto(before, after), lambda: self.get_producto(tenant_id, producto_id),
+                    (tenant_id, producto_id))
         return after
 
     # --- ingredientes -------------------------------------------------------------------
@@ -106,13 +111,15 @@ class CatalogService(Generic[StoreT]):
     def update_ingrediente(self, tenant_id: str, ingrediente_id: str, data: Mapping[str, Any]) -> Ingrediente:
         before = self.get_ingrediente(tenant_id, ingrediente_id)
         after = before.changed(data, utc_now())
-        self._write(lambda: self.repo.update_ingrediente(before, after), lambda: self.get_ingrediente(tenant_id, ingrediente_id))
+        self._write(lambda: self.repo.update_ingrediente(before, after), lambda: self.get_ingrediente(tenant_id, ingrediente_id),
+                    (tenant_id, ingrediente_id))
         return after
 
     def delete_ingrediente(self, tenant_id: str, ingrediente_id: str) -> Ingrediente:
         before = self.get_ingrediente(tenant_id, ingrediente_id)
         after = before.soft_deleted(utc_now())
-        self._write(lambda: self.repo.update_ingrediente(before, after), lambda: self.get_ingrediente(tenant_id, ingrediente_id))
+        self._write(lambda: self.repo.update_ingrediente(before, after), lambda: self.get_ingrediente(tenant_id, ingrediente_id),
+                    (tenant_id, ingrediente_id))
         return after
 
     # --- platos -------------------------------------------------------------------------
@@ -136,14 +143,16 @@ class CatalogService(Generic[StoreT]):
     def update_plato(self, tenant_id: str, plato_id: str, data: Mapping[str, Any]) -> Plato:
         before = self.get_plato(tenant_id, plato_id)
         after = before.changed(data, utc_now())
-        self._write(lambda: self.repo.update_plato(before, after), lambda: self.get_plato(tenant_id, plato_id))
+        self._write(lambda: self.repo.update_plato(before, after), lambda: self.get_plato(tenant_id, plato_id),
+                    (tenant_id, plato_id))
         self._price_changed(before, after)
         return after
 
     def delete_plato(self, tenant_id: str, plato_id: str) -> Plato:
         before = self.get_plato(tenant_id, plato_id)
         after = before.soft_deleted(utc_now())
-        self._write(lambda: self.repo.update_plato(before, after), lambda: self.get_plato(tenant_id, plato_id))
+        self._write(lambda: self.repo.update_plato(before, after), lambda: self.get_plato(tenant_id, plato_id),
+                    (tenant_id, plato_id))
         return after
 
     # --- recipes ------------------------------------------------------------------------
@@ -196,15 +205,18 @@ class CatalogService(Generic[StoreT]):
         entries = [RecipeEntry(line, ingredientes.get(line.ingrediente_id)) for line in lines]
         return sorted(entries, key=lambda e: ((e.ingrediente.nombre.casefold() if e.ingrediente else ""), e.line.ingrediente_id))
 
-    @staticmethod
-    def _write(write: Callable[[], None], reread: Callable[[], Any]) -> None:
+    def _write(self, write: Callable[[], None], reread: Callable[[], Any], changed: tuple[str, str] | None = None) -> None:
         """A failed condition means someone else got there first: if the object is gone now
-        that is a 404 (reread raises it), otherwise a 409."""
+        that is a 404 (reread raises it), otherwise a 409. `changed` (tenant, id) is forgotten
+        in the catalog cache, whatever the outcome."""
         try:
             write()
         except Conflict:
             reread()
             raise
+        finally:
+            if changed is not None and self.cache is not None:
+                self.cache.forget(*changed)
 
 
 def _duplicate(plato_id: str, ingrediente_id: str) -> list[str]:

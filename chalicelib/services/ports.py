@@ -9,13 +9,14 @@ retries; a uniqueness clash is a Conflict."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.caja import Caja, Gasto
+from chalicelib.domain.catalog import CatalogKey
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import Branch, Tenant, User
@@ -68,9 +69,23 @@ class SaleStore(Protocol):
         ...
 
 
+class SaleReads(Protocol):
+    """Reads that one request needs together, in one round trip."""
+
+    def sale_and_catalog(self, tenant_id: str, tx_id: int, keys: Sequence[CatalogKey]) -> tuple[Sale | None, dict[CatalogKey, Any]]:
+        """The sale (None if missing) and those of the catalog entries named by `keys` that
+        exist (soft-deleted ones too), read consistently together (one BatchGetItem)."""
+        ...
+
+
 class CajaStore(Protocol):
     def get(self, tenant_id: str, caja_id: int) -> Caja | None: ...
     def get_open(self, tenant_id: str, branch_id: str) -> Caja | None: ...
+    def open_caja_id(self, tenant_id: str, branch_id: str) -> int | None:
+        """The id of the branch's open caja, from its open lock alone (one GetItem): the lock
+        and the caja's state change in one transaction, so a lock is an open caja."""
+        ...
+
     def history(self, tenant_id: str, branch_id: str, limit: int) -> list[Caja]:
         """Newest first."""
         ...

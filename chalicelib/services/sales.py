@@ -8,7 +8,7 @@ A conflict re-reads and re-applies the change (services/retry.py)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,12 +19,13 @@ from chalicelib.domain import audit as actions
 from chalicelib.domain.clock import iso, utc_now
 from chalicelib.domain.sales import ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED, Item, Pago, RecipeUse, Sale
 from chalicelib.errors import Forbidden, InvalidInput, NotFound
-from chalicelib.services.ports import CajaStore, SaleStore, TenantStore, UnitOfWork
+from chalicelib.services.catalog_cache import CatalogCache
+from chalicelib.services.ports import CajaStore, SaleReads, SaleStore, TenantStore, UnitOfWork
 from chalicelib.services.retry import retry_on_conflict
 
 if TYPE_CHECKING:
     from chalicelib.domain.audit import AuditEntry
-    from chalicelib.domain.catalog import CatalogStore
+    from chalicelib.domain.catalog import CatalogKey, CatalogStore
     from chalicelib.services.audit import AuditTrail
     from chalicelib.services.idempotency import IdempotentCommands
     from chalicelib.services.zones import BranchTimezones
@@ -51,8 +52,15 @@ class SaleService:
         zones: BranchTimezones,
         unit_of_work: Callable[[], UnitOfWork],
         audit: AuditTrail | None = None,
+        reads: SaleReads | None = None,
+        catalog_cache: CatalogCache | None = None,
     ) -> None:
+        """`reads` batches the sale with the catalog entries a change needs (without it they are
+        read one by one); `catalog_cache` is shared with this process's CatalogService, which
+        forgets what it changes."""
         self.audit = audit
+        self.reads = reads
+        self.catalog_cache = catalog_cache or CatalogCache()
         self.repo = repo
         self.unit_of_work = unit_of_work
         self.catalog = catalog
@@ -87,9 +95,9 @@ class SaleService:
     # --- creating --------------------------------------------------------------------------
 
     def create(self, who: Principal, branch_id: str, data: dict[str, Any]) -> Sale:
-        open_caja = self.cajas.get_open(who.tenant, branch_id)
+        open_caja_id = self.cajas.open_caja_id(who.tenant, branch_id)
         caja_id = data.get("caja_id")
-        if caja_id is not None and (open_caja is None or open_caja.id != caja_id):
+        if caja_id is not None and open_caja_id != caja_id:
             raise InvalidInput(f"caja_id {caja_id} no es la caja abierta de esta sucursal")
         now = iso(utc_now())
         order = Sale(
@@ -101,7 +109,7 @@ class SaleService:
             mesa=data.get("mesa"),
             cliente=data.get("cliente"),
             tipo=data.get("tipo") or "venta",
-            caja_id=open_caja.id if open_caja else None,
+            caja_id=open_caja_id,
             usuario_id=who.user_id,
             usuario_nombre=who.name or None,
             created_at=now,
@@ -118,10 +126,12 @@ class SaleService:
     def _change(
         self, who: Principal, tx_id: int, change: Callable[[Sale], T], tallies: Callable[[Sale, T], list[Tally]] | None = None,
         audited: Callable[[Sale, T], tuple[str, dict[str, object]]] | None = None,
+        catalog: Sequence[CatalogKey] = (),
     ) -> tuple[Sale, T]:
-        """`audited` names the action and its details: an audit entry committed with the change."""
+        """`audited` names the action and its details: an audit entry committed with the change.
+        `catalog`: entries `change` will look up (`catalog_entry`), read with the sale."""
         def attempt() -> tuple[Sale, T]:
-            sale = self.get(who, tx_id)
+            sale = self._read(who, tx_id, catalog)
             result = change(sale)
             entries = []
             if audited is not None and self.audit is not None:
@@ -132,6 +142,34 @@ class SaleService:
 
         return retry_on_conflict(attempt, f"La transacción {tx_id} está muy solicitada; intente de nuevo",
                                  attempts=MAX_ATTEMPTS, sleep=self.sleep)
+
+    def _read(self, who: Principal, tx_id: int, catalog: Sequence[CatalogKey]) -> Sale:
+        """The sale, and into the catalog cache the entries it does not hold yet, in one read."""
+        missing = [k for k in catalog if self.catalog_cache.get(who.tenant, k) is None]
+        if not missing or self.reads is None:
+            return self.get(who, tx_id)
+        generation = self.catalog_cache.generation()
+        order, entries = self.reads.sale_and_catalog(who.tenant, tx_id, missing)
+        for key, entry in entries.items():
+            self.catalog_cache.put(who.tenant, key, entry, generation)
+        if order is None or not _may_see(who, order):
+            raise NotFound(f"Transacción con id {tx_id} no encontrada")
+        return order
+
+    def catalog_entry(self, tenant_id: str, key: CatalogKey) -> Any:
+        """A plato, producto or ingrediente (soft-deleted too), or None: from the cache when it
+        is fresh (services/catalog_cache.py says how fresh), else read and cached."""
+        cached = self.catalog_cache.get(tenant_id, key)
+        if cached is not None:
+            return cached
+        generation = self.catalog_cache.generation()
+        kind, object_id = key
+        get = {"plato": self.catalog.get_plato, "producto": self.catalog.get_producto,
+               "ingrediente": self.catalog.get_ingrediente}[kind]
+        entry = get(tenant_id, object_id)
+        if entry is not None:
+            self.catalog_cache.put(tenant_id, key, entry, generation)
+        return entry
 
     def _persist(self, sale: Sale, tallies: list[Tally], entries: list[AuditEntry] | None = None) -> None:
         self.persist(sale, tallies, entries=entries)
@@ -159,18 +197,24 @@ class SaleService:
     def update(self, who: Principal, tx_id: int, changes: dict[str, Any]) -> Sale:
         return self._change(who, tx_id, lambda o: o.update_header(changes, iso(utc_now())))[0]
 
-    def apply_item(self, order: Sale, data: dict[str, Any], now: str) -> Any:
+    @staticmethod
+    def item_source(data: dict[str, Any]) -> CatalogKey:
         plato_id, producto_id = data.get("plato_id"), data.get("producto_id")
         if (plato_id is None) == (producto_id is None):
             raise InvalidInput("Debe indicar exactamente uno de plato_id o producto_id")
+        return ("plato", str(plato_id)) if plato_id is not None else ("producto", str(producto_id))
+
+    def apply_item(self, order: Sale, data: dict[str, Any], now: str) -> Any:
+        self.item_source(data)
+        plato_id, producto_id = data.get("plato_id"), data.get("producto_id")
         if plato_id is not None:
-            plato = self.catalog.get_plato(order.tenant_id, plato_id)
+            plato = self.catalog_entry(order.tenant_id, ("plato", plato_id))
             if plato is None or plato.deleted:
                 raise NotFound(f"Plato con id {plato_id} no encontrado")
             nombre, precio, estacion = plato.nombre, plato.precio, getattr(plato, "estacion", None)
         else:
             assert producto_id is not None
-            producto = self.catalog.get_producto(order.tenant_id, producto_id)
+            producto = self.catalog_entry(order.tenant_id, ("producto", producto_id))
             if producto is None or producto.deleted:
                 raise NotFound(f"Producto con id {producto_id} no encontrado")
             nombre, precio, estacion = producto.nombre, producto.precio, None
@@ -180,7 +224,7 @@ class SaleService:
         )
 
     def add_item(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Sale, Any]:
-        return self._change(who, tx_id, lambda o: self.apply_item(o, data, iso(utc_now())))
+        return self._change(who, tx_id, lambda o: self.apply_item(o, data, iso(utc_now())), catalog=[self.item_source(data)])
 
     def remove_item(self, who: Principal, tx_id: int, item_id: int) -> Sale:
         def audited(order: Sale, item: Item) -> tuple[str, dict[str, object]]:
@@ -191,18 +235,19 @@ class SaleService:
 
     def add_extra(self, who: Principal, tx_id: int, item_id: int, data: dict[str, Any]) -> tuple[Sale, Any]:
         ingrediente_id = data.get("ingrediente_id")
-        if ingrediente_id is not None:
-            ingrediente = self.catalog.get_ingrediente(who.tenant, ingrediente_id)
-            if ingrediente is None or ingrediente.deleted:
-                raise NotFound(f"Ingrediente con id {ingrediente_id} no encontrado")
+        wanted: list[CatalogKey] = [("ingrediente", ingrediente_id)] if ingrediente_id is not None else []
 
         def change(order: Sale) -> Any:
+            if ingrediente_id is not None:
+                ingrediente = self.catalog_entry(who.tenant, ("ingrediente", ingrediente_id))
+                if ingrediente is None or ingrediente.deleted:
+                    raise NotFound(f"Ingrediente con id {ingrediente_id} no encontrado")
             return order.add_extra(
                 item_id, ingrediente_id=ingrediente_id, descripcion=data.get("descripcion"), precio=data["precio"],
                 cantidad=data["cantidad"], now=iso(utc_now()),
             )
 
-        return self._change(who, tx_id, change)
+        return self._change(who, tx_id, change, catalog=wanted)
 
     def remove_extra(self, who: Principal, tx_id: int, item_id: int, extra_id: int) -> Sale:
         return self._change(who, tx_id, lambda o: o.remove_extra(item_id, extra_id, iso(utc_now())))[0]

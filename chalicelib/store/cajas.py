@@ -256,6 +256,13 @@ class CajaRepository:
         caja = self.get(tenant_id, int(lock.caja_id))
         return caja if caja is not None and caja.abierta else None
 
+    def open_caja_id(self, tenant_id: str, branch_id: str) -> int | None:
+        try:
+            lock = self.OpenLockRecord.get(tenant_id, lock_sk(branch_id), consistent_read=True)
+        except self.OpenLockRecord.DoesNotExist:
+            return None
+        return int(lock.caja_id)
+
     def history(self, tenant_id: str, branch_id: str, limit: int) -> list[Caja]:
         """A branch's cajas, newest first: one Query on the by-branch GSI."""
         records = self.CajaRecord.by_branch.query(branch_key(tenant_id, branch_id), scan_index_forward=False, limit=limit)

@@ -25,7 +25,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeLine
+from chalicelib.domain.catalog import CatalogKey, Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.settings import Settings
 from chalicelib.store.base import (
@@ -122,6 +122,25 @@ def _plato(r: PlatoRecord) -> Plato:
 
 def _line(r: RecipeLineRecord) -> RecipeLine:
     return RecipeLine(r.pk, r.plato_id, r.ingrediente_id, r.cantidad, r.created_at, r.updated_at)
+
+
+def key_of(tenant_id: str, key: CatalogKey) -> dict[str, Any]:
+    """The DynamoDB key (attribute-value JSON) of a catalog entry, for batched reads."""
+    kind, object_id = key
+    sk = {"plato": plato_sk, "producto": producto_sk, "ingrediente": ingrediente_sk}[kind](object_id)
+    return {"pk": {"S": tenant_id}, "sk": {"S": sk}}
+
+
+def entry_from_raw(item: dict[str, Any]) -> tuple[CatalogKey, Plato | Producto | Ingrediente] | None:
+    """A batched read's item (attribute-value JSON) as its key and domain object."""
+    sk = item["sk"]["S"]
+    if sk.startswith("PLATO#"):
+        return ("plato", _id_of(sk)), _plato(PlatoRecord.from_raw_data(item))
+    if sk.startswith("PRODUCTO#"):
+        return ("producto", _id_of(sk)), _producto(ProductoRecord.from_raw_data(item))
+    if sk.startswith("INGREDIENTE#"):
+        return ("ingrediente", _id_of(sk)), _ingrediente(IngredienteRecord.from_raw_data(item))
+    return None
 
 
 R = TypeVar("R", bound=Record)

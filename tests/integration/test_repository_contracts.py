@@ -15,7 +15,7 @@ import pytest
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.caja import Caja, Gasto
-from chalicelib.domain.catalog import Producto
+from chalicelib.domain.catalog import Ingrediente, Plato, Producto
 from chalicelib.domain.clock import iso
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.sales import Sale
@@ -28,6 +28,7 @@ from tests.support.fakes import (
     InMemoryCajas,
     InMemoryCatalog,
     InMemoryConnections,
+    InMemorySaleReads,
     InMemorySales,
     InMemoryUsers,
 )
@@ -157,6 +158,16 @@ def test_closing_frees_the_branch_and_a_stale_close_is_refused(cajas: Any) -> No
         cajas.add_gasto(Gasto.create("alpha", 2, fresh, "Tarde", "qr", Decimal("1.00"), "2", T0))
     cajas.open(a_caja(2, opened_at="2026-03-18T13:00:00.000000Z"))
     assert [c.id for c in cajas.history("alpha", "centro", 5)] == [2, 1]
+
+
+def test_the_open_caja_id_comes_from_the_branchs_lock_and_is_gone_once_the_caja_closes(cajas: Any) -> None:
+    assert cajas.open_caja_id("alpha", "centro") is None
+    cajas.open(a_caja(4))
+    assert cajas.open_caja_id("alpha", "centro") == 4
+    assert cajas.open_caja_id("alpha", "norte") is None and cajas.open_caja_id("beta", "centro") is None
+    before = cajas.get("alpha", 4)
+    cajas.close(before, before.close({"b100": 2}, None, "2", T0))
+    assert cajas.open_caja_id("alpha", "centro") is None
 
 
 def test_an_arqueo_over_a_stale_read_is_refused(cajas: Any) -> None:
@@ -419,22 +430,49 @@ class World:
     cajas: Any
     unit_of_work: Callable[[], Any]
     audit: Any = None
+    reads: Any = None
 
 
 @pytest.fixture(params=["dynamodb", "memory"])
 def world(request: pytest.FixtureRequest) -> World:
     if kinds(request) == "memory":
         sales, catalog, cajas, audit = InMemorySales(), InMemoryCatalog(), InMemoryCajas(), InMemoryAudit()
-        return World(sales, catalog, cajas, lambda: FakeUnitOfWork(sales, catalog, cajas, audit=audit), audit)
+        return World(sales, catalog, cajas, lambda: FakeUnitOfWork(sales, catalog, cajas, audit=audit), audit,
+                     InMemorySaleReads(sales, catalog))
     from chalicelib.store.audit import AuditRepository
     from chalicelib.store.cajas import CajaRepository
     from chalicelib.store.catalog import CatalogRepository
+    from chalicelib.store.reads import SaleReadRepository
     from chalicelib.store.sales import SaleRepository
     from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
     s = settings()
     sales, catalog, cajas, audit = SaleRepository(s), CatalogRepository(s), CajaRepository(s), AuditRepository(s)
-    return World(sales, catalog, cajas, lambda: DynamoUnitOfWork(s, sales, catalog, cajas, audit=audit), audit)
+    return World(sales, catalog, cajas, lambda: DynamoUnitOfWork(s, sales, catalog, cajas, audit=audit), audit,
+                 SaleReadRepository(s, sales, catalog))
+
+
+def test_a_sale_and_its_catalog_entries_are_read_together_with_deleted_ones_and_without_missing_or_foreign_ones(
+    world: World,
+) -> None:
+    world.sales.add(with_plato(a_sale()))
+    world.catalog.add_plato(Plato("alpha", "plato_1", "Silpancho", Decimal("25.00"), "cocina", WHEN, WHEN))
+    world.catalog.add_producto(Producto("alpha", "prod_1", "Cola", Decimal("8.00"), Decimal(10), "u", WHEN, WHEN))
+    tomate = Ingrediente("alpha", "ing_1", "Tomate", "kg", Decimal("5"), Decimal("1"), WHEN, WHEN)
+    world.catalog.add_ingrediente(tomate)
+    world.catalog.update_ingrediente(tomate, tomate.soft_deleted(WHEN))
+    world.catalog.add_plato(Plato("beta", "plato_2", "Sopa", Decimal("9.00"), "cocina", WHEN, WHEN))
+
+    keys = [("plato", "plato_1"), ("producto", "prod_1"), ("ingrediente", "ing_1"), ("plato", "plato_2"), ("plato", "nope")]
+    sale, entries = world.reads.sale_and_catalog("alpha", 7, keys)
+    assert sale is not None and sale == world.sales.get("alpha", 7) and [i.nombre for i in sale.items] == ["Silpancho"]
+    assert set(entries) == {("plato", "plato_1"), ("producto", "prod_1"), ("ingrediente", "ing_1")}
+    assert entries[("plato", "plato_1")].precio == Decimal("25.00") and entries[("producto", "prod_1")].precio == Decimal("8.00")
+    assert entries[("ingrediente", "ing_1")].deleted
+    missing, none = world.reads.sale_and_catalog("beta", 7, [("plato", "plato_1")])
+    assert missing is None and none == {}
+    alone, nothing = world.reads.sale_and_catalog("alpha", 7, [])
+    assert alone == sale and nothing == {}
 
 
 def test_a_unit_of_work_commits_an_audit_entry_with_the_sale_or_neither(world: World) -> None:

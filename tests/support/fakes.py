@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import fields, replace
 from datetime import datetime
@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.caja import Caja, Gasto
-from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeLine
+from chalicelib.domain.catalog import CatalogKey, Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.delivery import Customer, Driver
 from chalicelib.domain.sales import Sale
@@ -275,6 +275,19 @@ class InMemorySales:
         return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)[:limit]
 
 
+class InMemorySaleReads:
+    """Memory implementation of chalicelib.services.ports.SaleReads, over the fakes it reads."""
+
+    def __init__(self, sales: InMemorySales, catalog: InMemoryCatalog) -> None:
+        self._sales, self._catalog = sales, catalog
+        self.calls = 0
+
+    def sale_and_catalog(self, tenant_id: str, tx_id: int, keys: Sequence[CatalogKey]) -> tuple[Sale | None, dict[CatalogKey, Any]]:
+        self.calls += 1
+        found = {key: self._catalog._get(key[0], tenant_id, key[1]) for key in keys}
+        return self._sales.get(tenant_id, tx_id), {k: v for k, v in found.items() if v is not None}
+
+
 CAJA_OPEN = "Ya existe una caja abierta en esta sucursal"
 CAJA_CHANGED = "La caja cambió mientras se procesaba la operación"
 
@@ -296,6 +309,9 @@ class InMemoryCajas:
         caja_id = self._locks.get((tenant_id, branch_id))
         caja = self.get(tenant_id, caja_id) if caja_id is not None else None
         return caja if caja is not None and caja.abierta else None
+
+    def open_caja_id(self, tenant_id: str, branch_id: str) -> int | None:
+        return self._locks.get((tenant_id, branch_id))
 
     def history(self, tenant_id: str, branch_id: str, limit: int) -> list[Caja]:
         found = [c for (t, _), c in self._cajas.items() if t == tenant_id and c.branch_id == branch_id]

@@ -67,6 +67,19 @@ def test_the_e2e_frame_matchers_pick_the_right_sale() -> None:
     assert lists_item(7, 2)(queue) and not lists_item(7, 3)(queue) and not lists_item(8, 2)(queue)
     assert is_completed(7)({"event": "pedido-completado", "data": 7})
     assert not is_completed(7)({"event": "pedido-completado", "data": 6})
+    from bench.e2e_latency import queue_without
+
+    assert queue_without(8)(queue) and not queue_without(7)(queue) and not queue_without(8)({"event": "nuevo-pedido", "data": []})
+
+
+def test_the_e2e_bench_reads_a_process_cpu_time_from_proc() -> None:
+    import os
+
+    from bench.e2e_latency import process_cpu_seconds
+
+    before = process_cpu_seconds(os.getpid())
+    sum(i * i for i in range(200_000))
+    assert process_cpu_seconds(os.getpid()) >= before > 0
 
 
 TINY = """

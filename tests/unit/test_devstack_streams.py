@@ -349,3 +349,103 @@ def test_the_pollers_run_the_apps_own_handler_against_a_moto_server_and_honour_p
         with contextlib.suppress(Exception):  # moto's backends are process-wide
             boto3.client("dynamodb", **creds).delete_table(TableName="devstack-it-transactions")
         server.stop()
+
+
+# --- pace: the adaptive schedule and nudges ---------------------------------------------------
+
+
+def test_the_adaptive_schedule_polls_fast_for_a_second_after_activity_then_backs_off_to_idle() -> None:
+    from devstack.streams import PollSchedule
+
+    clock = Clock()
+    schedule = PollSchedule("adaptive", fast=0.02, idle=0.2, hot_for=1.0, clock=clock)
+    assert schedule.next_sleep() == 0.2, "no activity yet: idle pace"
+    schedule.activity()
+    assert schedule.next_sleep() == 0.02
+    clock.now += 0.99
+    assert schedule.next_sleep() == 0.02, "still within the second after the activity"
+    clock.now += 0.02
+    assert schedule.next_sleep() == 0.2, "a second of silence: back to idle"
+    schedule.activity()
+    assert schedule.next_sleep() == 0.02, "new activity makes it fast again"
+
+
+def test_the_fixed_schedule_always_sleeps_the_idle_interval_and_ignores_nudges() -> None:
+    from devstack.streams import PollSchedule
+
+    clock = Clock()
+    schedule = PollSchedule("fixed", idle=0.2, clock=clock)
+    schedule.activity()
+    assert schedule.next_sleep() == 0.2
+    assert not schedule.wakes_on_nudge
+    assert PollSchedule("adaptive").wakes_on_nudge
+    with pytest.raises(ValueError):
+        PollSchedule("eager")
+
+
+def test_a_poller_fed_records_is_kept_hot_and_a_nudge_marks_activity() -> None:
+    from devstack.streams import PollSchedule
+
+    streams, clock = FakeStreams(), Clock()
+    p = poller(streams, Handler(), clock, schedule=PollSchedule("adaptive", fast=0.02, idle=0.2, clock=clock))
+    assert p.schedule.next_sleep() == 0.2
+    p.nudge()
+    assert p.schedule.next_sleep() == 0.02
+    clock.now += 5
+    assert p.schedule.next_sleep() == 0.2
+    fixed = poller(streams, Handler(), clock, schedule=PollSchedule("fixed", clock=clock))
+    fixed.nudge()
+    assert fixed.schedule.next_sleep() == 0.2
+
+
+def test_a_nudge_wakes_a_sleeping_poller_and_delivery_stays_in_order_per_shard() -> None:
+    """Given a running poller whose sleeps are a minute long, when records are written and the
+    poller is nudged, then it polls at once and the handler sees every record once, in order."""
+    import threading
+
+    from devstack.streams import PollSchedule
+
+    streams = FakeStreams()
+    seen: list[str] = []
+    arrived = threading.Event()
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.extend(r["dynamodb"]["SequenceNumber"] for r in event["Records"])
+        if len(seen) >= 250:
+            arrived.set()
+        return {"batchItemFailures": []}
+
+    p = StreamPoller(streams, ARN, handler, batch_size=100, context_factory=lambda: None,
+                     schedule=PollSchedule("adaptive", fast=60.0, idle=60.0))
+    p.discover()
+    p.start()
+    try:
+        written = streams.write(250)
+        p.nudge()
+        assert arrived.wait(10), f"a nudged poller did not deliver: {len(seen)} of 250"
+    finally:
+        p.stop()
+    assert seen == written
+
+
+def test_in_process_reads_of_the_embedded_moto_deliver_what_get_records_over_boto3_delivers(moto_table: tuple[Any, Any]) -> None:
+    """Given records in a moto table's stream, when one poller reads through boto3 and another
+    straight from the moto backend, then both handlers get the same Lambda events, in order."""
+    from devstack.streams import InProcessMotoStreams, local_stream_arns
+
+    ddb, streams = moto_table
+    arn = local_stream_arns(streams, "comanda-local")["comanda-local-transactions"]
+    clock = Clock()
+    via_boto3, in_process = Handler(), Handler()
+    pollers = [StreamPoller(client, arn, handler, clock=clock, context_factory=lambda: None, batch_size=2)
+               for client, handler in ((streams, via_boto3), (InProcessMotoStreams(), in_process))]
+    for p in pollers:
+        p.discover()
+    for n in range(5):
+        ddb.put_item(TableName="comanda-local-transactions", Item={"pk": {"S": "T#1"}, "sk": {"S": f"S{n % 3}"}, "v": {"N": str(n)}})
+    for p in pollers:
+        drain(p, clock, 6)
+    assert [len(b) for b in in_process.batches] == [2, 2, 1]
+    assert in_process.events == via_boto3.events
+    names = [r["eventName"] for e in in_process.events for r in e["Records"]]
+    assert names == ["INSERT", "INSERT", "INSERT", "MODIFY", "MODIFY"]

@@ -18,11 +18,13 @@ from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.catalog import Ingrediente, Plato, RecipeLine
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import Branch
-from chalicelib.errors import Conflict, InvalidInput, StaleCaja, VersionConflict
+from chalicelib.errors import Conflict, InvalidInput, NotFound, StaleCaja, VersionConflict
 from chalicelib.services.caja import CajaService
+from chalicelib.services.catalog import CatalogService
+from chalicelib.services.catalog_cache import CACHE_SECONDS, CatalogCache
 from chalicelib.services.sales import MAX_ATTEMPTS, SaleService
 from chalicelib.services.zones import BranchTimezones
-from tests.support.fakes import FakeUnitOfWork, InMemoryCajas, InMemoryCatalog, InMemorySales, InMemoryTenants
+from tests.support.fakes import FakeUnitOfWork, InMemoryCajas, InMemoryCatalog, InMemorySaleReads, InMemorySales, InMemoryTenants
 
 WHEN = datetime(2026, 3, 18, 12, 35, tzinfo=UTC)
 CAJERO = Principal("2", "alpha", "centro", "cajero")
@@ -60,6 +62,13 @@ class Shop:
     tenants: InMemoryTenants = field(default_factory=InMemoryTenants)
     sleeps: list[float] = field(default_factory=list)
     commits: list[FakeUnitOfWork] = field(default_factory=list)
+    clock: list[float] = field(default_factory=lambda: [1000.0])
+    cache: CatalogCache = field(init=False)
+    reads: InMemorySaleReads = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cache = CatalogCache(clock=lambda: self.clock[0])
+        self.reads = InMemorySaleReads(self.sales, self.catalog)
 
     def service(self) -> SaleService:
         def unit_of_work() -> FakeUnitOfWork:
@@ -68,7 +77,8 @@ class Shop:
             return uow
 
         service = SaleService(self.sales, self.catalog, self.cajas, self.tenants, None,  # type: ignore[arg-type]
-                              BranchTimezones(self.tenants, "America/La_Paz"), unit_of_work)
+                              BranchTimezones(self.tenants, "America/La_Paz"), unit_of_work, reads=self.reads,
+                              catalog_cache=self.cache)
         service.sleep = self.sleeps.append
         return service
 
@@ -222,3 +232,69 @@ def test_a_branch_time_zone_change_is_seen_after_the_cache_minute() -> None:
     assert zones("alpha", "centro") == "America/La_Paz"
     now[0] = 61.0
     assert zones("alpha", "centro") == "America/Lima"
+
+
+# --- catalog entries read with the sale, and cached -----------------------------------------------
+
+
+def test_adding_an_item_reads_the_sale_and_its_plato_together_once_then_the_plato_from_the_cache() -> None:
+    shop = shop_with_a_silpancho()
+    tx = a_sale_with_a_silpancho(shop)
+    shop.cache.forget("alpha", "plato_1")  # the create above cached it
+    shop.service().add_item(CAJERO, tx, {"plato_id": "plato_1", "cantidad": Decimal(1)})
+    assert shop.reads.calls == 1
+    _, item = shop.service().add_item(CAJERO, tx, {"plato_id": "plato_1", "cantidad": Decimal(1)})
+    assert shop.reads.calls == 1, "the plato was fresh in the cache: the sale alone was read"
+    assert item.precio_unitario == Decimal("25.00")
+
+
+def test_a_price_changed_in_this_process_is_charged_at_once() -> None:
+    shop = shop_with_a_silpancho()
+    tx = a_sale_with_a_silpancho(shop)
+    catalog = CatalogService(shop.catalog, cache=shop.cache)
+    catalog.update_plato("alpha", "plato_1", {"precio": Decimal("30.00")})
+    _, item = shop.service().add_item(CAJERO, tx, {"plato_id": "plato_1", "cantidad": Decimal(1)})
+    assert item.precio_unitario == Decimal("30.00")
+
+
+def test_a_price_changed_by_another_process_is_charged_once_the_cache_entry_expires_and_not_later() -> None:
+    shop = shop_with_a_silpancho()
+    tx = a_sale_with_a_silpancho(shop)  # caches the plato at 25.00
+    plato = shop.catalog.get_plato("alpha", "plato_1")
+    assert plato is not None
+    shop.catalog.update_plato(plato, plato.changed({"precio": Decimal("30.00")}, WHEN))  # another container's write
+    shop.clock[0] += CACHE_SECONDS - 0.1
+    _, stale = shop.service().add_item(CAJERO, tx, {"plato_id": "plato_1", "cantidad": Decimal(1)})
+    assert stale.precio_unitario == Decimal("25.00"), "within the documented window the cached price may be charged"
+    shop.clock[0] += 0.1
+    _, fresh = shop.service().add_item(CAJERO, tx, {"plato_id": "plato_1", "cantidad": Decimal(1)})
+    assert fresh.precio_unitario == Decimal("30.00")
+
+
+def test_a_read_in_flight_while_this_process_changes_the_price_is_not_cached() -> None:
+    cache = CatalogCache(clock=lambda: 0.0)
+    generation = cache.generation()
+    cache.forget("alpha", "plato_1")  # the price changed while the old one was being read
+    cache.put("alpha", ("plato", "plato_1"), "old price", generation)
+    assert cache.get("alpha", ("plato", "plato_1")) is None
+
+
+def test_an_extra_of_a_deleted_ingrediente_is_refused_and_a_live_one_is_checked_with_the_sale_read() -> None:
+    shop = shop_with_a_silpancho()
+    tx = a_sale_with_a_silpancho(shop)
+    sale = shop.sales.get("alpha", tx)
+    assert sale is not None
+    extra = {"ingrediente_id": "ing_1", "precio": Decimal("3.00"), "cantidad": Decimal(1)}
+    shop.service().add_extra(CAJERO, tx, sale.items[0].id, extra)
+    assert shop.reads.calls == 1
+    CatalogService(shop.catalog, cache=shop.cache).delete_ingrediente("alpha", "ing_1")
+    with pytest.raises(NotFound):
+        shop.service().add_extra(CAJERO, tx, sale.items[0].id, extra)
+
+
+def test_creating_a_sale_takes_the_open_caja_from_the_branchs_lock() -> None:
+    shop = shop_with_a_silpancho()
+    sale = shop.sales.get("alpha", a_sale_with_a_silpancho(shop))
+    assert sale is not None and sale.caja_id == 1
+    with pytest.raises(InvalidInput):
+        shop.service().create(CAJERO, "centro", {"nro_reg": 1, "concepto": "Mesa 5", "caja_id": 2})
