@@ -170,6 +170,7 @@ class Services:
             self.connections,
             branch_exists=lambda tenant, branch: tenants.get_branch(tenant, branch) is not None,
             reply=lambda connection_id, message: self.delivery.send_one(connection_id, message),
+            post=lambda connection_id, message: self.delivery.post(connection_id, message),
             close=lambda connection_id: self.delivery.close(connection_id),
             socketio_timing=(self.settings.socketio_ping_interval_ms, self.settings.socketio_ping_timeout_ms),
             order_scope=self._order_scope,

@@ -94,6 +94,9 @@ def protocol_of(event: dict[str, Any]) -> str:
     return str(query.get("protocol") or "json")
 
 
+# Waits before re-posting a greeting that got 410 while its $connect may still be returning.
+GREETING_RETRIES = (0.05, 0.1, 0.2, 0.4, 0.8)
+
 class SocketGateway:
     def __init__(
         self,
@@ -110,7 +113,11 @@ class SocketGateway:
         session_check: Callable[[Principal], None] = lambda principal: None,
         max_subscriptions: int = MAX_SUBSCRIPTIONS,
         max_messages_per_second: int = MAX_MESSAGES_PER_SECOND,
+        post: Callable[[str, str], str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self.post = post or reply
+        self.sleep = sleep
         self.gastro = gastro
         self.session_check = session_check
         self.max_subscriptions = max_subscriptions
@@ -381,8 +388,22 @@ class SocketGateway:
                 self.reply(cid, packet)
 
     def opened(self, connection_id: str) -> None:
-        """The connection row exists (told by the connections stream): greet the client."""
-        if self.reply(connection_id, socketio.open_packet(connection_id, *self.socketio_timing)) == "delivered":
+        """The connection row exists (told by the connections stream): greet the client.
+
+        The row is written by $connect, and API Gateway accepts posts only once $connect has
+        returned: a stream record read quickly can arrive first, and the post gets 410. So a 410
+        is retried for a moment (GREETING_RETRIES, 1.55 s in all) before the connection is taken
+        for gone and its rows removed."""
+        packet = socketio.open_packet(connection_id, *self.socketio_timing)
+        outcome = self.post(connection_id, packet)
+        for delay in GREETING_RETRIES:
+            if outcome != "gone":
+                break
+            self.sleep(delay)
+            outcome = self.post(connection_id, packet)
+        if outcome == "gone":
+            outcome = self.reply(connection_id, packet)  # still gone: the reply path forgets the connection
+        if outcome == "delivered":
             self.connections.subscribe(connection_id, socketio.HEARTBEAT_CHANNEL, socketio.PROTOCOL)
 
     def greet(self, stream_event: dict[str, Any]) -> dict[str, Any]:

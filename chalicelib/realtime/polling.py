@@ -59,6 +59,13 @@ class Delivery:
             return "delivered"
         return self.sender.send_one(connection_id, message)
 
+    def post(self, connection_id: str, message: str) -> str:
+        """Like send_one, but a 410 is reported, not acted on (the connection's rows stay)."""
+        if connection_id.startswith(POLL_PREFIX):
+            self.connections.enqueue(connection_id, [message])
+            return "delivered"
+        return self.sender.post(connection_id, message)
+
     def close(self, connection_id: str) -> None:
         if connection_id.startswith(POLL_PREFIX):
             self.connections.remove(connection_id)

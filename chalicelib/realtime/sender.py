@@ -275,6 +275,13 @@ class Sender:
         except Exception as exc:
             logger.info("websocket close failed", connection_id=connection_id, error=type(exc).__name__)
 
+    def post(self, connection_id: str, message: str) -> str:
+        """One post whose "gone" is only reported: the caller decides whether the connection is gone."""
+        outcome = self._post(connection_id, message.encode())
+        if outcome == "delivered":
+            metrics.count(metrics.FRAMES_SENT)
+        return outcome
+
     def send_one(self, connection_id: str, message: str) -> str:
         outcome = self._post(connection_id, message.encode())
         if outcome == "gone":

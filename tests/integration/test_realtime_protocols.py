@@ -93,6 +93,54 @@ def test_the_open_packet_goes_to_new_socketio_connections_from_the_connections_s
     assert get_services().connections.subscriptions("s1") == ["_heartbeat/socketio"], "pings start after the open packet"
 
 
+class NotYetConnected(RawManagementApi):
+    """API Gateway answers 410 to posts for a connection whose $connect has not returned yet."""
+
+    def __init__(self, gone_posts: int) -> None:
+        super().__init__()
+        self.gone_posts = gone_posts
+
+    def post_to_connection(self, ConnectionId: str, Data: bytes) -> None:  # noqa: N803
+        if self.gone_posts > 0:
+            self.gone_posts -= 1
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "GoneException"}, "ResponseMetadata": {"HTTPStatusCode": 410}}, "PostToConnection")
+        super().post_to_connection(ConnectionId, Data)
+
+
+def greeting_edge(api: RawManagementApi, sleeps: list[float]) -> SocketGateway:
+    services = get_services()
+    delivery = Delivery(lambda: Sender(api, services.connections.remove, threads=2), services.connections)
+    return SocketGateway(services.tokens, services.connections, branch_exists=lambda t, b: True, reply=delivery.send_one,
+                         post=delivery.post, close=delivery.close, sleep=sleeps.append)
+
+
+def greet_new(gateway: SocketGateway, connection_id: str) -> None:
+    image = {"pk": {"S": f"CONN#{connection_id}"}, "sk": {"S": "META"}, "protocol": {"S": "socketio"}}
+    gateway.greet({"Records": [{"eventName": "INSERT", "dynamodb": {"NewImage": image}}]})
+
+
+def test_a_greeting_read_from_the_stream_before_connect_returned_is_retried_and_keeps_the_connection(alpha: TenantWorld) -> None:
+    api, sleeps = NotYetConnected(gone_posts=2), []
+    gateway = greeting_edge(api, sleeps)
+    gateway.connect(ws_event("$connect", "s1", query={"protocol": "socketio"}))
+    greet_new(gateway, "s1")
+    (packet,) = api.to("s1")
+    assert packet.startswith('0{"sid":"s1",') and sleeps == [0.05, 0.1]
+    assert get_services().connections.subscriptions("s1") == ["_heartbeat/socketio"], "the row was kept and pings start"
+
+
+def test_a_greeting_still_refused_after_the_retries_removes_that_connection(alpha: TenantWorld) -> None:
+    api, sleeps = NotYetConnected(gone_posts=100), []
+    gateway = greeting_edge(api, sleeps)
+    gateway.connect(ws_event("$connect", "s1", query={"protocol": "socketio"}))
+    gateway.connect(ws_event("$connect", "s2", query={"protocol": "socketio"}))
+    greet_new(gateway, "s1")
+    assert api.to("s1") == [] and round(sum(sleeps), 2) == 1.55
+    assert get_services().connections.get("s1") is None and get_services().connections.get("s2") is not None
+
+
 def test_stomp_echoes_the_subprotocol_only_when_offered(edge: Edge) -> None:
     offered = edge.connect("t1", {"protocol": "stomp"}, {"Sec-WebSocket-Protocol": "v10.stomp, v12.stomp"})
     assert offered == {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "v12.stomp"}}
