@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.audit import SYSTEM, AuditEntry
 from chalicelib.domain.clock import iso, utc_now
-from chalicelib.observability import logger
 
 if TYPE_CHECKING:
     from chalicelib.services.ports import AuditStore  # kept off the import path of every request
@@ -54,14 +53,6 @@ class AuditTrail:
         expires = int((at + timedelta(days=self.retention_days)).timestamp())
         return AuditEntry(tenant_id, f"{iso(at)}#{os.urandom(4).hex()}", at, action, target, actor.user_id, actor.name,
                           actor.request_id, expires, {k: str(v) for k, v in (detail or {}).items() if v is not None})
-
-    def record(self, tenant_id: str, action: str, target: str, detail: Mapping[str, object] | None = None) -> None:
-        """Written after the change it describes; logged, not raised, if the write fails."""
-        entry = self.entry(tenant_id, action, target, detail)
-        try:
-            self.store.add(entry)
-        except Exception:
-            logger.exception("audit entry not written", extra={"tenant": tenant_id, "action": action, "target": target})
 
     def between(self, tenant_id: str, desde: datetime, hasta: datetime, limit: int) -> list[AuditEntry]:
         return self.store.between(tenant_id, desde, hasta, limit)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from chalicelib.domain import audit as actions
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.catalog import (
     INGREDIENTE,
     PLATO,
@@ -44,11 +45,13 @@ class CatalogService(Generic[StoreT]):
         self.audit = audit
         self.cache = cache
 
-    def _price_changed(self, before: Producto | Plato, after: Producto | Plato) -> None:
-        if self.audit is not None and before.precio != after.precio:
-            kind = "producto" if isinstance(after, Producto) else "plato"
-            detail = {"nombre": after.nombre, "precio_anterior": before.precio, "precio_nuevo": after.precio}
-            self.audit.record(after.tenant_id, actions.PRICE_CHANGED, f"{kind}:{after.id}", detail)
+    def _price_change(self, before: Producto | Plato, after: Producto | Plato) -> AuditEntry | None:
+        """The audit entry a price change is written with (None when the price stays)."""
+        if self.audit is None or before.precio == after.precio:
+            return None
+        kind = "producto" if isinstance(after, Producto) else "plato"
+        detail = {"nombre": after.nombre, "precio_anterior": before.precio, "precio_nuevo": after.precio}
+        return self.audit.entry(after.tenant_id, actions.PRICE_CHANGED, f"{kind}:{after.id}", detail)
 
     @staticmethod
     def _create(make: Callable[[str], T], prefix: str, add: Callable[[T], None]) -> T:
@@ -81,9 +84,9 @@ class CatalogService(Generic[StoreT]):
     def update_producto(self, tenant_id: str, producto_id: str, data: Mapping[str, Any]) -> Producto:
         before = self.get_producto(tenant_id, producto_id)
         after = before.changed(data, utc_now())
-        self._write(lambda: self.repo.update_producto(before, after), lambda: self.get_producto(tenant_id, producto_id),
+        entry = self._price_change(before, after)
+        self._write(lambda: self.repo.update_producto(before, after, entry), lambda: self.get_producto(tenant_id, producto_id),
                     (tenant_id, producto_id))
-        self._price_changed(before, after)
         return after
 
     def delete_producto(self, tenant_id: str, producto_id: str) -> Producto:
@@ -143,9 +146,9 @@ class CatalogService(Generic[StoreT]):
     def update_plato(self, tenant_id: str, plato_id: str, data: Mapping[str, Any]) -> Plato:
         before = self.get_plato(tenant_id, plato_id)
         after = before.changed(data, utc_now())
-        self._write(lambda: self.repo.update_plato(before, after), lambda: self.get_plato(tenant_id, plato_id),
+        entry = self._price_change(before, after)
+        self._write(lambda: self.repo.update_plato(before, after, entry), lambda: self.get_plato(tenant_id, plato_id),
                     (tenant_id, plato_id))
-        self._price_changed(before, after)
         return after
 
     def delete_plato(self, tenant_id: str, plato_id: str) -> Plato:

@@ -25,9 +25,11 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.catalog import CatalogKey, Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.settings import Settings
+from chalicelib.store.audit import AuditRepository
 from chalicelib.store.base import (
     DecimalAttribute,
     Record,
@@ -161,9 +163,11 @@ def _live(cls: type[_Entity]) -> Condition:
     return cls.pk.exists() & cls.deleted_at.does_not_exist()
 
 
-def _update_changed(cls: type[_Entity], sk: str, before: Any, after: Any, fields: tuple[str, ...]) -> None:
+def _update_changed(cls: type[_Entity], sk: str, before: Any, after: Any, fields: tuple[str, ...],
+                    audit: tuple[Settings, AuditEntry] | None = None) -> None:
     """SET the fields that differ (and updated_at); condition: still live and those fields
-    still hold `before`'s values. A soft delete is the change of deleted_at."""
+    still hold `before`'s values. A soft delete is the change of deleted_at. With an audit
+    entry, the update and the entry are one transaction."""
     if (before.tenant_id, before.id) != (after.tenant_id, after.id):
         raise ValueError("before and after must be the same catalog object")
     condition = _live(cls)
@@ -178,7 +182,13 @@ def _update_changed(cls: type[_Entity], sk: str, before: Any, after: Any, fields
             condition &= attribute == old
     actions.append(cls.updated_at.set(after.updated_at))
     with conflict_on_condition(CONCURRENT_EDIT):
-        cls(before.tenant_id, sk).update(actions=actions, condition=condition)
+        if audit is None:
+            cls(before.tenant_id, sk).update(actions=actions, condition=condition)
+            return
+        settings, entry = audit
+        with transaction(settings) as tx:
+            tx.update(cls(before.tenant_id, sk), actions=actions, condition=condition)
+            AuditRepository(settings).stage(tx, entry)
 
 
 class CatalogRepository:
@@ -209,8 +219,9 @@ class CatalogRepository:
         )
         return [_producto(r) for r in query]
 
-    def update_producto(self, before: Producto, after: Producto) -> None:
-        _update_changed(self.ProductoRecord, producto_sk(before.id), before, after, _PRODUCTO_FIELDS)
+    def update_producto(self, before: Producto, after: Producto, audit: AuditEntry | None = None) -> None:
+        _update_changed(self.ProductoRecord, producto_sk(before.id), before, after, _PRODUCTO_FIELDS,
+                        None if audit is None else (self._settings, audit))
 
     # --- ingredientes -------------------------------------------------------------------
 
@@ -258,8 +269,9 @@ class CatalogRepository:
         )
         return [_plato(r) for r in query]
 
-    def update_plato(self, before: Plato, after: Plato) -> None:
-        _update_changed(self.PlatoRecord, plato_sk(before.id), before, after, _PLATO_FIELDS)
+    def update_plato(self, before: Plato, after: Plato, audit: AuditEntry | None = None) -> None:
+        _update_changed(self.PlatoRecord, plato_sk(before.id), before, after, _PLATO_FIELDS,
+                        None if audit is None else (self._settings, audit))
 
     # --- recipes ------------------------------------------------------------------------
 

@@ -232,3 +232,28 @@ class TestCatalogStoreContract:
         with pytest.raises(subject.cancelled), subject.transaction() as tx:
             subject.repo.add_stock_deductions(tx, "beta", {"prod_00000001": Decimal(1)}, {})
         assert subject.repo.get_producto("alpha", "prod_00000001").stock == Decimal(5)  # type: ignore[union-attr]
+
+
+def audit_of(subject: Subject) -> Any:
+    if isinstance(subject.repo, InMemoryCatalog):
+        return subject.repo.audit
+    from chalicelib.container import get_services
+    from chalicelib.store.audit import AuditRepository
+
+    return AuditRepository(get_services().settings)
+
+
+def test_a_price_change_and_its_audit_entry_are_written_together_or_not_at_all(subject: Subject) -> None:
+    from tests.integration.test_repository_contracts import WHEN, an_entry
+
+    repo, audit = subject.repo, audit_of(subject)
+    repo.add_producto(producto())
+    before = repo.get_producto("alpha", "prod_00000001")
+    assert before is not None
+    cheaper = replace(before, precio=Decimal("9.00"), updated_at=T1)
+    repo.update_producto(before, cheaper, an_entry(1, action="precio.cambiado"))
+    with pytest.raises(Conflict):
+        repo.update_producto(before, replace(before, precio=Decimal("7.00"), updated_at=T1), an_entry(2, action="precio.cambiado"))
+    found = audit.between("alpha", WHEN.replace(minute=0), WHEN.replace(minute=59), 10)
+    assert [e.at.minute for e in found] == [1]
+    assert repo.get_producto("alpha", "prod_00000001").precio == Decimal("9.00")

@@ -55,7 +55,8 @@ class FakeTransaction:
 class InMemoryCatalog:
     """Memory implementation of chalicelib.domain.catalog.CatalogStore."""
 
-    def __init__(self) -> None:
+    def __init__(self, audit: InMemoryAudit | None = None) -> None:
+        self.audit = audit or InMemoryAudit()
         self._objects: dict[tuple[str, str, str], Any] = {}  # (tenant, kind, id) -> domain object
         self._lines: dict[tuple[str, str, str], RecipeLine] = {}  # (tenant, plato, ingrediente) -> line
 
@@ -74,7 +75,7 @@ class InMemoryCatalog:
         found = [o for (t, k, _), o in self._objects.items() if t == tenant_id and k == kind and not o.deleted]
         return sorted(found, key=lambda o: o.id)
 
-    def _update(self, kind: str, before: T, after: T) -> None:
+    def _update(self, kind: str, before: T, after: T, audit: AuditEntry | None = None) -> None:
         if (before.tenant_id, before.id) != (after.tenant_id, after.id):
             raise ValueError("before and after must be the same catalog object")
         key = (before.tenant_id, kind, before.id)
@@ -90,6 +91,8 @@ class InMemoryCatalog:
                 if f.name != "deleted_at" and getattr(stored, f.name) != old:
                     raise Conflict(CONCURRENT_EDIT)
                 changes[f.name] = new
+        if audit is not None:
+            self.audit.add(audit)
         self._objects[key] = replace(stored, updated_at=after.updated_at, **changes)
 
     def _live(self, kind: str, tenant_id: str, object_id: str) -> bool:
@@ -108,8 +111,8 @@ class InMemoryCatalog:
     def list_productos(self, tenant_id: str) -> list[Producto]:
         return self._list("producto", tenant_id)
 
-    def update_producto(self, before: Producto, after: Producto) -> None:
-        self._update("producto", before, after)
+    def update_producto(self, before: Producto, after: Producto, audit: AuditEntry | None = None) -> None:
+        self._update("producto", before, after, audit)
 
     # --- ingredientes ---------------------------------------------------------------------
 
@@ -142,8 +145,8 @@ class InMemoryCatalog:
     def list_platos(self, tenant_id: str) -> list[Plato]:
         return self._list("plato", tenant_id)
 
-    def update_plato(self, before: Plato, after: Plato) -> None:
-        self._update("plato", before, after)
+    def update_plato(self, before: Plato, after: Plato, audit: AuditEntry | None = None) -> None:
+        self._update("plato", before, after, audit)
 
     # --- recipes --------------------------------------------------------------------------
 

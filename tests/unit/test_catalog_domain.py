@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.catalog import (
     Ingrediente,
     Plato,
@@ -212,9 +213,9 @@ def test_an_update_racing_a_delete_is_not_found(catalog: CatalogService[Any]) ->
     p = catalog.create_producto("alpha", {"nombre": "Agua", "precio": 6, "unidad": "botella"})
     original_update = catalog.repo.update_producto
 
-    def delete_first(before: Producto, after: Producto) -> None:
+    def delete_first(before: Producto, after: Producto, audit: AuditEntry | None = None) -> None:
         original_update(before, before.soft_deleted(T1))  # someone else deletes it in between
-        original_update(before, after)
+        original_update(before, after, audit)
 
     catalog.repo.update_producto = delete_first
     with pytest.raises(NotFound):
