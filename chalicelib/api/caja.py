@@ -5,7 +5,7 @@ The branch is the caller's (token `branch`, or an admin's X-Branch-Id). Money is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
 from chalicelib.api.http import LIMIT, RequestContext, Surface, limit_query
@@ -13,7 +13,9 @@ from chalicelib.container import get_services
 from chalicelib.domain.caja import DENOMINATION_NAMES
 from chalicelib.domain.money import METODOS_PAGO
 from chalicelib.presenters.caja import arqueo_out, caja_out, gasto_out, resumen_out
-from chalicelib.services.caja import CajaService
+
+if TYPE_CHECKING:
+    from chalicelib.services.caja import CajaService
 
 surface = Surface("caja")
 

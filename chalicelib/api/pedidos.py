@@ -3,7 +3,7 @@ routes and the driver's. Errors answer in GastroMovil's `{"ok": false, "error": 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
 from chalicelib.api.http import RequestContext, Surface
@@ -11,7 +11,9 @@ from chalicelib.container import get_services
 from chalicelib.domain import delivery as d
 from chalicelib.errors import InvalidInput
 from chalicelib.presenters import delivery as view
-from chalicelib.services.delivery import DeliveryService
+
+if TYPE_CHECKING:
+    from chalicelib.services.delivery import DeliveryService
 
 
 def gastromovil_error(status: int, message: Any, phrase: str) -> Any:

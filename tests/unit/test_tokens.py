@@ -156,3 +156,13 @@ def test_with_rs256_configured_the_token_service_loads_pyjwt_and_cryptography() 
     assert loaded_after("import app", rs256) == []
     assert loaded_after("import app\nfrom chalicelib.container import get_services\nget_services().tokens", rs256) == [
         "cryptography", "jwt"]
+
+
+def test_importing_the_app_loads_no_use_case_or_storage_module_until_a_request_needs_one() -> None:
+    from bench.cold_start import REPO, lambda_env
+
+    layers = ("chalicelib.services.", "chalicelib.store.")
+    probe = f"import sys, app\nprint(' '.join(sorted(m for m in sys.modules if m.startswith({layers!r}))))"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=lambda_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["chalicelib.services.audit"]  # the request-scoped actor the HTTP edge sets
