@@ -6,6 +6,7 @@ the Lambda cold path stays light.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property, lru_cache
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from chalicelib.store.connections import ConnectionRepository
     from chalicelib.store.tenancy import TenantRepository
     from chalicelib.store.users import UserRepository
+
+# A 410 for a connection younger than this is not taken as gone: a frame can reach API Gateway
+# before that connection's $connect has returned (docs/websocket.md).
+GONE_SETTLE_SECONDS = 10
 
 
 class Services:
@@ -158,7 +163,12 @@ class Services:
         threads = 16
         settings, endpoint = self.settings, self.settings.websocket_endpoint
         client = make_lean_client(endpoint, settings.region, threads, credentials=settings.aws_credentials)
-        return Sender(client, self.connections.remove, threads=threads)
+        connections = self.connections
+
+        def forget(connection_id: str) -> None:
+            connections.remove_gone(connection_id, time.time(), GONE_SETTLE_SECONDS)
+
+        return Sender(client, forget, threads=threads)
 
     @cached_property
     def sockets(self) -> SocketGateway:

@@ -234,7 +234,7 @@ def _client_error(operation: str, status: int, headers: Any, body: bytes) -> Exc
 class Sender:
     def __init__(self, client: Any, forget: Callable[[str], None], threads: int = 16) -> None:
         self._client = client
-        self._forget = forget
+        self.forget = forget
         self._threads = threads
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ws-send")
 
@@ -263,7 +263,7 @@ class Sender:
             else:
                 report.failed.append(connection_id)
         for connection_id in report.gone:
-            self._forget(connection_id)
+            self.forget(connection_id)
         metrics.count(metrics.FRAMES_SENT, report.delivered)
         metrics.count(metrics.CONNECTIONS_GONE, len(report.gone))
         return report
@@ -285,7 +285,7 @@ class Sender:
     def send_one(self, connection_id: str, message: str) -> str:
         outcome = self._post(connection_id, message.encode())
         if outcome == "gone":
-            self._forget(connection_id)
+            self.forget(connection_id)
             metrics.count(metrics.CONNECTIONS_GONE)
         elif outcome == "delivered":
             metrics.count(metrics.FRAMES_SENT)

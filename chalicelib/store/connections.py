@@ -197,6 +197,16 @@ class ConnectionRepository:
         rows = self.SubscriptionRecord.by_channel.query(channel_key)
         return [Subscriber(r.pk.removeprefix("CONN#"), *parse_subscription_key(r.sk)) for r in rows]
 
+    def remove_gone(self, connection_id: str, now: float, settle_seconds: float) -> bool:
+        try:
+            meta = self.ConnectionRecord.get(conn_key(connection_id), "META", consistent_read=True)
+        except self.ConnectionRecord.DoesNotExist:
+            meta = None
+        if meta is not None and meta.connected_at > now - settle_seconds:
+            return False
+        self.remove(connection_id)
+        return True
+
     def remove(self, connection_id: str) -> None:
         """Delete the connection and all its subscriptions (one Query, one batch)."""
         with self.ConnectionRecord.batch_write() as batch:

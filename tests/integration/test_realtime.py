@@ -252,3 +252,21 @@ def test_a_customer_connection_sees_only_its_own_session(realtime: Realtime, alp
     assert get_services().connections.subscriptions("cust") == [f"alpha/kds/session:{order.session_id}"]
     assert send(realtime, "cust", {"action": "subscribe", "channel": "branch:centro"})["data"]["code"] == "forbidden"
     assert send(realtime, "cust", {"action": "subscribe", "channel": "session:someone-else"})["data"]["code"] == "forbidden"
+
+
+def test_the_deployed_sender_keeps_a_connection_answered_410_while_it_may_still_be_connecting(
+    realtime: Realtime, alpha: TenantWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time as clock
+    from dataclasses import replace
+
+    from chalicelib import container
+
+    connect(realtime, "k1", alpha.tokens["cocina"])
+    with container.use_settings(replace(get_services().settings, websocket_endpoint="https://example.invalid/api")) as deployed:
+        deployed.sender.forget("k1")  # a frame that beat k1's $connect: API Gateway said 410
+        assert get_services().connections.get("k1") is not None
+        later = clock.time() + container.GONE_SETTLE_SECONDS + 1
+        monkeypatch.setattr(container.time, "time", lambda: later)
+        deployed.sender.forget("k1")
+        assert get_services().connections.get("k1") is None

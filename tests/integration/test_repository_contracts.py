@@ -537,3 +537,16 @@ def test_a_tally_for_a_missing_caja_cancels_the_whole_unit(world: World) -> None
     with pytest.raises(VersionConflict):
         uow.commit()
     assert world.sales.get("alpha", 7).concepto == "Mesa"
+
+
+def test_a_connection_answered_gone_is_kept_while_it_may_still_be_connecting_and_removed_after(connections: Any) -> None:
+    import time
+
+    connections.add(a_connection("c1"))
+    connections.subscribe("c1", "alpha/kds/branch:centro")
+    now = time.time()
+    assert connections.remove_gone("c1", now, settle_seconds=10) is False
+    assert connections.get("c1") is not None and connections.subscribers("alpha/kds/branch:centro") == ["c1"]
+    assert connections.remove_gone("c1", now + 11, settle_seconds=10) is True
+    assert connections.get("c1") is None and connections.subscribers("alpha/kds/branch:centro") == []
+    assert connections.remove_gone("never-there", now, settle_seconds=10) is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import fields, replace
@@ -419,7 +420,9 @@ class InMemoryUsers:
 class InMemoryConnections:
     """Memory implementation of chalicelib.services.ports.ConnectionStore."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._connected_at: dict[str, int] = {}
         self._connections: dict[str, Connection] = {}
         self._subscriptions: dict[str, dict[str, tuple[str, str, str | None]]] = {}  # id -> sk -> (channel, protocol, tag)
         self._queues: dict[str, list[str]] = {}
@@ -428,6 +431,7 @@ class InMemoryConnections:
 
     def add(self, c: Connection) -> None:
         self._connections[c.connection_id] = replace(c, tail="")
+        self._connected_at[c.connection_id] = int(self.clock())
 
     def get(self, connection_id: str) -> Connection | None:
         return self._connections.get(connection_id)
@@ -484,7 +488,15 @@ class InMemoryConnections:
         ]
         return sorted(found, key=lambda s: (s.connection_id, subscription_key(channel_key, s.protocol, s.tag)))
 
+    def remove_gone(self, connection_id: str, now: float, settle_seconds: float) -> bool:
+        connected_at = self._connected_at.get(connection_id)
+        if connection_id in self._connections and connected_at is not None and connected_at > now - settle_seconds:
+            return False
+        self.remove(connection_id)
+        return True
+
     def remove(self, connection_id: str) -> None:
+        self._connected_at.pop(connection_id, None)
         self._connections.pop(connection_id, None)
         self._subscriptions.pop(connection_id, None)
         self._queues.pop(connection_id, None)
