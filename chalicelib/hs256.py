@@ -57,7 +57,7 @@ def encode(claims: dict[str, Any], secret: str | bytes) -> str:
 def _json_object(segment: str) -> dict[str, Any]:
     try:
         value = json.loads(_b64decode(segment))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep to parse
         raise InvalidToken("segment is not JSON") from exc
     if not isinstance(value, dict):
         raise InvalidToken("segment is not a JSON object")

@@ -344,14 +344,22 @@ class StreamPoller:
             self._wake.clear()
             try:
                 delivered = self.poll_once()
-                busy = delivered > 0 or any(s.buffer for s in self.shards.values())
+                now = self.clock()
+                busy = delivered > 0 or any(s.buffer and s.retry_at <= now for s in self.shards.values())
             except Exception:
                 log.exception("stream poller %s failed; retrying", self.name)
                 busy = False
             if busy:
                 self.schedule.activity()
             else:
-                self._wake.wait(self.schedule.next_sleep())
+                self._wake.wait(self._pause())
+
+    def _pause(self) -> float:
+        """The schedule's sleep, cut short when a failed batch's retry comes due before it ends
+        (a batch waiting for its retry is not a reason to poll without sleeping)."""
+        now = self.clock()
+        due = [s.retry_at - now for s in self.shards.values() if s.buffer and s.retry_at > now]
+        return min([self.schedule.next_sleep(), *due])
 
     def start(self) -> StreamPoller:
         self._thread = threading.Thread(target=self._run, name=f"stream-{self.name}", daemon=True)

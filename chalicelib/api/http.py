@@ -127,7 +127,7 @@ def parse_json(raw: bytes | str | None) -> Any:
         return {}
     try:
         return json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep to parse
         raise InvalidInput("El cuerpo de la petición no es JSON válido") from exc
 
 

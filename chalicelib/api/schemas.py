@@ -142,9 +142,11 @@ def _iso_moment(value: str) -> str:
     from datetime import datetime
 
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise _custom("moment", "must be an ISO 8601 date or date-time") from None
+    if not 1970 <= moment.year <= 9998:  # the service shifts it by days and time zones: keep clear of datetime's bounds
+        raise _custom("moment", "must be a date between 1970 and 9998")
     return value
 
 

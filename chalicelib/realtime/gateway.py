@@ -226,7 +226,7 @@ class SocketGateway:
             return
         try:
             body = json.loads(text or "")
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         if body == {"tipo": "pedido_entregado"}:
             return  # GastroMovil's driver panel says so after marcar-entregado; the stream already told the follower
@@ -387,40 +387,43 @@ class SocketGateway:
             if packet != "6":
                 self.reply(cid, packet)
 
-    def opened(self, connection_id: str) -> None:
-        """The connection row exists (told by the connections stream): greet the client.
-
-        The row is written by $connect, and API Gateway accepts posts only once $connect has
-        returned: a stream record read quickly can arrive first, and the post gets 410. So a 410
-        is retried for a moment (GREETING_RETRIES, 1.55 s in all) before the connection is taken
-        for gone and its rows removed."""
-        packet = socketio.open_packet(connection_id, *self.socketio_timing)
-        outcome = self.post(connection_id, packet)
-        for delay in GREETING_RETRIES:
-            if outcome != "gone":
-                break
-            self.sleep(delay)
-            outcome = self.post(connection_id, packet)
-        if outcome == "gone":
-            outcome = self.reply(connection_id, packet)  # still gone: the reply path forgets the connection
-        if outcome == "delivered":
-            self.connections.subscribe(connection_id, socketio.HEARTBEAT_CHANNEL, socketio.PROTOCOL)
-
     def greet(self, stream_event: dict[str, Any]) -> dict[str, Any]:
-        """Connections-table stream batch: send the open packet to each new Socket.IO connection.
-        A failed greeting is not retried (the client times out and reconnects)."""
+        """Connections-table stream batch: send the open packet to each new Socket.IO connection
+        (the row exists once $connect has written it; $connect itself cannot send).
+
+        API Gateway accepts posts only once $connect has returned, and the stream can be quicker:
+        a greeting answered 410 is re-posted after GREETING_RETRIES (1.55 s in all, one schedule
+        for the whole batch, so one dead connection does not delay the others), then handed to
+        the reply path, whose Sender forgets a connection it finds gone. A greeting that fails
+        otherwise is not retried: the client times out and reconnects."""
+        ids = []
         for record in stream_event.get("Records", []):
             image = (record.get("dynamodb") or {}).get("NewImage") or {}
             is_new = record.get("eventName") == "INSERT" and "upgraded_from" not in image
             if is_new and image.get("sk", {}).get("S") == "META" and image.get("protocol", {}).get("S") == socketio.PROTOCOL:
                 connection_id = image["pk"]["S"].removeprefix("CONN#")
-                if connection_id.startswith("poll:"):
-                    continue  # a long-polling session got its open packet from the handshake
-                try:
-                    self.opened(connection_id)
-                except Exception:
-                    logger.exception("socket.io open packet not sent")
+                if not connection_id.startswith("poll:"):  # a long-polling session got its open packet from the handshake
+                    ids.append(connection_id)
+        packets = {cid: socketio.open_packet(cid, *self.socketio_timing) for cid in ids}
+        waiting = [cid for cid in ids if self._greet(cid, packets[cid], self.post) == "gone"]
+        for delay in GREETING_RETRIES:
+            if not waiting:
+                break
+            self.sleep(delay)
+            waiting = [cid for cid in waiting if self._greet(cid, packets[cid], self.post) == "gone"]
+        for cid in waiting:
+            self._greet(cid, packets[cid], self.reply)
         return {"batchItemFailures": []}
+
+    def _greet(self, connection_id: str, packet: str, post: Callable[[str, str], Any]) -> str:
+        try:
+            outcome = str(post(connection_id, packet))
+        except Exception:
+            logger.exception("socket.io open packet not sent")
+            return "failed"
+        if outcome == "delivered":
+            self.connections.subscribe(connection_id, socketio.HEARTBEAT_CHANNEL, socketio.PROTOCOL)  # pings start now
+        return outcome
 
     def heartbeat(self, send: Callable[[list[str], str], Any]) -> int:
         """Ping every Socket.IO connection (one Query on the heartbeat channel)."""

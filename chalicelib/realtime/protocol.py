@@ -37,7 +37,7 @@ def parse_client_frame(body: str | None) -> ClientFrame:
         raise BadFrame("frame must be a JSON object of at most 32 KB")
     try:
         frame = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BadFrame("frame is not valid JSON") from exc
     if not isinstance(frame, dict):
         raise BadFrame("frame must be a JSON object")

@@ -20,6 +20,7 @@ from typing import Any
 from chalicelib.domain.catalog import CatalogKey, CatalogKind
 
 CACHE_SECONDS = 5.0
+MAX_ENTRIES = 10_000
 
 
 class CatalogCache:
@@ -37,14 +38,32 @@ class CatalogCache:
 
     def get(self, tenant_id: str, key: CatalogKey) -> Any | None:
         cached = self._entries.get((tenant_id, *key))
-        if cached is None or self.clock() - cached[0] >= self.seconds:
+        if cached is None:
+            return None
+        if self.clock() - cached[0] >= self.seconds:
+            with self._lock:  # an expired entry is dropped, so a long-lived container keeps only what it uses
+                if self._entries.get((tenant_id, *key)) is cached:
+                    del self._entries[(tenant_id, *key)]
             return None
         return cached[1]
 
     def put(self, tenant_id: str, key: CatalogKey, entry: Any, generation: int) -> None:
         with self._lock:
             if generation == self._generation:
+                if len(self._entries) >= MAX_ENTRIES:
+                    self._sweep()
                 self._entries[(tenant_id, *key)] = (self.clock(), entry)
+
+    def _sweep(self) -> None:
+        """Drop the expired entries; if the live ones alone fill the cache, drop them all (a few
+        seconds' worth of reads, re-read on demand)."""
+        now = self.clock()
+        self._entries = {k: v for k, v in self._entries.items() if now - v[0] < self.seconds}
+        if len(self._entries) >= MAX_ENTRIES:
+            self._entries.clear()
+
+    def size(self) -> int:
+        return len(self._entries)
 
     def forget(self, tenant_id: str, object_id: str) -> None:
         """The object changed in this process: drop it (whatever its kind; ids carry their kind)."""

@@ -8,6 +8,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.domain.catalog import CatalogKey
 from chalicelib.domain.sales import Sale
 from chalicelib.settings import Settings
@@ -45,7 +47,10 @@ class SaleReadRepository:
                 break
             time.sleep(min(0.05 * 2**round_no, 1.0))
         else:
-            raise RuntimeError(f"BatchGetItem left keys unprocessed after {MAX_ROUNDS} rounds")
+            # DynamoDB kept the keys unprocessed: throttled, like a single read botocore gave up on
+            # (the HTTP edge answers 503 with Retry-After; the service does not retry it again).
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "BatchGetItem keys left "
+                               f"unprocessed after {MAX_ROUNDS} rounds"}}, "BatchGetItem")
         sales = found[self._sale_table]
         sale = to_domain(self._sales.SaleRecord.from_raw_data(sales[0])) if sales else None
         entries: dict[CatalogKey, Any] = {}

@@ -129,8 +129,10 @@ class UserRepository:
         record.version = current.version
         if _to_domain(current) != before:
             raise Conflict("El usuario fue modificado por otra petición")
-        with conflict_on_condition("El nombre de usuario ya existe"), transaction(self._settings) as tx:
-            if after.nombre_usuario != before.nombre_usuario:
+        renamed = after.nombre_usuario != before.nombre_usuario
+        refused = "El nombre de usuario ya existe" if renamed else "El usuario fue modificado por otra petición"
+        with conflict_on_condition(refused), transaction(self._settings) as tx:
+            if renamed:
                 tx.save(
                     self.UsernameRecord(after.tenant_id, username_sk(after.nombre_usuario), user_id=after.user_id),
                     condition=self.UsernameRecord.pk.does_not_exist(),

@@ -92,6 +92,32 @@ def test_a_write_still_throttled_after_botocores_retries_is_a_503_with_retry_aft
     assert [t["concepto"] for t in cajero.get("/api/transacciones").body] == ["Mesa 9"]
 
 
+def test_a_batch_read_dynamodb_keeps_unprocessed_is_a_503_with_retry_after_and_adds_nothing(
+        api: Api, alpha: TenantWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.store import reads
+
+    cajero = api.as_(alpha.tokens["cajero"])
+    assert cajero.post("/api/caja/abrir", {"b100": 1}).status == 201
+    menu = make_menu(alpha.tenant)
+    tx = cajero.post("/api/transacciones", {"nro_reg": 1, "concepto": "Mesa 4", "mesa": "4"}).body["id"]
+    real = BaseClient._make_api_call
+    rounds: list[int] = []
+
+    def throttled(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "BatchGetItem":  # DynamoDB under load answers, but processes none of the keys
+            rounds.append(1)
+            return {"Responses": {}, "UnprocessedKeys": params["RequestItems"]}
+        return real(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", throttled)
+    monkeypatch.setattr(reads.time, "sleep", lambda seconds: None)
+    refused = cajero.post(f"/api/transacciones/{tx}/items", {"plato_id": menu.plato, "cantidad": 1})
+    assert refused.status == 503 and refused.headers.get("Retry-After") == "1", refused
+    assert len(rounds) == reads.MAX_ROUNDS
+    monkeypatch.setattr(BaseClient, "_make_api_call", real)
+    assert cajero.get(f"/api/transacciones/{tx}").body["items"] == []
+
+
 def test_a_throttled_payment_retried_with_its_idempotency_key_is_recorded_once(
         api: Api, alpha: TenantWorld, dynamo_faults: DynamoFaults) -> None:
     cajero, tx, total = open_sale(api, alpha)

@@ -54,3 +54,14 @@ def test_an_admin_acts_on_another_branch_only_of_its_own_tenant(api: Api, alpha:
     assert admin.get("/api/caja/actual", headers={"X-Branch-Id": "norte"}).status == 200
     assert admin.get("/api/caja/actual", headers={"X-Branch-Id": "sur"}).status == 404
     assert api.as_(alpha.tokens["cajero"]).get("/api/caja/actual", headers={"X-Branch-Id": "norte"}).status == 403
+
+
+def test_json_nested_too_deep_to_parse_is_a_400_in_a_body_and_a_401_in_a_token(api: Api, alpha: TenantWorld) -> None:
+    import base64
+
+    deep = "[" * 5000
+    assert api.as_(None).call("POST", "/api/auth/login", raw=deep).status == 400
+    reply = api.as_(alpha.tokens["cajero"]).call("POST", "/api/transacciones", raw=deep)
+    assert reply.status == 400 and reply.body["message"] == "El cuerpo de la petición no es JSON válido"
+    segment = base64.urlsafe_b64encode(deep.encode()).rstrip(b"=").decode()
+    assert api.as_(f"{segment}.e30.c2ln").get("/api/transacciones").status == 401

@@ -46,6 +46,8 @@ def test_query_parameters_are_validated_by_the_declared_schema_and_each_problem_
     assert admin.get("/api/platos?limit=501").body["message"] == ["limit must not be greater than 500"]
     assert admin.get("/api/caja/gastos/historial?caja_id=-1").body["message"] == ["caja_id must not be less than 1"]
     assert admin.get("/api/platos?limit=&_=123").status == 200  # empty means absent; undeclared parameters are ignored
+    for edge in ("hasta=0001-01-02", "desde=0001-01-01T00:00:00%2B01:00", "hasta=9999-12-31"):  # near datetime's bounds
+        assert admin.get(f"/api/auditoria?{edge}").body["message"] == [f"{edge.split('=')[0]} must be a date between 1970 and 9998"]
 
 
 def test_the_openapi_query_parameters_are_those_the_handlers_validate(api: Api) -> None:

@@ -94,31 +94,43 @@ def test_the_open_packet_goes_to_new_socketio_connections_from_the_connections_s
 
 
 class NotYetConnected(RawManagementApi):
-    """API Gateway answers 410 to posts for a connection whose $connect has not returned yet."""
+    """API Gateway answers 410 to posts for a connection whose $connect has not returned yet
+    (`gone_posts` times), or forever for one that is really gone (`dead`)."""
 
-    def __init__(self, gone_posts: int) -> None:
+    def __init__(self, gone_posts: int = 0, dead: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.gone_posts = gone_posts
+        self.dead = set(dead)
 
     def post_to_connection(self, ConnectionId: str, Data: bytes) -> None:  # noqa: N803
-        if self.gone_posts > 0:
-            self.gone_posts -= 1
+        if ConnectionId in self.dead or self.gone_posts > 0:
+            self.gone_posts -= ConnectionId not in self.dead
             from botocore.exceptions import ClientError
 
             raise ClientError({"Error": {"Code": "GoneException"}, "ResponseMetadata": {"HTTPStatusCode": 410}}, "PostToConnection")
         super().post_to_connection(ConnectionId, Data)
 
 
-def greeting_edge(api: RawManagementApi, sleeps: list[float]) -> SocketGateway:
+def greeting_edge(api: RawManagementApi, sleeps: list[float], now: float | None = None) -> SocketGateway:
+    """The gateway as deployed: its Sender forgets a 410'd connection only once it is past the settle window."""
+    import time
+
+    from chalicelib.container import GONE_SETTLE_SECONDS
+
     services = get_services()
-    delivery = Delivery(lambda: Sender(api, services.connections.remove, threads=2), services.connections)
+
+    def forget(connection_id: str) -> None:
+        services.connections.remove_gone(connection_id, now or time.time(), GONE_SETTLE_SECONDS)
+
+    delivery = Delivery(lambda: Sender(api, forget, threads=2), services.connections)
     return SocketGateway(services.tokens, services.connections, branch_exists=lambda t, b: True, reply=delivery.send_one,
                          post=delivery.post, close=delivery.close, sleep=sleeps.append)
 
 
-def greet_new(gateway: SocketGateway, connection_id: str) -> None:
-    image = {"pk": {"S": f"CONN#{connection_id}"}, "sk": {"S": "META"}, "protocol": {"S": "socketio"}}
-    gateway.greet({"Records": [{"eventName": "INSERT", "dynamodb": {"NewImage": image}}]})
+def greet_new(gateway: SocketGateway, *connection_ids: str) -> None:
+    records = [{"eventName": "INSERT", "dynamodb": {"NewImage": {"pk": {"S": f"CONN#{cid}"}, "sk": {"S": "META"},
+                                                                  "protocol": {"S": "socketio"}}}} for cid in connection_ids]
+    gateway.greet({"Records": records})
 
 
 def test_a_greeting_read_from_the_stream_before_connect_returned_is_retried_and_keeps_the_connection(alpha: TenantWorld) -> None:
@@ -131,9 +143,24 @@ def test_a_greeting_read_from_the_stream_before_connect_returned_is_retried_and_
     assert get_services().connections.subscriptions("s1") == ["_heartbeat/socketio"], "the row was kept and pings start"
 
 
-def test_a_greeting_still_refused_after_the_retries_removes_that_connection(alpha: TenantWorld) -> None:
-    api, sleeps = NotYetConnected(gone_posts=100), []
+def test_one_dead_connection_in_a_batch_delays_no_other_greeting_and_the_retries_are_shared(alpha: TenantWorld) -> None:
+    api, sleeps = NotYetConnected(dead=("d1", "d2")), []
     gateway = greeting_edge(api, sleeps)
+    for cid in ("d1", "s1", "d2", "s2"):
+        gateway.connect(ws_event("$connect", cid, query={"protocol": "socketio"}))
+    greet_new(gateway, "d1", "s1", "d2", "s2")
+    assert len(api.to("s1")) == 1 and len(api.to("s2")) == 1
+    assert sleeps == [0.05, 0.1, 0.2, 0.4, 0.8], "one schedule for the batch, not one per dead connection"
+    assert get_services().connections.get("d1") is not None, "still inside the settle window: kept for now"
+
+
+def test_a_greeting_still_refused_past_the_settle_window_removes_that_connection(alpha: TenantWorld) -> None:
+    import time
+
+    from chalicelib.container import GONE_SETTLE_SECONDS
+
+    api, sleeps = NotYetConnected(dead=("s1",)), []
+    gateway = greeting_edge(api, sleeps, now=time.time() + GONE_SETTLE_SECONDS + 1)
     gateway.connect(ws_event("$connect", "s1", query={"protocol": "socketio"}))
     gateway.connect(ws_event("$connect", "s2", query={"protocol": "socketio"}))
     greet_new(gateway, "s1")

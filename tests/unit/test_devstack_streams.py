@@ -449,3 +449,49 @@ def test_in_process_reads_of_the_embedded_moto_deliver_what_get_records_over_bot
     assert in_process.events == via_boto3.events
     names = [r["eventName"] for e in in_process.events for r in e["Records"]]
     assert names == ["INSERT", "INSERT", "INSERT", "MODIFY", "MODIFY"]
+
+
+def test_a_batch_waiting_for_its_retry_lets_the_poller_sleep_until_it_is_due() -> None:
+    from devstack.streams import PollSchedule
+
+    streams, clock = FakeStreams(), Clock()
+    handler = Handler(plan=["raise"])
+    p = poller(streams, handler, clock, backoff=1.0, schedule=PollSchedule("adaptive", fast=0.02, idle=0.2, clock=clock))
+    p.discover()
+    streams.write(1)
+    p.poll_once()  # fails: retry due in 1 s
+    clock.now += 5  # long after any activity: the schedule alone would sleep the idle 0.2 s
+    assert p._pause() == 0.2
+    clock.now -= 4.9  # 0.1 s after the failure: the retry is due in 0.9 s, the idle sleep ends first
+    assert p._pause() == 0.2
+    clock.now += 0.85  # 0.95 s after: the retry comes due in 0.05 s, before the idle sleep would end
+    assert abs(p._pause() - 0.05) < 1e-9
+
+
+def test_a_failing_handler_does_not_make_the_poller_spin() -> None:
+    import time
+
+    streams = FakeStreams()
+    calls: list[int] = []
+
+    def failing(event: dict[str, Any], context: Any) -> Any:
+        calls.append(1)
+        raise RuntimeError("the Management API is down")
+
+    p = StreamPoller(streams, ARN, failing, context_factory=lambda: None, backoff=0.2, max_backoff=0.2)
+    p.discover()
+    streams.write(1)
+    passes = 0
+    real_poll = p.poll_once
+
+    def counted() -> int:
+        nonlocal passes
+        passes += 1
+        return real_poll()
+
+    p.poll_once = counted  # type: ignore[method-assign]
+    p.start()
+    time.sleep(1.0)
+    p.stop()
+    assert p._thread is not None and not p._thread.is_alive()
+    assert 2 <= len(calls) <= 8 and passes < 100, (len(calls), passes)  # retries every 0.2 s; it spun ~800,000 passes a second

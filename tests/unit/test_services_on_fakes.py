@@ -298,3 +298,18 @@ def test_creating_a_sale_takes_the_open_caja_from_the_branchs_lock() -> None:
     assert sale is not None and sale.caja_id == 1
     with pytest.raises(InvalidInput):
         shop.service().create(CAJERO, "centro", {"nro_reg": 1, "concepto": "Mesa 5", "caja_id": 2})
+
+
+def test_the_catalog_cache_drops_expired_entries_and_never_grows_past_its_bound() -> None:
+    from chalicelib.services import catalog_cache
+
+    now = [0.0]
+    cache = CatalogCache(seconds=5, clock=lambda: now[0])
+    cache.put("alpha", ("plato", "p1"), "entry", cache.generation())
+    now[0] = 6.0
+    assert cache.get("alpha", ("plato", "p1")) is None and cache.size() == 0, "an expired entry is dropped when met"
+    for n in range(catalog_cache.MAX_ENTRIES + 50):
+        now[0] = 6.0 + n * 0.001
+        cache.put("alpha", ("plato", f"p{n}"), n, cache.generation())
+    assert cache.size() <= catalog_cache.MAX_ENTRIES
+    assert cache.get("alpha", ("plato", f"p{catalog_cache.MAX_ENTRIES + 49}")) == catalog_cache.MAX_ENTRIES + 49
