@@ -10,7 +10,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import ROUTES, RouteSpec, json_response
+from chalicelib.api.http import ROUTES, RouteSpec, guarded_headers, json_response
 from chalicelib.api.schemas import model_for, query_model
 
 blueprint = Blueprint(__name__)
@@ -225,4 +225,5 @@ def document() -> dict[str, Any]:
 
 @blueprint.route(PATH, methods=["GET"], cors=True)
 def openapi() -> Response:
-    return json_response(document())
+    origin = {k.lower(): v for k, v in dict(blueprint.current_request.headers or {}).items()}.get("origin")
+    return guarded_headers(json_response(document()), origin, authenticated=False)

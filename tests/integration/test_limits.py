@@ -81,6 +81,11 @@ def test_another_stage_allows_only_its_configured_origins(api: Api, alpha: Tenan
         other = cashier.get("/api/transacciones", headers={"Origin": "https://evil.example"})
         assert other.headers["Access-Control-Allow-Origin"] != "https://evil.example"
         assert other.headers["Access-Control-Allow-Origin"] != "*"
+        document = api.as_(None)  # the public OpenAPI document too: only the stage's origins
+        kds = document.get("/api/openapi.json", headers={"Origin": "https://kds.example"}).headers
+        evil = document.get("/api/openapi.json", headers={"Origin": "https://evil.example"}).headers
+        assert kds["Access-Control-Allow-Origin"] == "https://kds.example"
+        assert evil["Access-Control-Allow-Origin"] not in ("*", "https://evil.example")
 
 
 def test_cors_origins_come_from_the_stage_and_star_is_for_local_only() -> None:
