@@ -63,6 +63,11 @@ class RouteSpec:
     response: str | None = None  # a model of api/responses.py: "Name", "list[Name]" or "Name | None"
     summary: str = ""
 
+    @property
+    def model_name(self) -> str:
+        """The name of the route's body and query models: `/api/caja/{caja_id}/arqueo` -> ApiCajaCajaIdArqueo."""
+        return "".join(p.title() for p in re.findall(r"[a-z]+", self.path))
+
 
 ROUTES: list[RouteSpec] = []
 
@@ -100,15 +105,13 @@ class RequestContext:
         """The request body, validated against the route's declared schema."""
         if self.spec is None or self.spec.body is None:
             raise TypeError("this route declares no body")
-        name = "".join(p.title() for p in re.findall(r"[a-z]+", self.spec.path)) or "Body"
-        return validate(self.json(), self.spec.body, partial=self.spec.partial, name=name)
+        return validate(self.json(), self.spec.body, partial=self.spec.partial, name=self.spec.model_name)
 
     def params(self) -> dict[str, Any]:
         """The query parameters the route declares, validated (defaults filled in)."""
         if self._params is None:
             schema = self.spec.query if self.spec is not None else {}
-            name = "".join(p.title() for p in re.findall(r"[a-z]+", self.spec.path if self.spec else "")) + "Query"
-            self._params = validate_query(self.query, schema, name=name)
+            self._params = validate_query(self.query, schema, name=(self.spec.model_name if self.spec else "") + "Query")
         return self._params
 
     def limit(self) -> int:

@@ -69,8 +69,7 @@ OTHER_ROUTES = {
 def _query_parameters(spec: RouteSpec) -> list[dict[str, Any]]:
     if not spec.query:
         return []
-    name = "".join(p.title() for p in re.findall(r"[a-z]+", spec.path)) + "Query"
-    schema = query_model(spec.query, name).model_json_schema()
+    schema = query_model(spec.query, spec.model_name + "Query").model_json_schema()
     parameters = []
     for param, prop in schema.get("properties", {}).items():
         prop = {k: v for k, v in prop.items() if k != "title" and not (k == "default" and v is None)}
@@ -92,8 +91,8 @@ def _path_params(path: str) -> list[dict[str, Any]]:
 
 def _body(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     assert spec.body is not None
-    name = "".join(p.title() for p in re.findall(r"[a-z]+", spec.path)) + ("Patch" if spec.partial else "")
-    schema = model_for(spec.body, name, partial=spec.partial).model_json_schema(ref_template=REF)
+    name = spec.model_name + ("Patch" if spec.partial else "")
+    schema = model_for(spec.body, spec.model_name, partial=spec.partial).model_json_schema(ref_template=REF)
     for nested, definition in schema.pop("$defs", {}).items():
         _add_component(components, nested, definition)
     if spec.partial:

@@ -246,7 +246,9 @@ class Extra(Out):
     creado_en: LocalTime | None
 
 
-class Item(Out):
+class ItemSinExtras(Out):
+    """An item as a line of its sale, without its extras (an added extra's `item`)."""
+
     id: Id
     uuid: str
     transaccion_id: Id
@@ -259,10 +261,13 @@ class Item(Out):
     notas: str | None
     estacion: str | None
     estado: str | None
-    extras: list[Extra]
     creado_en: LocalTime | None
     eliminado_en: LocalTime | None = None
     eliminado_por: str | int | None = None
+
+
+class Item(ItemSinExtras):
+    extras: list[Extra]
 
 
 class Pago(Out):
@@ -322,24 +327,6 @@ class Transaccion(Cabecera):
 
 class ItemAgregado(Item):
     transaccion: Cabecera
-
-
-class ItemSinExtras(Out):
-    id: Id
-    uuid: str
-    transaccion_id: Id
-    plato_id: str | None
-    producto_id: str | None
-    nombre: str
-    cantidad: Quantity
-    precio_unitario: Money
-    subtotal: Money
-    notas: str | None
-    estacion: str | None
-    estado: str | None
-    creado_en: LocalTime | None
-    eliminado_en: LocalTime | None = None
-    eliminado_por: str | int | None = None
 
 
 class ExtraAgregado(Extra):

@@ -54,17 +54,17 @@ class Delivery:
         return report
 
     def send_one(self, connection_id: str, message: str) -> str:
-        if connection_id.startswith(POLL_PREFIX):
-            self.connections.enqueue(connection_id, [message])
-            return "delivered"
-        return self.sender.send_one(connection_id, message)
+        return self._one(connection_id, message, lambda sender: sender.send_one)
 
     def post(self, connection_id: str, message: str) -> str:
         """Like send_one, but a 410 is reported, not acted on (the connection's rows stay)."""
+        return self._one(connection_id, message, lambda sender: sender.post)
+
+    def _one(self, connection_id: str, message: str, how: Callable[[Sender], Callable[[str, str], str]]) -> str:
         if connection_id.startswith(POLL_PREFIX):
             self.connections.enqueue(connection_id, [message])
             return "delivered"
-        return self.sender.post(connection_id, message)
+        return how(self.sender)(connection_id, message)
 
     def close(self, connection_id: str) -> None:
         if connection_id.startswith(POLL_PREFIX):

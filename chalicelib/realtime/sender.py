@@ -283,10 +283,8 @@ class Sender:
         return outcome
 
     def send_one(self, connection_id: str, message: str) -> str:
-        outcome = self._post(connection_id, message.encode())
+        outcome = self.post(connection_id, message)
         if outcome == "gone":
             self.forget(connection_id)
             metrics.count(metrics.CONNECTIONS_GONE)
-        elif outcome == "delivered":
-            metrics.count(metrics.FRAMES_SENT)
         return outcome

@@ -239,6 +239,7 @@ class CajaRepository:
         self.CajaRecord = bound(CajaRecord, "cajas", settings)
         self.OpenLockRecord = bound(OpenLockRecord, "cajas", settings)
         self.GastoRecord = bound(GastoRecord, "cajas", settings)
+        self._audit = AuditRepository(settings)
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -296,7 +297,7 @@ class CajaRepository:
             lock = self.OpenLockRecord(before.tenant_id, lock_sk(before.branch_id))
             tx.delete(lock, condition=self.OpenLockRecord.caja_id == before.id)
             if audit is not None:
-                AuditRepository(self._settings).stage(tx, audit)
+                self._audit.stage(tx, audit)
 
     def add_arqueo(self, before: Caja, after: Caja, audit: AuditEntry | None = None) -> None:
         """Write `after` (with its new arqueo) if the caja is still open and unchanged since
@@ -307,7 +308,7 @@ class CajaRepository:
                 return
             with transaction(self._settings) as tx:
                 tx.save(self._versioned(before, after), condition=self.CajaRecord.estado == ABIERTA)
-                AuditRepository(self._settings).stage(tx, audit)
+                self._audit.stage(tx, audit)
 
     def add_gasto(self, gasto: Gasto) -> None:
         """Put the expense and add it to the caja's tally in one transaction, if the caja is open."""

@@ -163,11 +163,10 @@ def _live(cls: type[_Entity]) -> Condition:
     return cls.pk.exists() & cls.deleted_at.does_not_exist()
 
 
-def _update_changed(cls: type[_Entity], sk: str, before: Any, after: Any, fields: tuple[str, ...],
-                    audit: tuple[Settings, AuditEntry] | None = None) -> None:
-    """SET the fields that differ (and updated_at); condition: still live and those fields
-    still hold `before`'s values. A soft delete is the change of deleted_at. With an audit
-    entry, the update and the entry are one transaction."""
+def _changes(cls: type[_Entity], before: Any, after: Any, fields: tuple[str, ...]) -> tuple[list[Any], Any]:
+    """The update's actions and condition: SET the fields that differ (and updated_at), on
+    condition that the object is still live and those fields still hold `before`'s values. A
+    soft delete is the change of deleted_at."""
     if (before.tenant_id, before.id) != (after.tenant_id, after.id):
         raise ValueError("before and after must be the same catalog object")
     condition = _live(cls)
@@ -181,14 +180,7 @@ def _update_changed(cls: type[_Entity], sk: str, before: Any, after: Any, fields
         if name != "deleted_at":
             condition &= attribute == old
     actions.append(cls.updated_at.set(after.updated_at))
-    with conflict_on_condition(CONCURRENT_EDIT):
-        if audit is None:
-            cls(before.tenant_id, sk).update(actions=actions, condition=condition)
-            return
-        settings, entry = audit
-        with transaction(settings) as tx:
-            tx.update(cls(before.tenant_id, sk), actions=actions, condition=condition)
-            AuditRepository(settings).stage(tx, entry)
+    return actions, condition
 
 
 class CatalogRepository:
@@ -200,6 +192,19 @@ class CatalogRepository:
         self.IngredienteRecord = bound(IngredienteRecord, TABLE, settings)
         self.PlatoRecord = bound(PlatoRecord, TABLE, settings)
         self.RecipeLineRecord = bound(RecipeLineRecord, TABLE, settings)
+        self._audit = AuditRepository(settings)
+
+    def _update(self, cls: type[_Entity], sk: str, before: Any, after: Any, fields: tuple[str, ...],
+                audit: AuditEntry | None = None) -> None:
+        """Write `_changes`; with an audit entry, the update and the entry are one transaction."""
+        actions, condition = _changes(cls, before, after, fields)
+        with conflict_on_condition(CONCURRENT_EDIT):
+            if audit is None:
+                cls(before.tenant_id, sk).update(actions=actions, condition=condition)
+                return
+            with transaction(self._settings) as tx:
+                tx.update(cls(before.tenant_id, sk), actions=actions, condition=condition)
+                self._audit.stage(tx, audit)
 
     # --- productos ----------------------------------------------------------------------
 
@@ -220,8 +225,7 @@ class CatalogRepository:
         return [_producto(r) for r in query]
 
     def update_producto(self, before: Producto, after: Producto, audit: AuditEntry | None = None) -> None:
-        _update_changed(self.ProductoRecord, producto_sk(before.id), before, after, _PRODUCTO_FIELDS,
-                        None if audit is None else (self._settings, audit))
+        self._update(self.ProductoRecord, producto_sk(before.id), before, after, _PRODUCTO_FIELDS, audit)
 
     # --- ingredientes -------------------------------------------------------------------
 
@@ -251,7 +255,7 @@ class CatalogRepository:
         return [_ingrediente(r) for r in query]
 
     def update_ingrediente(self, before: Ingrediente, after: Ingrediente) -> None:
-        _update_changed(self.IngredienteRecord, ingrediente_sk(before.id), before, after, _INGREDIENTE_FIELDS)
+        self._update(self.IngredienteRecord, ingrediente_sk(before.id), before, after, _INGREDIENTE_FIELDS)
 
     # --- platos -------------------------------------------------------------------------
 
@@ -270,8 +274,7 @@ class CatalogRepository:
         return [_plato(r) for r in query]
 
     def update_plato(self, before: Plato, after: Plato, audit: AuditEntry | None = None) -> None:
-        _update_changed(self.PlatoRecord, plato_sk(before.id), before, after, _PLATO_FIELDS,
-                        None if audit is None else (self._settings, audit))
+        self._update(self.PlatoRecord, plato_sk(before.id), before, after, _PLATO_FIELDS, audit)
 
     # --- recipes ------------------------------------------------------------------------
 

@@ -92,11 +92,12 @@ class UserRepository:
         self._settings = settings
         self.UserRecord = bound(UserRecord, "users", settings)
         self.UsernameRecord = bound(UsernameRecord, "users", settings)
+        self._audit = AuditRepository(settings)
 
     def add(self, user: User, audit: AuditEntry | None = None) -> None:
         with conflict_on_condition("El nombre de usuario ya existe"), transaction(self._settings) as tx:
             if audit is not None:
-                AuditRepository(self._settings).stage(tx, audit)
+                self._audit.stage(tx, audit)
             tx.save(
                 self.UsernameRecord(user.tenant_id, username_sk(user.nombre_usuario), user_id=user.user_id),
                 condition=self.UsernameRecord.pk.does_not_exist(),
@@ -143,4 +144,4 @@ class UserRepository:
                 )
             tx.save(record)
             if audit is not None:
-                AuditRepository(self._settings).stage(tx, audit)
+                self._audit.stage(tx, audit)
