@@ -7,19 +7,19 @@ from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent, WebsocketEvent
 
 from chalicelib.api import (
-    auditoria,
+    audit,
     auth,
+    branches,
     caja,
     catalog,
+    delivery,
     display,
     docs_page,
     kds,
     openapi,
-    pedidos,
     sales,
     socketio_polling,
-    sucursales,
-    usuarios,
+    users,
 )
 from chalicelib.container import get_services
 from chalicelib.metrics import metrics_middleware
@@ -40,8 +40,8 @@ app.register_middleware(metrics_middleware, "all")
 if tracing_wanted():
     app.register_middleware(tracing_middleware, "all")
 
-for surface in (auth.surface, usuarios.surface, sucursales.surface, catalog.surface, caja.surface, sales.surface, kds.surface,
-                pedidos.surface, auditoria.surface):
+for surface in (auth.surface, users.surface, branches.surface, catalog.surface, caja.surface, sales.surface, kds.surface,
+                delivery.surface, audit.surface):
     app.register_blueprint(surface.blueprint)
 app.register_blueprint(socketio_polling.blueprint)
 app.register_blueprint(display.blueprint)
@@ -91,7 +91,7 @@ def stomp_connect_deadline(event: CloudWatchEvent) -> dict[str, Any]:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def dispatch_reoffer(event: CloudWatchEvent) -> dict[str, Any]:
     services = get_services()
-    return {"reoffered": len(services.pedidos.reoffer_due(services.settings.dispatch_reoffer_minutes))}
+    return {"reoffered": len(services.delivery_orders.reoffer_due(services.settings.dispatch_reoffer_minutes))}
 
 
 @app.on_dynamodb_record(stream_arn=STREAMS.transactions, batch_size=100, starting_position="LATEST")

@@ -61,12 +61,12 @@ def closed_history(tenant: str, branch: str, plato_id: str, count: int, first_id
             tenant_id=tenant, id=first_id + n, branch_id=branch, nro_reg=1, concepto=f"Venta {n}", mesa=str(1 + n % 20),
             cliente=None, tipo="venta", caja_id=None, usuario_id="bench", created_at=now, updated_at=now,
         )
-        item = order.add_item(plato_id=plato_id, producto_id=None, nombre="Silpancho", precio_unitario=D("25.00"),
-                              cantidad=D("1"), notas=None, estacion="cocina", now=now)
+        item = order.add_item(plato_id=plato_id, product_id=None, name="Silpancho", unit_price=D("25.00"),
+                              quantity=D("1"), notes=None, station="cocina", now=now)
         order.complete_kitchen(now)
         order.set_item_status(item.uuid, ITEM_SERVED, now)
-        order.add_payment(pago_id=n + 1, metodo_pago="qr", monto=D("25.00"), monto_recibido=None, referencia_qr=None,
-                          usuario_id="bench", now=now)
+        order.add_payment(payment_id=n + 1, payment_method="qr", amount=D("25.00"), amount_received=None, qr_reference=None,
+                          user_id="bench", now=now)
         if order.estado != "cerrado" or order.in_kitchen_queue:
             raise RuntimeError(f"history sale {order.id} is not closed and out of the queue: {order.estado}/{order.estado_cocina}")
         records.append(to_record(order, SaleRecord))

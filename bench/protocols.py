@@ -38,10 +38,10 @@ def sample_sale() -> dict[str, Any]:
 
 
 def encoding_costs(repeats: int) -> dict[str, Any]:
-    from chalicelib.realtime.channels import cocina_channel
+    from chalicelib.realtime.channels import kitchen_channel
     from chalicelib.realtime.encoding import Outgoing, encode
 
-    message = Outgoing("nuevo-pedido", cocina_channel("centro"), sample_sale(), "4900000000000000001:nuevo-pedido")
+    message = Outgoing("nuevo-pedido", kitchen_channel("centro"), sample_sale(), "4900000000000000001:nuevo-pedido")
     tags = {"json": None, "socketio": None, "stomp": "/kds/demo/centro|sub-0"}
     out: dict[str, Any] = {}
     for protocol in PROTOCOLS:

@@ -90,9 +90,9 @@ def make_menu(tenant: str) -> dict[str, str]:
     from chalicelib.container import get_services
 
     catalog = get_services().catalog
-    carne = catalog.create_ingrediente(tenant, {"nombre": "Carne", "unidad": "kg", "cantidad": D("100"), "cantidad_minima": D("1")})
-    arroz = catalog.create_ingrediente(tenant, {"nombre": "Arroz", "unidad": "kg", "cantidad": D("100"), "cantidad_minima": D("2")})
-    tomate = catalog.create_ingrediente(tenant, {"nombre": "Tomate", "unidad": "kg", "cantidad": D("100"), "cantidad_minima": D("1")})
+    carne = catalog.create_ingredient(tenant, {"nombre": "Carne", "unidad": "kg", "cantidad": D("100"), "cantidad_minima": D("1")})
+    arroz = catalog.create_ingredient(tenant, {"nombre": "Arroz", "unidad": "kg", "cantidad": D("100"), "cantidad_minima": D("2")})
+    tomate = catalog.create_ingredient(tenant, {"nombre": "Tomate", "unidad": "kg", "cantidad": D("100"), "cantidad_minima": D("1")})
     plato = catalog.create_plato(tenant, {"nombre": "Silpancho", "precio": D("25.00"), "estacion": "cocina"})
     catalog.add_recipe_line(tenant, plato.id, {"ingrediente_id": carne.id, "cantidad": D("0.25")})
     catalog.add_recipe_line(tenant, plato.id, {"ingrediente_id": arroz.id, "cantidad": D("0.2")})

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.realtime.channels import OrderScope
     from chalicelib.realtime.fanout import Fanout
     from chalicelib.realtime.gateway import SocketGateway
-    from chalicelib.realtime.polling import Delivery, PollingSessions
+    from chalicelib.realtime.polling import Frames, PollingSessions
     from chalicelib.realtime.sender import Sender
     from chalicelib.realtime.shards import ShardPlan
     from chalicelib.services.accounts import AccountService
@@ -140,7 +140,7 @@ class Services:
                            self.audit, reads=SaleReadRepository(self.settings, repo, catalog), catalog_cache=self.catalog_cache)
 
     @cached_property
-    def pedidos(self) -> DeliveryService:
+    def delivery_orders(self) -> DeliveryService:
         from chalicelib.services.delivery import DeliveryService
         from chalicelib.store.delivery import CustomerRepository, DriverRepository, PositionRepository, RefreshTokenRepository
 
@@ -179,15 +179,15 @@ class Services:
             self.tokens,
             self.connections,
             branch_exists=lambda tenant, branch: tenants.get_branch(tenant, branch) is not None,
-            reply=lambda connection_id, message: self.delivery.send_one(connection_id, message),
-            post=lambda connection_id, message: self.delivery.post(connection_id, message),
-            close=lambda connection_id: self.delivery.close(connection_id),
+            reply=lambda connection_id, message: self.frames.send_one(connection_id, message),
+            post=lambda connection_id, message: self.frames.post(connection_id, message),
+            close=lambda connection_id: self.frames.close(connection_id),
             socketio_timing=(self.settings.socketio_ping_interval_ms, self.settings.socketio_ping_timeout_ms),
             order_scope=self._order_scope,
             stomp_connect_deadline_seconds=self.settings.stomp_connect_deadline_seconds,
             gastro=GastroHooks(
-                carrier_customer=lambda tenant, driver: self.pedidos.carrier_customer(tenant, driver),
-                record_position=lambda tenant, driver, lat, lon: self.pedidos.record_position(tenant, driver, lat, lon),
+                carrier_customer=lambda tenant, driver: self.delivery_orders.carrier_customer(tenant, driver),
+                record_position=lambda tenant, driver, lat, lon: self.delivery_orders.record_position(tenant, driver, lat, lon),
             ),
             session_check=self.sessions.check,
         )
@@ -199,11 +199,11 @@ class Services:
         return OrderScope(order.branch_id, str(order.usuario_id)) if order is not None else None
 
     @cached_property
-    def delivery(self) -> Delivery:
+    def frames(self) -> Frames:
         """Sends to WebSockets, and queues for Socket.IO long-polling sessions."""
-        from chalicelib.realtime.polling import Delivery
+        from chalicelib.realtime.polling import Frames
 
-        return Delivery(lambda: self.sender, self.connections)
+        return Frames(lambda: self.sender, self.connections)
 
     @cached_property
     def polling(self) -> PollingSessions:
@@ -213,11 +213,11 @@ class Services:
         return PollingSessions(self.connections, self.sockets.socketio_packet, timing, self.settings.socketio_poll_wait_seconds)
 
     def socket_heartbeat(self) -> int:
-        return self.sockets.heartbeat(lambda ids, message: self.delivery.send(ids, message))
+        return self.sockets.heartbeat(lambda ids, message: self.frames.send(ids, message))
 
     @cached_property
     def fanout(self) -> Fanout:
-        from chalicelib.domain.delivery import DRIVER_DISPONIBLE
+        from chalicelib.domain.delivery import DRIVER_AVAILABLE
         from chalicelib.realtime.fanout import Fanout, GastroLookups
         from chalicelib.store.delivery import PositionRepository
 
@@ -226,11 +226,11 @@ class Services:
             return branch.nombre if branch else branch_id
 
         def driver_available(tenant: str, user_id: str) -> bool:
-            driver = self.pedidos.drivers.get(tenant, user_id)
-            return driver is not None and driver.estado == DRIVER_DISPONIBLE
+            driver = self.delivery_orders.drivers.get(tenant, user_id)
+            return driver is not None and driver.estado == DRIVER_AVAILABLE
 
-        gastro = GastroLookups(restaurant_name, driver_available, self.pedidos.carrier_customer, PositionRepository.decode)
-        return Fanout(self.connections, self.sales.repo, self.delivery, self.sales.timezone, gastro, self.shard_plan)
+        gastro = GastroLookups(restaurant_name, driver_available, self.delivery_orders.carrier_customer, PositionRepository.decode)
+        return Fanout(self.connections, self.sales.repo, self.frames, self.sales.timezone, gastro, self.shard_plan)
 
     @cached_property
     def shard_plan(self) -> ShardPlan:
@@ -257,7 +257,7 @@ class Services:
         """One shard of a big channel's fan-out (the send_frames function)."""
         from chalicelib.realtime.shards import send_shard
 
-        return send_shard(self.delivery.send, event, self.shard_plan)
+        return send_shard(self.frames.send, event, self.shard_plan)
 
     @cached_property
     def kds(self) -> KitchenDisplayService:

@@ -93,14 +93,14 @@ def seed_demo(services: Any) -> SeedReport:
 
 def seed_catalog(catalog: Any) -> bool:
     """Create the demo catalog unless the tenant already has productos. Returns True if created."""
-    if list(catalog.list_productos(DEMO_TENANT)):
+    if list(catalog.list_products(DEMO_TENANT)):
         return False
-    ingredientes = {data["nombre"]: catalog.create_ingrediente(DEMO_TENANT, dict(data)) for data in INGREDIENTES}
+    ingredientes = {data["nombre"]: catalog.create_ingredient(DEMO_TENANT, dict(data)) for data in INGREDIENTES}
     for plato_data, recipe in PLATOS:
         plato = catalog.create_plato(DEMO_TENANT, dict(plato_data))
         for nombre, cantidad in recipe:
             catalog.add_recipe_line(DEMO_TENANT, plato.id, {"ingrediente_id": ingredientes[nombre].id, "cantidad": cantidad})
     # Productos last: their presence is what marks the catalog as seeded.
     for data in PRODUCTOS:
-        catalog.create_producto(DEMO_TENANT, dict(data))
+        catalog.create_product(DEMO_TENANT, dict(data))
     return True

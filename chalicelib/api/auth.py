@@ -7,7 +7,7 @@ from typing import Any
 from chalicelib.api import schemas as v
 from chalicelib.api.http import RequestContext, Surface
 from chalicelib.container import get_services
-from chalicelib.presenters.users import usuario, usuario_brief
+from chalicelib.presenters.users import user_brief, user_out
 
 surface = Surface("auth")
 
@@ -24,14 +24,14 @@ def login(ctx: RequestContext) -> dict[str, Any]:
     token, user = get_services().accounts.login(
         body["nombre_usuario"], body["contrasena"], body.get("tenant") or ctx.headers.get("x-tenant-id")
     )
-    return {"access_token": token, "usuario": usuario_brief(user)}
+    return {"access_token": token, "usuario": user_brief(user)}
 
 
 @surface.route("/api/auth/profile", ["GET"], permission="profile:read", response="Perfil")
 def profile(ctx: RequestContext) -> dict[str, Any]:
     user = get_services().accounts.profile(ctx.principal)
     return {
-        **usuario(user, get_services().settings.default_timezone),
+        **user_out(user, get_services().settings.default_timezone),
         "tenant_id": ctx.tenant,
         "sucursal_actual": ctx.principal.branch,
     }
@@ -54,4 +54,4 @@ PASSWORD_CHANGE = {
 def change_password(ctx: RequestContext) -> dict[str, Any]:
     body = ctx.body()
     token, user = get_services().accounts.change_password(ctx.principal, body["contrasena_actual"], body["contrasena_nueva"])
-    return {"access_token": token, "usuario": usuario_brief(user)}
+    return {"access_token": token, "usuario": user_brief(user)}

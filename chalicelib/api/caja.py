@@ -11,8 +11,8 @@ from chalicelib.api import schemas as v
 from chalicelib.api.http import LIMIT, RequestContext, Surface, limit_query
 from chalicelib.container import get_services
 from chalicelib.domain.caja import DENOMINATION_NAMES
-from chalicelib.domain.money import METODOS_PAGO
-from chalicelib.presenters.caja import arqueo_out, caja_out, gasto_out, resumen_out
+from chalicelib.domain.money import PAYMENT_METHODS
+from chalicelib.presenters.caja import arqueo_out, caja_out, gasto_out, summary_out
 
 if TYPE_CHECKING:
     from chalicelib.services.caja import CajaService
@@ -22,12 +22,12 @@ surface = Surface("caja")
 PERMISSION = "caja:operate"
 
 COUNTS: dict[str, v.Field] = {name: v.integer(required=False, minimum=0, maximum=1_000_000, default=0) for name in DENOMINATION_NAMES}
-ABRIR = COUNTS
-CERRAR = {**COUNTS, "cierre_obs": v.text(required=False, nullable=True, max_length=500)}
+OPEN_BODY = COUNTS
+CLOSE_BODY = {**COUNTS, "cierre_obs": v.text(required=False, nullable=True, max_length=500)}
 ARQUEO = {**COUNTS, "observacion": v.text(required=False, nullable=True, max_length=500)}
 GASTO = {
     "descripcion": v.text(min_length=1, max_length=200),
-    "metodo_pago": v.choice(*METODOS_PAGO),
+    "metodo_pago": v.choice(*PAYMENT_METHODS),
     "monto": v.money(minimum=0, exclusive_minimum=True),
 }
 
@@ -43,8 +43,8 @@ def _tz(ctx: RequestContext, branch_id: str | None = None) -> str:
 # --- routes -----------------------------------------------------------------------------------
 
 
-@surface.route("/api/caja/abrir", ["POST"], permission=PERMISSION, status=201, body=ABRIR, response="Caja")
-def abrir(ctx: RequestContext) -> dict[str, Any]:
+@surface.route("/api/caja/abrir", ["POST"], permission=PERMISSION, status=201, body=OPEN_BODY, response="Caja")
+def open_caja(ctx: RequestContext) -> dict[str, Any]:
     caja = _cajas().open(ctx.principal, ctx.branch, ctx.body())
     return caja_out(caja, _tz(ctx, caja.branch_id))
 
@@ -56,7 +56,7 @@ def actual(ctx: RequestContext) -> dict[str, Any] | None:
 
 
 @surface.route("/api/caja/gastos", ["POST"], permission=PERMISSION, status=201, body=GASTO, response="Gasto")
-def registrar_gasto(ctx: RequestContext) -> dict[str, Any]:
+def record_gasto(ctx: RequestContext) -> dict[str, Any]:
     data = ctx.body()
     return gasto_out(_cajas().add_gasto(ctx.principal, ctx.branch, data), _tz(ctx))
 
@@ -68,7 +68,7 @@ CAJA_QUERY = {
 
 
 @surface.route("/api/caja/gastos/historial", ["GET"], permission=PERMISSION, query=CAJA_QUERY, response="list[Gasto]")
-def historial_gastos(ctx: RequestContext) -> list[dict[str, Any]]:
+def gasto_history(ctx: RequestContext) -> list[dict[str, Any]]:
     caja_id = ctx.params()["caja_id"]
     gastos = _cajas().gastos(ctx.principal, ctx.branch, caja_id)
     tz = _tz(ctx)
@@ -76,16 +76,16 @@ def historial_gastos(ctx: RequestContext) -> list[dict[str, Any]]:
 
 
 @surface.route("/api/caja/resumen", ["GET"], permission=PERMISSION, response="CajaYResumen")
-def resumen(ctx: RequestContext) -> dict[str, Any]:
+def summary(ctx: RequestContext) -> dict[str, Any]:
     caja = _cajas().require_open(ctx.principal, ctx.branch)
-    return {"caja": caja_out(caja, _tz(ctx, caja.branch_id)), "resumen": resumen_out(caja.resumen())}
+    return {"caja": caja_out(caja, _tz(ctx, caja.branch_id)), "resumen": summary_out(caja.summary())}
 
 
-@surface.route("/api/caja/cerrar", ["POST"], permission=PERMISSION, body=CERRAR, response="CajaCerrada")
-def cerrar(ctx: RequestContext) -> dict[str, Any]:
+@surface.route("/api/caja/cerrar", ["POST"], permission=PERMISSION, body=CLOSE_BODY, response="CajaCerrada")
+def close_caja(ctx: RequestContext) -> dict[str, Any]:
     data = ctx.body()
     caja = _cajas().close(ctx.principal, ctx.branch, data, data.get("cierre_obs"))
-    return {**caja_out(caja, _tz(ctx, caja.branch_id)), "resumen": resumen_out(caja.resumen())}
+    return {**caja_out(caja, _tz(ctx, caja.branch_id)), "resumen": summary_out(caja.summary())}
 
 
 @surface.route("/api/caja/{caja_id}/arqueo", ["PATCH"], permission=PERMISSION, body=ARQUEO, response="CajaConArqueo")
@@ -97,18 +97,18 @@ def arqueo(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
 
 
 @surface.route("/api/caja/historial", ["GET"], permission=PERMISSION, query=limit_query(20, 100), response="list[Caja]")
-def historial(ctx: RequestContext) -> list[dict[str, Any]]:
+def caja_history(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx)
     return [caja_out(c, tz) for c in _cajas().history(ctx.principal, ctx.branch, ctx.limit())]
 
 
 @surface.route("/api/caja/{caja_id}/detalle", ["GET"], permission=PERMISSION, response="CajaDetalle")
-def detalle(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
+def caja_detail(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
     found = _cajas().detail(ctx.principal, v.path_int(caja_id))
     tz = _tz(ctx, found.caja.branch_id)
     return {
         "caja": caja_out(found.caja, tz),
-        "resumen": resumen_out(found.caja.resumen()),
+        "resumen": summary_out(found.caja.summary()),
         "gastos": [gasto_out(g, tz) for g in found.gastos],
         "arqueos": [arqueo_out(a, tz) for a in found.caja.arqueos],
     }

@@ -13,13 +13,13 @@ from chalicelib.api import schemas as v
 from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain.catalog import (
-    DEFAULT_ESTACION,
-    ESTACION_PATTERN,
+    DEFAULT_STATION,
     MIN_RECIPE_QTY,
-    NOMBRE_MAX,
-    UNIDAD_MAX,
+    NAME_MAX,
+    STATION_PATTERN,
+    UNIT_MAX,
 )
-from chalicelib.presenters.catalog import ingrediente_out, plato_out, producto_out, recipe_line_out
+from chalicelib.presenters.catalog import ingredient_out, plato_out, product_out, recipe_line_out
 
 if TYPE_CHECKING:
     from chalicelib.services.catalog import CatalogService
@@ -29,25 +29,25 @@ surface = Surface("catalog")
 READ, WRITE = "catalog:read", "catalog:write"
 QTY_PLACES = 3  # kg/l to the gram/millilitre
 
-_NOMBRE = v.text(min_length=1, max_length=NOMBRE_MAX)
-_UNIDAD = v.text(min_length=1, max_length=UNIDAD_MAX)
+_NAME = v.text(min_length=1, max_length=NAME_MAX)
+_UNIT = v.text(min_length=1, max_length=UNIT_MAX)
 
-PRODUCTO_FIELDS = {
-    "nombre": _NOMBRE,
+PRODUCT_FIELDS = {
+    "nombre": _NAME,
     "precio": v.money(minimum=Decimal(0)),
     "stock": v.integer(required=False, minimum=0, default=0),
-    "unidad": _UNIDAD,
+    "unidad": _UNIT,
 }
-INGREDIENTE_FIELDS = {
-    "nombre": _NOMBRE,
-    "unidad": _UNIDAD,
+INGREDIENT_FIELDS = {
+    "nombre": _NAME,
+    "unidad": _UNIT,
     "cantidad": v.decimal(minimum=Decimal(0), places=QTY_PLACES),
     "cantidad_minima": v.decimal(required=False, minimum=Decimal(0), places=QTY_PLACES, default=Decimal(0)),
 }
 PLATO_FIELDS = {
-    "nombre": _NOMBRE,
+    "nombre": _NAME,
     "precio": v.money(minimum=Decimal(0)),
-    "estacion": v.text(required=False, pattern=ESTACION_PATTERN, default=DEFAULT_ESTACION),
+    "estacion": v.text(required=False, pattern=STATION_PATTERN, default=DEFAULT_STATION),
 }
 _RECIPE_QTY = v.decimal(minimum=MIN_RECIPE_QTY, places=QTY_PLACES)
 RECIPE_LINE_FIELDS = {"ingrediente_id": v.text(min_length=1, max_length=64), "cantidad": _RECIPE_QTY}
@@ -69,61 +69,61 @@ def _deleted(kind: str, object_id: str) -> dict[str, Any]:
 # --- productos --------------------------------------------------------------------------------
 
 
-@surface.route("/api/productos", ["POST"], permission=WRITE, status=201, body=PRODUCTO_FIELDS, response="Producto")
-def create_producto(ctx: RequestContext) -> dict[str, Any]:
-    return producto_out(_catalog().create_producto(ctx.tenant, ctx.body()), _tz())
+@surface.route("/api/productos", ["POST"], permission=WRITE, status=201, body=PRODUCT_FIELDS, response="Producto")
+def create_product(ctx: RequestContext) -> dict[str, Any]:
+    return product_out(_catalog().create_product(ctx.tenant, ctx.body()), _tz())
 
 
 @surface.route("/api/productos", ["GET"], permission=READ, query=LIMIT, response="list[Producto]")
-def list_productos(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [producto_out(p, _tz()) for p in ctx.limited(_catalog().list_productos(ctx.tenant))]
+def list_products(ctx: RequestContext) -> list[dict[str, Any]]:
+    return [product_out(p, _tz()) for p in ctx.limited(_catalog().list_products(ctx.tenant))]
 
 
 @surface.route("/api/productos/{producto_id}", ["GET"], permission=READ, response="Producto")
-def get_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
-    return producto_out(_catalog().get_producto(ctx.tenant, producto_id), _tz())
+def get_product(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
+    return product_out(_catalog().get_product(ctx.tenant, producto_id), _tz())
 
 
-@surface.route("/api/productos/{producto_id}", ["PATCH"], permission=WRITE, body=PRODUCTO_FIELDS, partial=True, response="Producto")
-def update_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
+@surface.route("/api/productos/{producto_id}", ["PATCH"], permission=WRITE, body=PRODUCT_FIELDS, partial=True, response="Producto")
+def update_product(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
     data = ctx.body()
-    return producto_out(_catalog().update_producto(ctx.tenant, producto_id, data), _tz())
+    return product_out(_catalog().update_product(ctx.tenant, producto_id, data), _tz())
 
 
 @surface.route("/api/productos/{producto_id}", ["DELETE"], permission=WRITE, response="Eliminado")
-def delete_producto(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
-    return _deleted("Producto", _catalog().delete_producto(ctx.tenant, producto_id).id)
+def delete_product(ctx: RequestContext, producto_id: str) -> dict[str, Any]:
+    return _deleted("Producto", _catalog().delete_product(ctx.tenant, producto_id).id)
 
 
 # --- ingredientes -----------------------------------------------------------------------------
 
 
-@surface.route("/api/ingredientes", ["POST"], permission=WRITE, status=201, body=INGREDIENTE_FIELDS, response="Ingrediente")
-def create_ingrediente(ctx: RequestContext) -> dict[str, Any]:
-    return ingrediente_out(_catalog().create_ingrediente(ctx.tenant, ctx.body()), _tz())
+@surface.route("/api/ingredientes", ["POST"], permission=WRITE, status=201, body=INGREDIENT_FIELDS, response="Ingrediente")
+def create_ingredient(ctx: RequestContext) -> dict[str, Any]:
+    return ingredient_out(_catalog().create_ingredient(ctx.tenant, ctx.body()), _tz())
 
 
 @surface.route("/api/ingredientes", ["GET"], permission=READ, query=LIMIT, response="list[Ingrediente]")
-def list_ingredientes(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [ingrediente_out(i, _tz()) for i in ctx.limited(_catalog().list_ingredientes(ctx.tenant))]
+def list_ingredients(ctx: RequestContext) -> list[dict[str, Any]]:
+    return [ingredient_out(i, _tz()) for i in ctx.limited(_catalog().list_ingredients(ctx.tenant))]
 
 
 @surface.route("/api/ingredientes/{ingrediente_id}", ["GET"], permission=READ, response="Ingrediente")
-def get_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
-    return ingrediente_out(_catalog().get_ingrediente(ctx.tenant, ingrediente_id), _tz())
+def get_ingredient(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
+    return ingredient_out(_catalog().get_ingredient(ctx.tenant, ingrediente_id), _tz())
 
 
 @surface.route(
-    "/api/ingredientes/{ingrediente_id}", ["PATCH"], permission=WRITE, body=INGREDIENTE_FIELDS, partial=True, response="Ingrediente"
+    "/api/ingredientes/{ingrediente_id}", ["PATCH"], permission=WRITE, body=INGREDIENT_FIELDS, partial=True, response="Ingrediente"
 )
-def update_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
+def update_ingredient(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
     data = ctx.body()
-    return ingrediente_out(_catalog().update_ingrediente(ctx.tenant, ingrediente_id, data), _tz())
+    return ingredient_out(_catalog().update_ingredient(ctx.tenant, ingrediente_id, data), _tz())
 
 
 @surface.route("/api/ingredientes/{ingrediente_id}", ["DELETE"], permission=WRITE, response="Eliminado")
-def delete_ingrediente(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
-    return _deleted("Ingrediente", _catalog().delete_ingrediente(ctx.tenant, ingrediente_id).id)
+def delete_ingredient(ctx: RequestContext, ingrediente_id: str) -> dict[str, Any]:
+    return _deleted("Ingrediente", _catalog().delete_ingredient(ctx.tenant, ingrediente_id).id)
 
 
 # --- platos -----------------------------------------------------------------------------------

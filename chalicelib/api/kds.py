@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.api import schemas as v
 from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.container import get_services
-from chalicelib.domain.catalog import ESTACION_PATTERN
+from chalicelib.domain.catalog import STATION_PATTERN
 from chalicelib.domain.clock import iso, utc_now
 from chalicelib.domain.sales import ITEM_FLOW
 from chalicelib.errors import InvalidInput
@@ -38,7 +38,7 @@ def _kds() -> KitchenDisplayService:
 ORDERS_QUERY = {
     **LIMIT,
     "status": v.choice(*ORDER_STATUSES, required=False, description="only orders in this status"),
-    "station": v.text(required=False, pattern=ESTACION_PATTERN, description="only the items of this kitchen station"),
+    "station": v.text(required=False, pattern=STATION_PATTERN, description="only the items of this kitchen station"),
 }
 
 

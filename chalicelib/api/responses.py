@@ -80,14 +80,14 @@ class EntradaAuditoria(Out):
 # --- caja ------------------------------------------------------------------------------------
 
 
-Conteo = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0)]
 
 
 def _with_counts(name: str, base: type[Out]) -> Any:
     """A model with the 11 denomination counts (b200 … m010) as integer fields."""
     from pydantic import create_model
 
-    return create_model(name, __base__=base, **{d: (Conteo, ...) for d in DENOMINATION_NAMES})  # type: ignore[call-overload]
+    return create_model(name, __base__=base, **{d: (Count, ...) for d in DENOMINATION_NAMES})  # type: ignore[call-overload]
 
 
 class _Arqueo(Out):
@@ -130,7 +130,7 @@ class _Caja(Out):
     monto_final: Money | None
     diferencia: Money | None
     estado_diferencia: str | None
-    conteo_cierre: dict[str, Conteo] | None
+    conteo_cierre: dict[str, Count] | None
     cierre_obs: str | None
     usuario_apertura_id: str | int | None
     usuario_cierre_id: str | int | None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
 from chalicelib.api.http import LIMIT, RequestContext, Surface, limit_query
 from chalicelib.container import get_services
 from chalicelib.domain import reports
-from chalicelib.domain.money import METODOS_PAGO, money_str, qty_str
+from chalicelib.domain.money import PAYMENT_METHODS, money_str, qty_str
 from chalicelib.domain.sales import Pago, Sale
 from chalicelib.errors import InvalidInput
 from chalicelib.presenters import sales as sale_view
@@ -39,8 +38,8 @@ EXTRA = {
     "precio": v.money(minimum=0),
     "cantidad": v.decimal(minimum=0, exclusive_minimum=True, maximum=10000, places=3),
 }
-PAGO = {
-    "metodo_pago": v.choice(*METODOS_PAGO),
+PAYMENT_BODY = {
+    "metodo_pago": v.choice(*PAYMENT_METHODS),
     "monto": v.money(minimum=0, exclusive_minimum=True),
     "monto_recibido": v.money(required=False, nullable=True, minimum=0),
     "referencia_qr": v.text(required=False, nullable=True, max_length=100),
@@ -52,7 +51,7 @@ def _sales() -> SaleService:
 
 
 def _out(ctx: RequestContext, order: Sale) -> dict[str, Any]:
-    return sale_view.transaccion(order, _sales().timezone(ctx.tenant, order.branch_id))
+    return sale_view.sale_out(order, _sales().timezone(ctx.tenant, order.branch_id))
 
 
 def _tz(ctx: RequestContext) -> str:
@@ -69,13 +68,13 @@ def create(ctx: RequestContext) -> dict[str, Any]:
 )
 def list_recent(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx)
-    return [sale_view.transaccion(o, tz) for o in _sales().list_recent(ctx.principal, ctx.branch, ctx.limit())]
+    return [sale_view.sale_out(o, tz) for o in _sales().list_recent(ctx.principal, ctx.branch, ctx.limit())]
 
 
 @surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read", query=LIMIT, response="list[Transaccion]")
 def kitchen_queue(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx)
-    return [sale_view.transaccion(o, tz) for o in ctx.limited(_sales().kitchen_queue(ctx.principal, ctx.branch))]
+    return [sale_view.sale_out(o, tz) for o in ctx.limited(_sales().kitchen_queue(ctx.principal, ctx.branch))]
 
 
 @surface.route("/api/transacciones/{tx_id}", ["GET"], permission="transacciones:read", response="Transaccion")
@@ -101,7 +100,7 @@ def void(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
 def add_item(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     order, item = _sales().add_item(ctx.principal, v.path_int(tx_id), ctx.body())
     tz = _sales().timezone(ctx.tenant, order.branch_id)
-    return {**sale_view.item_out(item, order.id, tz), "transaccion": sale_view.transaccion(order, tz, with_lines=False)}
+    return {**sale_view.item_out(item, order.id, tz), "transaccion": sale_view.sale_out(order, tz, with_lines=False)}
 
 
 @surface.route("/api/transacciones/{tx_id}/items", ["GET"], permission="transacciones:read", response="list[Item]")
@@ -132,7 +131,7 @@ def add_extra(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]:
     return {
         **sale_view.extra_out(extra, item.id, tz),
         "item": {k: val for k, val in sale_view.item_out(item, order.id, tz).items() if k != "extras"},
-        "transaccion": sale_view.transaccion(order, tz, with_lines=False),
+        "transaccion": sale_view.sale_out(order, tz, with_lines=False),
     }
 
 
@@ -155,13 +154,13 @@ def remove_extra(ctx: RequestContext, tx_id: str, item_id: str, extra_id: str) -
     return _out(ctx, order)
 
 
-def _payment_out(ctx: RequestContext, order: Sale, pago: Pago) -> dict[str, Any]:
+def _payment_out(ctx: RequestContext, order: Sale, payment: Pago) -> dict[str, Any]:
     tz = _sales().timezone(ctx.tenant, order.branch_id)
-    return {**sale_view.pago_out(pago, order.id, tz), "transaccion": sale_view.transaccion(order, tz, with_lines=False)}
+    return {**sale_view.payment_out(payment, order.id, tz), "transaccion": sale_view.sale_out(order, tz, with_lines=False)}
 
 
 @surface.route(
-    "/api/transacciones/{tx_id}/pagos", ["POST"], permission="pagos:create", status=201, body=PAGO, response="PagoRegistrado"
+    "/api/transacciones/{tx_id}/pagos", ["POST"], permission="pagos:create", status=201, body=PAYMENT_BODY, response="PagoRegistrado"
 )
 def pay(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     data = ctx.body()
@@ -171,14 +170,16 @@ def pay(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
         return _payment_out(ctx, *_sales().pay(ctx.principal, number, data))
     if not 1 <= len(key) <= 128:
         raise InvalidInput("Idempotency-Key must be 1 to 128 characters long")
-    return _sales().pay_once(ctx.principal, number, data, key, lambda order, pago: _payment_out(ctx, order, pago), ctx.lambda_context)
+    return _sales().pay_once(
+        ctx.principal, number, data, key, lambda order, payment: _payment_out(ctx, order, payment), ctx.lambda_context
+    )
 
 
 @surface.route("/api/transacciones/{tx_id}/pagos", ["GET"], permission="transacciones:read", response="list[Pago]")
 def list_payments(ctx: RequestContext, tx_id: str) -> list[dict[str, Any]]:
     order = _sales().get(ctx.principal, v.path_int(tx_id))
     tz = _sales().timezone(ctx.tenant, order.branch_id)
-    return [sale_view.pago_out(p, order.id, tz) for p in order.pagos]
+    return [sale_view.payment_out(p, order.id, tz) for p in order.pagos]
 
 
 @surface.route("/api/transacciones/{tx_id}/cocina/completar", ["PATCH"], permission="cocina:complete", response="Transaccion")
@@ -201,13 +202,18 @@ def _caja_orders(ctx: RequestContext, caja_id: str) -> list[Sale]:
 @surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read", query=LIMIT, response="list[Transaccion]")
 def by_caja(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     tz = _tz(ctx)
-    return [sale_view.transaccion(o, tz) for o in ctx.limited(_caja_orders(ctx, caja_id))]
+    return [sale_view.sale_out(o, tz) for o in ctx.limited(_caja_orders(ctx, caja_id))]
 
 
 @surface.route("/api/transacciones/caja/{caja_id}/resumen", ["GET"], permission="reports:read", response="ResumenDeCaja")
 def caja_summary(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
     summary = reports.summarise(_caja_orders(ctx, caja_id))
-    return {k: (money_str(val) if not isinstance(val, int) else val) for k, val in asdict(summary).items()}
+    return {
+        "transacciones": summary.sale_count, "cerradas": summary.closed_count, "abiertas": summary.open_count,
+        "anuladas": summary.voided_count, "total_ventas": money_str(summary.total_sales),
+        "total_pagado": money_str(summary.total_paid), "pagado_efectivo": money_str(summary.paid_cash),
+        "pagado_qr": money_str(summary.paid_qr), "pendiente_cobro": money_str(summary.outstanding),
+    }
 
 
 @surface.route(
@@ -228,7 +234,7 @@ def detailed_sales(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     return [
         {
             "tipo": line.tipo,
-            "id": line.catalogo_id,
+            "id": line.catalog_id,
             "nombre": line.nombre,
             "cantidad": qty_str(line.cantidad),
             "total": money_str(line.total),

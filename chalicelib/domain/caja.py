@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.money import METODOS_PAGO, ZERO, to_money
+from chalicelib.domain.money import PAYMENT_METHODS, ZERO, to_money
 from chalicelib.errors import InvalidInput
 
 # Bolivian bills and coins, in the order the original API lists them.
@@ -36,8 +36,8 @@ DENOMINATIONS: tuple[tuple[str, Decimal], ...] = (
 )
 DENOMINATION_NAMES: tuple[str, ...] = tuple(name for name, _ in DENOMINATIONS)
 
-ABIERTA = "abierta"
-CERRADA = "cerrada"
+CAJA_OPEN = "abierta"
+CAJA_CLOSED = "cerrada"
 NO_OPEN_CAJA = "No hay una caja abierta en esta sucursal"
 
 
@@ -66,10 +66,10 @@ def count_total(counts: Mapping[str, int]) -> Decimal:
     return to_money(sum((value * counts.get(name, 0) for name, value in DENOMINATIONS), ZERO))
 
 
-def estado_diferencia(diferencia: Decimal) -> str:
-    if diferencia > 0:
+def difference_status(difference: Decimal) -> str:
+    if difference > 0:
         return "sobrante"
-    if diferencia < 0:
+    if difference < 0:
         return "faltante"
     return "exacto"
 
@@ -126,14 +126,14 @@ class Gasto:
 
     @classmethod
     def create(
-        cls, tenant_id: str, gasto_id: int, caja: Caja, descripcion: str, metodo_pago: str, monto: Decimal, usuario_id: str, now: str
+        cls, tenant_id: str, gasto_id: int, caja: Caja, description: str, payment_method: str, amount: Decimal, user_id: str, now: str
     ) -> Gasto:
         caja.require_open()
-        if metodo_pago not in METODOS_PAGO:
-            raise InvalidInput([f"metodo_pago must be one of the following values: {', '.join(METODOS_PAGO)}"])
-        if monto <= 0:
+        if payment_method not in PAYMENT_METHODS:
+            raise InvalidInput([f"metodo_pago must be one of the following values: {', '.join(PAYMENT_METHODS)}"])
+        if amount <= 0:
             raise InvalidInput(["monto must be greater than 0"])
-        return cls(tenant_id, gasto_id, caja.id, descripcion, metodo_pago, to_money(monto), usuario_id, now)
+        return cls(tenant_id, gasto_id, caja.id, description, payment_method, to_money(amount), user_id, now)
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class Caja:
     monto_inicial: Decimal
     opened_at: str
     opened_by: str
-    estado: str = ABIERTA
+    estado: str = CAJA_OPEN
     ventas_efectivo: Decimal = ZERO
     ventas_qr: Decimal = ZERO
     gastos_efectivo: Decimal = ZERO
@@ -163,7 +163,7 @@ class Caja:
     version: int = field(default=0, compare=False)
 
     @classmethod
-    def open(cls, tenant_id: str, caja_id: int, branch_id: str, counts: Mapping[str, int], usuario_id: str, now: str) -> Caja:
+    def open(cls, tenant_id: str, caja_id: int, branch_id: str, counts: Mapping[str, int], user_id: str, now: str) -> Caja:
         checked = counts_of(counts)
         return cls(
             tenant_id=tenant_id,
@@ -172,52 +172,52 @@ class Caja:
             counts_apertura=checked,
             monto_inicial=count_total(checked),
             opened_at=now,
-            opened_by=usuario_id,
+            opened_by=user_id,
             updated_at=now,
         )
 
     @property
-    def abierta(self) -> bool:
-        return self.estado == ABIERTA
+    def is_open(self) -> bool:
+        return self.estado == CAJA_OPEN
 
     @property
     def cerrada(self) -> bool:
-        return not self.abierta
+        return not self.is_open
 
     def require_open(self) -> None:
-        if not self.abierta:
+        if not self.is_open:
             raise InvalidInput(NO_OPEN_CAJA)
 
-    def resumen(self) -> Resumen:
+    def summary(self) -> Resumen:
         return Resumen(self.monto_inicial, self.ventas_efectivo, self.ventas_qr, self.gastos_efectivo, self.gastos_qr)
 
-    def arqueo(self, counts: Mapping[str, int], observacion: str | None, usuario_id: str, now: str) -> tuple[Caja, Arqueo]:
+    def arqueo(self, counts: Mapping[str, int], remark: str | None, user_id: str, now: str) -> tuple[Caja, Arqueo]:
         """Count the drawer without closing: the count and its difference are appended."""
-        if not self.abierta:
+        if not self.is_open:
             raise InvalidInput(f"La caja {self.id} está cerrada")
         checked = counts_of(counts)
         total = count_total(checked)
-        esperado = self.resumen().efectivo_esperado
-        diferencia = to_money(total - esperado)
-        arqueo = Arqueo(checked, total, esperado, diferencia, estado_diferencia(diferencia), observacion, usuario_id, now)
+        expected = self.summary().efectivo_esperado
+        difference = to_money(total - expected)
+        arqueo = Arqueo(checked, total, expected, difference, difference_status(difference), remark, user_id, now)
         return replace(self, arqueos=(*self.arqueos, arqueo), updated_at=now), arqueo
 
-    def close(self, counts: Mapping[str, int], cierre_obs: str | None, usuario_id: str, now: str) -> Caja:
+    def close(self, counts: Mapping[str, int], closing_remark: str | None, user_id: str, now: str) -> Caja:
         self.require_open()
         checked = counts_of(counts)
-        contado = count_total(checked)
-        esperado = self.resumen().efectivo_esperado
-        diferencia = to_money(contado - esperado)
+        counted = count_total(checked)
+        expected = self.summary().efectivo_esperado
+        difference = to_money(counted - expected)
         return replace(
             self,
-            estado=CERRADA,
+            estado=CAJA_CLOSED,
             closed_at=now,
-            closed_by=usuario_id,
+            closed_by=user_id,
             counts_cierre=checked,
-            monto_final=contado,
-            efectivo_esperado=esperado,
-            diferencia=diferencia,
-            estado_diferencia=estado_diferencia(diferencia),
-            cierre_obs=cierre_obs,
+            monto_final=counted,
+            efectivo_esperado=expected,
+            diferencia=difference,
+            estado_diferencia=difference_status(difference),
+            cierre_obs=closing_remark,
             updated_at=now,
         )

@@ -22,13 +22,13 @@ from chalicelib.errors import InvalidInput
 
 MIN_RECIPE_QTY = CENT
 MAX_NUMBER = Decimal("1e12")
-NOMBRE_MAX = 100
-UNIDAD_MAX = 30
-DEFAULT_ESTACION = "cocina"
+NAME_MAX = 100
+UNIT_MAX = 30
+DEFAULT_STATION = "cocina"
 STATION = r"[a-z][a-z0-9_-]{0,29}"  # a kitchen station: the one pattern, for platos, ?station= and channels
-ESTACION_PATTERN = rf"^{STATION}$"
+STATION_PATTERN = rf"^{STATION}$"
 
-PRODUCTO, INGREDIENTE, PLATO = "prod", "ing", "plato"
+PRODUCT, INGREDIENT, PLATO = "prod", "ing", "plato"
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _ID_LENGTH = 8
 # What an id may look like at all: anything else cannot exist, so lookups stop early (404).
@@ -38,7 +38,7 @@ _ID_SHAPE = re.compile(r"^(prod|ing|plato)_[a-z0-9]{1,32}$")
 
 def new_id(prefix: str) -> str:
     """`prod_` / `ing_` / `plato_` + 8 random lowercase base36 characters."""
-    if prefix not in (PRODUCTO, INGREDIENTE, PLATO):
+    if prefix not in (PRODUCT, INGREDIENT, PLATO):
         raise ValueError(f"unknown catalog id prefix {prefix!r}")
     return f"{prefix}_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
 
@@ -51,7 +51,7 @@ def is_id_of(prefix: str, value: str) -> bool:
 # --- field rules ---------------------------------------------------------------------------
 
 
-def check_nombre(value: str, field: str = "nombre", maximum: int = NOMBRE_MAX) -> str:
+def check_name(value: str, field: str = "nombre", maximum: int = NAME_MAX) -> str:
     if not isinstance(value, str):
         raise InvalidInput([f"{field} must be a string"])
     value = value.strip()
@@ -102,9 +102,9 @@ def check_stock(value: Any, field: str = "stock") -> Decimal:
     return number
 
 
-def check_estacion(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(ESTACION_PATTERN, value.strip()):
-        raise InvalidInput([f"estacion must match {ESTACION_PATTERN} regular expression"])
+def check_station(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(STATION_PATTERN, value.strip()):
+        raise InvalidInput([f"estacion must match {STATION_PATTERN} regular expression"])
     return value.strip()
 
 
@@ -138,15 +138,15 @@ class Producto(SoftDeleted):
     deleted_at: datetime | None = None
 
     @classmethod
-    def create(cls, tenant_id: str, producto_id: str, data: Mapping[str, Any], now: datetime) -> Producto:
+    def create(cls, tenant_id: str, product_id: str, data: Mapping[str, Any], now: datetime) -> Producto:
         stock = data.get("stock")
         return cls(
             tenant_id=tenant_id,
-            id=producto_id,
-            nombre=check_nombre(data.get("nombre", "")),
+            id=product_id,
+            nombre=check_name(data.get("nombre", "")),
             precio=check_money(data.get("precio")),
             stock=check_stock(0 if stock is None else stock),
-            unidad=check_nombre(data.get("unidad", ""), "unidad", UNIDAD_MAX),
+            unidad=check_name(data.get("unidad", ""), "unidad", UNIT_MAX),
             created_at=now,
             updated_at=now,
         )
@@ -154,13 +154,13 @@ class Producto(SoftDeleted):
     def changed(self, data: Mapping[str, Any], now: datetime) -> Producto:
         changes: dict[str, Any] = {}
         if data.get("nombre") is not None:
-            changes["nombre"] = check_nombre(data["nombre"])
+            changes["nombre"] = check_name(data["nombre"])
         if data.get("precio") is not None:
             changes["precio"] = check_money(data["precio"])
         if data.get("stock") is not None:
             changes["stock"] = check_stock(data["stock"])
         if data.get("unidad") is not None:
-            changes["unidad"] = check_nombre(data["unidad"], "unidad", UNIDAD_MAX)
+            changes["unidad"] = check_name(data["unidad"], "unidad", UNIT_MAX)
         return replace(self, updated_at=now, **changes)
 
     def soft_deleted(self, now: datetime) -> Producto:
@@ -184,15 +184,15 @@ class Ingrediente(SoftDeleted):
         return self.cantidad < self.cantidad_minima
 
     @classmethod
-    def create(cls, tenant_id: str, ingrediente_id: str, data: Mapping[str, Any], now: datetime) -> Ingrediente:
-        minima = data.get("cantidad_minima")
+    def create(cls, tenant_id: str, ingredient_id: str, data: Mapping[str, Any], now: datetime) -> Ingrediente:
+        min_quantity = data.get("cantidad_minima")
         return cls(
             tenant_id=tenant_id,
-            id=ingrediente_id,
-            nombre=check_nombre(data.get("nombre", "")),
-            unidad=check_nombre(data.get("unidad", ""), "unidad", UNIDAD_MAX),
+            id=ingredient_id,
+            nombre=check_name(data.get("nombre", "")),
+            unidad=check_name(data.get("unidad", ""), "unidad", UNIT_MAX),
             cantidad=check_quantity(data.get("cantidad"), "cantidad"),
-            cantidad_minima=check_quantity(ZERO if minima is None else minima, "cantidad_minima"),
+            cantidad_minima=check_quantity(ZERO if min_quantity is None else min_quantity, "cantidad_minima"),
             created_at=now,
             updated_at=now,
         )
@@ -200,9 +200,9 @@ class Ingrediente(SoftDeleted):
     def changed(self, data: Mapping[str, Any], now: datetime) -> Ingrediente:
         changes: dict[str, Any] = {}
         if data.get("nombre") is not None:
-            changes["nombre"] = check_nombre(data["nombre"])
+            changes["nombre"] = check_name(data["nombre"])
         if data.get("unidad") is not None:
-            changes["unidad"] = check_nombre(data["unidad"], "unidad", UNIDAD_MAX)
+            changes["unidad"] = check_name(data["unidad"], "unidad", UNIT_MAX)
         for field in ("cantidad", "cantidad_minima"):
             if data.get(field) is not None:
                 changes[field] = check_quantity(data[field], field)
@@ -229,9 +229,9 @@ class Plato(SoftDeleted):
         return cls(
             tenant_id=tenant_id,
             id=plato_id,
-            nombre=check_nombre(data.get("nombre", "")),
+            nombre=check_name(data.get("nombre", "")),
             precio=check_money(data.get("precio")),
-            estacion=DEFAULT_ESTACION if estacion is None else check_estacion(estacion),
+            estacion=DEFAULT_STATION if estacion is None else check_station(estacion),
             created_at=now,
             updated_at=now,
         )
@@ -239,11 +239,11 @@ class Plato(SoftDeleted):
     def changed(self, data: Mapping[str, Any], now: datetime) -> Plato:
         changes: dict[str, Any] = {}
         if data.get("nombre") is not None:
-            changes["nombre"] = check_nombre(data["nombre"])
+            changes["nombre"] = check_name(data["nombre"])
         if data.get("precio") is not None:
             changes["precio"] = check_money(data["precio"])
         if data.get("estacion") is not None:
-            changes["estacion"] = check_estacion(data["estacion"])
+            changes["estacion"] = check_station(data["estacion"])
         return replace(self, updated_at=now, **changes)
 
     def soft_deleted(self, now: datetime) -> Plato:
@@ -262,11 +262,11 @@ class RecipeLine:
     updated_at: datetime
 
     @classmethod
-    def create(cls, tenant_id: str, plato_id: str, ingrediente_id: str, cantidad: Any, now: datetime) -> RecipeLine:
-        return cls(tenant_id, plato_id, ingrediente_id, check_quantity(cantidad, "cantidad", MIN_RECIPE_QTY), now, now)
+    def create(cls, tenant_id: str, plato_id: str, ingredient_id: str, quantity: Any, now: datetime) -> RecipeLine:
+        return cls(tenant_id, plato_id, ingredient_id, check_quantity(quantity, "cantidad", MIN_RECIPE_QTY), now, now)
 
-    def with_cantidad(self, cantidad: Any, now: datetime) -> RecipeLine:
-        return replace(self, cantidad=check_quantity(cantidad, "cantidad", MIN_RECIPE_QTY), updated_at=now)
+    def with_quantity(self, quantity: Any, now: datetime) -> RecipeLine:
+        return replace(self, cantidad=check_quantity(quantity, "cantidad", MIN_RECIPE_QTY), updated_at=now)
 
 
 @dataclass(frozen=True)
@@ -298,16 +298,16 @@ class CatalogStore(Protocol):
     the fields that differ and raise Conflict if the stored object no longer matches `before`
     on those fields or was deleted meanwhile."""
 
-    def add_producto(self, producto: Producto) -> None: ...
-    def get_producto(self, tenant_id: str, producto_id: str) -> Producto | None: ...
-    def list_productos(self, tenant_id: str) -> list[Producto]: ...
-    def update_producto(self, before: Producto, after: Producto, audit: AuditEntry | None = None) -> None: ...
+    def add_product(self, product: Producto) -> None: ...
+    def get_product(self, tenant_id: str, product_id: str) -> Producto | None: ...
+    def list_products(self, tenant_id: str) -> list[Producto]: ...
+    def update_product(self, before: Producto, after: Producto, audit: AuditEntry | None = None) -> None: ...
 
-    def add_ingrediente(self, ingrediente: Ingrediente) -> None: ...
-    def get_ingrediente(self, tenant_id: str, ingrediente_id: str) -> Ingrediente | None: ...
-    def get_ingredientes(self, tenant_id: str, ingrediente_ids: Iterable[str]) -> dict[str, Ingrediente]: ...
-    def list_ingredientes(self, tenant_id: str) -> list[Ingrediente]: ...
-    def update_ingrediente(self, before: Ingrediente, after: Ingrediente) -> None: ...
+    def add_ingredient(self, ingredient: Ingrediente) -> None: ...
+    def get_ingredient(self, tenant_id: str, ingredient_id: str) -> Ingrediente | None: ...
+    def get_ingredients(self, tenant_id: str, ingredient_ids: Iterable[str]) -> dict[str, Ingrediente]: ...
+    def list_ingredients(self, tenant_id: str) -> list[Ingrediente]: ...
+    def update_ingredient(self, before: Ingrediente, after: Ingrediente) -> None: ...
 
     def add_plato(self, plato: Plato) -> None: ...
     def get_plato(self, tenant_id: str, plato_id: str) -> Plato | None: ...
@@ -315,19 +315,19 @@ class CatalogStore(Protocol):
     def update_plato(self, before: Plato, after: Plato, audit: AuditEntry | None = None) -> None: ...
 
     def recipe(self, tenant_id: str, plato_id: str) -> list[RecipeLine]: ...
-    def get_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> RecipeLine | None: ...
+    def get_recipe_line(self, tenant_id: str, plato_id: str, ingredient_id: str) -> RecipeLine | None: ...
     def add_recipe_line(self, line: RecipeLine) -> None:
         """Raises NotFound if the plato or the ingrediente is missing or deleted (checked in
         the same atomic write), Conflict if the line already exists."""
         ...
 
     def update_recipe_line(self, before: RecipeLine, after: RecipeLine) -> None: ...
-    def remove_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> None:
+    def remove_recipe_line(self, tenant_id: str, plato_id: str, ingredient_id: str) -> None:
         """Raises NotFound if there is no such line."""
         ...
 
     def add_stock_deductions(
-        self, tx: Any, tenant_id: str, productos: Mapping[str, Decimal], ingredientes: Mapping[str, Decimal]
+        self, tx: Any, tenant_id: str, products: Mapping[str, Decimal], ingredients: Mapping[str, Decimal]
     ) -> None:
         """Add to the open transaction `tx` one atomic `stock/cantidad -= qty` per id,
         conditioned only on the object existing. Stock may go negative."""

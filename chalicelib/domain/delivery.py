@@ -10,50 +10,50 @@ from typing import Any
 
 from chalicelib.errors import Conflict, InvalidInput
 
-PENDIENTE, ACEPTADO, PREPARANDO, ENVIADO, EN_CAMINO, ENTREGADO, CANCELADO = (
+PENDING, ACCEPTED, PREPARING, SENT, ON_THE_WAY, DELIVERED, CANCELLED = (
     "pendiente", "aceptado", "preparando", "enviado", "en_camino", "entregado", "cancelado",
 )
-ESTADOS = (PENDIENTE, ACEPTADO, PREPARANDO, ENVIADO, EN_CAMINO, ENTREGADO, CANCELADO)
-FLOW = (PENDIENTE, ACEPTADO, PREPARANDO, ENVIADO, EN_CAMINO, ENTREGADO)
-ACTIVOS = (PENDIENTE, ACEPTADO, PREPARANDO, ENVIADO)  # the restaurant panel's "activos"
-CUSTOMER_MAY_CANCEL = (PENDIENTE, ACEPTADO)
+DELIVERY_STATES = (PENDING, ACCEPTED, PREPARING, SENT, ON_THE_WAY, DELIVERED, CANCELLED)
+FLOW = (PENDING, ACCEPTED, PREPARING, SENT, ON_THE_WAY, DELIVERED)
+ACTIVE_STATES = (PENDING, ACCEPTED, PREPARING, SENT)  # the restaurant panel's "activos"
+CUSTOMER_MAY_CANCEL = (PENDING, ACCEPTED)
 
-METODOS_ENTREGA = ("efectivo", "tarjeta", "qr", "nequi", "daviplata")
+DELIVERY_PAYMENT_METHODS = ("efectivo", "tarjeta", "qr", "nequi", "daviplata")
 
 # COMPAT C: the customer's cambio_estado messages.
-MENSAJES = {
-    ACEPTADO: "✅ ¡Tu pedido fue aceptado! El restaurante lo está preparando.",
-    PREPARANDO: "👨‍🍳 Tu pedido está siendo preparado.",
-    ENVIADO: "🛵 ¡Tu pedido está en camino!",
-    EN_CAMINO: "🛵 Un repartidor lleva tu pedido.",
-    ENTREGADO: "🎉 ¡Tu pedido fue entregado!",
-    CANCELADO: "❌ Tu pedido fue cancelado.",
+STATUS_MESSAGES = {
+    ACCEPTED: "✅ ¡Tu pedido fue aceptado! El restaurante lo está preparando.",
+    PREPARING: "👨‍🍳 Tu pedido está siendo preparado.",
+    SENT: "🛵 ¡Tu pedido está en camino!",
+    ON_THE_WAY: "🛵 Un repartidor lleva tu pedido.",
+    DELIVERED: "🎉 ¡Tu pedido fue entregado!",
+    CANCELLED: "❌ Tu pedido fue cancelado.",
 }
 
-DRIVER_DISPONIBLE, DRIVER_OCUPADO, DRIVER_INACTIVO = "disponible", "ocupado", "inactivo"
-DRIVER_ESTADOS = (DRIVER_DISPONIBLE, DRIVER_OCUPADO, DRIVER_INACTIVO)
+DRIVER_AVAILABLE, DRIVER_BUSY, DRIVER_INACTIVE = "disponible", "ocupado", "inactivo"
+DRIVER_STATES = (DRIVER_AVAILABLE, DRIVER_BUSY, DRIVER_INACTIVE)
 
 
-def allowed_moves(estado: str) -> tuple[str, ...]:
+def allowed_moves(status: str) -> tuple[str, ...]:
     """The states an order in `estado` may move to: the next one of the flow, and cancelado
     from any state before entregado."""
-    if estado in (ENTREGADO, CANCELADO):
+    if status in (DELIVERED, CANCELLED):
         return ()
-    nxt = FLOW[FLOW.index(estado) + 1]
-    return (nxt, CANCELADO)
+    nxt = FLOW[FLOW.index(status) + 1]
+    return (nxt, CANCELLED)
 
 
 def check_move(current: str, target: str) -> None:
-    if target not in ESTADOS:
+    if target not in DELIVERY_STATES:
         raise InvalidInput("Estado inválido")
     if target not in allowed_moves(current):
         raise InvalidInput(f"Transición no permitida: {current} -> {target}")
 
 
-def payment_column(metodo: str) -> str:
+def payment_column(method: str) -> str:
     """Which caja tally a delivery payment adds to: cash stays cash, every electronic method is
     tallied with the caja's electronic (qr) sales."""
-    return "efectivo" if metodo == "efectivo" else "qr"
+    return "efectivo" if method == "efectivo" else "qr"
 
 
 @dataclass
@@ -61,7 +61,7 @@ class Entrega:
     """The delivery part of a sale of tipo `delivery`."""
 
     estado: str
-    cliente_id: int
+    customer_id: int
     cliente_nombre: str
     direccion: dict[str, Any]
     metodo_pago: str
@@ -72,12 +72,12 @@ class Entrega:
 
     @property
     def direccion_texto(self) -> str:
-        calle, barrio = self.direccion.get("calle") or "", self.direccion.get("barrio") or ""
-        return ", ".join(p for p in (calle, barrio) if p)
+        street, neighbourhood = self.direccion.get("calle") or "", self.direccion.get("barrio") or ""
+        return ", ".join(p for p in (street, neighbourhood) if p)
 
     def to_doc(self) -> dict[str, Any]:
         return {
-            "estado": self.estado, "cliente_id": self.cliente_id, "cliente_nombre": self.cliente_nombre,
+            "estado": self.estado, "cliente_id": self.customer_id, "cliente_nombre": self.cliente_nombre,
             "direccion": self.direccion, "metodo_pago": self.metodo_pago, "notas": self.notas,
             "repartidor_id": self.repartidor_id, "offered_at": self.offered_at, "delivered_at": self.delivered_at,
         }
@@ -85,19 +85,18 @@ class Entrega:
     @classmethod
     def from_doc(cls, d: dict[str, Any]) -> Entrega:
         fields: dict[str, Any] = {k: d.get(k) for k in (
-            "estado", "cliente_id", "cliente_nombre", "direccion", "metodo_pago", "notas", "repartidor_id",
-            "offered_at", "delivered_at",
+            "estado", "cliente_nombre", "direccion", "metodo_pago", "notas", "repartidor_id", "offered_at", "delivered_at",
         )}
-        return cls(**fields)
+        return cls(customer_id=int(d["cliente_id"]), **fields)
 
 
 # --- customers ---------------------------------------------------------------------------------
 
 
-def check_coordinates(latitud: Any, longitud: Any) -> tuple[Decimal, Decimal]:
+def check_coordinates(latitude: Any, longitude: Any) -> tuple[Decimal, Decimal]:
     """Numbers in range (-90..90, -180..180); booleans and non-finite values are refused."""
     out = []
-    for name, value, bound in (("latitud", latitud, 90), ("longitud", longitud, 180)):
+    for name, value, bound in (("latitud", latitude, 90), ("longitud", longitude, 180)):
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             raise InvalidInput([f"{name} must be a number"])
         number = Decimal(str(value))
@@ -140,11 +139,13 @@ class Customer:
     def display_name(self) -> str:
         return self.nombre or self.nombre_usuario
 
-    def with_address(self, calle: str, barrio: str, referencia: str | None, latitud: Any, longitud: Any) -> tuple[Customer, Address]:
+    def with_address(
+        self, street: str, neighbourhood: str, reference: str | None, latitude: Any, longitude: Any
+    ) -> tuple[Customer, Address]:
         lat = lon = None
-        if latitud is not None or longitud is not None:
-            lat, lon = check_coordinates(latitud, longitud)
-        address = Address(self.next_address_id, calle, barrio, referencia, lat, lon)
+        if latitude is not None or longitude is not None:
+            lat, lon = check_coordinates(latitude, longitude)
+        address = Address(self.next_address_id, street, neighbourhood, reference, lat, lon)
         return replace(self, addresses=(*self.addresses, address), next_address_id=self.next_address_id + 1), address
 
     def address(self, address_id: int) -> Address | None:
@@ -159,14 +160,14 @@ class Driver:
     tenant_id: str
     user_id: str
     branch_id: str
-    estado: str = DRIVER_INACTIVO
+    estado: str = DRIVER_INACTIVE
     pedido_id: int | None = None
 
-    def set_estado(self, estado: str) -> Driver:
-        if estado not in DRIVER_ESTADOS:
-            raise InvalidInput([f"estado must be one of the following values: {', '.join(DRIVER_ESTADOS)}"])
-        if self.pedido_id is not None and estado != DRIVER_OCUPADO:
+    def set_status(self, status: str) -> Driver:
+        if status not in DRIVER_STATES:
+            raise InvalidInput([f"estado must be one of the following values: {', '.join(DRIVER_STATES)}"])
+        if self.pedido_id is not None and status != DRIVER_BUSY:
             raise Conflict(f"El repartidor lleva el pedido #{self.pedido_id}; debe entregarlo primero")
-        if self.pedido_id is None and estado == DRIVER_OCUPADO:
+        if self.pedido_id is None and status == DRIVER_BUSY:
             raise InvalidInput("Un repartidor queda ocupado al tomar un pedido")
-        return replace(self, estado=estado)
+        return replace(self, estado=status)

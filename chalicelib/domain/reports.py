@@ -7,36 +7,36 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain.money import ZERO, to_money
-from chalicelib.domain.sales import ANULADO, CERRADO, Item, Sale
+from chalicelib.domain.sales import CLOSED, VOIDED, Item, Sale
 
 
 @dataclass(frozen=True)
 class SalesSummary:
-    transacciones: int
-    cerradas: int
-    abiertas: int
-    anuladas: int
-    total_ventas: Decimal
-    total_pagado: Decimal
-    pagado_efectivo: Decimal
-    pagado_qr: Decimal
-    pendiente_cobro: Decimal
+    sale_count: int
+    closed_count: int
+    open_count: int
+    voided_count: int
+    total_sales: Decimal
+    total_paid: Decimal
+    paid_cash: Decimal
+    paid_qr: Decimal
+    outstanding: Decimal
 
 
 def summarise(orders: Iterable[Sale]) -> SalesSummary:
     orders = list(orders)
-    live = [o for o in orders if o.estado != ANULADO]
-    pagos = [p for o in live for p in o.pagos]
+    live = [o for o in orders if o.estado != VOIDED]
+    payments = [p for o in live for p in o.pagos]
     return SalesSummary(
-        transacciones=len(orders),
-        cerradas=sum(1 for o in orders if o.estado == CERRADO),
-        abiertas=sum(1 for o in live if o.estado != CERRADO),
-        anuladas=len(orders) - len(live),
-        total_ventas=to_money(sum((o.monto_total for o in live), ZERO)),
-        total_pagado=to_money(sum((p.monto for p in pagos), ZERO)),
-        pagado_efectivo=to_money(sum((p.monto for p in pagos if p.metodo_pago == "efectivo"), ZERO)),
-        pagado_qr=to_money(sum((p.monto for p in pagos if p.metodo_pago == "qr"), ZERO)),
-        pendiente_cobro=to_money(sum((o.monto_pendiente for o in live), ZERO)),
+        sale_count=len(orders),
+        closed_count=sum(1 for o in orders if o.estado == CLOSED),
+        open_count=sum(1 for o in live if o.estado != CLOSED),
+        voided_count=len(orders) - len(live),
+        total_sales=to_money(sum((o.monto_total for o in live), ZERO)),
+        total_paid=to_money(sum((p.monto for p in payments), ZERO)),
+        paid_cash=to_money(sum((p.monto for p in payments if p.metodo_pago == "efectivo"), ZERO)),
+        paid_qr=to_money(sum((p.monto for p in payments if p.metodo_pago == "qr"), ZERO)),
+        outstanding=to_money(sum((o.monto_pendiente for o in live), ZERO)),
     )
 
 
@@ -47,7 +47,7 @@ def removed_items(orders: Iterable[Sale]) -> list[tuple[Sale, Item]]:
 @dataclass(frozen=True)
 class SalesLine:
     tipo: str  # "plato" | "producto"
-    catalogo_id: str
+    catalog_id: str
     nombre: str
     cantidad: Decimal
     total: Decimal
@@ -56,15 +56,15 @@ class SalesLine:
 def detailed_sales(orders: Iterable[Sale]) -> list[SalesLine]:
     lines: dict[tuple[str, str], SalesLine] = {}
     for order in orders:
-        if order.estado == ANULADO:
+        if order.estado == VOIDED:
             continue
         for item in order.items:
-            tipo, catalogo_id = ("plato", item.plato_id) if item.plato_id else ("producto", item.producto_id or "")
-            key = (tipo, catalogo_id)
+            kind, catalog_id = ("plato", item.plato_id) if item.plato_id else ("producto", item.producto_id or "")
+            key = (kind, catalog_id)
             seen = lines.get(key)
             lines[key] = SalesLine(
-                tipo,
-                catalogo_id,
+                kind,
+                catalog_id,
                 item.nombre,
                 (seen.cantidad if seen else ZERO) + item.cantidad,
                 to_money((seen.total if seen else ZERO) + item.subtotal),

@@ -81,10 +81,10 @@ def check_slug(value: str, what: str) -> str:
     return value
 
 
-def check_role(rol: str) -> str:
-    if rol not in ROLES:
+def check_role(role: str) -> str:
+    if role not in ROLES:
         raise InvalidInput(f"rol must be one of the following values: {', '.join(ROLES)}")
-    return rol
+    return role
 
 
 def check_timezone(name: str) -> None:

@@ -8,7 +8,7 @@ from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.clock import iso
 
 
-def entrada(e: AuditEntry) -> dict[str, Any]:
+def audit_entry_out(e: AuditEntry) -> dict[str, Any]:
     return {
         "id": e.entry_id,
         "fecha": iso(e.at),

@@ -7,6 +7,6 @@ from typing import Any
 from chalicelib.domain.tenancy import Branch
 
 
-def sucursal(branch: Branch) -> dict[str, Any]:
+def branch_out(branch: Branch) -> dict[str, Any]:
     return {"id": branch.branch_id, "nombre": branch.nombre, "timezone": branch.timezone,
             "tarifa_domicilio": f"{branch.tarifa_domicilio:.2f}"}

@@ -13,17 +13,17 @@ def _money_or_none(value: Any) -> str | None:
     return None if value is None else money_str(value)
 
 
-def resumen_out(resumen: Resumen) -> dict[str, Any]:
+def summary_out(summary: Resumen) -> dict[str, Any]:
     return {
-        "monto_inicial": money_str(resumen.monto_inicial),
-        "ventas_efectivo": money_str(resumen.ventas_efectivo),
-        "ventas_qr": money_str(resumen.ventas_qr),
-        "total_ventas": money_str(resumen.total_ventas),
-        "gastos_efectivo": money_str(resumen.gastos_efectivo),
-        "gastos_qr": money_str(resumen.gastos_qr),
-        "total_gastos": money_str(resumen.total_gastos),
-        "efectivo_esperado": money_str(resumen.efectivo_esperado),
-        "total_qr": money_str(resumen.total_qr),
+        "monto_inicial": money_str(summary.monto_inicial),
+        "ventas_efectivo": money_str(summary.ventas_efectivo),
+        "ventas_qr": money_str(summary.ventas_qr),
+        "total_ventas": money_str(summary.total_ventas),
+        "gastos_efectivo": money_str(summary.gastos_efectivo),
+        "gastos_qr": money_str(summary.gastos_qr),
+        "total_gastos": money_str(summary.total_gastos),
+        "efectivo_esperado": money_str(summary.efectivo_esperado),
+        "total_qr": money_str(summary.total_qr),
     }
 
 
@@ -41,7 +41,7 @@ def arqueo_out(arqueo: Arqueo, tz: str) -> dict[str, Any]:
 
 
 def caja_out(caja: Caja, tz: str) -> dict[str, Any]:
-    resumen = caja.resumen()
+    summary = caja.summary()
     return {
         "id": caja.id,
         "sucursal_id": caja.branch_id,
@@ -53,8 +53,8 @@ def caja_out(caja: Caja, tz: str) -> dict[str, Any]:
         "ventas_qr": money_str(caja.ventas_qr),
         "gastos_efectivo": money_str(caja.gastos_efectivo),
         "gastos_qr": money_str(caja.gastos_qr),
-        "efectivo_esperado": money_str(caja.efectivo_esperado if caja.efectivo_esperado is not None else resumen.efectivo_esperado),
-        "total_qr": money_str(resumen.total_qr),
+        "efectivo_esperado": money_str(caja.efectivo_esperado if caja.efectivo_esperado is not None else summary.efectivo_esperado),
+        "total_qr": money_str(summary.total_qr),
         "monto_final": _money_or_none(caja.monto_final),
         "diferencia": _money_or_none(caja.diferencia),
         "estado_diferencia": caja.estado_diferencia,
@@ -71,7 +71,7 @@ def caja_out(caja: Caja, tz: str) -> dict[str, Any]:
 
 
 def gasto_out(gasto: Gasto, tz: str) -> dict[str, Any]:
-    fecha = local_time(gasto.created_at, tz)
+    date = local_time(gasto.created_at, tz)
     return {
         "id": gasto.id,
         "caja_id": gasto.caja_id,
@@ -79,6 +79,6 @@ def gasto_out(gasto: Gasto, tz: str) -> dict[str, Any]:
         "metodo_pago": gasto.metodo_pago,
         "monto": money_str(gasto.monto),
         "usuario_id": gasto.usuario_id,
-        "fecha": fecha,
-        "creado_en": fecha,
+        "fecha": date,
+        "creado_en": date,
     }

@@ -13,7 +13,7 @@ def _times(obj: Producto | Ingrediente | Plato, tz: str) -> dict[str, Any]:
     return {"activo": obj.activo, "creado_en": local_time(obj.created_at, tz), "actualizado_en": local_time(obj.updated_at, tz)}
 
 
-def producto_out(p: Producto, tz: str) -> dict[str, Any]:
+def product_out(p: Producto, tz: str) -> dict[str, Any]:
     return {
         "id": p.id,
         "nombre": p.nombre,
@@ -24,7 +24,7 @@ def producto_out(p: Producto, tz: str) -> dict[str, Any]:
     }
 
 
-def ingrediente_out(i: Ingrediente, tz: str) -> dict[str, Any]:
+def ingredient_out(i: Ingrediente, tz: str) -> dict[str, Any]:
     return {
         "id": i.id,
         "nombre": i.nombre,
@@ -42,12 +42,12 @@ def plato_out(p: Plato, tz: str) -> dict[str, Any]:
 
 def recipe_line_out(entry: RecipeEntry, *, with_plato: bool = True) -> dict[str, Any]:
     """A recipe line; inside a plato (GET /api/platos/:id) without the redundant plato_id."""
-    ingrediente = entry.ingrediente
+    ingredient = entry.ingrediente
     out = {"plato_id": entry.line.plato_id} if with_plato else {}
     return {
         **out,
         "ingrediente_id": entry.line.ingrediente_id,
-        "nombre": ingrediente.nombre if ingrediente else None,
-        "unidad": ingrediente.unidad if ingrediente else None,
+        "nombre": ingredient.nombre if ingredient else None,
+        "unidad": ingredient.unidad if ingredient else None,
         "cantidad": qty_str(entry.line.cantidad),
     }

@@ -13,74 +13,74 @@ from chalicelib.domain.money import ZERO, money_str, qty_str
 from chalicelib.domain.sales import Sale
 
 
-def _entrega(sale: Sale) -> d.Entrega:
+def _delivery_of(sale: Sale) -> d.Entrega:
     assert sale.entrega is not None
     return sale.entrega
 
 
-def _productos(sale: Sale) -> list[dict[str, Any]]:
+def _products_of(sale: Sale) -> list[dict[str, Any]]:
     return [{"nombre": i.nombre, "cantidad": qty_str(i.cantidad), "precio": money_str(i.precio_unitario)}
             for i in sale.items if i.plato_id or i.producto_id]
 
 
-def _costo_envio(sale: Sale) -> str:
+def _delivery_fee(sale: Sale) -> str:
     return money_str(sum((i.subtotal for i in sale.items if not (i.plato_id or i.producto_id)), ZERO))
 
 
-def fecha(sale: Sale, tz: str) -> str:
+def order_date(sale: Sale, tz: str) -> str:
     return parse_iso(sale.created_at).astimezone(ZoneInfo(tz)).date().isoformat()
 
 
-def pedido(sale: Sale, tz: str) -> dict[str, Any]:
+def order_out(sale: Sale, tz: str) -> dict[str, Any]:
     """GET /api/pedidos/ (and a customer's own orders)."""
-    e = _entrega(sale)
+    e = _delivery_of(sale)
     return {
         "id": sale.id, "cliente_nombre": e.cliente_nombre, "total": money_str(sale.monto_total), "estado": e.estado,
-        "fecha": fecha(sale, tz), "notas": e.notas or "", "direccion": e.direccion_texto, "productos": _productos(sale),
-        "costo_envio": _costo_envio(sale), "metodo_pago": e.metodo_pago, "sucursal_id": sale.branch_id,
+        "fecha": order_date(sale, tz), "notas": e.notas or "", "direccion": e.direccion_texto, "productos": _products_of(sale),
+        "costo_envio": _delivery_fee(sale), "metodo_pago": e.metodo_pago, "sucursal_id": sale.branch_id,
         "repartidor_id": e.repartidor_id,
     }
 
 
-def pedido_activo(sale: Sale) -> dict[str, Any]:
+def active_order(sale: Sale) -> dict[str, Any]:
     """GET /api/pedidos/activos/."""
-    e = _entrega(sale)
+    e = _delivery_of(sale)
     return {
         "id": sale.id, "cliente_nombre": e.cliente_nombre, "total": money_str(sale.monto_total), "estado": e.estado,
-        "detalles_count": len(_productos(sale)), "direccion_entrega": e.direccion_texto or "Sin dirección", "notas": e.notas or "",
+        "detalles_count": len(_products_of(sale)), "direccion_entrega": e.direccion_texto or "Sin dirección", "notas": e.notas or "",
     }
 
 
-def creado(sale: Sale, tz: str) -> dict[str, Any]:
-    return {"ok": True, "pedido_id": sale.id, "pedido": pedido(sale, tz)}
+def placed(sale: Sale, tz: str) -> dict[str, Any]:
+    return {"ok": True, "pedido_id": sale.id, "pedido": order_out(sale, tz)}
 
 
-def cliente(c: Customer) -> dict[str, Any]:
+def customer_out(c: Customer) -> dict[str, Any]:
     return {"id": c.customer_id, "nombre": c.nombre, "nombre_usuario": c.nombre_usuario, "email": c.email,
-            "telefono": c.telefono, "direcciones": [direccion(a) for a in c.addresses]}
+            "telefono": c.telefono, "direcciones": [address_out(a) for a in c.addresses]}
 
 
-def direccion(a: Address) -> dict[str, Any]:
+def address_out(a: Address) -> dict[str, Any]:
     return {"id": a.id, **a.as_dict()}
 
 
 # --- socket frames (COMPAT C) ----------------------------------------------------------------
 
 
-def nuevo_pedido(sale: Sale) -> dict[str, Any]:
+def new_order_frame(sale: Sale) -> dict[str, Any]:
     return {"tipo": "nuevo_pedido", "mensaje": f"🍽️ ¡Nuevo pedido #{sale.id}!", "pedido_id": sale.id,
-            "cliente": _entrega(sale).cliente_nombre, "total": money_str(sale.monto_total)}
+            "cliente": _delivery_of(sale).cliente_nombre, "total": money_str(sale.monto_total)}
 
 
-def cambio_estado(sale: Sale) -> dict[str, Any]:
-    estado = _entrega(sale).estado
-    return {"tipo": "cambio_estado", "mensaje": d.MENSAJES.get(estado, ""), "pedido_id": sale.id, "estado": estado}
+def status_changed_frame(sale: Sale) -> dict[str, Any]:
+    status = _delivery_of(sale).estado
+    return {"tipo": "cambio_estado", "mensaje": d.STATUS_MESSAGES.get(status, ""), "pedido_id": sale.id, "estado": status}
 
 
-def pedido_disponible(sale: Sale, restaurante: str) -> dict[str, Any]:
-    return {"tipo": "pedido_disponible", "pedido_id": sale.id, "restaurante": restaurante,
-            "direccion": _entrega(sale).direccion_texto}
+def order_offered_frame(sale: Sale, branch_name: str) -> dict[str, Any]:
+    return {"tipo": "pedido_disponible", "pedido_id": sale.id, "restaurante": branch_name,
+            "direccion": _delivery_of(sale).direccion_texto}
 
 
-def pedido_tomado(sale: Sale) -> dict[str, Any]:
+def order_taken_frame(sale: Sale) -> dict[str, Any]:
     return {"tipo": "pedido_tomado", "pedido_id": sale.id}

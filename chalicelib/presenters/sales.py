@@ -47,23 +47,23 @@ def item_out(item: Item, order_id: int, tz: str) -> dict[str, Any]:
     return out
 
 
-def pago_out(pago: Pago, order_id: int, tz: str) -> dict[str, Any]:
+def payment_out(payment: Pago, order_id: int, tz: str) -> dict[str, Any]:
     return {
-        "id": pago.id,
+        "id": payment.id,
         "transaccion_id": order_id,
-        "metodo_pago": pago.metodo_pago,
-        "monto": money_str(pago.monto),
-        "monto_recibido": None if pago.monto_recibido is None else money_str(pago.monto_recibido),
-        "cambio": money_str(pago.cambio),
-        "referencia_qr": pago.referencia_qr,
-        "caja_id": pago.caja_id,
-        "usuario_id": pago.usuario_id,
-        "fecha": local_time(pago.created_at, tz),
-        "creado_en": local_time(pago.created_at, tz),
+        "metodo_pago": payment.metodo_pago,
+        "monto": money_str(payment.monto),
+        "monto_recibido": None if payment.monto_recibido is None else money_str(payment.monto_recibido),
+        "cambio": money_str(payment.cambio),
+        "referencia_qr": payment.referencia_qr,
+        "caja_id": payment.caja_id,
+        "usuario_id": payment.usuario_id,
+        "fecha": local_time(payment.created_at, tz),
+        "creado_en": local_time(payment.created_at, tz),
     }
 
 
-def entrega_out(order: Sale) -> dict[str, Any]:
+def delivery_out(order: Sale) -> dict[str, Any]:
     """A delivery order's delivery part, as the counter and the kitchen see it."""
     e = order.entrega
     assert e is not None
@@ -72,7 +72,7 @@ def entrega_out(order: Sale) -> dict[str, Any]:
             "repartidor_id": e.repartidor_id}
 
 
-def transaccion(order: Sale, tz: str, *, with_lines: bool = True) -> dict[str, Any]:
+def sale_out(order: Sale, tz: str, *, with_lines: bool = True) -> dict[str, Any]:
     created = local_time(order.created_at, tz)
     out: dict[str, Any] = {
         "id": order.id,
@@ -97,8 +97,8 @@ def transaccion(order: Sale, tz: str, *, with_lines: bool = True) -> dict[str, A
         "cerrado_en": local_time(order.closed_at, tz),
     }
     if order.entrega is not None:
-        out["entrega"] = entrega_out(order)
+        out["entrega"] = delivery_out(order)
     if with_lines:
         out["items"] = [item_out(i, order.id, tz) for i in order.items]
-        out["pagos"] = [pago_out(p, order.id, tz) for p in order.pagos]
+        out["pagos"] = [payment_out(p, order.id, tz) for p in order.pagos]
     return out

@@ -8,13 +8,13 @@ from chalicelib.domain.tenancy import User
 from chalicelib.presenters.time import local_time
 
 
-def usuario_brief(user: User) -> dict[str, Any]:
+def user_brief(user: User) -> dict[str, Any]:
     return {"id": user.user_id, "nombre": user.nombre, "nombre_usuario": user.nombre_usuario, "rol": user.rol}
 
 
-def usuario(user: User, tz: str) -> dict[str, Any]:
+def user_out(user: User, tz: str) -> dict[str, Any]:
     return {
-        **usuario_brief(user),
+        **user_brief(user),
         "activo": user.activo,
         "sucursal_id": user.branch_id,
         "creado_en": local_time(user.created_at, tz),

@@ -52,7 +52,7 @@ class ChannelRefused(Exception):
         self.message = message
 
 
-def cocina_channel(branch: str) -> Channel:
+def kitchen_channel(branch: str) -> Channel:
     return Channel("cocina", f"cocina:{branch}")
 
 
@@ -85,15 +85,15 @@ def venue_channel(branch: str) -> Channel:
 GM = "gastromovil"
 
 
-def gm_restaurante(branch: str) -> Channel:
+def gm_branch(branch: str) -> Channel:
     return Channel(GM, f"restaurante:{branch}")
 
 
-def gm_cliente(customer_id: int) -> Channel:
+def gm_customer(customer_id: int) -> Channel:
     return Channel(GM, f"cliente:{customer_id}")
 
 
-def gm_repartidor(user_id: str) -> Channel:
+def gm_driver(user_id: str) -> Channel:
     return Channel(GM, f"repartidor:{user_id}")
 
 
@@ -102,7 +102,7 @@ def gm_dispatch(branch: str) -> Channel:
     return Channel(GM, f"repartidores:{branch}")
 
 
-def gm_ubicacion(driver_id: str) -> Channel:
+def gm_location(driver_id: str) -> Channel:
     """A driver's positions; each follower's subscription is tagged `cliente:<id>`."""
     return Channel(GM, f"ubicacion:{driver_id}")
 

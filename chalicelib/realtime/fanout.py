@@ -23,10 +23,10 @@ from chalicelib.observability import logger
 from chalicelib.presenters import delivery as gastro_view
 from chalicelib.presenters import sales as sale_view
 from chalicelib.realtime import protocol
-from chalicelib.realtime.channels import cocina_channel, gm_ubicacion, order_channel, user_channel, venue_channel
+from chalicelib.realtime.channels import gm_location, kitchen_channel, order_channel, user_channel, venue_channel
 from chalicelib.realtime.encoding import Outgoing, encode
 from chalicelib.realtime.notifications import derive, gastro_messages, kds_messages
-from chalicelib.realtime.polling import Delivery
+from chalicelib.realtime.polling import Frames
 from chalicelib.realtime.shards import ShardPlan
 from chalicelib.services.ports import ConnectionStore, SaleStore
 
@@ -57,14 +57,14 @@ class Fanout:
         self,
         connections: ConnectionStore,
         sales: SaleStore,
-        sender: Delivery,
+        frames: Frames,
         timezone: Callable[[str, str], str],
         gastro: GastroLookups | None = None,
         shards: ShardPlan | None = None,
     ) -> None:
         self.connections = connections
         self.sales = sales
-        self.sender = sender
+        self.frames = frames
         self.timezone = timezone
         self.gastro = gastro
         self.shards = shards
@@ -88,7 +88,7 @@ class Fanout:
                 shards = self.shards.hand_off(ids, frame)
                 metrics.count(metrics.FANOUT_SHARDS, shards)
                 continue
-            failed += len(self.sender.send(ids, frame).failed)
+            failed += len(self.frames.send(ids, frame).failed)
         if failed:
             raise DeliveryFailed(f"{failed} of {len(subscribers)} sends failed on {message.channel.name}")
 
@@ -108,11 +108,11 @@ class Fanout:
                 return
             derived = derive(old, new)
             tz = self.timezone(current.tenant_id, current.branch_id)
-            channel = cocina_channel(current.branch_id)
+            channel = kitchen_channel(current.branch_id)
             kds_out = kds_messages(old, new)
             try:
                 for notice in derived.notices:
-                    data: Any = notice.sale.id if notice.kind == "pedido-completado" else sale_view.transaccion(notice.sale, tz)
+                    data: Any = notice.sale.id if notice.kind == "pedido-completado" else sale_view.sale_out(notice.sale, tz)
                     self.publish(current.tenant_id, Outgoing(notice.kind, channel, data, f"{sequence}:{notice.kind}"))
                 for kds in kds_out:
                     message_id = f"{sequence}:{kds.event}:{kds.key}"
@@ -207,26 +207,26 @@ class Fanout:
 
     def _gastro_frame(self, kind: str, sale: Sale) -> dict[str, Any]:
         if kind == "nuevo_pedido":
-            return gastro_view.nuevo_pedido(sale)
+            return gastro_view.new_order_frame(sale)
         if kind == "cambio_estado":
-            return gastro_view.cambio_estado(sale)
+            return gastro_view.status_changed_frame(sale)
         if kind == "pedido_disponible":
             name = self.gastro.restaurant_name(sale.tenant_id, sale.branch_id) if self.gastro else sale.branch_id
-            return gastro_view.pedido_disponible(sale, name)
+            return gastro_view.order_offered_frame(sale, name)
         if kind == "pedido_tomado":
-            return gastro_view.pedido_tomado(sale)
+            return gastro_view.order_taken_frame(sale)
         return {"tipo": "pedido_entregado", "latitud": None, "longitud": None}
 
-    def publish_position(self, tenant: str, driver: str, latitud: Any, longitud: Any, sequence: str) -> None:
+    def publish_position(self, tenant: str, driver: str, latitude: Any, longitude: Any, sequence: str) -> None:
         """A driver's stored position -> `ubicacion` to the one customer whose order it carries now."""
         assert self.gastro is not None
         customer = self.gastro.carrier_customer(tenant, driver)
         if customer is None:
             return
-        channel = gm_ubicacion(driver)
+        channel = gm_location(driver)
         subscribers = [s for s in self.connections.subscribers_of(channel.key(tenant)) if s.tag == f"cliente:{customer}"]
         if subscribers:
-            data = {"tipo": "ubicacion", "latitud": float(latitud), "longitud": float(longitud)}
+            data = {"tipo": "ubicacion", "latitud": float(latitude), "longitud": float(longitude)}
             self.publish(tenant, Outgoing("ubicacion", channel, data, f"{sequence}:ubicacion"), subscribers)
 
     def publish_order_change(self, order: Sale, tz: str, sequence: str) -> None:
@@ -234,16 +234,16 @@ class Fanout:
         channel = order_channel(order.id)
         subscribers = self.connections.subscribers_of(channel.key(order.tenant_id))
         if subscribers:
-            message = Outgoing("order:changed", channel, sale_view.transaccion(order, tz), f"{sequence}:order:changed")
+            message = Outgoing("order:changed", channel, sale_view.sale_out(order, tz), f"{sequence}:order:changed")
             self.publish(order.tenant_id, message, subscribers)
 
     def publish_queue(self, tenant: str, branch: str, sequence: str) -> None:
-        channel = cocina_channel(branch)
+        channel = kitchen_channel(branch)
         subscribers = self.connections.subscribers_of(channel.key(tenant))
         if not subscribers:
             return
         tz = self.timezone(tenant, branch)
-        queue = [sale_view.transaccion(o, tz) for o in self.sales.kitchen_queue(tenant, branch)]
+        queue = [sale_view.sale_out(o, tz) for o in self.sales.kitchen_queue(tenant, branch)]
         message_id = f"{sequence}:pedidos-actualizados"
         kept, extra = protocol.fit_items("pedidos-actualizados", channel.name, queue, message_id)
         self.publish(tenant, Outgoing("pedidos-actualizados", channel, kept, message_id, extra), subscribers)

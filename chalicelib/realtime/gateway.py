@@ -25,13 +25,13 @@ from chalicelib.realtime.channels import (
     ChannelRefused,
     OrderScope,
     authorize,
-    cocina_channel,
-    gm_cliente,
+    gm_branch,
+    gm_customer,
     gm_dispatch,
-    gm_repartidor,
-    gm_restaurante,
+    gm_driver,
+    gm_location,
     gm_sender,
-    gm_ubicacion,
+    kitchen_channel,
     parse,
     parse_gastro_path,
     session_channel,
@@ -57,7 +57,7 @@ MAX_MESSAGES_PER_SECOND = 20  # per connection
 TOO_MANY_SUBSCRIPTIONS = f"a connection may hold at most {MAX_SUBSCRIPTIONS} subscriptions"
 
 
-def user_channel(tenant: str, user_id: str) -> str:
+def revocation_key(tenant: str, user_id: str) -> str:
     """The channel key every authenticated connection of one user holds, so that revoking the
     user's sessions finds their sockets with one Query on by-channel. Never published to."""
     return f"_user/{tenant}/{user_id}"
@@ -200,21 +200,21 @@ class SocketGateway:
     def _gastro_subscriptions(self, who: Principal, kind: str, target: str) -> list[tuple[Channel, str | None]] | None:
         """The channels a socket on this path listens to, or None if `who` may not open it."""
         if kind == "cliente":
-            return [(gm_cliente(int(target)), None)] if who.customer_id == int(target) else None
+            return [(gm_customer(int(target)), None)] if who.customer_id == int(target) else None
         if kind == "restaurante":
             own_branch = who.role == "admin" or who.branch == target
             if who.can("pedidos:manage") and own_branch and self.branch_exists(who.tenant, target):
-                return [(gm_restaurante(target), None)]
+                return [(gm_branch(target), None)]
             return None
         if kind == "repartidor":
             if who.can("pedidos:deliver") and who.user_id == target and who.branch:
-                return [(gm_repartidor(target), None), (gm_dispatch(who.branch), target)]
+                return [(gm_driver(target), None), (gm_dispatch(who.branch), target)]
             return None
         if who.can("pedidos:deliver") and who.user_id == target:
             return [(gm_sender(target), None)]
         follows = who.customer_id is not None and self.gastro is not None
         if follows and self.gastro is not None and self.gastro.carrier_customer(who.tenant, target) == who.customer_id:
-            return [(gm_ubicacion(target), f"cliente:{who.customer_id}")]
+            return [(gm_location(target), f"cliente:{who.customer_id}")]
         return None
 
     def _gastro_message(self, connection: Connection, text: str | None) -> None:
@@ -245,12 +245,12 @@ class SocketGateway:
 
     def _follow_user(self, connection_id: str, who: Principal, protocol: str) -> None:
         if who.kind == "staff":
-            self.connections.subscribe(connection_id, user_channel(who.tenant, who.user_id), protocol)
+            self.connections.subscribe(connection_id, revocation_key(who.tenant, who.user_id), protocol)
 
     def close_user(self, tenant: str, user_id: str, token_id: str | None = None) -> int:
         """Close every socket of the user (their sessions were revoked), or only those opened with
         the token `token_id` (it was logged out). Returns how many."""
-        ids = self.connections.subscribers(user_channel(tenant, user_id))
+        ids = self.connections.subscribers(revocation_key(tenant, user_id))
         if token_id:
             ids = [cid for cid in ids if (c := self.connections.get(cid)) is not None and c.token_id == token_id]
         for connection_id in ids:
@@ -274,7 +274,7 @@ class SocketGateway:
         """The seed's /cocina client subscribes to nothing: it is put on its branch's channel.
         A customer is put on its own session."""
         if namespace == "cocina" and who.branch:
-            return [cocina_channel(who.branch)]
+            return [kitchen_channel(who.branch)]
         if who.kind == "customer" and who.session:
             return [session_channel(who.session)]
         return []

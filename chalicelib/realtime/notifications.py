@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import delivery as d
-from chalicelib.domain.sales import COCINA_TERMINADO, Sale
+from chalicelib.domain.sales import KITCHEN_DONE, Sale
 from chalicelib.presenters import kds as kds_view
 from chalicelib.realtime.channels import (
     Channel,
-    gm_cliente,
+    gm_branch,
+    gm_customer,
     gm_dispatch,
-    gm_restaurante,
-    gm_ubicacion,
+    gm_location,
     kds_channels,
     session_channel,
 )
@@ -46,7 +46,7 @@ def derive(old: Sale | None, new: Sale | None) -> Derived:
     notices: list[Notice] = []
     if new is not None and old is None and (new.mesa or new.cliente):
         notices.append(Notice("nuevo-pedido", new))
-    if new is not None and new.estado_cocina == COCINA_TERMINADO and (old is None or old.estado_cocina != COCINA_TERMINADO):
+    if new is not None and new.estado_cocina == KITCHEN_DONE and (old is None or old.estado_cocina != KITCHEN_DONE):
         notices.append(Notice("pedido-completado", new))
     return Derived(notices, _queue_view(old) != _queue_view(new))
 
@@ -122,15 +122,15 @@ def gastro_messages(old: Sale | None, new: Sale | None) -> list[GastroMessage]:
     e, before = new.entrega, old.entrega if old is not None else None
     out: list[GastroMessage] = []
     if before is None:
-        out.append(GastroMessage(gm_restaurante(new.branch_id), "nuevo_pedido", new))
+        out.append(GastroMessage(gm_branch(new.branch_id), "nuevo_pedido", new))
     elif before.estado != e.estado:
-        out.append(GastroMessage(gm_cliente(e.cliente_id), "cambio_estado", new))
-    offered_now = e.estado == d.ENVIADO and e.repartidor_id is None and (
-        before is None or before.estado != d.ENVIADO or before.offered_at != e.offered_at)
+        out.append(GastroMessage(gm_customer(e.customer_id), "cambio_estado", new))
+    offered_now = e.estado == d.SENT and e.repartidor_id is None and (
+        before is None or before.estado != d.SENT or before.offered_at != e.offered_at)
     if offered_now:
         out.append(GastroMessage(gm_dispatch(new.branch_id), "pedido_disponible", new, "available"))
-    if before is not None and before.estado == d.ENVIADO and e.estado != d.ENVIADO:
+    if before is not None and before.estado == d.SENT and e.estado != d.SENT:
         out.append(GastroMessage(gm_dispatch(new.branch_id), "pedido_tomado", new))
-    if before is not None and before.estado == d.EN_CAMINO and e.estado == d.ENTREGADO and before.repartidor_id:
-        out.append(GastroMessage(gm_ubicacion(before.repartidor_id), "pedido_entregado", new, f"cliente:{e.cliente_id}"))
+    if before is not None and before.estado == d.ON_THE_WAY and e.estado == d.DELIVERED and before.repartidor_id:
+        out.append(GastroMessage(gm_location(before.repartidor_id), "pedido_entregado", new, f"cliente:{e.customer_id}"))
     return out

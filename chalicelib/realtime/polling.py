@@ -2,7 +2,7 @@
 
 A polling session is a connection row like any socket's, with the id `poll:<sid>`; packets for
 it are queued in the connections table (under the session's own partition key) and handed
-out by the next GET. `Delivery` routes every send: polling ids to the queue, the rest to the
+out by the next GET. `Frames` routes every send: polling ids to the queue, the rest to the
 WebSocket Management API. The upgrade (`2probe`/`3probe`/`5` on a WebSocket opened with
 `sid=`) moves the session's identity, subscriptions and queued packets onto the WebSocket."""
 
@@ -32,7 +32,7 @@ def polling_id(sid: str) -> str:
     return POLL_PREFIX + sid
 
 
-class Delivery:
+class Frames:
     """The Sender's interface, with polling sessions' packets queued instead of posted. The
     Sender is made on first post (a polling-only exchange needs no WebSocket endpoint)."""
 

@@ -6,7 +6,7 @@ The frame is encoded once per (protocol, tag) by the fan-out before it is sharde
 event is only `{"frame": <text>, "connections": [ids], "attempt": n}`. An async invocation's
 event is at most 256 KB: a shard whose event would be larger is split in halves until it fits.
 
-A shard posts through the same Delivery as the direct path: a 410 forgets only that connection.
+A shard posts through the same Frames as the direct path: a 410 forgets only that connection.
 Connections that still fail after the sender's retries are handed to a new invocation, alone,
 up to SHARD_ATTEMPTS in all; after that the shard raises, and Lambda's own async retries and
 on-failure handling take over. Once an invocation is accepted the stream record is done with:
@@ -80,7 +80,7 @@ class ShardPlan:
 
 
 def send_shard(send: Callable[[list[str], str], SendReport], event: dict[str, Any], plan: ShardPlan | None) -> dict[str, Any]:
-    """The send_frames function: post one shard's frame through `send` (the Delivery)."""
+    """The send_frames function: post one shard's frame through `send` (the Frames)."""
     frame, ids, attempt = event.get("frame"), event.get("connections"), int(event.get("attempt") or 1)
     if not isinstance(frame, str) or not isinstance(ids, list) or not all(isinstance(c, str) for c in ids):
         raise ValueError("a send_frames event is {frame: str, connections: [str], attempt?: int}")

@@ -228,7 +228,7 @@ class AccountService:
     def provision_tenant(
         self,
         tenant_id: str,
-        nombre: str,
+        name: str,
         branches: list[tuple[str, str]],
         admin_username: str,
         admin_password: str,
@@ -243,7 +243,7 @@ class AccountService:
             check_slug(branch_id, "branch")
         existing = self.tenants.get_tenant(tenant_id)
         if existing is None:
-            tenant = Tenant(tenant_id, nombre, branches[0][0], utc_now())
+            tenant = Tenant(tenant_id, name, branches[0][0], utc_now())
             self.tenants.create_tenant(tenant, [Branch(tenant_id, b, n, timezone) for b, n in branches])
         else:
             tenant = existing

@@ -54,5 +54,5 @@ class AuditTrail:
         return AuditEntry(tenant_id, f"{iso(at)}#{os.urandom(4).hex()}", at, action, target, actor.user_id, actor.name,
                           actor.request_id, expires, {k: str(v) for k, v in (detail or {}).items() if v is not None})
 
-    def between(self, tenant_id: str, desde: datetime, hasta: datetime, limit: int) -> list[AuditEntry]:
-        return self.store.between(tenant_id, desde, hasta, limit)
+    def between(self, tenant_id: str, since: datetime, until: datetime, limit: int) -> list[AuditEntry]:
+        return self.store.between(tenant_id, since, until, limit)

@@ -104,10 +104,10 @@ class CajaService:
             raise InvalidInput(NO_OPEN_CAJA) from exc
         return gasto
 
-    def arqueo(self, who: Principal, caja_id: int, counts: Mapping[str, int], observacion: str | None) -> tuple[Caja, Arqueo]:
+    def arqueo(self, who: Principal, caja_id: int, counts: Mapping[str, int], remark: str | None) -> tuple[Caja, Arqueo]:
         def attempt() -> tuple[Caja, Arqueo]:
             before = self.get(who, caja_id)
-            after, arqueo = before.arqueo(counts, observacion, who.user_id, iso(utc_now()))
+            after, arqueo = before.arqueo(counts, remark, who.user_id, iso(utc_now()))
             entry = None if self.audit is None else self.audit.entry(who.tenant, actions.CAJA_ARQUEO, f"caja:{after.id}", {
                 "total": arqueo.total, "esperado": arqueo.esperado, "diferencia": arqueo.diferencia,
                 "estado_diferencia": arqueo.estado_diferencia, "observacion": arqueo.observacion,
@@ -118,10 +118,10 @@ class CajaService:
         return retry_on_conflict(attempt, f"La caja {caja_id} está muy solicitada; intente de nuevo", attempts=MAX_ATTEMPTS,
                                  sleep=self.sleep)
 
-    def close(self, who: Principal, branch_id: str, counts: Mapping[str, int], cierre_obs: str | None) -> Caja:
+    def close(self, who: Principal, branch_id: str, counts: Mapping[str, int], closing_remark: str | None) -> Caja:
         def attempt() -> Caja:
             before = self.require_open(who, branch_id)
-            after = before.close(counts, cierre_obs, who.user_id, iso(utc_now()))
+            after = before.close(counts, closing_remark, who.user_id, iso(utc_now()))
             entry = None if self.audit is None else self.audit.entry(who.tenant, actions.CAJA_CLOSED, f"caja:{after.id}", {
                 "sucursal_id": after.branch_id, "monto_final": after.monto_final, "esperado": after.efectivo_esperado,
                 "diferencia": after.diferencia, "estado_diferencia": after.estado_diferencia, "observacion": after.cierre_obs,

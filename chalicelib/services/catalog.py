@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from chalicelib.domain import audit as actions
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.catalog import (
-    INGREDIENTE,
+    INGREDIENT,
     PLATO,
-    PRODUCTO,
+    PRODUCT,
     CatalogStore,
     Ingrediente,
     Plato,
@@ -68,61 +68,61 @@ class CatalogService(Generic[StoreT]):
 
     # --- productos ----------------------------------------------------------------------
 
-    def create_producto(self, tenant_id: str, data: Mapping[str, Any]) -> Producto:
+    def create_product(self, tenant_id: str, data: Mapping[str, Any]) -> Producto:
         now = utc_now()
-        return self._create(lambda i: Producto.create(tenant_id, i, data, now), PRODUCTO, self.repo.add_producto)
+        return self._create(lambda i: Producto.create(tenant_id, i, data, now), PRODUCT, self.repo.add_product)
 
-    def list_productos(self, tenant_id: str) -> list[Producto]:
-        return by_name(self.repo.list_productos(tenant_id))
+    def list_products(self, tenant_id: str) -> list[Producto]:
+        return by_name(self.repo.list_products(tenant_id))
 
-    def get_producto(self, tenant_id: str, producto_id: str) -> Producto:
-        found = self.repo.get_producto(tenant_id, producto_id) if is_id_of(PRODUCTO, producto_id) else None
+    def get_product(self, tenant_id: str, product_id: str) -> Producto:
+        found = self.repo.get_product(tenant_id, product_id) if is_id_of(PRODUCT, product_id) else None
         if found is None or found.deleted:
-            raise NotFound(f"Producto con id {producto_id} no encontrado")
+            raise NotFound(f"Producto con id {product_id} no encontrado")
         return found
 
-    def update_producto(self, tenant_id: str, producto_id: str, data: Mapping[str, Any]) -> Producto:
-        before = self.get_producto(tenant_id, producto_id)
+    def update_product(self, tenant_id: str, product_id: str, data: Mapping[str, Any]) -> Producto:
+        before = self.get_product(tenant_id, product_id)
         after = before.changed(data, utc_now())
         entry = self._price_change(before, after)
-        self._write(lambda: self.repo.update_producto(before, after, entry), lambda: self.get_producto(tenant_id, producto_id),
-                    (tenant_id, producto_id))
+        self._write(lambda: self.repo.update_product(before, after, entry), lambda: self.get_product(tenant_id, product_id),
+                    (tenant_id, product_id))
         return after
 
-    def delete_producto(self, tenant_id: str, producto_id: str) -> Producto:
-        before = self.get_producto(tenant_id, producto_id)
+    def delete_product(self, tenant_id: str, product_id: str) -> Producto:
+        before = self.get_product(tenant_id, product_id)
         after = before.soft_deleted(utc_now())
-        self._write(lambda: self.repo.update_producto(before, after), lambda: self.get_producto(tenant_id, producto_id),
-                    (tenant_id, producto_id))
+        self._write(lambda: self.repo.update_product(before, after), lambda: self.get_product(tenant_id, product_id),
+                    (tenant_id, product_id))
         return after
 
     # --- ingredientes -------------------------------------------------------------------
 
-    def create_ingrediente(self, tenant_id: str, data: Mapping[str, Any]) -> Ingrediente:
+    def create_ingredient(self, tenant_id: str, data: Mapping[str, Any]) -> Ingrediente:
         now = utc_now()
-        return self._create(lambda i: Ingrediente.create(tenant_id, i, data, now), INGREDIENTE, self.repo.add_ingrediente)
+        return self._create(lambda i: Ingrediente.create(tenant_id, i, data, now), INGREDIENT, self.repo.add_ingredient)
 
-    def list_ingredientes(self, tenant_id: str) -> list[Ingrediente]:
-        return by_name(self.repo.list_ingredientes(tenant_id))
+    def list_ingredients(self, tenant_id: str) -> list[Ingrediente]:
+        return by_name(self.repo.list_ingredients(tenant_id))
 
-    def get_ingrediente(self, tenant_id: str, ingrediente_id: str) -> Ingrediente:
-        found = self.repo.get_ingrediente(tenant_id, ingrediente_id) if is_id_of(INGREDIENTE, ingrediente_id) else None
+    def get_ingredient(self, tenant_id: str, ingredient_id: str) -> Ingrediente:
+        found = self.repo.get_ingredient(tenant_id, ingredient_id) if is_id_of(INGREDIENT, ingredient_id) else None
         if found is None or found.deleted:
-            raise NotFound(f"Ingrediente con id {ingrediente_id} no encontrado")
+            raise NotFound(f"Ingrediente con id {ingredient_id} no encontrado")
         return found
 
-    def update_ingrediente(self, tenant_id: str, ingrediente_id: str, data: Mapping[str, Any]) -> Ingrediente:
-        before = self.get_ingrediente(tenant_id, ingrediente_id)
+    def update_ingredient(self, tenant_id: str, ingredient_id: str, data: Mapping[str, Any]) -> Ingrediente:
+        before = self.get_ingredient(tenant_id, ingredient_id)
         after = before.changed(data, utc_now())
-        self._write(lambda: self.repo.update_ingrediente(before, after), lambda: self.get_ingrediente(tenant_id, ingrediente_id),
-                    (tenant_id, ingrediente_id))
+        self._write(lambda: self.repo.update_ingredient(before, after), lambda: self.get_ingredient(tenant_id, ingredient_id),
+                    (tenant_id, ingredient_id))
         return after
 
-    def delete_ingrediente(self, tenant_id: str, ingrediente_id: str) -> Ingrediente:
-        before = self.get_ingrediente(tenant_id, ingrediente_id)
+    def delete_ingredient(self, tenant_id: str, ingredient_id: str) -> Ingrediente:
+        before = self.get_ingredient(tenant_id, ingredient_id)
         after = before.soft_deleted(utc_now())
-        self._write(lambda: self.repo.update_ingrediente(before, after), lambda: self.get_ingrediente(tenant_id, ingrediente_id),
-                    (tenant_id, ingrediente_id))
+        self._write(lambda: self.repo.update_ingredient(before, after), lambda: self.get_ingredient(tenant_id, ingredient_id),
+                    (tenant_id, ingredient_id))
         return after
 
     # --- platos -------------------------------------------------------------------------
@@ -167,45 +167,45 @@ class CatalogService(Generic[StoreT]):
     def add_recipe_line(self, tenant_id: str, plato_id: str, data: Mapping[str, Any]) -> RecipeEntry:
         """A duplicate line is a 400 (as in the original), not a 409."""
         self.get_plato(tenant_id, plato_id)
-        ingrediente_id = str(data.get("ingrediente_id") or "")
-        ingrediente = self.get_ingrediente(tenant_id, ingrediente_id)
-        line = RecipeLine.create(tenant_id, plato_id, ingrediente_id, data.get("cantidad"), utc_now())
-        if self.repo.get_recipe_line(tenant_id, plato_id, ingrediente_id) is not None:
-            raise InvalidInput(_duplicate(plato_id, ingrediente_id))
+        ingredient_id = str(data.get("ingrediente_id") or "")
+        ingredient = self.get_ingredient(tenant_id, ingredient_id)
+        line = RecipeLine.create(tenant_id, plato_id, ingredient_id, data.get("cantidad"), utc_now())
+        if self.repo.get_recipe_line(tenant_id, plato_id, ingredient_id) is not None:
+            raise InvalidInput(_duplicate(plato_id, ingredient_id))
         try:
             self.repo.add_recipe_line(line)
         except Conflict as exc:
-            if self.repo.get_recipe_line(tenant_id, plato_id, ingrediente_id) is not None:
-                raise InvalidInput(_duplicate(plato_id, ingrediente_id)) from exc
+            if self.repo.get_recipe_line(tenant_id, plato_id, ingredient_id) is not None:
+                raise InvalidInput(_duplicate(plato_id, ingredient_id)) from exc
             raise
-        return RecipeEntry(line, ingrediente)
+        return RecipeEntry(line, ingredient)
 
-    def update_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str, data: Mapping[str, Any]) -> RecipeEntry:
-        before = self._line(tenant_id, plato_id, ingrediente_id)
-        after = before.with_cantidad(data.get("cantidad"), utc_now())
-        self._write(lambda: self.repo.update_recipe_line(before, after), lambda: self._line(tenant_id, plato_id, ingrediente_id))
-        return RecipeEntry(after, self.repo.get_ingrediente(tenant_id, ingrediente_id))
+    def update_recipe_line(self, tenant_id: str, plato_id: str, ingredient_id: str, data: Mapping[str, Any]) -> RecipeEntry:
+        before = self._line(tenant_id, plato_id, ingredient_id)
+        after = before.with_quantity(data.get("cantidad"), utc_now())
+        self._write(lambda: self.repo.update_recipe_line(before, after), lambda: self._line(tenant_id, plato_id, ingredient_id))
+        return RecipeEntry(after, self.repo.get_ingredient(tenant_id, ingredient_id))
 
-    def remove_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> RecipeLine:
-        line = self._line(tenant_id, plato_id, ingrediente_id)
-        self.repo.remove_recipe_line(tenant_id, plato_id, ingrediente_id)
+    def remove_recipe_line(self, tenant_id: str, plato_id: str, ingredient_id: str) -> RecipeLine:
+        line = self._line(tenant_id, plato_id, ingredient_id)
+        self.repo.remove_recipe_line(tenant_id, plato_id, ingredient_id)
         return line
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> RecipeLine:
+    def _line(self, tenant_id: str, plato_id: str, ingredient_id: str) -> RecipeLine:
         self.get_plato(tenant_id, plato_id)
-        line = self.repo.get_recipe_line(tenant_id, plato_id, ingrediente_id) if is_id_of(INGREDIENTE, ingrediente_id) else None
+        line = self.repo.get_recipe_line(tenant_id, plato_id, ingredient_id) if is_id_of(INGREDIENT, ingredient_id) else None
         if line is None:
-            raise NotFound(f"El ingrediente {ingrediente_id} no está en la receta del plato {plato_id}")
+            raise NotFound(f"El ingrediente {ingredient_id} no está en la receta del plato {plato_id}")
         return line
 
     def _entries(self, tenant_id: str, plato_id: str) -> list[RecipeEntry]:
         """The recipe with each ingrediente's name and unit: one Query + one BatchGet. A line
         whose ingrediente was deleted later is still shown (sales still deduct it)."""
         lines = self.repo.recipe(tenant_id, plato_id)
-        ingredientes = self.repo.get_ingredientes(tenant_id, [line.ingrediente_id for line in lines])
-        entries = [RecipeEntry(line, ingredientes.get(line.ingrediente_id)) for line in lines]
+        ingredients = self.repo.get_ingredients(tenant_id, [line.ingrediente_id for line in lines])
+        entries = [RecipeEntry(line, ingredients.get(line.ingrediente_id)) for line in lines]
         return sorted(entries, key=lambda e: ((e.ingrediente.nombre.casefold() if e.ingrediente else ""), e.line.ingrediente_id))
 
     def _write(self, write: Callable[[], None], reread: Callable[[], Any], changed: tuple[str, str] | None = None) -> None:
@@ -222,5 +222,5 @@ class CatalogService(Generic[StoreT]):
                 self.cache.forget(*changed)
 
 
-def _duplicate(plato_id: str, ingrediente_id: str) -> list[str]:
-    return [f"ingrediente_id {ingrediente_id} ya está en la receta del plato {plato_id}"]
+def _duplicate(plato_id: str, ingredient_id: str) -> list[str]:
+    return [f"ingrediente_id {ingredient_id} ya está en la receta del plato {plato_id}"]

@@ -43,7 +43,7 @@ class DriverStore(Protocol):
 
 
 class PositionStore(Protocol):
-    def put_if_newer(self, tenant_id: str, driver_id: str, latitud: Decimal, longitud: Decimal, at_ms: int) -> bool: ...
+    def put_if_newer(self, tenant_id: str, driver_id: str, latitude: Decimal, longitude: Decimal, at_ms: int) -> bool: ...
     def get(self, tenant_id: str, driver_id: str) -> tuple[Decimal, Decimal, int] | None: ...
 
 
@@ -178,15 +178,15 @@ class DeliveryService:
             raise InvalidInput(["sucursal_id does not exist"])
         if not data["items"]:
             raise InvalidInput(["items must contain at least 1 elements"])
-        direccion = self._address(customer, data)
+        address = self._address(customer, data)
         now = iso(utc_now())
         open_caja = self.sales.cajas.get_open(who.tenant, branch.branch_id)
         sale = Sale(
             tenant_id=who.tenant, id=0, branch_id=branch.branch_id, nro_reg=1, concepto=f"Domicilio {customer.display_name}",
             mesa=None, cliente=customer.display_name, tipo="delivery", caja_id=open_caja.id if open_caja else None,
             usuario_id=who.user_id, usuario_nombre=customer.display_name, created_at=now, updated_at=now,
-            entrega=Entrega(estado=d.PENDIENTE, cliente_id=customer.customer_id, cliente_nombre=customer.display_name,
-                            direccion=direccion, metodo_pago=data["metodo_pago"], notas=data.get("notas")),
+            entrega=Entrega(estado=d.PENDING, customer_id=customer.customer_id, cliente_nombre=customer.display_name,
+                            direccion=address, metodo_pago=data["metodo_pago"], notas=data.get("notas")),
         )
         for index, line in enumerate(data["items"]):
             try:
@@ -227,7 +227,7 @@ class DeliveryService:
         if sale is None or sale.entrega is None or sale.tenant_id != who.tenant:
             raise NotFound(f"Pedido con id {pk} no encontrado")
         if who.customer_id is not None:
-            visible = sale.entrega.cliente_id == who.customer_id
+            visible = sale.entrega.customer_id == who.customer_id
         else:
             visible = who.kind == "staff" and (who.role == "admin" or sale.branch_id == who.branch)
         if not visible:
@@ -238,7 +238,7 @@ class DeliveryService:
         return self.sales.repo.deliveries(who.tenant, branch_id, LIST_LIMIT)
 
     def active_for_branch(self, who: Principal, branch_id: str) -> list[Sale]:
-        return self.sales.repo.active_deliveries(who.tenant, branch_id, d.ACTIVOS, LIST_LIMIT)
+        return self.sales.repo.active_deliveries(who.tenant, branch_id, d.ACTIVE_STATES, LIST_LIMIT)
 
     def mine(self, who: Principal) -> list[Sale]:
         assert who.customer_id is not None
@@ -246,14 +246,14 @@ class DeliveryService:
 
     # --- the state machine -----------------------------------------------------------------
 
-    def set_estado(self, who: Principal, pk: int, estado: str) -> Sale:
+    def set_status(self, who: Principal, pk: int, status: str) -> Sale:
         """A move of the state machine; cancelling an order that has a driver frees the driver in the same write."""
         self.order(who, pk)
         by_customer = who.customer_id is not None
 
         def attempt() -> Sale:
             sale = self.order(who, pk)
-            freed = sale.move_delivery(estado, iso(utc_now()), by_customer=by_customer)
+            freed = sale.move_delivery(status, iso(utc_now()), by_customer=by_customer)
             self.sales.persist(sale, [], release_driver=(freed, pk) if freed else None)
             return sale
 
@@ -266,11 +266,11 @@ class DeliveryService:
             raise InvalidInput("Este repartidor no tiene sucursal asignada")
         return self.drivers.get(who.tenant, who.user_id) or Driver(who.tenant, who.user_id, who.branch)
 
-    def set_driver_estado(self, who: Principal, estado: str) -> Driver:
+    def set_driver_status(self, who: Principal, status: str) -> Driver:
         def attempt() -> Driver:
             before = self.drivers.get(who.tenant, who.user_id)
             current = before or self.driver(who)
-            after = replace(current.set_estado(estado), branch_id=who.branch or current.branch_id)
+            after = replace(current.set_status(status), branch_id=who.branch or current.branch_id)
             self.drivers.put(before, after)
             return after
 
@@ -282,13 +282,13 @@ class DeliveryService:
         if driver is None or driver.pedido_id is None:
             return None
         sale = self.sales.repo.get(tenant_id, driver.pedido_id)
-        if sale is None or sale.entrega is None or sale.entrega.repartidor_id != driver_id or sale.entrega.estado != d.EN_CAMINO:
+        if sale is None or sale.entrega is None or sale.entrega.repartidor_id != driver_id or sale.entrega.estado != d.ON_THE_WAY:
             return None
-        return sale.entrega.cliente_id
+        return sale.entrega.customer_id
 
-    def record_position(self, tenant_id: str, driver_id: str, latitud: Any, longitud: Any, at_ms: int | None = None) -> bool:
+    def record_position(self, tenant_id: str, driver_id: str, latitude: Any, longitude: Any, at_ms: int | None = None) -> bool:
         """A driver's position: validated, stored as its last one (with a TTL) unless a newer one is stored."""
-        lat, lon = d.check_coordinates(latitud, longitud)
+        lat, lon = d.check_coordinates(latitude, longitude)
         assert self.positions is not None
         return self.positions.put_if_newer(tenant_id, driver_id, lat, lon, at_ms if at_ms is not None else time.time_ns() // 10**6)
 
@@ -301,7 +301,7 @@ class DeliveryService:
 
         def attempt() -> Sale:
             driver = self.driver(who)
-            if driver.estado != d.DRIVER_DISPONIBLE:
+            if driver.estado != d.DRIVER_AVAILABLE:
                 raise Conflict("El repartidor debe estar disponible para tomar un pedido")
             current = self._driver_order(who, pk)
             current.claim_delivery(who.user_id, iso(utc_now()))
@@ -322,15 +322,15 @@ class DeliveryService:
     def deliver(self, who: Principal, pk: int) -> Sale:
         """The assigned driver hands it over: paid into the branch's open caja, closed (stock consumed
         once), the driver disponible again, all in one transaction. A retry changes nothing."""
-        pago_id = self.sales.tenants.next_id(who.tenant, "pago")
+        payment_id = self.sales.tenants.next_id(who.tenant, "pago")
 
         def attempt() -> Sale:
             sale = self._driver_order(who, pk)
             caja = self.sales.cajas.get_open(who.tenant, sale.branch_id)
-            pago = sale.deliver(who.user_id, pago_id=pago_id, caja_id=caja.id if caja else None, now=iso(utc_now()))
-            if pago is None and sale.entrega is not None and sale.entrega.estado == d.ENTREGADO:
+            payment = sale.deliver(who.user_id, payment_id=payment_id, caja_id=caja.id if caja else None, now=iso(utc_now()))
+            if payment is None and sale.entrega is not None and sale.entrega.estado == d.DELIVERED:
                 return sale
-            tallies = [Tally(pago.caja_id, pago.metodo_pago, pago.monto)] if pago and pago.caja_id is not None else []
+            tallies = [Tally(payment.caja_id, payment.metodo_pago, payment.monto)] if payment and payment.caja_id is not None else []
             self.sales.persist(sale, tallies, release_driver=(who.user_id, pk))
             return sale
 

@@ -164,8 +164,8 @@ class SaleService:
             return cached
         generation = self.catalog_cache.generation()
         kind, object_id = key
-        get = {"plato": self.catalog.get_plato, "producto": self.catalog.get_producto,
-               "ingrediente": self.catalog.get_ingrediente}[kind]
+        get = {"plato": self.catalog.get_plato, "producto": self.catalog.get_product,
+               "ingrediente": self.catalog.get_ingredient}[kind]
         entry = get(tenant_id, object_id)
         if entry is not None:
             self.catalog_cache.put(tenant_id, key, entry, generation)
@@ -199,28 +199,28 @@ class SaleService:
 
     @staticmethod
     def item_source(data: dict[str, Any]) -> CatalogKey:
-        plato_id, producto_id = data.get("plato_id"), data.get("producto_id")
-        if (plato_id is None) == (producto_id is None):
+        plato_id, product_id = data.get("plato_id"), data.get("producto_id")
+        if (plato_id is None) == (product_id is None):
             raise InvalidInput("Debe indicar exactamente uno de plato_id o producto_id")
-        return ("plato", str(plato_id)) if plato_id is not None else ("producto", str(producto_id))
+        return ("plato", str(plato_id)) if plato_id is not None else ("producto", str(product_id))
 
     def apply_item(self, order: Sale, data: dict[str, Any], now: str) -> Any:
         self.item_source(data)
-        plato_id, producto_id = data.get("plato_id"), data.get("producto_id")
+        plato_id, product_id = data.get("plato_id"), data.get("producto_id")
         if plato_id is not None:
             plato = self.catalog_entry(order.tenant_id, ("plato", plato_id))
             if plato is None or plato.deleted:
                 raise NotFound(f"Plato con id {plato_id} no encontrado")
-            nombre, precio, estacion = plato.nombre, plato.precio, getattr(plato, "estacion", None)
+            name, price, station = plato.nombre, plato.precio, getattr(plato, "estacion", None)
         else:
-            assert producto_id is not None
-            producto = self.catalog_entry(order.tenant_id, ("producto", producto_id))
-            if producto is None or producto.deleted:
-                raise NotFound(f"Producto con id {producto_id} no encontrado")
-            nombre, precio, estacion = producto.nombre, producto.precio, None
+            assert product_id is not None
+            product = self.catalog_entry(order.tenant_id, ("producto", product_id))
+            if product is None or product.deleted:
+                raise NotFound(f"Producto con id {product_id} no encontrado")
+            name, price, station = product.nombre, product.precio, None
         return order.add_item(
-            plato_id=plato_id, producto_id=producto_id, nombre=nombre, precio_unitario=precio,
-            cantidad=data["cantidad"], notas=data.get("notas"), estacion=estacion, now=now,
+            plato_id=plato_id, product_id=product_id, name=name, unit_price=price,
+            quantity=data["cantidad"], notes=data.get("notas"), station=station, now=now,
         )
 
     def add_item(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Sale, Any]:
@@ -239,12 +239,12 @@ class SaleService:
 
         def change(order: Sale) -> Any:
             if ingrediente_id is not None:
-                ingrediente = self.catalog_entry(who.tenant, ("ingrediente", ingrediente_id))
-                if ingrediente is None or ingrediente.deleted:
+                ingredient = self.catalog_entry(who.tenant, ("ingrediente", ingrediente_id))
+                if ingredient is None or ingredient.deleted:
                     raise NotFound(f"Ingrediente con id {ingrediente_id} no encontrado")
             return order.add_extra(
-                item_id, ingrediente_id=ingrediente_id, descripcion=data.get("descripcion"), precio=data["precio"],
-                cantidad=data["cantidad"], now=iso(utc_now()),
+                item_id, ingredient_id=ingrediente_id, description=data.get("descripcion"), price=data["precio"],
+                quantity=data["cantidad"], now=iso(utc_now()),
             )
 
         return self._change(who, tx_id, change, catalog=wanted)
@@ -268,27 +268,27 @@ class SaleService:
                             audited=lambda o, _: (actions.SALE_REOPENED, {"monto_total": o.monto_total}))[0]
 
     def void(self, who: Principal, tx_id: int) -> Sale:
-        def untally(order: Sale, pagos: list[Pago]) -> list[Tally]:
-            return [Tally(p.caja_id, p.metodo_pago, -p.monto) for p in pagos if p.caja_id is not None]
+        def untally(order: Sale, payments: list[Pago]) -> list[Tally]:
+            return [Tally(p.caja_id, p.metodo_pago, -p.monto) for p in payments if p.caja_id is not None]
 
-        def audited(order: Sale, pagos: list[Pago]) -> tuple[str, dict[str, object]]:
-            returned = sum((p.monto for p in pagos), Decimal(0))
+        def audited(order: Sale, payments: list[Pago]) -> tuple[str, dict[str, object]]:
+            returned = sum((p.monto for p in payments), Decimal(0))
             return actions.SALE_VOIDED, {"monto_total": order.monto_total, "pagos_devueltos": returned}
 
         return self._change(who, tx_id, lambda o: o.void(iso(utc_now())), untally, audited)[0]
 
     def pay(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Sale, Pago]:
-        pago_id = self.tenants.next_id(who.tenant, "pago")
+        payment_id = self.tenants.next_id(who.tenant, "pago")
 
         def change(order: Sale) -> Pago:
             return order.add_payment(
-                pago_id=pago_id, metodo_pago=data["metodo_pago"], monto=data["monto"],
-                monto_recibido=data.get("monto_recibido"), referencia_qr=data.get("referencia_qr"),
-                usuario_id=who.user_id, now=iso(utc_now()),
+                payment_id=payment_id, payment_method=data["metodo_pago"], amount=data["monto"],
+                amount_received=data.get("monto_recibido"), qr_reference=data.get("referencia_qr"),
+                user_id=who.user_id, now=iso(utc_now()),
             )
 
-        def tally(order: Sale, pago: Pago) -> list[Tally]:
-            return [Tally(pago.caja_id, pago.metodo_pago, pago.monto)] if pago.caja_id is not None else []
+        def tally(order: Sale, payment: Pago) -> list[Tally]:
+            return [Tally(payment.caja_id, payment.metodo_pago, payment.monto)] if payment.caja_id is not None else []
 
         paid = self._change(who, tx_id, change, tally)
         metrics.count(metrics.PAYMENTS)

@@ -48,10 +48,10 @@ class AuditRepository:
         """The entry as one more write of a transaction (a unit of work's)."""
         tx.save(self._record(entry), condition=self.AuditRecord.pk.does_not_exist())
 
-    def between(self, tenant_id: str, desde: datetime, hasta: datetime, limit: int) -> list[AuditEntry]:
+    def between(self, tenant_id: str, since: datetime, until: datetime, limit: int) -> list[AuditEntry]:
         """Entries with desde <= at <= hasta, newest first, at most `limit`."""
         R = self.AuditRecord
-        rows = R.query(audit_pk(tenant_id), R.sk.between(iso(desde), iso(hasta) + "~"), scan_index_forward=False, limit=limit)
+        rows = R.query(audit_pk(tenant_id), R.sk.between(iso(since), iso(until) + "~"), scan_index_forward=False, limit=limit)
         return [
             AuditEntry(tenant_id, r.sk, r.at, r.action, r.target, r.actor_id, r.actor_name, r.request_id, int(r.ttl),
                        json.loads(r.detail))

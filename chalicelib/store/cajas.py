@@ -29,7 +29,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.caja import ABIERTA, DENOMINATION_NAMES, Arqueo, Caja, Gasto
+from chalicelib.domain.caja import CAJA_OPEN, DENOMINATION_NAMES, Arqueo, Caja, Gasto
 from chalicelib.errors import StaleCaja
 from chalicelib.settings import Settings
 from chalicelib.store.audit import AuditRepository
@@ -255,7 +255,7 @@ class CajaRepository:
         except self.OpenLockRecord.DoesNotExist:
             return None
         caja = self.get(tenant_id, int(lock.caja_id))
-        return caja if caja is not None and caja.abierta else None
+        return caja if caja is not None and caja.is_open else None
 
     def open_caja_id(self, tenant_id: str, branch_id: str) -> int | None:
         try:
@@ -293,7 +293,7 @@ class CajaRepository:
         """Write the closed caja if it is still open and unchanged since `before`, free the
         branch's lock and record the audit entry, in one transaction. A stale `before` raises StaleCaja."""
         with _stale_on_condition(), transaction(self._settings) as tx:
-            tx.save(self._versioned(before, after), condition=self.CajaRecord.estado == ABIERTA)
+            tx.save(self._versioned(before, after), condition=self.CajaRecord.estado == CAJA_OPEN)
             lock = self.OpenLockRecord(before.tenant_id, lock_sk(before.branch_id))
             tx.delete(lock, condition=self.OpenLockRecord.caja_id == before.id)
             if audit is not None:
@@ -304,10 +304,10 @@ class CajaRepository:
         `before`; with an audit entry, both in one transaction."""
         with _stale_on_condition():
             if audit is None:
-                self._versioned(before, after).save(condition=self.CajaRecord.estado == ABIERTA)
+                self._versioned(before, after).save(condition=self.CajaRecord.estado == CAJA_OPEN)
                 return
             with transaction(self._settings) as tx:
-                tx.save(self._versioned(before, after), condition=self.CajaRecord.estado == ABIERTA)
+                tx.save(self._versioned(before, after), condition=self.CajaRecord.estado == CAJA_OPEN)
                 self._audit.stage(tx, audit)
 
     def add_gasto(self, gasto: Gasto) -> None:
@@ -318,17 +318,17 @@ class CajaRepository:
             tx.update(
                 _tally_handle(gasto.tenant_id, gasto.caja_id, self.CajaRecord),
                 actions=[column.add(gasto.monto)],
-                condition=self.CajaRecord.estado == ABIERTA,
+                condition=self.CajaRecord.estado == CAJA_OPEN,
                 add_version_condition=False,
             )
 
-    def add_sale_tally(self, tx: TransactWrite, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None:
+    def add_sale_tally(self, tx: TransactWrite, tenant_id: str, caja_id: int, payment_method: str, amount: Decimal) -> None:
         """Within the caller's transaction, atomically ADD `monto` (negative for a void) to the
         caja's ventas_efectivo or ventas_qr; the caja must exist."""
-        column = self.CajaRecord.ventas_efectivo if metodo_pago == "efectivo" else self.CajaRecord.ventas_qr
+        column = self.CajaRecord.ventas_efectivo if payment_method == "efectivo" else self.CajaRecord.ventas_qr
         tx.update(
             _tally_handle(tenant_id, caja_id, self.CajaRecord),
-            actions=[column.add(Decimal(monto))],
+            actions=[column.add(Decimal(amount))],
             condition=self.CajaRecord.pk.exists(),
             add_version_condition=False,
         )

@@ -52,13 +52,13 @@ class _Entity(Record):
     deleted_at = UTCDateTimeAttribute(null=True)
 
 
-class ProductoRecord(_Entity):
+class ProductRecord(_Entity):
     precio = DecimalAttribute()
     stock = DecimalAttribute()
     unidad = UnicodeAttribute()
 
 
-class IngredienteRecord(_Entity):
+class IngredientRecord(_Entity):
     unidad = UnicodeAttribute()
     cantidad = DecimalAttribute()
     cantidad_minima = DecimalAttribute()
@@ -77,12 +77,12 @@ class RecipeLineRecord(Record):
     updated_at = UTCDateTimeAttribute()
 
 
-def producto_sk(producto_id: str) -> str:
-    return f"PRODUCTO#{producto_id}"
+def product_sk(product_id: str) -> str:
+    return f"PRODUCTO#{product_id}"
 
 
-def ingrediente_sk(ingrediente_id: str) -> str:
-    return f"INGREDIENTE#{ingrediente_id}"
+def ingredient_sk(ingredient_id: str) -> str:
+    return f"INGREDIENTE#{ingredient_id}"
 
 
 def plato_sk(plato_id: str) -> str:
@@ -93,8 +93,8 @@ def recipe_prefix(plato_id: str) -> str:
     return f"RECETA#{plato_id}#"
 
 
-def recipe_sk(plato_id: str, ingrediente_id: str) -> str:
-    return f"{recipe_prefix(plato_id)}{ingrediente_id}"
+def recipe_sk(plato_id: str, ingredient_id: str) -> str:
+    return f"{recipe_prefix(plato_id)}{ingredient_id}"
 
 
 def _id_of(sk: str) -> str:
@@ -104,18 +104,18 @@ def _id_of(sk: str) -> str:
 # --- record <-> domain ----------------------------------------------------------------------
 
 # Domain field -> record attribute: same names, listed once per kind.
-_PRODUCTO_FIELDS = ("nombre", "precio", "stock", "unidad")
-_INGREDIENTE_FIELDS = ("nombre", "unidad", "cantidad", "cantidad_minima")
+_PRODUCT_FIELDS = ("nombre", "precio", "stock", "unidad")
+_INGREDIENT_FIELDS = ("nombre", "unidad", "cantidad", "cantidad_minima")
 _PLATO_FIELDS = ("nombre", "precio", "estacion")
 _TIMES = ("created_at", "updated_at", "deleted_at")
 
 
-def _producto(r: ProductoRecord) -> Producto:
-    return Producto(r.pk, _id_of(r.sk), **fields_of(r, (*_PRODUCTO_FIELDS, *_TIMES)))
+def _product_of(r: ProductRecord) -> Producto:
+    return Producto(r.pk, _id_of(r.sk), **fields_of(r, (*_PRODUCT_FIELDS, *_TIMES)))
 
 
-def _ingrediente(r: IngredienteRecord) -> Ingrediente:
-    return Ingrediente(r.pk, _id_of(r.sk), **fields_of(r, (*_INGREDIENTE_FIELDS, *_TIMES)))
+def _ingredient_of(r: IngredientRecord) -> Ingrediente:
+    return Ingrediente(r.pk, _id_of(r.sk), **fields_of(r, (*_INGREDIENT_FIELDS, *_TIMES)))
 
 
 def _plato(r: PlatoRecord) -> Plato:
@@ -129,7 +129,7 @@ def _line(r: RecipeLineRecord) -> RecipeLine:
 def key_of(tenant_id: str, key: CatalogKey) -> dict[str, Any]:
     """The DynamoDB key (attribute-value JSON) of a catalog entry, for batched reads."""
     kind, object_id = key
-    sk = {"plato": plato_sk, "producto": producto_sk, "ingrediente": ingrediente_sk}[kind](object_id)
+    sk = {"plato": plato_sk, "producto": product_sk, "ingrediente": ingredient_sk}[kind](object_id)
     return {"pk": {"S": tenant_id}, "sk": {"S": sk}}
 
 
@@ -139,9 +139,9 @@ def entry_from_raw(item: dict[str, Any]) -> tuple[CatalogKey, Plato | Producto |
     if sk.startswith("PLATO#"):
         return ("plato", _id_of(sk)), _plato(PlatoRecord.from_raw_data(item))
     if sk.startswith("PRODUCTO#"):
-        return ("producto", _id_of(sk)), _producto(ProductoRecord.from_raw_data(item))
+        return ("producto", _id_of(sk)), _product_of(ProductRecord.from_raw_data(item))
     if sk.startswith("INGREDIENTE#"):
-        return ("ingrediente", _id_of(sk)), _ingrediente(IngredienteRecord.from_raw_data(item))
+        return ("ingrediente", _id_of(sk)), _ingredient_of(IngredientRecord.from_raw_data(item))
     return None
 
 
@@ -188,8 +188,8 @@ class CatalogRepository:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self.ProductoRecord = bound(ProductoRecord, TABLE, settings)
-        self.IngredienteRecord = bound(IngredienteRecord, TABLE, settings)
+        self.ProductRecord = bound(ProductRecord, TABLE, settings)
+        self.IngredientRecord = bound(IngredientRecord, TABLE, settings)
         self.PlatoRecord = bound(PlatoRecord, TABLE, settings)
         self.RecipeLineRecord = bound(RecipeLineRecord, TABLE, settings)
         self._audit = AuditRepository(settings)
@@ -208,54 +208,54 @@ class CatalogRepository:
 
     # --- productos ----------------------------------------------------------------------
 
-    def add_producto(self, producto: Producto) -> None:
+    def add_product(self, product: Producto) -> None:
         with conflict_on_condition("El producto ya existe"):
-            _record(self.ProductoRecord, producto_sk(producto.id), producto, _PRODUCTO_FIELDS).save(
-                condition=self.ProductoRecord.pk.does_not_exist()
+            _record(self.ProductRecord, product_sk(product.id), product, _PRODUCT_FIELDS).save(
+                condition=self.ProductRecord.pk.does_not_exist()
             )
 
-    def get_producto(self, tenant_id: str, producto_id: str) -> Producto | None:
-        r = _get(self.ProductoRecord, tenant_id, producto_sk(producto_id))
-        return None if r is None else _producto(r)
+    def get_product(self, tenant_id: str, product_id: str) -> Producto | None:
+        r = _get(self.ProductRecord, tenant_id, product_sk(product_id))
+        return None if r is None else _product_of(r)
 
-    def list_productos(self, tenant_id: str) -> list[Producto]:
-        query = self.ProductoRecord.query(
-            tenant_id, self.ProductoRecord.sk.startswith("PRODUCTO#"), filter_condition=self.ProductoRecord.deleted_at.does_not_exist()
+    def list_products(self, tenant_id: str) -> list[Producto]:
+        query = self.ProductRecord.query(
+            tenant_id, self.ProductRecord.sk.startswith("PRODUCTO#"), filter_condition=self.ProductRecord.deleted_at.does_not_exist()
         )
-        return [_producto(r) for r in query]
+        return [_product_of(r) for r in query]
 
-    def update_producto(self, before: Producto, after: Producto, audit: AuditEntry | None = None) -> None:
-        self._update(self.ProductoRecord, producto_sk(before.id), before, after, _PRODUCTO_FIELDS, audit)
+    def update_product(self, before: Producto, after: Producto, audit: AuditEntry | None = None) -> None:
+        self._update(self.ProductRecord, product_sk(before.id), before, after, _PRODUCT_FIELDS, audit)
 
     # --- ingredientes -------------------------------------------------------------------
 
-    def add_ingrediente(self, ingrediente: Ingrediente) -> None:
+    def add_ingredient(self, ingredient: Ingrediente) -> None:
         with conflict_on_condition("El ingrediente ya existe"):
-            _record(self.IngredienteRecord, ingrediente_sk(ingrediente.id), ingrediente, _INGREDIENTE_FIELDS).save(
-                condition=self.IngredienteRecord.pk.does_not_exist()
+            _record(self.IngredientRecord, ingredient_sk(ingredient.id), ingredient, _INGREDIENT_FIELDS).save(
+                condition=self.IngredientRecord.pk.does_not_exist()
             )
 
-    def get_ingrediente(self, tenant_id: str, ingrediente_id: str) -> Ingrediente | None:
-        r = _get(self.IngredienteRecord, tenant_id, ingrediente_sk(ingrediente_id))
-        return None if r is None else _ingrediente(r)
+    def get_ingredient(self, tenant_id: str, ingredient_id: str) -> Ingrediente | None:
+        r = _get(self.IngredientRecord, tenant_id, ingredient_sk(ingredient_id))
+        return None if r is None else _ingredient_of(r)
 
-    def get_ingredientes(self, tenant_id: str, ingrediente_ids: Iterable[str]) -> dict[str, Ingrediente]:
-        keys = [(tenant_id, ingrediente_sk(i)) for i in dict.fromkeys(ingrediente_ids)]
+    def get_ingredients(self, tenant_id: str, ingredient_ids: Iterable[str]) -> dict[str, Ingrediente]:
+        keys = [(tenant_id, ingredient_sk(i)) for i in dict.fromkeys(ingredient_ids)]
         if not keys:
             return {}
-        found = (_ingrediente(r) for r in self.IngredienteRecord.batch_get(keys, consistent_read=True))
+        found = (_ingredient_of(r) for r in self.IngredientRecord.batch_get(keys, consistent_read=True))
         return {i.id: i for i in found}
 
-    def list_ingredientes(self, tenant_id: str) -> list[Ingrediente]:
-        query = self.IngredienteRecord.query(
+    def list_ingredients(self, tenant_id: str) -> list[Ingrediente]:
+        query = self.IngredientRecord.query(
             tenant_id,
-            self.IngredienteRecord.sk.startswith("INGREDIENTE#"),
-            filter_condition=self.IngredienteRecord.deleted_at.does_not_exist(),
+            self.IngredientRecord.sk.startswith("INGREDIENTE#"),
+            filter_condition=self.IngredientRecord.deleted_at.does_not_exist(),
         )
-        return [_ingrediente(r) for r in query]
+        return [_ingredient_of(r) for r in query]
 
-    def update_ingrediente(self, before: Ingrediente, after: Ingrediente) -> None:
-        self._update(self.IngredienteRecord, ingrediente_sk(before.id), before, after, _INGREDIENTE_FIELDS)
+    def update_ingredient(self, before: Ingrediente, after: Ingrediente) -> None:
+        self._update(self.IngredientRecord, ingredient_sk(before.id), before, after, _INGREDIENT_FIELDS)
 
     # --- platos -------------------------------------------------------------------------
 
@@ -282,8 +282,8 @@ class CatalogRepository:
         """One Query: the plato's lines, ordered by ingrediente id."""
         return [_line(r) for r in self.RecipeLineRecord.query(tenant_id, self.RecipeLineRecord.sk.startswith(recipe_prefix(plato_id)))]
 
-    def get_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> RecipeLine | None:
-        r = _get(self.RecipeLineRecord, tenant_id, recipe_sk(plato_id, ingrediente_id))
+    def get_recipe_line(self, tenant_id: str, plato_id: str, ingredient_id: str) -> RecipeLine | None:
+        r = _get(self.RecipeLineRecord, tenant_id, recipe_sk(plato_id, ingredient_id))
         return None if r is None else _line(r)
 
     def add_recipe_line(self, line: RecipeLine) -> None:
@@ -301,8 +301,8 @@ class CatalogRepository:
         try:
             with transaction(self._settings) as tx:
                 tx.condition_check(self.PlatoRecord, line.tenant_id, plato_sk(line.plato_id), condition=_live(self.PlatoRecord))
-                ingredientes = self.IngredienteRecord
-                tx.condition_check(ingredientes, line.tenant_id, ingrediente_sk(line.ingrediente_id), condition=_live(ingredientes))
+                ingredients = self.IngredientRecord
+                tx.condition_check(ingredients, line.tenant_id, ingredient_sk(line.ingrediente_id), condition=_live(ingredients))
                 tx.save(record, condition=self.RecipeLineRecord.pk.does_not_exist())
         except TransactWriteError as exc:
             codes = cancellation_codes(exc) + [None, None, None]
@@ -324,34 +324,34 @@ class CatalogRepository:
                 condition=self.RecipeLineRecord.pk.exists() & (self.RecipeLineRecord.cantidad == before.cantidad),
             )
 
-    def remove_recipe_line(self, tenant_id: str, plato_id: str, ingrediente_id: str) -> None:
+    def remove_recipe_line(self, tenant_id: str, plato_id: str, ingredient_id: str) -> None:
         try:
             with conflict_on_condition("missing"):
-                line = self.RecipeLineRecord(tenant_id, recipe_sk(plato_id, ingrediente_id))
+                line = self.RecipeLineRecord(tenant_id, recipe_sk(plato_id, ingredient_id))
                 line.delete(condition=self.RecipeLineRecord.pk.exists())
         except Conflict as exc:
-            raise NotFound(f"El ingrediente {ingrediente_id} no está en la receta del plato {plato_id}") from exc
+            raise NotFound(f"El ingrediente {ingredient_id} no está en la receta del plato {plato_id}") from exc
 
     # --- stock (used by the sale close, inside its transaction) --------------------------
 
     def add_stock_deductions(
-        self, tx: TransactWrite, tenant_id: str, productos: Mapping[str, Decimal], ingredientes: Mapping[str, Decimal]
+        self, tx: TransactWrite, tenant_id: str, products: Mapping[str, Decimal], ingredients: Mapping[str, Decimal]
     ) -> None:
         """One atomic ADD of -qty per id, conditioned only on the item existing: stock may go
         negative, a sale never fails for stock. A soft-deleted item is still deducted (the sale
         did consume it). Zero quantities are skipped. The caller keeps the transaction within
         DynamoDB's 100-item limit."""
-        for producto_id, qty in productos.items():
+        for product_id, qty in products.items():
             if qty:
                 tx.update(
-                    self.ProductoRecord(tenant_id, producto_sk(producto_id)),
-                    actions=[self.ProductoRecord.stock.add(-Decimal(qty))],
-                    condition=self.ProductoRecord.pk.exists(),
+                    self.ProductRecord(tenant_id, product_sk(product_id)),
+                    actions=[self.ProductRecord.stock.add(-Decimal(qty))],
+                    condition=self.ProductRecord.pk.exists(),
                 )
-        for ingrediente_id, qty in ingredientes.items():
+        for ingredient_id, qty in ingredients.items():
             if qty:
                 tx.update(
-                    self.IngredienteRecord(tenant_id, ingrediente_sk(ingrediente_id)),
-                    actions=[self.IngredienteRecord.cantidad.add(-Decimal(qty))],
-                    condition=self.IngredienteRecord.pk.exists(),
+                    self.IngredientRecord(tenant_id, ingredient_sk(ingredient_id)),
+                    actions=[self.IngredientRecord.cantidad.add(-Decimal(qty))],
+                    condition=self.IngredientRecord.pk.exists(),
                 )

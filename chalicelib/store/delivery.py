@@ -18,7 +18,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.delivery import DRIVER_DISPONIBLE, DRIVER_OCUPADO, Address, Customer, Driver
+from chalicelib.domain.delivery import DRIVER_AVAILABLE, DRIVER_BUSY, Address, Customer, Driver
 from chalicelib.errors import Conflict, StaleWrite
 from chalicelib.settings import Settings
 from chalicelib.store.base import Record, bound, conflict_on_condition, is_condition_failure, transaction
@@ -184,17 +184,17 @@ class DriverRepository:
                 raise StaleDriver("El repartidor cambió mientras se procesaba la operación") from exc
             raise
 
-    def stage_claim(self, tx: TransactWrite, tenant_id: str, user_id: str, pedido_id: int) -> None:
+    def stage_claim(self, tx: TransactWrite, tenant_id: str, user_id: str, order_id: int) -> None:
         """In the caller's transaction: the driver, disponible, becomes ocupado with the order."""
         cls = self.DriverRecord
-        tx.update(cls(tenant_id, driver_sk(user_id)), actions=[cls.estado.set(DRIVER_OCUPADO), cls.pedido_id.set(pedido_id)],
-                  condition=(cls.estado == DRIVER_DISPONIBLE) & cls.pedido_id.does_not_exist())
+        tx.update(cls(tenant_id, driver_sk(user_id)), actions=[cls.estado.set(DRIVER_BUSY), cls.pedido_id.set(order_id)],
+                  condition=(cls.estado == DRIVER_AVAILABLE) & cls.pedido_id.does_not_exist())
 
-    def stage_release(self, tx: TransactWrite, tenant_id: str, user_id: str, pedido_id: int) -> None:
+    def stage_release(self, tx: TransactWrite, tenant_id: str, user_id: str, order_id: int) -> None:
         """In the caller's transaction: the driver carrying `pedido_id` is disponible again."""
         cls = self.DriverRecord
-        tx.update(cls(tenant_id, driver_sk(user_id)), actions=[cls.estado.set(DRIVER_DISPONIBLE), cls.pedido_id.remove()],
-                  condition=cls.pedido_id == pedido_id)
+        tx.update(cls(tenant_id, driver_sk(user_id)), actions=[cls.estado.set(DRIVER_AVAILABLE), cls.pedido_id.remove()],
+                  condition=cls.pedido_id == order_id)
 
 
 class RefreshTokenRepository:
@@ -262,10 +262,10 @@ class PositionRepository:
     def __init__(self, settings: Settings) -> None:
         self.PositionRecord = bound(PositionRecord, "connections", settings)
 
-    def put_if_newer(self, tenant_id: str, driver_id: str, latitud: Decimal, longitud: Decimal, at_ms: int) -> bool:
+    def put_if_newer(self, tenant_id: str, driver_id: str, latitude: Decimal, longitude: Decimal, at_ms: int) -> bool:
         """Store the position unless the stored one is as new or newer; False when dropped."""
         cls = self.PositionRecord
-        record = cls(position_key(tenant_id, driver_id), "POSITION", latitud=str(latitud), longitud=str(longitud), at=at_ms,
+        record = cls(position_key(tenant_id, driver_id), "POSITION", latitud=str(latitude), longitud=str(longitude), at=at_ms,
                      ttl=at_ms // 1000 + POSITION_TTL_SECONDS)
         try:
             record.save(condition=cls.pk.does_not_exist() | (cls.at < at_ms))

@@ -149,7 +149,7 @@ def _item_doc(i: Item) -> dict[str, Any]:
     }
 
 
-def _pago_doc(p: Pago) -> dict[str, Any]:
+def _payment_doc(p: Pago) -> dict[str, Any]:
     return {
         "id": p.id, "metodo_pago": p.metodo_pago, "monto": str(p.monto),
         "monto_recibido": None if p.monto_recibido is None else str(p.monto_recibido), "cambio": str(p.cambio),
@@ -162,7 +162,7 @@ def encode(order: Sale) -> str:
         "nro_reg": order.nro_reg, "concepto": order.concepto, "mesa": order.mesa, "cliente": order.cliente,
         "tipo": order.tipo, "caja_id": order.caja_id, "usuario_id": order.usuario_id, "usuario_nombre": order.usuario_nombre,
         "items": [_item_doc(i) for i in order.items], "eliminados": [_item_doc(i) for i in order.eliminados],
-        "pagos": [_pago_doc(p) for p in order.pagos], "next_item_id": order.next_item_id,
+        "pagos": [_payment_doc(p) for p in order.pagos], "next_item_id": order.next_item_id,
         "next_extra_id": order.next_extra_id, "closed_at": order.closed_at, "kitchen_done_at": order.kitchen_done_at,
         "voided_at": order.voided_at, "recall_snapshot": order.recall_snapshot,
         "entrega": order.entrega.to_doc() if order.entrega else None,
@@ -184,14 +184,14 @@ def _item(d: dict[str, Any]) -> Item:
     )
 
 
-def decode(tenant_id: str, tx_id: int, branch_id: str, estado: str, estado_cocina: str | None, session_id: str,
+def decode(tenant_id: str, tx_id: int, branch_id: str, status: str, kitchen_status: str | None, session_id: str,
            created_at: str, updated_at: str, version: int, doc: str) -> Sale:
     d = json.loads(doc)
     return Sale(
         tenant_id=tenant_id, id=tx_id, branch_id=branch_id, nro_reg=d["nro_reg"], concepto=d["concepto"], mesa=d["mesa"],
         cliente=d["cliente"], tipo=d["tipo"], caja_id=d["caja_id"], usuario_id=d["usuario_id"], usuario_nombre=d.get("usuario_nombre"),
         created_at=created_at,
-        updated_at=updated_at, estado=estado, estado_cocina=estado_cocina,
+        updated_at=updated_at, estado=status, estado_cocina=kitchen_status,
         items=[_item(i) for i in d["items"]], eliminados=[_item(i) for i in d.get("eliminados", [])],
         pagos=[
             Pago(p["id"], p["metodo_pago"], Decimal(p["monto"]), _dec(p["monto_recibido"]), Decimal(p["cambio"]),
@@ -230,7 +230,7 @@ def to_record(order: Sale, cls: type[SaleRecord]) -> SaleRecord:
         caja_sk=f"{order.id:012d}" if order.caja_id is not None else None,
         branch_pk=branch, branch_sk=ordered, kds_pk=branch if kds else None, kds_sk=ordered if kds else None,
         delivery_pk=branch if order.entrega else None,
-        customer_pk=customer_key(order.tenant_id, order.entrega.cliente_id) if order.entrega else None,
+        customer_pk=customer_key(order.tenant_id, order.entrega.customer_id) if order.entrega else None,
         delivery_estado=order.entrega.estado if order.entrega else None,
         dispatch_pk=DISPATCH if awaiting else None,
         dispatch_sk=f"{order.entrega.offered_at}#{order.tenant_id}#{order.id:012d}" if awaiting and order.entrega else None,
@@ -311,10 +311,10 @@ class SaleRepository:
         rows = self.SaleRecord.delivery_by_branch.query(branch_key(tenant_id, branch_id), scan_index_forward=False, limit=limit)
         return [to_domain(r) for r in rows]
 
-    def active_deliveries(self, tenant_id: str, branch_id: str, estados: tuple[str, ...], limit: int) -> list[Sale]:
+    def active_deliveries(self, tenant_id: str, branch_id: str, statuses: tuple[str, ...], limit: int) -> list[Sale]:
         rows = self.SaleRecord.delivery_by_branch.query(
             branch_key(tenant_id, branch_id), scan_index_forward=False,
-            filter_condition=self.SaleRecord.delivery_estado.is_in(*estados), limit=limit,
+            filter_condition=self.SaleRecord.delivery_estado.is_in(*statuses), limit=limit,
         )
         return [to_domain(r) for r in rows]
 

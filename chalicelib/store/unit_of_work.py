@@ -40,17 +40,17 @@ class DynamoUnitOfWork:
     def save_sale(self, sale: Sale) -> None:
         self._sale = sale
 
-    def deduct_stock(self, tenant_id: str, productos: Mapping[str, Decimal], ingredientes: Mapping[str, Decimal]) -> None:
-        self._writes.append(lambda tx: self._catalog.add_stock_deductions(tx, tenant_id, productos, ingredientes))
+    def deduct_stock(self, tenant_id: str, products: Mapping[str, Decimal], ingredients: Mapping[str, Decimal]) -> None:
+        self._writes.append(lambda tx: self._catalog.add_stock_deductions(tx, tenant_id, products, ingredients))
 
-    def tally_sale(self, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None:
-        self._writes.append(lambda tx: self._cajas.add_sale_tally(tx, tenant_id, caja_id, metodo_pago, monto))
+    def tally_sale(self, tenant_id: str, caja_id: int, payment_method: str, amount: Decimal) -> None:
+        self._writes.append(lambda tx: self._cajas.add_sale_tally(tx, tenant_id, caja_id, payment_method, amount))
 
-    def claim_driver(self, tenant_id: str, user_id: str, pedido_id: int) -> None:
-        self._writes.append(lambda tx: self._drivers.stage_claim(tx, tenant_id, user_id, pedido_id))
+    def claim_driver(self, tenant_id: str, user_id: str, order_id: int) -> None:
+        self._writes.append(lambda tx: self._drivers.stage_claim(tx, tenant_id, user_id, order_id))
 
-    def release_driver(self, tenant_id: str, user_id: str, pedido_id: int) -> None:
-        self._writes.append(lambda tx: self._drivers.stage_release(tx, tenant_id, user_id, pedido_id))
+    def release_driver(self, tenant_id: str, user_id: str, order_id: int) -> None:
+        self._writes.append(lambda tx: self._drivers.stage_release(tx, tenant_id, user_id, order_id))
 
     def record(self, entry: AuditEntry) -> None:
         self._writes.append(lambda tx: self._audit.stage(tx, entry))

@@ -18,7 +18,7 @@ from devstack.world import denominations
 from tests.e2e.harness import RunningStack
 from tests.e2e.live import Frames, close_open_caja
 
-MENSAJES = {
+STATUS_MESSAGES = {
     "aceptado": "✅ ¡Tu pedido fue aceptado! El restaurante lo está preparando.",
     "preparando": "👨‍🍳 Tu pedido está siendo preparado.",
     "enviado": "🛵 ¡Tu pedido está en camino!",
@@ -106,10 +106,10 @@ def story(stack: RunningStack, cajero: Any, cajero_token: str, plato: dict[str, 
 
         for estado in ("aceptado", "preparando"):
             assert cajero.post(f"/api/pedidos/{pk}/estado/", {"estado": estado}).body == {"ok": True, "estado": estado}
-            assert ana_frames.next("cambio_estado", where=lambda f, e=estado: f["estado"] == e)["mensaje"] == MENSAJES[estado]
+            assert ana_frames.next("cambio_estado", where=lambda f, e=estado: f["estado"] == e)["mensaje"] == STATUS_MESSAGES[estado]
         # The kitchen finishing every item sends it out by itself.
         assert cajero.call("PATCH", f"/api/transacciones/{pk}/cocina/completar").status == 200
-        assert ana_frames.next("cambio_estado", where=lambda f: f["estado"] == "enviado")["mensaje"] == MENSAJES["enviado"]
+        assert ana_frames.next("cambio_estado", where=lambda f: f["estado"] == "enviado")["mensaje"] == STATUS_MESSAGES["enviado"]
         for frames in drivers.values():
             offer = frames.next("pedido_disponible", where=lambda f: f["pedido_id"] == pk)
             assert offer["direccion"] == "Av. 6 de Agosto 100, San Jorge"
@@ -139,7 +139,7 @@ def story(stack: RunningStack, cajero: Any, cajero_token: str, plato: dict[str, 
                 assert stack.as_(winner).post(f"/pedidos/{pk}/marcar-entregado/").body == {"ok": True}
             entregado = following.next("pedido_entregado")
             assert (entregado["latitud"], entregado["longitud"]) == (None, None)
-        assert ana_frames.next("cambio_estado", where=lambda f: f["estado"] == "entregado")["mensaje"] == MENSAJES["entregado"]
+        assert ana_frames.next("cambio_estado", where=lambda f: f["estado"] == "entregado")["mensaje"] == STATUS_MESSAGES["entregado"]
         after = Decimal(cajero.get("/api/caja/resumen").body["resumen"]["ventas_qr"])
         assert after - before == Decimal(total)
         assert cajero.get(f"/api/transacciones/{pk}").body["estado"] == "cerrado"

@@ -67,9 +67,9 @@ def test_the_seed_002_walkthrough_with_its_own_request_bodies(stack: RunningStac
     assert stock_after[tomate["id"]] == D("10") - 2 * 2
     assert D(cajero.get(f"/api/productos/{coca['id']}").body["stock"]) == D(coca["stock"]) - 1
 
-    resumen = cajero.get("/api/caja/resumen").body["resumen"]
-    assert (D(resumen["ventas_efectivo"]), D(resumen["ventas_qr"])) == (D("50"), total - 50)
-    assert D(resumen["efectivo_esperado"]) == D("1260.00")
+    summary = cajero.get("/api/caja/resumen").body["resumen"]
+    assert (D(summary["ventas_efectivo"]), D(summary["ventas_qr"])) == (D("50"), total - 50)
+    assert D(summary["efectivo_esperado"]) == D("1260.00")
 
     assert cajero.post(f"/api/transacciones/{tx}/reabrir").body["estado"] == "abierto"
     again = cajero.post(f"/api/transacciones/{tx}/reabrir")

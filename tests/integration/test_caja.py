@@ -305,7 +305,7 @@ def test_twenty_concurrent_opens_on_one_branch_leave_exactly_one_open_caja(
     assert outcomes.count("opened") == 1
     assert outcomes.count("conflict") == 19
     history = service.history(who, "centro", 100)
-    assert len([c for c in history if c.abierta]) == 1
+    assert len([c for c in history if c.is_open]) == 1
     assert service.current(who, "centro") is not None
 
 
@@ -338,14 +338,14 @@ def test_the_conditional_write_alone_admits_one_open_caja_when_every_caller_pass
     assert current is not None and current.id == winners[0]
 
 
-def _tally(tenant: str, caja_id: int, metodo: str, monto: Decimal) -> None:
+def _tally(tenant: str, caja_id: int, method: str, monto: Decimal) -> None:
     """What a payment does to the caja: an atomic ADD inside the sale's transaction."""
     from chalicelib.container import get_services
     from chalicelib.store.base import transaction
 
     services = get_services()
     with transaction(services.settings) as tx:
-        services.caja.repo.add_sale_tally(tx, tenant, caja_id, metodo, monto)
+        services.caja.repo.add_sale_tally(tx, tenant, caja_id, method, monto)
 
 
 def test_a_close_computed_before_a_sale_landed_is_rejected_not_lost(api: Api, alpha: TenantWorld) -> None:

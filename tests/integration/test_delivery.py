@@ -87,11 +87,11 @@ def make_drivers(alpha: TenantWorld, api: Api, n: int, prefix: str = "driver") -
     return tokens
 
 
-def driver_estado(user_token: str) -> str:
+def set_driver_status_view(user_token: str) -> str:
     from chalicelib.container import get_services
 
     principal = get_services().tokens.verify(user_token)
-    return get_services().pedidos.driver(principal).estado
+    return get_services().delivery_orders.driver(principal).estado
 
 
 # --- customers and tokens ---------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def test_the_restaurant_route_refuses_every_move_outside_the_table_and_changes_n
                 # free the driver for the next round
                 assert api.as_(driver).post(f"/pedidos/{pk}/marcar-entregado/").status == 200  # type: ignore[arg-type]
             elif current == "en_camino":
-                assert driver is not None and driver_estado(driver) == "disponible"
+                assert driver is not None and set_driver_status_view(driver) == "disponible"
     assert move(api, cajero, 999999, "aceptado").status == 404
     assert move(api, cajero, _order_in(api, alpha, menu, ana, "pendiente", None), "volando").body == {
         "ok": False, "error": "Estado inválido", "statusCode": 400, "message": "Estado inválido"}
@@ -319,7 +319,7 @@ def test_ten_drivers_claiming_one_order_at_once_have_exactly_one_winner_twenty_t
         statuses = sorted(r.status for r in replies)
         assert statuses == [200] + [409] * 9, statuses
         winner = drivers[[r.status for r in replies].index(200)]
-        assert sorted(driver_estado(t) for t in drivers) == ["disponible"] * 9 + ["ocupado"]
+        assert sorted(set_driver_status_view(t) for t in drivers) == ["disponible"] * 9 + ["ocupado"]
         assert api.as_(ana).get(f"/api/clientes/pedidos/{pk}").body["estado"] == "en_camino"
         assert api.as_(winner).post(f"/pedidos/{pk}/marcar-entregado/").status == 200
 
@@ -339,7 +339,7 @@ def test_one_driver_claiming_two_orders_at_once_wins_at_most_one(api: Api, alpha
         lost = orders[1 - orders.index(won)]
         assert api.as_(ana).get(f"/api/clientes/pedidos/{lost}").body["estado"] == "enviado"
         assert api.as_(alpha.tokens["cajero"]).post(f"/api/pedidos/{won}/estado/", {"estado": "cancelado"}).status == 200
-        assert driver_estado(driver) == "disponible"
+        assert set_driver_status_view(driver) == "disponible"
         assert move(api, alpha.tokens["cajero"], lost, "cancelado").status == 200
 
 
@@ -362,7 +362,7 @@ def test_delivered_pays_the_open_caja_once_closes_the_sale_and_consumes_stock_on
     assert Decimal(carne["cantidad"]) == Decimal("9.5")
     cola = api.as_(alpha.tokens["admin"]).get(f"/api/productos/{menu['producto']}").body
     assert int(cola["stock"]) == 49
-    assert driver_estado(driver) == "disponible"
+    assert set_driver_status_view(driver) == "disponible"
     assert api.as_(ana).get(f"/api/clientes/pedidos/{pk}").body["estado"] == "entregado"
 
 
@@ -382,11 +382,11 @@ def test_refusals_change_nothing(api: Api, alpha: TenantWorld, menu: Any, ana: s
     assert api.as_(drivers[0]).post(f"/pedidos/{pk}/aceptar-entrega/").status == 200
     assert api.as_(drivers[1]).post(f"/pedidos/{pk}/marcar-entregado/").status == 403
     assert api.as_(ana).get(f"/api/clientes/pedidos/{pk}").body["estado"] == "en_camino"
-    assert driver_estado(drivers[1]) == "disponible"
+    assert set_driver_status_view(drivers[1]) == "disponible"
     assert api.as_(drivers[0]).post("/api/repartidores/estado", {"estado": "inactivo"}).status == 409
     # Cancelling an order with a driver frees the driver in the same write.
     assert move(api, alpha.tokens["cajero"], pk, "cancelado").status == 200
-    assert driver_estado(drivers[0]) == "disponible"
+    assert set_driver_status_view(drivers[0]) == "disponible"
 
 
 def test_a_driver_who_is_not_available_cannot_claim(api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:

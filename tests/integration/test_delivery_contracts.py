@@ -28,7 +28,7 @@ from tests.support.fakes import (
 
 
 def a_delivery(sale_id: int, estado: str = "pendiente", customer: int = 1, branch: str = "centro", minute: int = 35) -> Sale:
-    entrega = Entrega(estado=estado, cliente_id=customer, cliente_nombre="Ana", direccion={"calle": "A", "barrio": "B"},
+    entrega = Entrega(estado=estado, customer_id=customer, cliente_nombre="Ana", direccion={"calle": "A", "barrio": "B"},
                       metodo_pago="efectivo")
     return replace(a_sale(sale_id, branch=branch, created_at=f"2026-03-18T12:{minute}:00.000000Z"), tipo="delivery", entrega=entrega)
 

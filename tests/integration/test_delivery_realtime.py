@@ -167,13 +167,13 @@ def test_the_whole_order_reaches_restaurant_customer_and_drivers_as_gastromovil_
     assert live.frames.of("follow-ana")[-1]["latitud"] is None
 
     steps = [(f["estado"], f["mensaje"]) for f in live.frames.of("ana") if f["tipo"] == "cambio_estado"]
-    assert steps == [(e, d.MENSAJES[e]) for e in ("aceptado", "preparando", "enviado", "en_camino", "entregado")]
+    assert steps == [(e, d.STATUS_MESSAGES[e]) for e in ("aceptado", "preparando", "enviado", "en_camino", "entregado")]
     assert live.frames.of("beto") == []
     assert live.frames.of("follow-beto") == []
 
 
 def test_positions_older_than_the_stored_one_are_dropped(live: Live) -> None:
-    pedidos = live.services.pedidos
+    pedidos = live.services.delivery_orders
     assert pedidos.record_position("alpha", "9", -16.5, -68.1, at_ms=2000) is True
     assert pedidos.record_position("alpha", "9", -10, -60, at_ms=1000) is False
     assert pedidos.positions is not None
@@ -187,9 +187,9 @@ def test_an_unclaimed_order_is_offered_again_after_the_reoffer_delay(live: Live,
     pk = live.place(ana, menu)
     for estado in ("aceptado", "preparando", "enviado"):
         move(api, alpha.tokens["cajero"], pk, estado)
-    assert live.services.pedidos.reoffer_due(5) == []
+    assert live.services.delivery_orders.reoffer_due(5) == []
     before = live.services.sales.repo.get("alpha", pk)
-    again = live.services.pedidos.reoffer_due(0)
+    again = live.services.delivery_orders.reoffer_due(0)
     assert [s.id for s in again] == [pk]
     after = live.services.sales.repo.get("alpha", pk)
     assert before is not None and after is not None and after.entrega and before.entrega
@@ -231,7 +231,7 @@ def test_a_customer_still_following_a_driver_from_an_earlier_order_hears_nothing
     assert api.as_(driver).post(f"/pedidos/{first}/marcar-entregado/").status == 200
     claimed_by_driver(beto)
     assert live.connect("beto-follows", f"ubicacion/{driver_id}", beto) == 200
-    assert live.services.pedidos.record_position("alpha", driver_id, -16.4, -68.1) is True
+    assert live.services.delivery_orders.record_position("alpha", driver_id, -16.4, -68.1) is True
     live.services.fanout.handle_notice_batch(stream_batch(live.position_record(driver_id)))
     assert [f["tipo"] for f in live.frames.of("beto-follows")] == ["ubicacion"]
     assert live.frames.of("ana-follows") == []

@@ -53,9 +53,9 @@ def test_every_success_answer_is_documented_by_a_response_model(api: Api) -> Non
 
 def test_response_models_refuse_what_the_api_never_sends(api: Api) -> None:
     schemas = api.as_(None).get("/api/openapi.json").body["components"]["schemas"]
-    transaccion = schemas["Transaccion"]
-    assert transaccion["additionalProperties"] is False
-    assert {"items", "pagos", "monto_total"} <= set(transaccion["required"])
+    sale_out = schemas["Transaccion"]
+    assert sale_out["additionalProperties"] is False
+    assert {"items", "pagos", "monto_total"} <= set(sale_out["required"])
     assert schemas["Caja"]["properties"]["b200"] == {"minimum": 0, "title": "B200", "type": "integer"}
 
 

@@ -87,8 +87,8 @@ def new_order(tenant: str = "alpha", branch: str = "centro", order_id: int = 7, 
 
 def with_plato(order: Sale) -> Sale:
     changed = deepcopy(order)
-    changed.add_item(plato_id="plato_1", producto_id=None, nombre="Silpancho", precio_unitario=Decimal("25"),
-                     cantidad=Decimal("1"), notas=None, estacion="cocina", now=NOW)
+    changed.add_item(plato_id="plato_1", product_id=None, name="Silpancho", unit_price=Decimal("25"),
+                     quantity=Decimal("1"), notes=None, station="cocina", now=NOW)
     return changed
 
 

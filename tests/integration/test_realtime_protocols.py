@@ -13,7 +13,7 @@ import pytest
 from chalicelib.container import get_services
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.realtime.gateway import SocketGateway
-from chalicelib.realtime.polling import Delivery
+from chalicelib.realtime.polling import Frames
 from chalicelib.realtime.sender import Sender
 from chalicelib.store.sales import SaleRepository
 from tests.integration.test_realtime import new_order, stored, with_plato
@@ -58,7 +58,7 @@ def edge(alpha: TenantWorld, beta: TenantWorld) -> Iterator[Edge]:
     services = get_services()
     api = RawManagementApi()
     sender = Sender(api, services.connections.remove, threads=4)
-    delivery = Delivery(lambda: sender, services.connections)
+    delivery = Frames(lambda: sender, services.connections)
     gateway = SocketGateway(
         services.tokens, services.connections,
         branch_exists=lambda t, b: services.tenant_repo.get_branch(t, b) is not None,
@@ -122,7 +122,7 @@ def greeting_edge(api: RawManagementApi, sleeps: list[float], now: float | None 
     def forget(connection_id: str) -> None:
         services.connections.remove_gone(connection_id, now or time.time(), GONE_SETTLE_SECONDS)
 
-    delivery = Delivery(lambda: Sender(api, forget, threads=2), services.connections)
+    delivery = Frames(lambda: Sender(api, forget, threads=2), services.connections)
     return SocketGateway(services.tokens, services.connections, branch_exists=lambda t, b: True, reply=delivery.send_one,
                          post=delivery.post, close=delivery.close, sleep=sleeps.append)
 

@@ -57,8 +57,8 @@ def a_sale(sale_id: int = 7, tenant: str = "alpha", branch: str = "centro", crea
 
 def with_plato(sale: Sale) -> Sale:
     changed = deepcopy(sale)
-    changed.add_item(plato_id="plato_1", producto_id=None, nombre="Silpancho", precio_unitario=Decimal("25"), cantidad=Decimal("1"),
-                     notas=None, estacion="cocina", now=T0)
+    changed.add_item(plato_id="plato_1", product_id=None, name="Silpancho", unit_price=Decimal("25"), quantity=Decimal("1"),
+                     notes=None, station="cocina", now=T0)
     return changed
 
 
@@ -153,7 +153,7 @@ def test_closing_frees_the_branch_and_a_stale_close_is_refused(cajas: Any) -> No
     fresh = cajas.get("alpha", 1)
     assert fresh.gastos_efectivo == Decimal("5.00") and [g.descripcion for g in cajas.gastos("alpha", 1)] == ["Hielo"]
     cajas.close(fresh, fresh.close({"b100": 2}, None, "2", T0))
-    assert cajas.get_open("alpha", "centro") is None and not cajas.get("alpha", 1).abierta
+    assert cajas.get_open("alpha", "centro") is None and not cajas.get("alpha", 1).is_open
     with pytest.raises(StaleCaja):
         cajas.add_gasto(Gasto.create("alpha", 2, fresh, "Tarde", "qr", Decimal("1.00"), "2", T0))
     cajas.open(a_caja(2, opened_at="2026-03-18T13:00:00.000000Z"))
@@ -457,10 +457,10 @@ def test_a_sale_and_its_catalog_entries_are_read_together_with_deleted_ones_and_
 ) -> None:
     world.sales.add(with_plato(a_sale()))
     world.catalog.add_plato(Plato("alpha", "plato_1", "Silpancho", Decimal("25.00"), "cocina", WHEN, WHEN))
-    world.catalog.add_producto(Producto("alpha", "prod_1", "Cola", Decimal("8.00"), Decimal(10), "u", WHEN, WHEN))
+    world.catalog.add_product(Producto("alpha", "prod_1", "Cola", Decimal("8.00"), Decimal(10), "u", WHEN, WHEN))
     tomate = Ingrediente("alpha", "ing_1", "Tomate", "kg", Decimal("5"), Decimal("1"), WHEN, WHEN)
-    world.catalog.add_ingrediente(tomate)
-    world.catalog.update_ingrediente(tomate, tomate.soft_deleted(WHEN))
+    world.catalog.add_ingredient(tomate)
+    world.catalog.update_ingredient(tomate, tomate.soft_deleted(WHEN))
     world.catalog.add_plato(Plato("beta", "plato_2", "Sopa", Decimal("9.00"), "cocina", WHEN, WHEN))
 
     keys = [("plato", "plato_1"), ("producto", "prod_1"), ("ingrediente", "ing_1"), ("plato", "plato_2"), ("plato", "nope")]
@@ -494,7 +494,7 @@ def test_a_unit_of_work_commits_an_audit_entry_with_the_sale_or_neither(world: W
 
 
 def test_a_unit_of_work_commits_the_sale_stock_and_tally_together(world: World) -> None:
-    world.catalog.add_producto(Producto("alpha", "prod_1", "Cola", Decimal("8.00"), Decimal(10), "u", WHEN, WHEN))
+    world.catalog.add_product(Producto("alpha", "prod_1", "Cola", Decimal("8.00"), Decimal(10), "u", WHEN, WHEN))
     world.cajas.open(a_caja(1))
     world.sales.add(a_sale(caja_id=1))
     sale = world.sales.get("alpha", 7)
@@ -505,12 +505,12 @@ def test_a_unit_of_work_commits_the_sale_stock_and_tally_together(world: World) 
     uow.tally_sale("alpha", 1, "qr", Decimal("16.00"))
     uow.commit()
     assert world.sales.get("alpha", 7).concepto == "pagada" and sale.version == 2
-    assert world.catalog.get_producto("alpha", "prod_1").stock == Decimal(8)
+    assert world.catalog.get_product("alpha", "prod_1").stock == Decimal(8)
     assert world.cajas.get("alpha", 1).ventas_qr == Decimal("16.00")
 
 
 def test_a_unit_of_work_over_a_stale_sale_writes_nothing(world: World) -> None:
-    world.catalog.add_producto(Producto("alpha", "prod_1", "Cola", Decimal("8.00"), Decimal(10), "u", WHEN, WHEN))
+    world.catalog.add_product(Producto("alpha", "prod_1", "Cola", Decimal("8.00"), Decimal(10), "u", WHEN, WHEN))
     world.cajas.open(a_caja(1))
     world.sales.add(a_sale(caja_id=1))
     stale, fresh = world.sales.get("alpha", 7), world.sales.get("alpha", 7)
@@ -522,7 +522,7 @@ def test_a_unit_of_work_over_a_stale_sale_writes_nothing(world: World) -> None:
     uow.tally_sale("alpha", 1, "qr", Decimal("16.00"))
     with pytest.raises(VersionConflict):
         uow.commit()
-    assert world.catalog.get_producto("alpha", "prod_1").stock == Decimal(10)
+    assert world.catalog.get_product("alpha", "prod_1").stock == Decimal(10)
     assert world.cajas.get("alpha", 1).ventas_qr == Decimal(0)
     assert world.sales.get("alpha", 7).concepto == "otra petición"
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from chalicelib.container import get_services, use_settings
-from chalicelib.realtime.gateway import SocketGateway, user_channel
+from chalicelib.realtime.gateway import SocketGateway, revocation_key
 from tests.support.api import ROLES_PASSWORDS, Api, TenantWorld
 from tests.support.events import ws_event
 
@@ -171,7 +171,7 @@ def test_a_socket_holds_a_per_user_key_and_is_closed_when_the_user_s_role_change
     assert connect(sockets.gateway, "c2", alpha.tokens["cajero"], "kds") == 200
     assert connect(sockets.gateway, "m1", alpha.tokens["mesero"]) == 200
     connections = get_services().connections
-    assert sorted(connections.subscribers(user_channel("alpha", str(cashier_id)))) == ["c1", "c2"]
+    assert sorted(connections.subscribers(revocation_key("alpha", str(cashier_id)))) == ["c1", "c2"]
 
     assert api.as_(alpha.tokens["admin"]).patch(f"/api/usuarios/{cashier_id}", {"rol": "cocina"}).status == 200
 

@@ -17,7 +17,7 @@ import pytest
 from chalicelib.container import get_services
 from chalicelib.realtime.fanout import Fanout
 from chalicelib.realtime.gateway import SocketGateway
-from chalicelib.realtime.polling import Delivery
+from chalicelib.realtime.polling import Frames
 from chalicelib.realtime.sender import Sender
 from chalicelib.store.sales import SaleRepository
 from tests.integration.test_realtime import new_order, stored, with_plato
@@ -63,7 +63,7 @@ def stomp(alpha: TenantWorld, beta: TenantWorld) -> Iterator[Stomp]:
     services = get_services()
     api = RawManagementApi()
     sender = Sender(api, services.connections.remove, threads=4)
-    delivery = Delivery(lambda: sender, services.connections)
+    delivery = Frames(lambda: sender, services.connections)
     clock = Clock()
     gateway = SocketGateway(
         services.tokens, services.connections,

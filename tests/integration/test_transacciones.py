@@ -31,16 +31,16 @@ class Menu:
 
 def make_menu(tenant: str) -> Menu:
     catalog = get_services().catalog
-    carne = catalog.create_ingrediente(tenant, {"nombre": "Carne", "unidad": "kg", "cantidad": D("10"), "cantidad_minima": D("1")})
-    arroz = catalog.create_ingrediente(tenant, {"nombre": "Arroz", "unidad": "kg", "cantidad": D("20"), "cantidad_minima": D("2")})
-    limon = catalog.create_ingrediente(tenant, {"nombre": "Limón", "unidad": "u", "cantidad": D("100"), "cantidad_minima": D("10")})
-    tomate = catalog.create_ingrediente(tenant, {"nombre": "Tomate", "unidad": "kg", "cantidad": D("5"), "cantidad_minima": D("1")})
+    carne = catalog.create_ingredient(tenant, {"nombre": "Carne", "unidad": "kg", "cantidad": D("10"), "cantidad_minima": D("1")})
+    arroz = catalog.create_ingredient(tenant, {"nombre": "Arroz", "unidad": "kg", "cantidad": D("20"), "cantidad_minima": D("2")})
+    limon = catalog.create_ingredient(tenant, {"nombre": "Limón", "unidad": "u", "cantidad": D("100"), "cantidad_minima": D("10")})
+    tomate = catalog.create_ingredient(tenant, {"nombre": "Tomate", "unidad": "kg", "cantidad": D("5"), "cantidad_minima": D("1")})
     plato = catalog.create_plato(tenant, {"nombre": "Silpancho", "precio": D("25.00"), "estacion": "cocina"})
     catalog.add_recipe_line(tenant, plato.id, {"ingrediente_id": carne.id, "cantidad": D("0.25")})
     catalog.add_recipe_line(tenant, plato.id, {"ingrediente_id": arroz.id, "cantidad": D("0.2")})
     bar = catalog.create_plato(tenant, {"nombre": "Limonada", "precio": D("8.00"), "estacion": "bar"})
     catalog.add_recipe_line(tenant, bar.id, {"ingrediente_id": limon.id, "cantidad": D("2")})
-    producto = catalog.create_producto(tenant, {"nombre": "Coca-Cola", "precio": D("10.00"), "stock": 50, "unidad": "botella"})
+    producto = catalog.create_product(tenant, {"nombre": "Coca-Cola", "precio": D("10.00"), "stock": 50, "unidad": "botella"})
     return Menu(plato.id, bar.id, producto.id, carne.id, arroz.id, limon.id, tomate.id)
 
 
@@ -57,8 +57,8 @@ def cajero(api: Api, alpha: TenantWorld) -> Api:
 def stock(tenant: str, kind: str, item_id: str) -> D:
     catalog = get_services().catalog
     if kind == "producto":
-        return D(catalog.get_producto(tenant, item_id).stock)
-    return D(catalog.get_ingrediente(tenant, item_id).cantidad)
+        return D(catalog.get_product(tenant, item_id).stock)
+    return D(catalog.get_ingredient(tenant, item_id).cantidad)
 
 
 def new_sale(cajero: Api, **extra: Any) -> dict:
@@ -105,9 +105,9 @@ def test_the_seed_walkthrough_from_open_caja_to_automatic_close(cajero: Api, men
     assert stock("alpha", "ingrediente", menu.arroz) == D("19.6")
     assert stock("alpha", "ingrediente", menu.tomate) == D("1")  # 5 − extra 2 × item 2
 
-    resumen = cajero.get("/api/caja/resumen").body["resumen"]
-    assert (resumen["ventas_efectivo"], resumen["ventas_qr"]) == ("50.00", "52.00")
-    assert resumen["efectivo_esperado"] == "350.00"
+    summary = cajero.get("/api/caja/resumen").body["resumen"]
+    assert (summary["ventas_efectivo"], summary["ventas_qr"]) == ("50.00", "52.00")
+    assert summary["efectivo_esperado"] == "350.00"
 
     assert cajero.post(f"/api/transacciones/{tx}/reabrir").body["estado"] == "abierto"
     assert cajero.post(f"/api/transacciones/{tx}/reabrir").status == 400
@@ -353,7 +353,7 @@ def test_idempotency_keys_are_scoped_to_the_tenant(api: Api, alpha: TenantWorld,
     tx_alpha = new_sale(cajero)["id"]
     cajero.post(f"/api/transacciones/{tx_alpha}/items", {"producto_id": menu.producto, "cantidad": 1})
     beta_cajero = api.as_(beta.tokens["cajero"])
-    beta_menu = get_services().catalog.list_productos("beta")[0].id
+    beta_menu = get_services().catalog.list_products("beta")[0].id
     tx_beta = new_sale(beta_cajero)["id"]
     beta_cajero.post(f"/api/transacciones/{tx_beta}/items", {"producto_id": beta_menu, "cantidad": 1})
     body, headers = {"metodo_pago": "qr", "monto": 10}, {"Idempotency-Key": "same"}

@@ -102,36 +102,36 @@ class InMemoryCatalog:
 
     # --- productos ------------------------------------------------------------------------
 
-    def add_producto(self, producto: Producto) -> None:
+    def add_product(self, producto: Producto) -> None:
         self._add("producto", producto, "El producto ya existe")
 
-    def get_producto(self, tenant_id: str, producto_id: str) -> Producto | None:
+    def get_product(self, tenant_id: str, producto_id: str) -> Producto | None:
         found: Producto | None = self._get("producto", tenant_id, producto_id)
         return found
 
-    def list_productos(self, tenant_id: str) -> list[Producto]:
+    def list_products(self, tenant_id: str) -> list[Producto]:
         return self._list("producto", tenant_id)
 
-    def update_producto(self, before: Producto, after: Producto, audit: AuditEntry | None = None) -> None:
+    def update_product(self, before: Producto, after: Producto, audit: AuditEntry | None = None) -> None:
         self._update("producto", before, after, audit)
 
     # --- ingredientes ---------------------------------------------------------------------
 
-    def add_ingrediente(self, ingrediente: Ingrediente) -> None:
+    def add_ingredient(self, ingrediente: Ingrediente) -> None:
         self._add("ingrediente", ingrediente, "El ingrediente ya existe")
 
-    def get_ingrediente(self, tenant_id: str, ingrediente_id: str) -> Ingrediente | None:
+    def get_ingredient(self, tenant_id: str, ingrediente_id: str) -> Ingrediente | None:
         found: Ingrediente | None = self._get("ingrediente", tenant_id, ingrediente_id)
         return found
 
-    def get_ingredientes(self, tenant_id: str, ingrediente_ids: Iterable[str]) -> dict[str, Ingrediente]:
-        found = (self.get_ingrediente(tenant_id, i) for i in ingrediente_ids)
+    def get_ingredients(self, tenant_id: str, ingredient_ids: Iterable[str]) -> dict[str, Ingrediente]:
+        found = (self.get_ingredient(tenant_id, i) for i in ingredient_ids)
         return {i.id: i for i in found if i is not None}
 
-    def list_ingredientes(self, tenant_id: str) -> list[Ingrediente]:
+    def list_ingredients(self, tenant_id: str) -> list[Ingrediente]:
         return self._list("ingrediente", tenant_id)
 
-    def update_ingrediente(self, before: Ingrediente, after: Ingrediente) -> None:
+    def update_ingredient(self, before: Ingrediente, after: Ingrediente) -> None:
         self._update("ingrediente", before, after)
 
     # --- platos ---------------------------------------------------------------------------
@@ -275,7 +275,7 @@ class InMemorySales:
 
     def by_customer(self, tenant_id: str, customer_id: int, limit: int) -> list[Sale]:
         found = [deepcopy(s) for (t, _), s in self._sales.items()
-                 if t == tenant_id and s.entrega and s.entrega.cliente_id == customer_id]
+                 if t == tenant_id and s.entrega and s.entrega.customer_id == customer_id]
         return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)[:limit]
 
 
@@ -312,7 +312,7 @@ class InMemoryCajas:
     def get_open(self, tenant_id: str, branch_id: str) -> Caja | None:
         caja_id = self._locks.get((tenant_id, branch_id))
         caja = self.get(tenant_id, caja_id) if caja_id is not None else None
-        return caja if caja is not None and caja.abierta else None
+        return caja if caja is not None and caja.is_open else None
 
     def open_caja_id(self, tenant_id: str, branch_id: str) -> int | None:
         return self._locks.get((tenant_id, branch_id))
@@ -332,7 +332,7 @@ class InMemoryCajas:
 
     def _require_unchanged(self, before: Caja) -> Caja:
         stored = self.get(before.tenant_id, before.id)
-        if stored is None or not stored.abierta or stored.version != before.version:
+        if stored is None or not stored.is_open or stored.version != before.version:
             raise StaleCaja(CAJA_CHANGED)
         return stored
 
@@ -356,7 +356,7 @@ class InMemoryCajas:
     def add_gasto(self, gasto: Gasto) -> None:
         stored = self.get(gasto.tenant_id, gasto.caja_id)
         gastos = self._gastos.setdefault((gasto.tenant_id, gasto.caja_id), [])
-        if stored is None or not stored.abierta or any(g.id == gasto.id for g in gastos):
+        if stored is None or not stored.is_open or any(g.id == gasto.id for g in gastos):
             raise StaleCaja(CAJA_CHANGED)
         column = "gastos_efectivo" if gasto.metodo_pago == "efectivo" else "gastos_qr"
         self._bump(stored, column, gasto.monto)
@@ -729,6 +729,6 @@ class InMemoryAudit:
     def stage(self, tx: FakeTransaction, entry: AuditEntry) -> None:
         tx.add(lambda: (entry.tenant_id, entry.entry_id) not in self.entries, lambda: self.add(entry))
 
-    def between(self, tenant_id: str, desde: datetime, hasta: datetime, limit: int) -> list[AuditEntry]:
-        found = [e for (t, _), e in self.entries.items() if t == tenant_id and desde <= e.at <= hasta]
+    def between(self, tenant_id: str, since: datetime, until: datetime, limit: int) -> list[AuditEntry]:
+        found = [e for (t, _), e in self.entries.items() if t == tenant_id and since <= e.at <= until]
         return sorted(found, key=lambda e: e.entry_id, reverse=True)[:limit]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain.caja import DENOMINATION_NAMES, Caja, Gasto, count_total, counts_of, estado_diferencia
+from chalicelib.domain.caja import DENOMINATION_NAMES, Caja, Gasto, count_total, counts_of, difference_status
 from chalicelib.errors import InvalidInput
 
 NOW = "2026-03-18T12:35:00.000Z"
@@ -45,7 +45,7 @@ def test_missing_counts_default_to_zero_and_negative_ones_are_rejected_by_name()
 
 def test_opening_records_the_counts_and_the_initial_amount() -> None:
     caja = _open(b100=1, m050=1)
-    assert caja.abierta and not caja.cerrada
+    assert caja.is_open and not caja.cerrada
     assert caja.monto_inicial == Decimal("100.50")
     assert caja.counts_apertura["b100"] == 1 and caja.counts_apertura["m010"] == 0
 
@@ -58,17 +58,17 @@ def test_the_summary_expects_opening_plus_cash_sales_minus_cash_expenses() -> No
         gastos_efectivo=Decimal("40.25"),
         gastos_qr=Decimal("20.00"),
     )
-    resumen = caja.resumen()
-    assert resumen.efectivo_esperado == Decimal("690.25")  # 500 + 230.50 - 40.25
-    assert resumen.total_qr == Decimal("100.00")
-    assert resumen.total_ventas == Decimal("350.50")
-    assert resumen.total_gastos == Decimal("60.25")
+    summary = caja.summary()
+    assert summary.efectivo_esperado == Decimal("690.25")  # 500 + 230.50 - 40.25
+    assert summary.total_qr == Decimal("100.00")
+    assert summary.total_ventas == Decimal("350.50")
+    assert summary.total_gastos == Decimal("60.25")
 
 
 def test_estado_diferencia_is_exacto_sobrante_or_faltante_by_sign() -> None:
-    assert estado_diferencia(Decimal("0.00")) == "exacto"
-    assert estado_diferencia(Decimal("0.10")) == "sobrante"
-    assert estado_diferencia(Decimal("-0.10")) == "faltante"
+    assert difference_status(Decimal("0.00")) == "exacto"
+    assert difference_status(Decimal("0.10")) == "sobrante"
+    assert difference_status(Decimal("-0.10")) == "faltante"
 
 
 def test_closing_with_the_expected_cash_is_exacto() -> None:
@@ -110,7 +110,7 @@ def test_a_closed_caja_cannot_be_closed_counted_or_charged_again() -> None:
 def test_an_arqueo_records_the_count_against_the_expected_cash_without_closing() -> None:
     caja = replace(_open(b100=2), ventas_efectivo=Decimal("35.00"))
     after, arqueo = caja.arqueo({"b200": 1, "b20": 1, "b10": 1}, "medio turno", "8", LATER)
-    assert after.abierta
+    assert after.is_open
     assert arqueo.total == Decimal("230.00")
     assert arqueo.esperado == Decimal("235.00")
     assert arqueo.diferencia == Decimal("-5.00")

@@ -155,7 +155,7 @@ def test_a_recipe_line_uses_at_least_one_hundredth() -> None:
     for bad in (0, "0.009", -1):
         with pytest.raises(InvalidInput, match="cantidad must not be less than 0.01"):
             RecipeLine.create("alpha", "plato_00000001", "ing_00000001", bad, T0)
-    changed = line.with_cantidad(Decimal("0.25"), T1)
+    changed = line.with_quantity(Decimal("0.25"), T1)
     assert (changed.cantidad, changed.updated_at, changed.created_at) == (Decimal("0.25"), T1, T0)
 
 
@@ -176,20 +176,20 @@ def catalog() -> CatalogService[Any]:
 
 
 def test_the_seeds_calls_create_a_usable_catalog(catalog: CatalogService[Any]) -> None:
-    papa = catalog.create_ingrediente(
+    papa = catalog.create_ingredient(
         "demo", {"nombre": "Papa", "unidad": "kg", "cantidad": Decimal("30.000"), "cantidad_minima": Decimal("8")}
     )
     plato = catalog.create_plato("demo", {"nombre": "Churrasco", "precio": Decimal("55.00"), "estacion": "parrilla"})
     catalog.add_recipe_line("demo", plato.id, {"ingrediente_id": papa.id, "cantidad": Decimal("0.250")})
-    catalog.create_producto("demo", {"nombre": "Agua", "precio": Decimal("6.00"), "stock": 36, "unidad": "botella"})
-    assert [p.nombre for p in catalog.list_productos("demo")] == ["Agua"]
+    catalog.create_product("demo", {"nombre": "Agua", "precio": Decimal("6.00"), "stock": 36, "unidad": "botella"})
+    assert [p.nombre for p in catalog.list_products("demo")] == ["Agua"]
     _, recipe = catalog.get_plato_with_recipe("demo", plato.id)
     assert [(e.ingrediente.nombre if e.ingrediente else None, e.line.cantidad) for e in recipe] == [("Papa", Decimal("0.250"))]
     assert catalog.repo.recipe("demo", plato.id)[0].cantidad == Decimal("0.250")
 
 
 def test_a_duplicate_recipe_line_is_invalid_input_naming_ingrediente_id(catalog: CatalogService[Any]) -> None:
-    papa = catalog.create_ingrediente("demo", {"nombre": "Papa", "unidad": "kg", "cantidad": 1})
+    papa = catalog.create_ingredient("demo", {"nombre": "Papa", "unidad": "kg", "cantidad": 1})
     plato = catalog.create_plato("demo", {"nombre": "Silpancho", "precio": 35})
     catalog.add_recipe_line("demo", plato.id, {"ingrediente_id": papa.id, "cantidad": 1})
     with pytest.raises(InvalidInput) as exc:
@@ -198,25 +198,25 @@ def test_a_duplicate_recipe_line_is_invalid_input_naming_ingrediente_id(catalog:
 
 
 def test_deleted_and_foreign_objects_are_not_found_alike(catalog: CatalogService[Any]) -> None:
-    p = catalog.create_producto("alpha", {"nombre": "Agua", "precio": 6, "unidad": "botella"})
-    catalog.delete_producto("alpha", p.id)
+    p = catalog.create_product("alpha", {"nombre": "Agua", "precio": 6, "unidad": "botella"})
+    catalog.delete_product("alpha", p.id)
     with pytest.raises(NotFound) as deleted:
-        catalog.get_producto("alpha", p.id)
-    q = catalog.create_producto("alpha", {"nombre": "Agua", "precio": 6, "unidad": "botella"})
+        catalog.get_product("alpha", p.id)
+    q = catalog.create_product("alpha", {"nombre": "Agua", "precio": 6, "unidad": "botella"})
     with pytest.raises(NotFound) as foreign:
-        catalog.get_producto("beta", q.id)
+        catalog.get_product("beta", q.id)
     assert deleted.value.message == f"Producto con id {p.id} no encontrado"
     assert foreign.value.message == f"Producto con id {q.id} no encontrado"
 
 
 def test_an_update_racing_a_delete_is_not_found(catalog: CatalogService[Any]) -> None:
-    p = catalog.create_producto("alpha", {"nombre": "Agua", "precio": 6, "unidad": "botella"})
-    original_update = catalog.repo.update_producto
+    p = catalog.create_product("alpha", {"nombre": "Agua", "precio": 6, "unidad": "botella"})
+    original_update = catalog.repo.update_product
 
     def delete_first(before: Producto, after: Producto, audit: AuditEntry | None = None) -> None:
         original_update(before, before.soft_deleted(T1))  # someone else deletes it in between
         original_update(before, after, audit)
 
-    catalog.repo.update_producto = delete_first
+    catalog.repo.update_product = delete_first
     with pytest.raises(NotFound):
-        catalog.update_producto("alpha", p.id, {"precio": 7})
+        catalog.update_product("alpha", p.id, {"precio": 7})

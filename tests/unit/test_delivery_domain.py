@@ -19,12 +19,12 @@ T0 = "2026-03-18T12:35:00.000000Z"
 DRIVER = "9"
 
 
-def order(estado: str = d.PENDIENTE, repartidor: str | None = None) -> Sale:
+def order(estado: str = d.PENDING, repartidor: str | None = None) -> Sale:
     sale = Sale(tenant_id="alpha", id=1, branch_id="centro", nro_reg=1, concepto="Domicilio", mesa=None, cliente="Ana",
                 tipo="delivery", caja_id=None, usuario_id="cliente:1", created_at=T0, updated_at=T0,
                 entrega=Entrega(estado, 1, "Ana", {"calle": "A", "barrio": "B"}, "efectivo", repartidor_id=repartidor))
-    sale.add_item(plato_id="plato_1", producto_id=None, nombre="Silpancho", precio_unitario=Decimal("25"), cantidad=Decimal(2),
-                  notas=None, estacion="cocina", now=T0)
+    sale.add_item(plato_id="plato_1", product_id=None, name="Silpancho", unit_price=Decimal("25"), quantity=Decimal(2),
+                  notes=None, station="cocina", now=T0)
     sale.add_delivery_fee(Decimal("3"), T0)
     return sale
 
@@ -32,28 +32,28 @@ def order(estado: str = d.PENDIENTE, repartidor: str | None = None) -> Sale:
 def reach(estado: str) -> Sale:
     """An order brought to `estado` through the domain's own moves."""
     sale = order()
-    path = [d.CANCELADO] if estado == d.CANCELADO else list(d.FLOW[1:d.FLOW.index(estado) + 1])
+    path = [d.CANCELLED] if estado == d.CANCELLED else list(d.FLOW[1:d.FLOW.index(estado) + 1])
     for step in path:
-        if step == d.EN_CAMINO:
+        if step == d.ON_THE_WAY:
             sale.claim_delivery(DRIVER, T0)
-        elif step == d.ENTREGADO:
-            sale.deliver(DRIVER, pago_id=1, caja_id=1, now=T0)
+        elif step == d.DELIVERED:
+            sale.deliver(DRIVER, payment_id=1, caja_id=1, now=T0)
         else:
             sale.move_delivery(step, T0)
     assert sale.entrega is not None and sale.entrega.estado == estado
     return sale
 
 
-@pytest.mark.parametrize("current", d.ESTADOS)
-@pytest.mark.parametrize("target", d.ESTADOS)
+@pytest.mark.parametrize("current", d.DELIVERY_STATES)
+@pytest.mark.parametrize("target", d.DELIVERY_STATES)
 def test_every_pair_of_states_moves_only_as_the_table_says_and_a_refusal_changes_nothing(current: str, target: str) -> None:
     sale = reach(current)
     before = deepcopy(sale)
     allowed = target in d.allowed_moves(current)
-    if allowed and target == d.EN_CAMINO:
+    if allowed and target == d.ON_THE_WAY:
         sale.claim_delivery(DRIVER, T0)
-    elif allowed and target == d.ENTREGADO:
-        sale.deliver(DRIVER, pago_id=2, caja_id=1, now=T0)
+    elif allowed and target == d.DELIVERED:
+        sale.deliver(DRIVER, payment_id=2, caja_id=1, now=T0)
     elif allowed:
         sale.move_delivery(target, T0)
     else:
@@ -65,74 +65,74 @@ def test_every_pair_of_states_moves_only_as_the_table_says_and_a_refusal_changes
 
 
 def test_the_allowed_moves_are_the_next_state_and_cancel_before_delivery() -> None:
-    assert d.allowed_moves(d.PENDIENTE) == (d.ACEPTADO, d.CANCELADO)
-    assert d.allowed_moves(d.ENVIADO) == (d.EN_CAMINO, d.CANCELADO)
-    assert d.allowed_moves(d.ENTREGADO) == () and d.allowed_moves(d.CANCELADO) == ()
+    assert d.allowed_moves(d.PENDING) == (d.ACCEPTED, d.CANCELLED)
+    assert d.allowed_moves(d.SENT) == (d.ON_THE_WAY, d.CANCELLED)
+    assert d.allowed_moves(d.DELIVERED) == () and d.allowed_moves(d.CANCELLED) == ()
 
 
 def test_en_camino_and_entregado_are_reached_only_by_the_driver() -> None:
-    sale = reach(d.ENVIADO)
+    sale = reach(d.SENT)
     with pytest.raises(InvalidInput):
-        sale.move_delivery(d.EN_CAMINO, T0)
+        sale.move_delivery(d.ON_THE_WAY, T0)
     sale.claim_delivery(DRIVER, T0)
     with pytest.raises(InvalidInput):
-        sale.move_delivery(d.ENTREGADO, T0)
+        sale.move_delivery(d.DELIVERED, T0)
 
 
 def test_the_kitchen_finishing_an_accepted_order_sends_it_out_but_not_a_pending_one() -> None:
     pending = order()
     pending.complete_kitchen(T0)
-    assert pending.entrega is not None and pending.entrega.estado == d.PENDIENTE
-    accepted = reach(d.ACEPTADO)
+    assert pending.entrega is not None and pending.entrega.estado == d.PENDING
+    accepted = reach(d.ACCEPTED)
     item = accepted.kitchen_items[0]
     accepted.set_item_status(item.uuid, "preparing", T0)
     accepted.set_item_status(item.uuid, "ready", T0)
-    assert accepted.entrega is not None and accepted.entrega.estado == d.ENVIADO and accepted.awaiting_driver
+    assert accepted.entrega is not None and accepted.entrega.estado == d.SENT and accepted.awaiting_driver
 
 
 def test_a_claimed_order_cannot_be_claimed_again() -> None:
-    sale = reach(d.EN_CAMINO)
+    sale = reach(d.ON_THE_WAY)
     with pytest.raises(Conflict):
         sale.claim_delivery("10", T0)
 
 
 def test_delivery_pays_the_total_closes_the_sale_once_and_a_retry_changes_nothing() -> None:
-    sale = reach(d.EN_CAMINO)
+    sale = reach(d.ON_THE_WAY)
     with pytest.raises(Forbidden):
-        sale.deliver("10", pago_id=1, caja_id=1, now=T0)
+        sale.deliver("10", payment_id=1, caja_id=1, now=T0)
     with pytest.raises(InvalidInput):
-        sale.deliver(DRIVER, pago_id=1, caja_id=None, now=T0)
-    pago = sale.deliver(DRIVER, pago_id=1, caja_id=7, now=T0)
-    assert pago is not None and pago.monto == Decimal("53.00") and pago.caja_id == 7 and pago.metodo_pago == "efectivo"
+        sale.deliver(DRIVER, payment_id=1, caja_id=None, now=T0)
+    payment = sale.deliver(DRIVER, payment_id=1, caja_id=7, now=T0)
+    assert payment is not None and payment.monto == Decimal("53.00") and payment.caja_id == 7 and payment.metodo_pago == "efectivo"
     assert sale.estado == "cerrado" and sale.closing
-    assert sale.deliver(DRIVER, pago_id=2, caja_id=7, now=T0) is None and len(sale.pagos) == 1
+    assert sale.deliver(DRIVER, payment_id=2, caja_id=7, now=T0) is None and len(sale.pagos) == 1
 
 
 def test_electronic_methods_are_tallied_with_the_electronic_sales() -> None:
-    sale = reach(d.EN_CAMINO)
+    sale = reach(d.ON_THE_WAY)
     assert sale.entrega is not None
     sale.entrega.metodo_pago = "nequi"
-    pago = sale.deliver(DRIVER, pago_id=1, caja_id=7, now=T0)
-    assert pago is not None and (pago.metodo_pago, pago.referencia_qr) == ("qr", "nequi")
+    payment = sale.deliver(DRIVER, payment_id=1, caja_id=7, now=T0)
+    assert payment is not None and (payment.metodo_pago, payment.referencia_qr) == ("qr", "nequi")
 
 
 def test_cancelling_an_order_with_a_driver_returns_the_driver_to_free_and_voids_the_sale() -> None:
-    sale = reach(d.EN_CAMINO)
-    assert sale.move_delivery(d.CANCELADO, T0) == DRIVER
+    sale = reach(d.ON_THE_WAY)
+    assert sale.move_delivery(d.CANCELLED, T0) == DRIVER
     assert sale.estado == "anulado" and sale.entrega is not None and sale.entrega.repartidor_id is None
-    assert reach(d.ACEPTADO).move_delivery(d.CANCELADO, T0) is None
+    assert reach(d.ACCEPTED).move_delivery(d.CANCELLED, T0) is None
 
 
-@pytest.mark.parametrize("estado", d.ESTADOS)
+@pytest.mark.parametrize("estado", d.DELIVERY_STATES)
 def test_a_customer_may_cancel_only_while_pendiente_or_aceptado(estado: str) -> None:
     sale = reach(estado)
     if estado in d.CUSTOMER_MAY_CANCEL:
-        sale.move_delivery(d.CANCELADO, T0, by_customer=True)
+        sale.move_delivery(d.CANCELLED, T0, by_customer=True)
     else:
         with pytest.raises(InvalidInput):
-            sale.move_delivery(d.CANCELADO, T0, by_customer=True)
+            sale.move_delivery(d.CANCELLED, T0, by_customer=True)
         with pytest.raises(InvalidInput):
-            reach(d.PENDIENTE).move_delivery(d.ACEPTADO, T0, by_customer=True)
+            reach(d.PENDING).move_delivery(d.ACCEPTED, T0, by_customer=True)
 
 
 @pytest.mark.parametrize("lat, lon", [(91, 0), (0, 181), ("1", 0), (True, 0), (None, 0), (float("nan"), 0), (float("inf"), 0)])
@@ -143,10 +143,10 @@ def test_coordinates_must_be_numbers_in_range(lat: object, lon: object) -> None:
 
 def test_a_driver_carrying_an_order_stays_busy_and_nobody_makes_itself_busy() -> None:
     free = Driver("alpha", DRIVER, "centro")
-    assert free.set_estado("disponible").estado == "disponible"
+    assert free.set_status("disponible").estado == "disponible"
     with pytest.raises(InvalidInput):
-        free.set_estado("ocupado")
+        free.set_status("ocupado")
     with pytest.raises(Conflict):
-        replace(free, estado="ocupado", pedido_id=1).set_estado("inactivo")
+        replace(free, estado="ocupado", pedido_id=1).set_status("inactivo")
     with pytest.raises(InvalidInput):
-        free.set_estado("durmiendo")
+        free.set_status("durmiendo")

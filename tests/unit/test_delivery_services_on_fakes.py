@@ -62,11 +62,11 @@ def world() -> World:
 def test_an_order_goes_from_placed_to_delivered_and_the_driver_is_free_again(world: World) -> None:
     delivery, svc, who = world
     for driver in (DRIVER, OTHER_DRIVER):
-        svc.set_driver_estado(driver, "disponible")
+        svc.set_driver_status(driver, "disponible")
     sale = svc.place(who, {"sucursal_id": "centro", "items": [{"plato_id": "plato_1", "cantidad": 2}], "metodo_pago": "qr",
                            "direccion": {"calle": "A", "barrio": "B"}})
     for estado in ("aceptado", "preparando", "enviado"):
-        svc.set_estado(CAJERO, sale.id, estado)
+        svc.set_status(CAJERO, sale.id, estado)
     svc.claim(DRIVER, sale.id)
     with pytest.raises(Conflict):
         svc.claim(OTHER_DRIVER, sale.id)

@@ -60,13 +60,13 @@ class FakeCatalog:
     def of(self, kind: str) -> list[Made]:
         return [m for k, m in self.rows if k == kind]
 
-    def list_productos(self, tenant_id: str) -> list[Made]:
+    def list_products(self, tenant_id: str) -> list[Made]:
         return self.of("producto")
 
-    def create_producto(self, tenant_id: str, data: dict[str, Any]) -> Made:
+    def create_product(self, tenant_id: str, data: dict[str, Any]) -> Made:
         return self._make("producto", data)
 
-    def create_ingrediente(self, tenant_id: str, data: dict[str, Any]) -> Made:
+    def create_ingredient(self, tenant_id: str, data: dict[str, Any]) -> Made:
         return self._make("ingrediente", data)
 
     def create_plato(self, tenant_id: str, data: dict[str, Any]) -> Made:
@@ -100,10 +100,10 @@ def test_the_demo_catalog_has_recipes_a_grill_plato_and_a_drink() -> None:
     catalog = services.catalog
     assert len(catalog.of("ingrediente")) == 3 and len(catalog.of("plato")) == 3 and len(catalog.of("producto")) == 3
     assert {p.data["estacion"] for p in catalog.of("plato")} >= {"cocina", "parrilla"}
-    ingrediente_ids = {m.id for m in catalog.of("ingrediente")}
+    ingredient_ids = {m.id for m in catalog.of("ingrediente")}
     plato_ids = {m.id for m in catalog.of("plato")}
     assert {plato for plato, _ in catalog.recipes} == plato_ids
-    assert all(line["ingrediente_id"] in ingrediente_ids and line["cantidad"] >= Decimal("0.01") for _, line in catalog.recipes)
+    assert all(line["ingrediente_id"] in ingredient_ids and line["cantidad"] >= Decimal("0.01") for _, line in catalog.recipes)
     assert all(isinstance(p.data["precio"], Decimal) for p in catalog.of("producto") + catalog.of("plato"))
     assert any("Coca-Cola" in p.data["nombre"] for p in catalog.of("producto"))
 

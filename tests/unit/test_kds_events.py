@@ -18,8 +18,8 @@ def order_with(*stations: str) -> Sale:
     order = Sale(tenant_id="t", id=9, branch_id="centro", nro_reg=1, concepto="Mesa 2", mesa="2", cliente=None, tipo="venta",
                   caja_id=None, usuario_id="1", created_at=T0, updated_at=T0, session_id="sess1")
     for n, station in enumerate(stations):
-        order.add_item(plato_id=f"plato_{n}", producto_id=None, nombre=f"Plato {n}", precio_unitario=D("10"), cantidad=D("1"),
-                       notas=None, estacion=station, now=T0)
+        order.add_item(plato_id=f"plato_{n}", product_id=None, name=f"Plato {n}", unit_price=D("10"), quantity=D("1"),
+                       notes=None, station=station, now=T0)
     return order
 
 
@@ -36,7 +36,7 @@ def routes(messages: list) -> list[tuple[str, str]]:
 def test_order_status_derives_from_its_kitchen_items() -> None:
     order = order_with("parrilla", "bar")
     assert order.kds_status == "pending"
-    order.add_payment(pago_id=1, metodo_pago="qr", monto=D("5"), monto_recibido=None, referencia_qr=None, usuario_id="1", now=T0)
+    order.add_payment(payment_id=1, payment_method="qr", amount=D("5"), amount_received=None, qr_reference=None, user_id="1", now=T0)
     assert order.kds_status == "confirmed"
     order = moved(order, 0, "preparing")
     assert order.kds_status == "preparing"

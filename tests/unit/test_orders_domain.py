@@ -22,20 +22,20 @@ def new_order(**kw: object) -> Sale:
 
 
 def add_plato(order: Sale, precio: str = "25.00", cantidad: str = "2", plato_id: str = "plato_1") -> int:
-    item = order.add_item(plato_id=plato_id, producto_id=None, nombre="Silpancho", precio_unitario=D(precio),
-                          cantidad=D(cantidad), notas=None, estacion="cocina", now=NOW)
+    item = order.add_item(plato_id=plato_id, product_id=None, name="Silpancho", unit_price=D(precio),
+                          quantity=D(cantidad), notes=None, station="cocina", now=NOW)
     return item.id
 
 
-def add_producto(order: Sale, precio: str = "10.00", cantidad: str = "1", producto_id: str = "prod_1") -> int:
-    item = order.add_item(plato_id=None, producto_id=producto_id, nombre="Coca-Cola", precio_unitario=D(precio),
-                          cantidad=D(cantidad), notas=None, estacion=None, now=NOW)
+def add_product(order: Sale, precio: str = "10.00", cantidad: str = "1", producto_id: str = "prod_1") -> int:
+    item = order.add_item(plato_id=None, product_id=producto_id, name="Coca-Cola", unit_price=D(precio),
+                          quantity=D(cantidad), notes=None, station=None, now=NOW)
     return item.id
 
 
-def pay(order: Sale, monto: str, metodo: str = "efectivo", recibido: str | None = None, pago_id: int = 1):
-    return order.add_payment(pago_id=pago_id, metodo_pago=metodo, monto=D(monto),
-                             monto_recibido=D(recibido) if recibido else None, referencia_qr=None, usuario_id="1", now=NOW)
+def pay(order: Sale, monto: str, method: str = "efectivo", received: str | None = None, payment_id: int = 1):
+    return order.add_payment(payment_id=payment_id, payment_method=method, amount=D(monto),
+                             amount_received=D(received) if received else None, qr_reference=None, user_id="1", now=NOW)
 
 
 def test_a_new_sale_is_pendiente_with_zero_amounts_and_a_pending_kitchen() -> None:
@@ -56,7 +56,7 @@ def test_adding_a_plato_opens_the_sale_and_puts_it_in_the_kitchen_queue() -> Non
 
 def test_a_producto_needs_no_kitchen() -> None:
     order = new_order()
-    add_producto(order)
+    add_product(order)
     assert order.items[0].kitchen_status is None
     assert order.estado_cocina is None
     assert not order.in_kitchen_queue
@@ -66,15 +66,15 @@ def test_an_item_needs_exactly_one_of_plato_or_producto() -> None:
     order = new_order()
     for plato, producto in ((None, None), ("p", "q")):
         with pytest.raises(InvalidInput):
-            order.add_item(plato_id=plato, producto_id=producto, nombre="x", precio_unitario=D(1), cantidad=D(1),
-                           notas=None, estacion=None, now=NOW)
+            order.add_item(plato_id=plato, product_id=producto, name="x", unit_price=D(1), quantity=D(1),
+                           notes=None, station=None, now=NOW)
 
 
 def test_extras_apply_per_unit_to_the_item_subtotal() -> None:
     order = new_order()
     item_id = add_plato(order, "25.00", "2")
-    order.add_extra(item_id, ingrediente_id=None, descripcion="Extra queso", precio=D("5.00"), cantidad=D("1"), now=NOW)
-    order.add_extra(item_id, ingrediente_id="ing_tomate", descripcion=None, precio=D("3.00"), cantidad=D("2"), now=NOW)
+    order.add_extra(item_id, ingredient_id=None, description="Extra queso", price=D("5.00"), quantity=D("1"), now=NOW)
+    order.add_extra(item_id, ingredient_id="ing_tomate", description=None, price=D("3.00"), quantity=D("2"), now=NOW)
     # (25 + 5×1 + 3×2) × 2
     assert order.item(item_id).subtotal == D("72.00")
     assert order.monto_total == D("72.00")
@@ -84,25 +84,25 @@ def test_an_extra_is_either_an_ingredient_or_a_description() -> None:
     order = new_order()
     item_id = add_plato(order)
     with pytest.raises(InvalidInput):
-        order.add_extra(item_id, ingrediente_id=None, descripcion=None, precio=D(1), cantidad=D(1), now=NOW)
+        order.add_extra(item_id, ingredient_id=None, description=None, price=D(1), quantity=D(1), now=NOW)
 
 
 def test_cash_payment_returns_change_and_rejects_too_little_cash() -> None:
     order = new_order()
     add_plato(order, "50.00", "1")
     with pytest.raises(InvalidInput, match="monto_recibido"):
-        pay(order, "50.00", recibido="40.00")
-    pago = pay(order, "30.00", recibido="100.00")
-    assert pago.cambio == D("70.00")
+        pay(order, "50.00", received="40.00")
+    payment = pay(order, "30.00", received="100.00")
+    assert payment.cambio == D("70.00")
     assert order.monto_pendiente == D("20.00")
 
 
 def test_overpaying_or_paying_a_paid_sale_is_rejected() -> None:
     order = new_order()
-    add_producto(order, "10.00")
+    add_product(order, "10.00")
     with pytest.raises(InvalidInput, match="excede"):
         pay(order, "10.01")
-    pay(order, "10.00", metodo="qr")
+    pay(order, "10.00", method="qr")
     with pytest.raises(InvalidInput, match="pagada"):
         pay(order, "1.00")
 
@@ -119,16 +119,16 @@ def test_the_sale_closes_only_when_paid_and_the_kitchen_is_done() -> None:
 
 def test_a_sale_without_kitchen_items_closes_when_paid() -> None:
     order = new_order()
-    add_producto(order, "10.00")
+    add_product(order, "10.00")
     pay(order, "10.00")
     assert order.estado == "cerrado"
 
 
 def test_adding_an_item_to_a_closed_sale_reopens_it_and_keeps_what_was_paid() -> None:
     order = new_order()
-    add_producto(order, "10.00")
+    add_product(order, "10.00")
     pay(order, "10.00")
-    add_producto(order, "5.00", producto_id="prod_2")
+    add_product(order, "5.00", producto_id="prod_2")
     assert order.estado == "abierto"
     assert order.monto_pagado == D("10.00")
     assert order.monto_pendiente == D("5.00")
@@ -136,7 +136,7 @@ def test_adding_an_item_to_a_closed_sale_reopens_it_and_keeps_what_was_paid() ->
 
 def test_reopen_is_only_allowed_from_cerrado() -> None:
     order = new_order()
-    add_producto(order)
+    add_product(order)
     with pytest.raises(InvalidInput, match="reabrir"):
         order.reopen(NOW)
     pay(order, "10.00")
@@ -147,8 +147,8 @@ def test_reopen_is_only_allowed_from_cerrado() -> None:
 def test_closing_consumes_products_recipes_and_extras_exactly_once() -> None:
     order = new_order()
     item_id = add_plato(order, "20.00", "2", plato_id="plato_1")
-    add_producto(order, "10.00", "3", producto_id="prod_1")
-    order.add_extra(item_id, ingrediente_id="ing_queso", descripcion=None, precio=D("3.00"), cantidad=D("2"), now=NOW)
+    add_product(order, "10.00", "3", producto_id="prod_1")
+    order.add_extra(item_id, ingredient_id="ing_queso", description=None, price=D("3.00"), quantity=D("2"), now=NOW)
     recipes = {"plato_1": [RecipeUse("ing_carne", D("0.25")), RecipeUse("ing_queso", D("0.1"))]}
     first = order.stock_to_deduct(recipes)
     assert first.productos == {"prod_1": D("3")}
@@ -159,9 +159,9 @@ def test_closing_consumes_products_recipes_and_extras_exactly_once() -> None:
 
 def test_reclosing_after_reopen_consumes_only_new_items() -> None:
     order = new_order()
-    add_producto(order, "10.00", "1", producto_id="prod_1")
+    add_product(order, "10.00", "1", producto_id="prod_1")
     order.stock_to_deduct({})
-    add_producto(order, "4.00", "2", producto_id="prod_2")
+    add_product(order, "4.00", "2", producto_id="prod_2")
     assert order.stock_to_deduct({}).productos == {"prod_2": D("2")}
 
 
@@ -198,7 +198,7 @@ def test_item_status_follows_pending_preparing_ready_served_only() -> None:
 def test_the_kitchen_is_terminado_once_every_kitchen_item_is_ready() -> None:
     order = new_order()
     add_plato(order)
-    add_producto(order)
+    add_product(order)
     uid = order.items[0].uuid
     order.set_item_status(uid, "preparing", NOW)
     assert order.estado_cocina == "pendiente"
@@ -209,7 +209,7 @@ def test_the_kitchen_is_terminado_once_every_kitchen_item_is_ready() -> None:
 def test_removing_the_last_plato_clears_the_kitchen_state() -> None:
     order = new_order()
     item_id = add_plato(order)
-    add_producto(order)
+    add_product(order)
     order.remove_item(item_id, "1", NOW)
     assert order.estado_cocina is None
     assert [i.id for i in order.eliminados] == [item_id]
@@ -217,7 +217,7 @@ def test_removing_the_last_plato_clears_the_kitchen_state() -> None:
 
 def test_an_item_cannot_be_removed_below_what_was_already_paid() -> None:
     order = new_order()
-    first = add_producto(order, "10.00")
+    first = add_product(order, "10.00")
     add_plato(order, "20.00", "1")
     pay(order, "25.00")
     with pytest.raises(InvalidInput, match="pagado"):
@@ -233,12 +233,12 @@ def test_voiding_returns_the_payments_to_untally_and_blocks_further_changes() ->
     assert (order.estado, order.estado_cocina) == ("anulado", "anulado")
     assert not order.in_kitchen_queue
     with pytest.raises(InvalidInput, match="anulada"):
-        add_producto(order)
+        add_product(order)
 
 
 def test_monto_pendiente_is_derived_never_stored() -> None:
     order = new_order()
-    add_producto(order, "10.00", "2")
+    add_product(order, "10.00", "2")
     pay(order, "5.00")
     assert order.monto_pendiente == order.monto_total - order.monto_pagado == D("15.00")
     assert "monto_pendiente" not in vars(order)

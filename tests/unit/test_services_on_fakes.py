@@ -91,7 +91,7 @@ class Shop:
 def shop_with_a_silpancho(sales: InMemorySales | None = None) -> Shop:
     shop = Shop(sales=sales or InMemorySales())
     shop.catalog.add_plato(Plato("alpha", "plato_1", "Silpancho", Decimal("25.00"), "cocina", WHEN, WHEN))
-    shop.catalog.add_ingrediente(Ingrediente("alpha", "ing_1", "Carne", "kg", Decimal("10"), Decimal("1"), WHEN, WHEN))
+    shop.catalog.add_ingredient(Ingrediente("alpha", "ing_1", "Carne", "kg", Decimal("10"), Decimal("1"), WHEN, WHEN))
     shop.catalog.add_recipe_line(RecipeLine("alpha", "plato_1", "ing_1", Decimal("0.250"), WHEN, WHEN))
     shop.tenants.add_branch(Branch("alpha", "centro", "Centro"))
     shop.cajas.open(Caja.open("alpha", 1, "centro", {"b100": 1}, "2", "2026-03-18T12:00:00.000000Z"))
@@ -138,10 +138,10 @@ def test_paying_a_sale_in_full_closes_it_consuming_recipe_stock_and_tallying_the
     sale_id = a_sale_with_a_silpancho(shop)
     shop.service().complete_kitchen(CAJERO, sale_id)  # a sale closes once paid and out of the kitchen
     shop.commits.clear()
-    sale, pago = shop.service().pay(CAJERO, sale_id, {"metodo_pago": "qr", "monto": Decimal("50.00")})
-    assert sale.estado == "cerrado" and pago.monto == Decimal("50.00")
+    sale, payment = shop.service().pay(CAJERO, sale_id, {"metodo_pago": "qr", "monto": Decimal("50.00")})
+    assert sale.estado == "cerrado" and payment.monto == Decimal("50.00")
     assert [u.commits for u in shop.commits] == [1]
-    ingrediente = shop.catalog.get_ingrediente("alpha", "ing_1")
+    ingrediente = shop.catalog.get_ingredient("alpha", "ing_1")
     assert ingrediente is not None and ingrediente.cantidad == Decimal("9.500")
     caja = shop.cajas.get("alpha", 1)
     assert caja is not None and caja.ventas_qr == Decimal("50.00")
@@ -155,11 +155,11 @@ def test_a_close_that_loses_a_race_is_retried_and_consumes_stock_exactly_once() 
     shop.sales.races = 3
     sale, _ = shop.service().pay(CAJERO, sale_id, {"metodo_pago": "efectivo", "monto": Decimal("50.00")})
     assert sale.estado == "cerrado"
-    assert shop.catalog.get_ingrediente("alpha", "ing_1").cantidad == Decimal("9.500")  # type: ignore[union-attr]
+    assert shop.catalog.get_ingredient("alpha", "ing_1").cantidad == Decimal("9.500")  # type: ignore[union-attr]
     assert shop.cajas.get("alpha", 1).ventas_efectivo == Decimal("50.00")  # type: ignore[union-attr]
     with pytest.raises(InvalidInput):
         shop.service().pay(CAJERO, sale_id, {"metodo_pago": "efectivo", "monto": Decimal("1.00")})
-    assert shop.catalog.get_ingrediente("alpha", "ing_1").cantidad == Decimal("9.500")  # type: ignore[union-attr]
+    assert shop.catalog.get_ingredient("alpha", "ing_1").cantidad == Decimal("9.500")  # type: ignore[union-attr]
 
 
 # --- the caja lock ------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def test_closing_a_caja_that_changes_underneath_is_recomputed_with_the_new_expen
     service.open(CAJERO, "centro", {"b100": 1})
     shop.cajas.races = 2  # type: ignore[attr-defined]
     closed = service.close(CAJERO, "centro", {"b50": 2}, None)
-    assert not closed.abierta and closed.gastos_efectivo == Decimal("2.00") and len(shop.sleeps) == 2
+    assert not closed.is_open and closed.gastos_efectivo == Decimal("2.00") and len(shop.sleeps) == 2
     assert shop.cajas.get_open("alpha", "centro") is None
 
 
@@ -287,7 +287,7 @@ def test_an_extra_of_a_deleted_ingrediente_is_refused_and_a_live_one_is_checked_
     extra = {"ingrediente_id": "ing_1", "precio": Decimal("3.00"), "cantidad": Decimal(1)}
     shop.service().add_extra(CAJERO, tx, sale.items[0].id, extra)
     assert shop.reads.calls == 1
-    CatalogService(shop.catalog, cache=shop.cache).delete_ingrediente("alpha", "ing_1")
+    CatalogService(shop.catalog, cache=shop.cache).delete_ingredient("alpha", "ing_1")
     with pytest.raises(NotFound):
         shop.service().add_extra(CAJERO, tx, sale.items[0].id, extra)
 

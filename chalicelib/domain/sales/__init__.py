@@ -13,19 +13,19 @@ from chalicelib.domain.sales.lines import (
     Pago,
 )
 from chalicelib.domain.sales.sale import (
-    ABIERTO,
-    ANULADO,
-    CERRADO,
-    COCINA_ANULADO,
-    COCINA_PENDIENTE,
-    COCINA_TERMINADO,
-    PENDIENTE,
+    CLOSED,
+    KITCHEN_DONE,
+    KITCHEN_PENDING,
+    KITCHEN_VOIDED,
+    OPEN,
+    PENDING,
+    VOIDED,
     Sale,
 )
 from chalicelib.domain.sales.stock import RecipeUse, StockDeduction, consume
 
 __all__ = [
-    "ABIERTO", "ANULADO", "CERRADO", "COCINA_ANULADO", "COCINA_PENDIENTE", "COCINA_TERMINADO", "ITEM_FLOW", "ITEM_PENDING",
-    "ITEM_PREPARING", "ITEM_READY", "ITEM_SERVED", "NEXT_ITEM_STATUS", "PENDIENTE", "Extra", "Item", "Pago", "RecipeUse", "Sale",
+    "OPEN", "VOIDED", "CLOSED", "KITCHEN_VOIDED", "KITCHEN_PENDING", "KITCHEN_DONE", "ITEM_FLOW", "ITEM_PENDING",
+    "ITEM_PREPARING", "ITEM_READY", "ITEM_SERVED", "NEXT_ITEM_STATUS", "PENDING", "Extra", "Item", "Pago", "RecipeUse", "Sale",
     "StockDeduction", "consume",
 ]

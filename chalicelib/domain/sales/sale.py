@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from chalicelib.domain import delivery as d
 from chalicelib.domain.clock import parse_iso
-from chalicelib.domain.money import CENT, METODOS_PAGO, ZERO, to_money
+from chalicelib.domain.money import CENT, PAYMENT_METHODS, ZERO, to_money
 from chalicelib.domain.sales.lines import (
     ITEM_FLOW,
     ITEM_PENDING,
@@ -28,9 +28,9 @@ from chalicelib.domain.sales.stock import RecipeUse, StockDeduction, consume
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 # Billing state.
-PENDIENTE, ABIERTO, CERRADO, ANULADO = "pendiente", "abierto", "cerrado", "anulado"
+PENDING, OPEN, CLOSED, VOIDED = "pendiente", "abierto", "cerrado", "anulado"
 # Kitchen state (estado_cocina); None when the sale has no kitchen work.
-COCINA_PENDIENTE, COCINA_TERMINADO, COCINA_ANULADO = "pendiente", "terminado", "anulado"
+KITCHEN_PENDING, KITCHEN_DONE, KITCHEN_VOIDED = "pendiente", "terminado", "anulado"
 
 @dataclass
 class Sale:
@@ -46,8 +46,8 @@ class Sale:
     usuario_id: str
     created_at: str
     updated_at: str
-    estado: str = PENDIENTE
-    estado_cocina: str | None = COCINA_PENDIENTE
+    estado: str = PENDING
+    estado_cocina: str | None = KITCHEN_PENDING
     items: list[Item] = field(default_factory=list)
     eliminados: list[Item] = field(default_factory=list)
     pagos: list[Pago] = field(default_factory=list)
@@ -83,12 +83,12 @@ class Sale:
 
     @property
     def in_kitchen_queue(self) -> bool:
-        return self.estado_cocina == COCINA_PENDIENTE and self.estado != ANULADO
+        return self.estado_cocina == KITCHEN_PENDING and self.estado != VOIDED
 
     @property
     def active_for_kitchen_display(self) -> bool:
         """Still on a KDS screen: not voided and some kitchen item not yet served."""
-        return self.estado != ANULADO and any(i.kitchen_status not in (None, ITEM_SERVED) for i in self.items)
+        return self.estado != VOIDED and any(i.kitchen_status not in (None, ITEM_SERVED) for i in self.items)
 
     @property
     def kds_status(self) -> str | None:
@@ -97,7 +97,7 @@ class Sale:
         preparing (something started, not all ready), ready (every kitchen item ready or
         served, some not yet served); None once all are served or the sale is void."""
         statuses = [i.kitchen_status for i in self.kitchen_items]
-        if self.estado == ANULADO or not statuses or all(s == ITEM_SERVED for s in statuses):
+        if self.estado == VOIDED or not statuses or all(s == ITEM_SERVED for s in statuses):
             return None
         if all(s in (ITEM_READY, ITEM_SERVED) for s in statuses):
             return "ready"
@@ -120,7 +120,7 @@ class Sale:
     # --- guards ------------------------------------------------------------------------
 
     def _require_not_voided(self) -> None:
-        if self.estado == ANULADO:
+        if self.estado == VOIDED:
             raise InvalidInput("La transacción está anulada")
 
     def _touch(self, now: str) -> None:
@@ -141,44 +141,44 @@ class Sale:
         self,
         *,
         plato_id: str | None,
-        producto_id: str | None,
-        nombre: str,
-        precio_unitario: Decimal,
-        cantidad: Decimal,
-        notas: str | None,
-        estacion: str | None,
+        product_id: str | None,
+        name: str,
+        unit_price: Decimal,
+        quantity: Decimal,
+        notes: str | None,
+        station: str | None,
         now: str,
     ) -> Item:
         self._require_not_voided()
-        if (plato_id is None) == (producto_id is None):
+        if (plato_id is None) == (product_id is None):
             raise InvalidInput("Debe indicar exactamente uno de plato_id o producto_id")
-        if self.estado == CERRADO:
+        if self.estado == CLOSED:
             self.reopen(now)
         item = Item(
             id=self.next_item_id,
             uuid=str(uuid.uuid4()),
             plato_id=plato_id,
-            producto_id=producto_id,
-            nombre=nombre,
-            cantidad=cantidad,
-            precio_unitario=to_money(precio_unitario),
-            notas=notas,
+            producto_id=product_id,
+            nombre=name,
+            cantidad=quantity,
+            precio_unitario=to_money(unit_price),
+            notas=notes,
             created_at=now,
-            estacion=(estacion or "cocina") if plato_id else None,
+            estacion=(station or "cocina") if plato_id else None,
             kitchen_status=ITEM_PENDING if plato_id else None,
             status_changed_at=now if plato_id else None,
         )
         self.next_item_id += 1
         self.items.append(item)
-        if self.estado == PENDIENTE:
-            self.estado = ABIERTO
+        if self.estado == PENDING:
+            self.estado = OPEN
         self._recompute_kitchen(now)
         self._touch(now)
         return item
 
     def remove_item(self, item_id: int, by: str, now: str) -> Item:
         self._require_not_voided()
-        if self.estado == CERRADO:
+        if self.estado == CLOSED:
             raise InvalidInput("La transacción está cerrada; reábrala antes de eliminar items")
         item = self.item(item_id)
         if self.monto_total - item.subtotal < self.monto_pagado:
@@ -192,15 +192,15 @@ class Sale:
         return item
 
     def add_extra(
-        self, item_id: int, *, ingrediente_id: str | None, descripcion: str | None, precio: Decimal, cantidad: Decimal, now: str
+        self, item_id: int, *, ingredient_id: str | None, description: str | None, price: Decimal, quantity: Decimal, now: str
     ) -> Extra:
         self._require_not_voided()
-        if (ingrediente_id is None) == (descripcion is None):
+        if (ingredient_id is None) == (description is None):
             raise InvalidInput("Debe indicar exactamente uno de ingrediente_id o descripcion")
         item = self.item(item_id)
-        if self.estado == CERRADO:
+        if self.estado == CLOSED:
             self.reopen(now)
-        extra = Extra(self.next_extra_id, ingrediente_id, descripcion, to_money(precio), cantidad, now)
+        extra = Extra(self.next_extra_id, ingredient_id, description, to_money(price), quantity, now)
         self.next_extra_id += 1
         item.extras.append(extra)
         self._touch(now)
@@ -208,7 +208,7 @@ class Sale:
 
     def remove_extra(self, item_id: int, extra_id: int, now: str) -> Extra:
         self._require_not_voided()
-        if self.estado == CERRADO:
+        if self.estado == CLOSED:
             raise InvalidInput("La transacción está cerrada; reábrala antes de eliminar extras")
         item = self.item(item_id)
         extra = item.extra(extra_id)
@@ -225,20 +225,20 @@ class Sale:
         return {i.uuid: i.kitchen_status for i in self.kitchen_items if i.kitchen_status}
 
     def _recompute_kitchen(self, now: str, snapshot: dict[str, str] | None = None) -> None:
-        if self.estado_cocina == COCINA_ANULADO:
+        if self.estado_cocina == KITCHEN_VOIDED:
             return
         kitchen = self.kitchen_items
         if not kitchen:
-            self.estado_cocina = COCINA_PENDIENTE if not self.items and not self.eliminados else None
+            self.estado_cocina = KITCHEN_PENDING if not self.items and not self.eliminados else None
             return
         if all(i.kitchen_status in (ITEM_READY, ITEM_SERVED) for i in kitchen):
-            if self.estado_cocina != COCINA_TERMINADO:
-                self.estado_cocina = COCINA_TERMINADO
+            if self.estado_cocina != KITCHEN_DONE:
+                self.estado_cocina = KITCHEN_DONE
                 self.kitchen_done_at = now
                 self.recall_snapshot = snapshot or {}
             self._dispatch_when_cooked(now)
         else:
-            self.estado_cocina = COCINA_PENDIENTE
+            self.estado_cocina = KITCHEN_PENDING
 
     def complete_kitchen(self, now: str) -> None:
         """`cocina/completar`: every remaining kitchen item becomes ready."""
@@ -248,8 +248,8 @@ class Sale:
             if item.kitchen_status in (ITEM_PENDING, ITEM_PREPARING):
                 item.kitchen_status = ITEM_READY
                 item.status_changed_at = now
-        if self.estado_cocina != COCINA_TERMINADO:
-            self.estado_cocina = COCINA_TERMINADO
+        if self.estado_cocina != KITCHEN_DONE:
+            self.estado_cocina = KITCHEN_DONE
             self.kitchen_done_at = now
             self.recall_snapshot = snapshot
         self._dispatch_when_cooked(now)
@@ -282,7 +282,7 @@ class Sale:
         """Put a bumped order back on the queue, its items as they were before the bump.
         Items served since then stay served."""
         self._require_not_voided()
-        if self.estado_cocina != COCINA_TERMINADO or not self.kitchen_done_at:
+        if self.estado_cocina != KITCHEN_DONE or not self.kitchen_done_at:
             raise InvalidInput("Solo se puede recuperar un pedido completado")
         elapsed = (parse_iso(now) - parse_iso(self.kitchen_done_at)).total_seconds()
         if elapsed > window_seconds:
@@ -292,10 +292,10 @@ class Sale:
             if item.kitchen_status == ITEM_READY and before in (ITEM_PENDING, ITEM_PREPARING):
                 item.kitchen_status = before
                 item.status_changed_at = now
-        if self.estado == CERRADO:
-            self.estado = ABIERTO
+        if self.estado == CLOSED:
+            self.estado = OPEN
             self.closed_at = None
-        self.estado_cocina = COCINA_PENDIENTE
+        self.estado_cocina = KITCHEN_PENDING
         self.kitchen_done_at = None
         self.recall_snapshot = {}
         if all(i.kitchen_status in (ITEM_READY, ITEM_SERVED) for i in self.kitchen_items):
@@ -309,50 +309,50 @@ class Sale:
     def add_payment(
         self,
         *,
-        pago_id: int,
-        metodo_pago: str,
-        monto: Decimal,
-        monto_recibido: Decimal | None,
-        referencia_qr: str | None,
-        usuario_id: str,
+        payment_id: int,
+        payment_method: str,
+        amount: Decimal,
+        amount_received: Decimal | None,
+        qr_reference: str | None,
+        user_id: str,
         now: str,
     ) -> Pago:
         self._require_not_voided()
-        if metodo_pago not in METODOS_PAGO:
-            raise InvalidInput(f"metodo_pago must be one of the following values: {', '.join(METODOS_PAGO)}")
-        monto = to_money(monto)
-        if monto <= ZERO:
+        if payment_method not in PAYMENT_METHODS:
+            raise InvalidInput(f"metodo_pago must be one of the following values: {', '.join(PAYMENT_METHODS)}")
+        amount = to_money(amount)
+        if amount <= ZERO:
             raise InvalidInput("monto must be greater than 0")
         if self.monto_total <= ZERO:
             raise InvalidInput("La transacción no tiene importe a pagar")
         if self.monto_pendiente < CENT:
             raise InvalidInput("La transacción ya está pagada")
-        if monto > self.monto_pendiente:
-            raise InvalidInput(f"El monto ({monto}) excede el monto pendiente ({self.monto_pendiente})")
-        cambio = ZERO
-        if metodo_pago == "efectivo":
-            recibido = to_money(monto_recibido) if monto_recibido is not None else monto
-            if recibido < monto:
+        if amount > self.monto_pendiente:
+            raise InvalidInput(f"El monto ({amount}) excede el monto pendiente ({self.monto_pendiente})")
+        change = ZERO
+        if payment_method == "efectivo":
+            received = to_money(amount_received) if amount_received is not None else amount
+            if received < amount:
                 raise InvalidInput("monto_recibido debe ser mayor o igual al monto")
-            cambio = recibido - monto
-            monto_recibido = recibido
-        pago = Pago(pago_id, metodo_pago, monto, monto_recibido, to_money(cambio), referencia_qr, self.caja_id, usuario_id, now)
-        self.pagos.append(pago)
+            change = received - amount
+            amount_received = received
+        payment = Pago(payment_id, payment_method, amount, amount_received, to_money(change), qr_reference, self.caja_id, user_id, now)
+        self.pagos.append(payment)
         self._touch(now)
         self._close_if_settled(now)
-        return pago
+        return payment
 
     @property
     def settled(self) -> bool:
         return (
             self.monto_total > ZERO
             and abs(self.monto_pendiente) <= CENT
-            and self.estado_cocina in (COCINA_TERMINADO, COCINA_ANULADO, None)
+            and self.estado_cocina in (KITCHEN_DONE, KITCHEN_VOIDED, None)
         )
 
     def _close_if_settled(self, now: str) -> None:
-        if self.estado in (ABIERTO, PENDIENTE) and self.settled:
-            self.estado = CERRADO
+        if self.estado in (OPEN, PENDING) and self.settled:
+            self.estado = CLOSED
             self.closed_at = now
             self.closed_now = True
 
@@ -370,9 +370,9 @@ class Sale:
     # --- lifecycle ---------------------------------------------------------------------
 
     def reopen(self, now: str) -> None:
-        if self.estado != CERRADO:
+        if self.estado != CLOSED:
             raise InvalidInput(f"Solo se puede reabrir una transacción cerrada (estado actual: {self.estado})")
-        self.estado = ABIERTO
+        self.estado = OPEN
         self.closed_at = None
         self._touch(now)
 
@@ -380,8 +380,8 @@ class Sale:
         """Anular: the payments are taken back out of the caja (returned for the caller to
         un-tally); stock already consumed stays consumed."""
         self._require_not_voided()
-        self.estado = ANULADO
-        self.estado_cocina = COCINA_ANULADO
+        self.estado = VOIDED
+        self.estado_cocina = KITCHEN_VOIDED
         self.voided_at = now
         self._touch(now)
         return list(self.pagos)
@@ -396,7 +396,7 @@ class Sale:
     def awaiting_driver(self) -> bool:
         """Offered to the branch's drivers and not claimed yet."""
         e = self.entrega
-        return e is not None and e.estado == d.ENVIADO and e.repartidor_id is None and e.offered_at is not None
+        return e is not None and e.estado == d.SENT and e.repartidor_id is None and e.offered_at is not None
 
     def _delivery(self) -> d.Entrega:
         if self.entrega is None:
@@ -405,77 +405,77 @@ class Sale:
 
     def _dispatch_when_cooked(self, now: str) -> None:
         """The kitchen finished every item of an accepted order: it goes out to the drivers."""
-        if self.entrega is not None and self.entrega.estado in (d.ACEPTADO, d.PREPARANDO):
-            self.entrega.estado = d.ENVIADO
+        if self.entrega is not None and self.entrega.estado in (d.ACCEPTED, d.PREPARING):
+            self.entrega.estado = d.SENT
             self.entrega.offered_at = now
 
     def move_delivery(self, target: str, now: str, *, by_customer: bool = False) -> str | None:
         """A move of the delivery state machine (COMPAT C, enforced). Returns the driver the
         move frees (a cancelled order that had one), for the caller to release in the same write."""
-        entrega = self._delivery()
-        d.check_move(entrega.estado, target)
-        if by_customer and (target != d.CANCELADO or entrega.estado not in d.CUSTOMER_MAY_CANCEL):
+        delivery = self._delivery()
+        d.check_move(delivery.estado, target)
+        if by_customer and (target != d.CANCELLED or delivery.estado not in d.CUSTOMER_MAY_CANCEL):
             raise InvalidInput("Solo puede cancelar su pedido mientras está pendiente o aceptado")
-        if target == d.EN_CAMINO:
+        if target == d.ON_THE_WAY:
             raise InvalidInput("Un pedido pasa a en_camino cuando un repartidor lo toma")
-        if target == d.ENTREGADO:
+        if target == d.DELIVERED:
             raise InvalidInput("Un pedido pasa a entregado cuando su repartidor lo marca entregado")
         freed = None
-        if target == d.CANCELADO:
-            freed, entrega.repartidor_id = entrega.repartidor_id, None
+        if target == d.CANCELLED:
+            freed, delivery.repartidor_id = delivery.repartidor_id, None
             self.void(now)
-        elif target == d.ENVIADO:
-            entrega.offered_at = now
-        entrega.estado = target
+        elif target == d.SENT:
+            delivery.offered_at = now
+        delivery.estado = target
         self._touch(now)
         return freed
 
     def claim_delivery(self, driver_id: str, now: str) -> None:
-        entrega = self._delivery()
-        if entrega.estado != d.ENVIADO or entrega.repartidor_id is not None:
+        delivery = self._delivery()
+        if delivery.estado != d.SENT or delivery.repartidor_id is not None:
             raise Conflict(f"El pedido #{self.id} ya no está disponible")
-        entrega.estado = d.EN_CAMINO
-        entrega.repartidor_id = driver_id
+        delivery.estado = d.ON_THE_WAY
+        delivery.repartidor_id = driver_id
         self._touch(now)
 
-    def deliver(self, driver_id: str, *, pago_id: int, caja_id: int | None, now: str) -> Pago | None:
+    def deliver(self, driver_id: str, *, payment_id: int, caja_id: int | None, now: str) -> Pago | None:
         """The assigned driver hands the order over: it is paid (its total, with its method) and
         closes. Marking an already delivered order again changes nothing and returns None."""
-        entrega = self._delivery()
-        if entrega.repartidor_id != driver_id:
+        delivery = self._delivery()
+        if delivery.repartidor_id != driver_id:
             raise Forbidden("Este pedido no está asignado a este repartidor")
-        if entrega.estado == d.ENTREGADO:
+        if delivery.estado == d.DELIVERED:
             return None
-        if entrega.estado != d.EN_CAMINO:
-            raise InvalidInput(f"Transición no permitida: {entrega.estado} -> {d.ENTREGADO}")
+        if delivery.estado != d.ON_THE_WAY:
+            raise InvalidInput(f"Transición no permitida: {delivery.estado} -> {d.DELIVERED}")
         if caja_id is None:
             raise InvalidInput("La sucursal no tiene una caja abierta para cobrar el pedido")
-        if self.estado_cocina == COCINA_PENDIENTE:
+        if self.estado_cocina == KITCHEN_PENDING:
             self.complete_kitchen(now)
         self.caja_id = caja_id
-        pago = None
+        payment = None
         if self.monto_pendiente >= CENT:
-            pago = self.add_payment(
-                pago_id=pago_id, metodo_pago=d.payment_column(entrega.metodo_pago), monto=self.monto_pendiente,
-                monto_recibido=None, referencia_qr=None if entrega.metodo_pago == "efectivo" else entrega.metodo_pago,
-                usuario_id=driver_id, now=now,
+            payment = self.add_payment(
+                payment_id=payment_id, payment_method=d.payment_column(delivery.metodo_pago), amount=self.monto_pendiente,
+                amount_received=None, qr_reference=None if delivery.metodo_pago == "efectivo" else delivery.metodo_pago,
+                user_id=driver_id, now=now,
             )
-        entrega.estado = d.ENTREGADO
-        entrega.delivered_at = now
+        delivery.estado = d.DELIVERED
+        delivery.delivered_at = now
         self._touch(now)
         self._close_if_settled(now)
-        return pago
+        return payment
 
-    def add_delivery_fee(self, precio: Decimal, now: str) -> Item | None:
+    def add_delivery_fee(self, price: Decimal, now: str) -> Item | None:
         """The branch's delivery fee, a line of its own (no kitchen, no stock)."""
-        if precio <= ZERO:
+        if price <= ZERO:
             return None
         item = Item(id=self.next_item_id, uuid=str(uuid.uuid4()), plato_id=None, producto_id=None, nombre="Domicilio",
-                    cantidad=Decimal(1), precio_unitario=to_money(precio), notas=None, created_at=now)
+                    cantidad=Decimal(1), precio_unitario=to_money(price), notas=None, created_at=now)
         self.next_item_id += 1
         self.items.append(item)
-        if self.estado == PENDIENTE:
-            self.estado = ABIERTO
+        if self.estado == PENDING:
+            self.estado = OPEN
         self._touch(now)
         return item
 

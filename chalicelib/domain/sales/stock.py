@@ -30,19 +30,19 @@ class StockDeduction:
 def consume(items: Iterable[Item], recipes: Mapping[str, Iterable[RecipeUse]]) -> StockDeduction:
     """What closing consumes, counting only what was never deducted before, and marks it
     deducted. Extras consume `extra.cantidad × item.cantidad`, consistent with the price."""
-    productos: dict[str, Decimal] = {}
-    ingredientes: dict[str, Decimal] = {}
+    products: dict[str, Decimal] = {}
+    ingredients: dict[str, Decimal] = {}
     for item in items:
         if not item.stock_deducted:
             if item.producto_id:
-                productos[item.producto_id] = productos.get(item.producto_id, ZERO) + item.cantidad
+                products[item.producto_id] = products.get(item.producto_id, ZERO) + item.cantidad
             if item.plato_id:
                 for use in recipes.get(item.plato_id, ()):
-                    ingredientes[use.ingrediente_id] = ingredientes.get(use.ingrediente_id, ZERO) + use.cantidad * item.cantidad
+                    ingredients[use.ingrediente_id] = ingredients.get(use.ingrediente_id, ZERO) + use.cantidad * item.cantidad
             item.stock_deducted = True
         for extra in item.extras:
             if extra.ingrediente_id and not extra.stock_deducted:
                 amount = extra.cantidad * item.cantidad
-                ingredientes[extra.ingrediente_id] = ingredientes.get(extra.ingrediente_id, ZERO) + amount
+                ingredients[extra.ingrediente_id] = ingredients.get(extra.ingrediente_id, ZERO) + amount
             extra.stock_deducted = True
-    return StockDeduction(productos, ingredientes)
+    return StockDeduction(products, ingredients)

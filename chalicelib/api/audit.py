@@ -10,7 +10,7 @@ from chalicelib.api.schemas import moment
 from chalicelib.container import get_services
 from chalicelib.domain.clock import utc_now
 from chalicelib.errors import InvalidInput
-from chalicelib.presenters.audit import entrada
+from chalicelib.presenters.audit import audit_entry_out
 
 surface = Surface("auditoria")
 
@@ -38,8 +38,8 @@ def entries(ctx: RequestContext) -> list[dict[str, Any]]:
     unknown = sorted(set(ctx.query) - set(QUERY))
     if unknown:
         raise InvalidInput([f"property {name} should not exist" for name in unknown])
-    hasta = _moment(ctx.params()["hasta"], end_of_day=True) or utc_now()
-    desde = _moment(ctx.params()["desde"], end_of_day=False) or hasta - DEFAULT_SPAN
-    if desde > hasta:
+    until = _moment(ctx.params()["hasta"], end_of_day=True) or utc_now()
+    since = _moment(ctx.params()["desde"], end_of_day=False) or until - DEFAULT_SPAN
+    if since > until:
         raise InvalidInput(["desde must not be after hasta"])
-    return [entrada(e) for e in get_services().audit.between(ctx.tenant, desde, hasta, ctx.limit())]
+    return [audit_entry_out(e) for e in get_services().audit.between(ctx.tenant, since, until, ctx.limit())]

@@ -29,7 +29,7 @@ LOGIN = {
     "tenant": v.text(required=False, min_length=1, max_length=64),
 }
 REFRESH = {"refresh": v.text(min_length=1, max_length=512)}
-REGISTRO = {
+SIGN_UP = {
     "nombre": v.text(min_length=1, max_length=100),
     "nombre_usuario": v.text(min_length=3, max_length=30, pattern=r"^[a-z0-9_]+$"),
     "email": v.text(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
@@ -41,7 +41,7 @@ COORD = {
     "latitud": v.decimal(required=False, nullable=True, minimum=-90, maximum=90),
     "longitud": v.decimal(required=False, nullable=True, minimum=-180, maximum=180),
 }
-DIRECCION = {
+ADDRESS = {
     "calle": v.text(min_length=1, max_length=200),
     "barrio": v.text(min_length=1, max_length=100),
     "referencia": v.text(required=False, nullable=True, max_length=300),
@@ -53,20 +53,20 @@ ITEM = {
     "cantidad": v.integer(minimum=1, maximum=100),
     "notas": v.text(required=False, nullable=True, max_length=300),
 }
-PEDIDO = {
+ORDER = {
     "sucursal_id": v.text(min_length=1, max_length=64),
     "items": v.list_of(ITEM, max_items=50),
-    "direccion": v.object_of(DIRECCION, required=False, nullable=True),
+    "direccion": v.object_of(ADDRESS, required=False, nullable=True),
     "direccion_id": v.integer(required=False, nullable=True, minimum=1),
     "notas": v.text(required=False, nullable=True, max_length=500),
-    "metodo_pago": v.choice(*d.METODOS_ENTREGA),
+    "metodo_pago": v.choice(*d.DELIVERY_PAYMENT_METHODS),
 }
-ESTADO = {"estado": v.text(min_length=1, max_length=30)}
-DRIVER_ESTADO = {"estado": v.choice(*d.DRIVER_ESTADOS)}
+STATUS = {"estado": v.text(min_length=1, max_length=30)}
+DRIVER_STATUS = {"estado": v.choice(*d.DRIVER_STATES)}
 
 
 def _svc() -> DeliveryService:
-    return get_services().pedidos
+    return get_services().delivery_orders
 
 
 def _tz(ctx: RequestContext, branch: str) -> str:
@@ -87,46 +87,46 @@ def refresh(ctx: RequestContext) -> dict[str, Any]:
     return _svc().refresh(ctx.body()["refresh"])
 
 
-@surface.route("/api/clientes/registro", ["POST"], permission=None, status=201, body=REGISTRO, response="Cliente")
+@surface.route("/api/clientes/registro", ["POST"], permission=None, status=201, body=SIGN_UP, response="Cliente")
 def register(ctx: RequestContext) -> dict[str, Any]:
     body = ctx.body()
-    return view.cliente(_svc().register(body.get("tenant") or ctx.headers.get("x-tenant-id"), body))
+    return view.customer_out(_svc().register(body.get("tenant") or ctx.headers.get("x-tenant-id"), body))
 
 
 @surface.route("/api/clientes/perfil", ["GET"], permission="cliente:self", response="Cliente")
 def profile(ctx: RequestContext) -> dict[str, Any]:
-    return view.cliente(_svc().me(ctx.principal))
+    return view.customer_out(_svc().me(ctx.principal))
 
 
-@surface.route("/api/clientes/direcciones", ["POST"], permission="cliente:self", status=201, body=DIRECCION, response="Direccion")
+@surface.route("/api/clientes/direcciones", ["POST"], permission="cliente:self", status=201, body=ADDRESS, response="Direccion")
 def add_address(ctx: RequestContext) -> dict[str, Any]:
-    return view.direccion(_svc().add_address(ctx.principal, ctx.body()))
+    return view.address_out(_svc().add_address(ctx.principal, ctx.body()))
 
 
 @surface.route("/api/clientes/pedidos", ["GET"], permission="cliente:self", response="list[Pedido]")
 def my_orders(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [view.pedido(s, _tz(ctx, s.branch_id)) for s in _svc().mine(ctx.principal)]
+    return [view.order_out(s, _tz(ctx, s.branch_id)) for s in _svc().mine(ctx.principal)]
 
 
 @surface.route("/api/clientes/pedidos/{pk}", ["GET"], permission="cliente:self", response="Pedido")
 def my_order(ctx: RequestContext, pk: str) -> dict[str, Any]:
     sale = _svc().order(ctx.principal, v.path_int(pk))
-    return view.pedido(sale, _tz(ctx, sale.branch_id))
+    return view.order_out(sale, _tz(ctx, sale.branch_id))
 
 
 @surface.route("/api/clientes/pedidos/{pk}/cancelar", ["POST"], permission="cliente:self", response="EstadoCambiado")
 def cancel_mine(ctx: RequestContext, pk: str) -> dict[str, Any]:
-    sale = _svc().set_estado(ctx.principal, v.path_int(pk), d.CANCELADO)
-    return {"ok": True, "estado": view.pedido_activo(sale)["estado"]}
+    sale = _svc().set_status(ctx.principal, v.path_int(pk), d.CANCELLED)
+    return {"ok": True, "estado": view.active_order(sale)["estado"]}
 
 
-@surface.route("/api/pedidos", ["POST"], permission="pedidos:place", status=201, body=PEDIDO, response="PedidoCreado")
+@surface.route("/api/pedidos", ["POST"], permission="pedidos:place", status=201, body=ORDER, response="PedidoCreado")
 def place(ctx: RequestContext) -> dict[str, Any]:
     body = ctx.body()
     key = ctx.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= 128:
         raise InvalidInput("Idempotency-Key must be 1 to 128 characters long")
-    return _svc().place_once(ctx.principal, body, key, lambda sale: view.creado(sale, _tz(ctx, sale.branch_id)), ctx.lambda_context)
+    return _svc().place_once(ctx.principal, body, key, lambda sale: view.placed(sale, _tz(ctx, sale.branch_id)), ctx.lambda_context)
 
 
 # --- the restaurant panel -----------------------------------------------------------------------
@@ -135,20 +135,20 @@ def place(ctx: RequestContext) -> dict[str, Any]:
 @surface.route("/api/pedidos", ["GET"], permission="pedidos:manage", response="list[Pedido]")
 def branch_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx, ctx.branch)
-    return [view.pedido(s, tz) for s in _svc().for_branch(ctx.principal, ctx.branch)]
+    return [view.order_out(s, tz) for s in _svc().for_branch(ctx.principal, ctx.branch)]
 
 
 @surface.route("/api/pedidos/activos", ["GET"], permission="pedidos:manage", response="list[PedidoActivo]")
 def active_orders(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [view.pedido_activo(s) for s in _svc().active_for_branch(ctx.principal, ctx.branch)]
+    return [view.active_order(s) for s in _svc().active_for_branch(ctx.principal, ctx.branch)]
 
 
-@surface.route("/api/pedidos/{pk}/estado", ["POST"], permission="pedidos:manage", body=ESTADO, response="EstadoCambiado")
-def set_estado(ctx: RequestContext, pk: str) -> dict[str, Any]:
-    estado = ctx.body()["estado"]
-    if estado not in d.ESTADOS:
+@surface.route("/api/pedidos/{pk}/estado", ["POST"], permission="pedidos:manage", body=STATUS, response="EstadoCambiado")
+def set_status(ctx: RequestContext, pk: str) -> dict[str, Any]:
+    status = ctx.body()["estado"]
+    if status not in d.DELIVERY_STATES:
         raise InvalidInput("Estado inválido")
-    sale = _svc().set_estado(ctx.principal, v.path_int(pk), estado)
+    sale = _svc().set_status(ctx.principal, v.path_int(pk), status)
     assert sale.entrega is not None
     return {"ok": True, "estado": sale.entrega.estado}
 
@@ -156,9 +156,9 @@ def set_estado(ctx: RequestContext, pk: str) -> dict[str, Any]:
 # --- drivers ------------------------------------------------------------------------------------
 
 
-@surface.route("/api/repartidores/estado", ["POST"], permission="pedidos:deliver", body=DRIVER_ESTADO, response="EstadoDeRepartidor")
-def driver_estado(ctx: RequestContext) -> dict[str, Any]:
-    driver = _svc().set_driver_estado(ctx.principal, ctx.body()["estado"])
+@surface.route("/api/repartidores/estado", ["POST"], permission="pedidos:deliver", body=DRIVER_STATUS, response="EstadoDeRepartidor")
+def set_driver_status_view(ctx: RequestContext) -> dict[str, Any]:
+    driver = _svc().set_driver_status(ctx.principal, ctx.body()["estado"])
     return {"ok": True, "estado": driver.estado, "pedido_id": driver.pedido_id}
 
 

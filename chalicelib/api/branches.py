@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.api import schemas as v
 from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.container import get_services
-from chalicelib.presenters.branches import sucursal
+from chalicelib.presenters.branches import branch_out
 
 surface = Surface("sucursales")
 
@@ -21,7 +21,7 @@ BRANCH_FIELDS = {
 
 @surface.route("/api/sucursales", ["GET"], permission="sucursales:manage", query=LIMIT, response="list[Sucursal]")
 def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [sucursal(b) for b in ctx.limited(get_services().accounts.list_branches(ctx.tenant))]
+    return [branch_out(b) for b in ctx.limited(get_services().accounts.list_branches(ctx.tenant))]
 
 
 @surface.route(
@@ -29,4 +29,4 @@ def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
 )
 def update(ctx: RequestContext, sucursal_id: str) -> dict[str, Any]:
     changes = ctx.body()
-    return sucursal(get_services().accounts.update_branch(ctx.tenant, sucursal_id, changes))
+    return branch_out(get_services().accounts.update_branch(ctx.tenant, sucursal_id, changes))

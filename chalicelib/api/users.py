@@ -9,7 +9,7 @@ from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.auth import ROLES
 from chalicelib.container import get_services
 from chalicelib.domain.tenancy import USERNAME_PATTERN
-from chalicelib.presenters.users import usuario
+from chalicelib.presenters.users import user_out
 
 surface = Surface("usuarios")
 
@@ -29,23 +29,23 @@ def _tz() -> str:
 
 @surface.route("/api/usuarios", ["POST"], permission="usuarios:manage", status=201, body=USER_FIELDS, response="Usuario")
 def create(ctx: RequestContext) -> dict[str, Any]:
-    return usuario(get_services().accounts.create_user(ctx.tenant, ctx.body()), _tz())
+    return user_out(get_services().accounts.create_user(ctx.tenant, ctx.body()), _tz())
 
 
 @surface.route("/api/usuarios", ["GET"], permission="usuarios:manage", query=LIMIT, response="list[Usuario]")
 def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [usuario(u, _tz()) for u in ctx.limited(get_services().accounts.list_users(ctx.tenant))]
+    return [user_out(u, _tz()) for u in ctx.limited(get_services().accounts.list_users(ctx.tenant))]
 
 
 @surface.route("/api/usuarios/{user_id}", ["GET"], permission="usuarios:manage", response="Usuario")
 def get_one(ctx: RequestContext, user_id: str) -> dict[str, Any]:
-    return usuario(get_services().accounts.get_user(ctx.tenant, v.path_int(user_id)), _tz())
+    return user_out(get_services().accounts.get_user(ctx.tenant, v.path_int(user_id)), _tz())
 
 
 @surface.route("/api/usuarios/{user_id}", ["PATCH"], permission="usuarios:manage", body=USER_FIELDS, partial=True, response="Usuario")
 def update(ctx: RequestContext, user_id: str) -> dict[str, Any]:
     data = ctx.body()
-    return usuario(get_services().accounts.update_user(ctx.tenant, v.path_int(user_id), data), _tz())
+    return user_out(get_services().accounts.update_user(ctx.tenant, v.path_int(user_id), data), _tz())
 
 
 @surface.route("/api/usuarios/{user_id}", ["DELETE"], permission="usuarios:manage", response="Eliminado")
