@@ -25,38 +25,30 @@ import hashlib
 import json
 import os
 import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / ".chalice" / "config.json"
-TABLES_TEMPLATE = ROOT / "infra" / "tables.yaml"
-EDGE_TEMPLATE = ROOT / "infra" / "edge.yaml"
-STAGES = ("dev", "prod")
-
-# The stream triggers' failure handling (Chalice has no setting for any of it).
-STREAM_FUNCTIONS = ("fan_out", "connection_opened", "venue_changed")
-MAX_RETRY_ATTEMPTS = 5
-MAX_RECORD_AGE_SECONDS = 3600
+from ops.cloudformation import Report, apply_stack, describe_stack, outputs_of
+from ops.policies import render, stage_policy
+from ops.stage import (
+    CONFIG,
+    EDGE_TEMPLATE,
+    ROOT,
+    STAGES,
+    STREAMS,
+    TABLES_TEMPLATE,
+    DeployError,
+    stage_prefix,
+    stream_functions,
+    trigger_settings,
+)
 
 
 def stream_trigger_settings(dlq_arn: str) -> dict[str, Any]:
-    return {
-        "FunctionResponseTypes": ["ReportBatchItemFailures"],
-        "BisectBatchOnFunctionError": True,
-        "MaximumRetryAttempts": MAX_RETRY_ATTEMPTS,
-        "MaximumRecordAgeInSeconds": MAX_RECORD_AGE_SECONDS,
-        "DestinationConfig": {"OnFailure": {"Destination": dlq_arn}},
-    }
-
-
-class DeployError(Exception):
-    """Reported in one line, exit code 1."""
+    return trigger_settings({"Destination": dlq_arn})
 
 
 class ChaliceDeployer(Protocol):
@@ -69,143 +61,14 @@ class ChaliceDeployer(Protocol):
     def last_deployed(self, stage: str) -> dict[str, Any] | None: ...
 
 
-@dataclass
-class Report:
-    out: TextIO
-    changed: list[str] = field(default_factory=list)
-
-    def step(self, name: str, message: str, changed: bool) -> None:
-        if changed:
-            self.changed.append(name)
-        print(f"{name}: {message}", file=self.out)
-
-
-# --- CloudFormation ---------------------------------------------------------------------------
-
-
-def stack_parameters(parameters: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())]
-
-
-def describe_stack(cfn: Any, name: str) -> dict[str, Any] | None:
-    try:
-        stacks = cfn.describe_stacks(StackName=name)["Stacks"]
-    except cfn.exceptions.ClientError as exc:
-        if "does not exist" in str(exc):
-            return None
-        raise
-    return stacks[0] if stacks else None
-
-
-def outputs_of(stack: Mapping[str, Any]) -> dict[str, str]:
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-
-
-def _same_stack(cfn: Any, stack: Mapping[str, Any], body: str, parameters: Mapping[str, str]) -> bool:
-    current = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
-    wanted = {k: v for k, v in parameters.items()}
-    deployed_body = cfn.get_template(StackName=stack["StackName"], TemplateStage="Original")["TemplateBody"]
-    if not isinstance(deployed_body, str):  # boto3 parses JSON templates
-        deployed_body = json.dumps(deployed_body)
-    return deployed_body == body and all(current.get(k) == v for k, v in wanted.items())
-
-
-def _wait(cfn: Any, name: str, timeout: float, poll: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        stack = describe_stack(cfn, name)
-        status = stack["StackStatus"] if stack else "MISSING"
-        if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
-            return stack  # type: ignore[return-value]
-        if status.endswith(("_FAILED", "ROLLBACK_COMPLETE")) or status == "MISSING":
-            raise DeployError(f"stack {name} ended in {status}; see its events in the CloudFormation console")
-        if time.monotonic() > deadline:
-            raise DeployError(f"stack {name} is still {status} after {timeout:.0f} s")
-        time.sleep(poll)
-
-
-def apply_stack(cfn: Any, name: str, body: str, parameters: Mapping[str, str], report: Report, label: str,
-                plan: bool, timeout: float = 3600, poll: float = 5) -> dict[str, str]:
-    """Create or update `name` and wait for it; with `plan`, show its change set instead.
-    Returns the stack's outputs (none when a plan meets a stack that does not exist yet)."""
-    stack = describe_stack(cfn, name)
-    if stack is not None and stack["StackStatus"] == "REVIEW_IN_PROGRESS":  # a plan's placeholder
-        if not plan:
-            cfn.delete_stack(StackName=name)
-        stack = None
-    if stack is not None and _same_stack(cfn, stack, body, parameters):
-        report.step(label, f"no changes (stack {name})", changed=False)
-        return outputs_of(stack)
-    if plan:
-        return _show_change_set(cfn, name, body, parameters, stack, report, label, poll)
-    arguments = {"StackName": name, "TemplateBody": body, "Parameters": stack_parameters(parameters)}
-    if stack is None:
-        cfn.create_stack(**arguments)
-    else:
-        try:
-            cfn.update_stack(**arguments)
-        except cfn.exceptions.ClientError as exc:
-            if "No updates are to be performed" not in str(exc):
-                raise DeployError(f"cannot update stack {name}: {exc}") from exc
-            report.step(label, f"no changes (stack {name})", changed=False)
-            return outputs_of(stack)
-    done = _wait(cfn, name, timeout, poll)
-    report.step(label, f"{'updated' if stack else 'created'} stack {name} ({done['StackStatus']})", changed=True)
-    return outputs_of(done)
-
-
-def _show_change_set(cfn: Any, name: str, body: str, parameters: Mapping[str, str], stack: Mapping[str, Any] | None,
-                     report: Report, label: str, poll: float) -> dict[str, str]:
-    change_set = f"comanda-plan-{uuid.uuid4().hex[:12]}"
-    cfn.create_change_set(StackName=name, ChangeSetName=change_set, TemplateBody=body,
-                          Parameters=stack_parameters(parameters), ChangeSetType="UPDATE" if stack else "CREATE")
-    try:
-        described = _wait_change_set(cfn, name, change_set, poll)
-    finally:
-        cfn.delete_change_set(StackName=name, ChangeSetName=change_set)
-        if stack is None:
-            cfn.delete_stack(StackName=name)  # the placeholder a CREATE change set leaves
-    if described["Status"] == "FAILED":
-        reason = described.get("StatusReason", "")
-        if "didn't contain changes" in reason or "No updates" in reason:
-            report.step(label, f"no changes (stack {name})", changed=False)
-            return outputs_of(stack or {})
-        raise DeployError(f"change set for {name} failed: {reason}")
-    changes = [
-        f"{c['ResourceChange']['Action']} {c['ResourceChange']['LogicalResourceId']} ({c['ResourceChange']['ResourceType']})"
-        for c in described.get("Changes", [])
-    ]
-    verb = "update" if stack else "create"
-    report.step(label, f"would {verb} stack {name}: " + ("; ".join(changes) or "parameters only"), changed=True)
-    return outputs_of(stack or {})
-
-
-def _wait_change_set(cfn: Any, name: str, change_set: str, poll: float) -> dict[str, Any]:
-    while True:
-        described: dict[str, Any] = cfn.describe_change_set(StackName=name, ChangeSetName=change_set)
-        if described["Status"] in ("CREATE_COMPLETE", "FAILED"):
-            return described
-        time.sleep(poll)
-
-
 # --- the app ----------------------------------------------------------------------------------
-
-
-def stage_prefix(stage: str, config_path: Path = CONFIG) -> str:
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    stages = config.get("stages", {})
-    if stage not in stages:
-        raise DeployError(f"unknown stage {stage!r}; {config_path.name} has: {', '.join(sorted(stages))}")
-    return str(stages[stage].get("environment_variables", {}).get("COMANDA_TABLE_PREFIX") or f"comanda-{stage}")
 
 
 def app_environment(outputs: Mapping[str, str], websocket_endpoint: str | None) -> dict[str, str]:
     """What the stage's Lambda functions get from the infra stack, on top of config.json."""
     env = {
         "COMANDA_TABLE_PREFIX": outputs["TablePrefix"],
-        "TRANSACTIONS_STREAM_ARN": outputs["TransactionsStreamArn"],
-        "CONNECTIONS_STREAM_ARN": outputs["ConnectionsStreamArn"],
-        "TENANTS_STREAM_ARN": outputs["TenantsStreamArn"],
+        **{stream.env_var: outputs[stream.output] for stream in STREAMS},
         "JWT_SECRET_ARN": outputs["JwtSecretArn"],
     }
     if websocket_endpoint:
@@ -255,7 +118,7 @@ def configure_stream_triggers(lam: Any, deployed: Mapping[str, Any], streams: Ma
                               report: Report, plan: bool) -> None:
     """Bring each stream trigger's failure settings to `stream_trigger_settings`."""
     wanted = stream_trigger_settings(dlq_arn)
-    for function in STREAM_FUNCTIONS:
+    for function in streams:
         resource = deployed_resource(deployed, function)
         if resource is None:
             raise DeployError(f"chalice deployed no function {function!r}")
@@ -400,8 +263,7 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
 
     # 4. stream triggers
     lam = session.client("lambda")
-    streams = {"fan_out": outputs["TransactionsStreamArn"], "connection_opened": outputs["ConnectionsStreamArn"],
-               "venue_changed": outputs["TenantsStreamArn"]}
+    streams = {f.name: outputs[f.stream.output] for f in stream_functions() if f.stream is not None}
     configure_stream_triggers(lam, deployed, streams, outputs["StreamDeadLetterQueueArn"], report, plan)
 
     # 5. front door
@@ -432,8 +294,6 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
 
 def write_policy(stage: str, prefix: str, region: str, account: str, websocket_api_id: str, build_dir: Path) -> Path:
     """The stage's policy (ops/policies.py) with this deploy's region, account and API."""
-    from ops.policies import render, stage_policy
-
     build_dir.mkdir(parents=True, exist_ok=True)
     path = build_dir / f"policy-{stage}.json"
     path.write_text(render(stage_policy(prefix, region, account, websocket_api_id)), encoding="utf-8")

@@ -29,35 +29,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ops.deploy import MAX_RECORD_AGE_SECONDS, MAX_RETRY_ATTEMPTS, ROOT, stage_prefix
+from ops.policies import stage_policy
+from ops.stage import (
+    EDGE_TEMPLATE,
+    ROOT,
+    STREAMS,
+    TABLES_TEMPLATE,
+    app_functions,
+    load_cfn,
+    stage_prefix,
+    stream_of_arn,
+    trigger_settings,
+)
 
-INFRA = ROOT / "infra"
-STREAM_TABLES = {"TRANSACTIONS_STREAM_ARN": "TransactionsTable", "CONNECTIONS_STREAM_ARN": "ConnectionsTable",
-                 "TENANTS_STREAM_ARN": "TenantsTable"}
-# Chalice's function resources -> the names `chalice deploy` gives them (what the alarms watch).
-FUNCTION_NAMES = {
-    "APIHandler": "${Prefix}",
-    "FanOut": "${Prefix}-fan_out",
-    "ConnectionOpened": "${Prefix}-connection_opened",
-    "VenueChanged": "${Prefix}-venue_changed",
-    "StompConnectDeadline": "${Prefix}-stomp_connect_deadline",
-    "WebsocketConnect": "${Prefix}-websocket_connect",
-    "WebsocketMessage": "${Prefix}-websocket_message",
-    "WebsocketDisconnect": "${Prefix}-websocket_disconnect",
-    "SocketioHeartbeat": "${Prefix}-socketio_heartbeat",
-    "DispatchReoffer": "${Prefix}-dispatch_reoffer",
-    "SendFrames": "${Prefix}-send_frames",
-}
 # The edge template's API parameters are the packaged template's own APIs.
 EDGE_REFERENCES = {"RestApiId": "RestAPI", "WebsocketApiId": "WebsocketAPI"}
-
-
-def load_cfn(path: Path) -> dict[str, Any]:
-    """A CloudFormation YAML file with its short tags (!Ref, !Sub…) in their long JSON form."""
-    from cfnlint.decode import cfn_yaml
-
-    loaded: dict[str, Any] = json.loads(json.dumps(cfn_yaml.loads(path.read_text(encoding="utf-8"))))
-    return loaded
 
 
 def _replace_refs(node: Any, refs: Mapping[str, str]) -> Any:
@@ -76,18 +62,13 @@ def _replace_refs(node: Any, refs: Mapping[str, str]) -> Any:
 
 
 def stream_trigger_properties() -> dict[str, Any]:
-    return {
-        "FunctionResponseTypes": ["ReportBatchItemFailures"],
-        "BisectBatchOnFunctionError": True,
-        "MaximumRetryAttempts": MAX_RETRY_ATTEMPTS,
-        "MaximumRecordAgeInSeconds": MAX_RECORD_AGE_SECONDS,
-        "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]}}},
-    }
+    return trigger_settings({"Type": "SQS", "Destination": {"Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]}})
 
 
 def merge_template(stage: str, generated: Mapping[str, Any]) -> dict[str, Any]:
     """What to merge into Chalice's `generated` template for `stage`."""
-    tables, edge = load_cfn(INFRA / "tables.yaml"), load_cfn(INFRA / "edge.yaml")
+    tables, edge = load_cfn(TABLES_TEMPLATE), load_cfn(EDGE_TEMPLATE)
+    function_names = {f.logical_id: {"Fn::Sub": f.deployed_name("${Prefix}")} for f in app_functions()}
     prefix = stage_prefix(stage)
     parameters = {**edge["Parameters"], **tables["Parameters"]}
     for name in EDGE_REFERENCES:
@@ -102,8 +83,8 @@ def merge_template(stage: str, generated: Mapping[str, Any]) -> dict[str, Any]:
         "COMANDA_TABLE_PREFIX": {"Ref": "Prefix"},
         "JWT_SECRET_ARN": {"Ref": "JwtSecret"},
         "WEBSOCKET_ENDPOINT": {"Fn::Sub": "https://${WebsocketAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${ApiGatewayStage}"},
-        "COMANDA_SEND_FRAMES_FUNCTION": {"Fn::Sub": FUNCTION_NAMES["SendFrames"]},
-        **{var: {"Fn::GetAtt": [table, "StreamArn"]} for var, table in STREAM_TABLES.items()},
+        "COMANDA_SEND_FRAMES_FUNCTION": function_names["SendFrames"],
+        **{stream.env_var: {"Fn::GetAtt": [stream.logical_id, "StreamArn"]} for stream in STREAMS},
     }
     functions: dict[str, Any] = {}
     for logical_id, resource in generated["Resources"].items():
@@ -116,12 +97,12 @@ def merge_template(stage: str, generated: Mapping[str, Any]) -> dict[str, Any]:
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         properties: dict[str, Any] = {"Environment": {"Variables": environment}}
-        if logical_id in FUNCTION_NAMES:
-            properties["FunctionName"] = {"Fn::Sub": FUNCTION_NAMES[logical_id]}
+        if logical_id in function_names:
+            properties["FunctionName"] = function_names[logical_id]
         events = resource["Properties"].get("Events", {})
         for event_id, event in events.items():
             if event["Type"] == "DynamoDB":
-                table = _table_of_stream(event["Properties"]["Stream"])
+                table = stream_of_arn(event["Properties"]["Stream"]).logical_id
                 properties.setdefault("Events", {})[event_id] = {
                     "Properties": {"Stream": {"Fn::GetAtt": [table, "StreamArn"]}, **stream_trigger_properties()}
                 }
@@ -137,22 +118,11 @@ def merge_template(stage: str, generated: Mapping[str, Any]) -> dict[str, Any]:
 
 def template_policy() -> dict[str, Any]:
     """The stage policy (ops/policies.py) naming the template's own resources."""
-    from ops.policies import stage_policy
-
     policy = stage_policy("${Prefix}", "${AWS::Region}", "${AWS::AccountId}", "${WebsocketAPI}", "${AWS::Partition}")
     for statement in policy["Statement"]:
         if isinstance(statement["Resource"], list):
             statement["Resource"] = [{"Fn::Sub": r} for r in statement["Resource"]]
     return policy
-
-
-def _table_of_stream(stream_arn: str) -> str:
-    """The infra table behind a stream ARN app.py was given (its local placeholder at packaging)."""
-    name = stream_arn.split(":table/", 1)[1].split("/", 1)[0]
-    for suffix, table in (("-transactions", "TransactionsTable"), ("-connections", "ConnectionsTable"), ("-tenants", "TenantsTable")):
-        if name.endswith(suffix):
-            return table
-    raise ValueError(f"no infra table for the stream {stream_arn}")
 
 
 def chalice_package(stage: str, out: Path, merge: Path | None = None) -> dict[str, Any]:

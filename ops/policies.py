@@ -6,8 +6,9 @@ The committed files leave the region, the account and the WebSocket API id open 
 they exist only once deployed; ops/deploy.py renders the same policy with the real ones for
 each deploy, and ops/package.py with the template's own (`${AWS::Region}`, `${WebsocketAPI}`).
 Every other resource is named: the stage's tables, their indexes, the three streams the triggers
-read, the DLQ, the secret, the stage's log groups and the send_frames function the fan-out
-invokes for a big channel's shards.
+read, the DLQ, the secret, the log group of each of the app's functions (read from Chalice's
+application graph, so a new function is covered with no edit here) and the send_frames function
+the fan-out invokes for a big channel's shards.
 """
 
 from __future__ import annotations
@@ -17,18 +18,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ops.deploy import CONFIG, ROOT, stage_prefix
+from ops.stage import CONFIG, ROOT, STREAMS, TABLES_TEMPLATE, AppFunction, app_functions, load_cfn, stage_prefix
 
-TABLES_TEMPLATE = ROOT / "infra" / "tables.yaml"
-STREAM_READERS = ("transactions", "connections", "tenants")  # the tables whose streams trigger functions
 API_STAGE = "api"
 SEND_FRAMES = "send_frames"  # app.py's function the fan-out invokes (COMANDA_SEND_FRAMES_FUNCTION)
 
 
 def infra_tables(template: Path = TABLES_TEMPLATE) -> dict[str, bool]:
     """Table suffix (`transactions`) -> whether it has indexes, as infra/tables.yaml declares them."""
-    from ops.package import load_cfn
-
     tables: dict[str, bool] = {}
     for resource in load_cfn(template)["Resources"].values():
         if resource["Type"] == "AWS::DynamoDB::Table":
@@ -38,9 +35,11 @@ def infra_tables(template: Path = TABLES_TEMPLATE) -> dict[str, bool]:
 
 
 def stage_policy(prefix: str, region: str = "*", account: str = "*", websocket_api_id: str = "*",
-                 partition: str = "aws") -> dict[str, Any]:
+                 partition: str = "aws", functions: tuple[AppFunction, ...] | None = None) -> dict[str, Any]:
     def arn(service: str, resource: str) -> str:
         return f"arn:{partition}:{service}:{region}:{account}:{resource}"
+
+    log_groups = [f"log-group:/aws/lambda/{f.deployed_name(prefix)}" for f in functions or app_functions()]
 
     tables = infra_tables()
     table_arns: list[str] = []
@@ -55,7 +54,7 @@ def stage_policy(prefix: str, region: str = "*", account: str = "*", websocket_a
                 "Sid": "Logs",
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [arn("logs", f"log-group:/aws/lambda/{prefix}*"), arn("logs", f"log-group:/aws/lambda/{prefix}*:*")],
+                "Resource": [arn("logs", group) for log_group in log_groups for group in (log_group, f"{log_group}:*")],
             },
             {
                 "Sid": "Tables",
@@ -70,7 +69,7 @@ def stage_policy(prefix: str, region: str = "*", account: str = "*", websocket_a
                 "Sid": "StreamTriggers",
                 "Effect": "Allow",
                 "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
-                "Resource": [arn("dynamodb", f"table/{prefix}-{table}/stream/*") for table in STREAM_READERS],
+                "Resource": [arn("dynamodb", f"table/{prefix}-{stream.table}/stream/*") for stream in STREAMS],
             },
             {
                 "Sid": "StreamDeadLetterQueue",

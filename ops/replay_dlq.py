@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from ops.deploy import stage_prefix
+from ops.stage import stage_prefix
 
 Invoke = Callable[[str, dict[str, Any]], dict[str, Any]]
 

@@ -15,7 +15,8 @@ import pytest
 from moto import mock_aws
 
 from ops import deploy as ops_deploy
-from ops.deploy import MAX_RECORD_AGE_SECONDS, MAX_RETRY_ATTEMPTS, Options, deploy
+from ops.deploy import Options, deploy
+from ops.stage import MAX_RECORD_AGE_SECONDS, MAX_RETRY_ATTEMPTS
 from tests.support import moto_cfn
 from tests.support.chalice_fake import RecordedChalice
 

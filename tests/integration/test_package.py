@@ -3,6 +3,8 @@ stream triggers' failure handling, clean under cfn-lint."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from ops.deploy import MAX_RECORD_AGE_SECONDS, MAX_RETRY_ATTEMPTS
-from ops.package import load_cfn, package
+from ops.package import package
+from ops.stage import MAX_RECORD_AGE_SECONDS, MAX_RETRY_ATTEMPTS, load_cfn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,8 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     path = package("prod", tmp_path_factory.mktemp("package") / "out")
-    import json
-
     return path, json.loads(path.read_text())
 
 
@@ -82,3 +82,33 @@ def test_the_fan_out_and_send_frames_get_1024_mb_for_cpu_and_send_frames_a_minut
     resources = template[1]["Resources"]
     assert (resources["SendFrames"]["Properties"]["MemorySize"], resources["SendFrames"]["Properties"]["Timeout"]) == (1024, 60)
     assert resources["FanOut"]["Properties"]["MemorySize"] == 1024
+
+
+def test_a_new_lambda_function_in_app_py_is_packaged_named_and_covered_by_the_policy_with_no_edit_in_ops(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    for part in ("app.py", "requirements.txt", "chalicelib", "ops", "infra", ".chalice"):
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, project / part, ignore=shutil.ignore_patterns("__pycache__", "deployed", "deployments"))
+        else:
+            shutil.copy2(source, project / part)
+    with (project / "app.py").open("a", encoding="utf-8") as app_py:
+        app_py.write('\n\n@app.lambda_function(name="nightly_close")\n'
+                     'def nightly_close(event: dict[str, Any], context: Any) -> dict[str, Any]:\n'
+                     '    return {}\n')
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "ops.package", "--stage", "dev", "--out", str(out)], cwd=project, check=True,
+                   capture_output=True, text=True)
+
+    resources = json.loads((out / "sam.json").read_text())["Resources"]
+    function = resources["NightlyClose"]["Properties"]
+    assert function["FunctionName"] == {"Fn::Sub": "${Prefix}-nightly_close"}
+    assert function["Environment"]["Variables"]["COMANDA_TABLE_PREFIX"] == {"Ref": "Prefix"}
+    arn = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/${Prefix}-nightly_close"
+    log_group = {"Fn::Sub": arn}
+    roles = [r for r in resources.values() if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("Policies")]
+    assert roles
+    for role in roles:
+        [logs] = [s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"] if s["Sid"] == "Logs"]
+        assert log_group in logs["Resource"]

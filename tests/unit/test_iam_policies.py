@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ops.package import load_cfn
 from ops.policies import infra_tables, policy_path, render, stage_policy
+from ops.stage import load_cfn
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = {"dev": "comanda-dev", "prod": "comanda-prod"}
