@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from chalicelib.services.catalog import CatalogService
     from chalicelib.services.catalog_cache import CatalogCache
     from chalicelib.services.delivery import DeliveryService
+    from chalicelib.services.reports import CajaReports
     from chalicelib.services.sales import KitchenDisplayService, SaleService
     from chalicelib.services.sessions import SessionGuard
     from chalicelib.services.throttle import LoginThrottle
@@ -138,6 +139,12 @@ class Services:
 
         return SaleService(repo, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work,
                            self.audit, reads=SaleReadRepository(self.settings, repo, catalog), catalog_cache=self.catalog_cache)
+
+    @cached_property
+    def caja_reports(self) -> CajaReports:
+        from chalicelib.services.reports import CajaReports
+
+        return CajaReports(self.sales.repo, self.sales.cajas)
 
     @cached_property
     def delivery_orders(self) -> DeliveryService:

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.api import schemas as v
 from chalicelib.api.http import LIMIT, RequestContext, Surface, limit_query
 from chalicelib.container import get_services
-from chalicelib.domain import reports
-from chalicelib.domain.money import PAYMENT_METHODS, money_str, qty_str
+from chalicelib.domain.money import PAYMENT_METHODS
 from chalicelib.domain.sales import Pago, Sale
 from chalicelib.errors import InvalidInput
+from chalicelib.presenters import reports as report_view
 from chalicelib.presenters import sales as sale_view
 
 if TYPE_CHECKING:
+    from chalicelib.services.reports import CajaReports
     from chalicelib.services.sales import SaleService
 
 surface = Surface("transacciones")
@@ -195,25 +196,23 @@ def reopen(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
 # --- per-caja reports -------------------------------------------------------------------------
 
 
-def _caja_orders(ctx: RequestContext, caja_id: str) -> list[Sale]:
-    return _sales().by_caja(ctx.principal, v.path_int(caja_id, "cajaId"))
+def _reports() -> CajaReports:
+    return get_services().caja_reports
+
+
+def _caja_id(caja_id: str) -> int:
+    return v.path_int(caja_id, "cajaId")
 
 
 @surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read", query=LIMIT, response="list[Transaccion]")
 def by_caja(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     tz = _tz(ctx)
-    return [sale_view.sale_out(o, tz) for o in ctx.limited(_caja_orders(ctx, caja_id))]
+    return [sale_view.sale_out(o, tz) for o in ctx.limited(_reports().sales_of(ctx.principal, _caja_id(caja_id)))]
 
 
 @surface.route("/api/transacciones/caja/{caja_id}/resumen", ["GET"], permission="reports:read", response="ResumenDeCaja")
 def caja_summary(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
-    summary = reports.summarise(_caja_orders(ctx, caja_id))
-    return {
-        "transacciones": summary.sale_count, "cerradas": summary.closed_count, "abiertas": summary.open_count,
-        "anuladas": summary.voided_count, "total_ventas": money_str(summary.total_sales),
-        "total_pagado": money_str(summary.total_paid), "pagado_efectivo": money_str(summary.paid_cash),
-        "pagado_qr": money_str(summary.paid_qr), "pendiente_cobro": money_str(summary.outstanding),
-    }
+    return report_view.summary_out(_reports().summary(ctx.principal, _caja_id(caja_id)))
 
 
 @surface.route(
@@ -221,23 +220,11 @@ def caja_summary(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
 )
 def removed_items(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
     tz = _tz(ctx)
-    return [
-        {**sale_view.item_out(item, order.id, tz), "transaccion_concepto": order.concepto, "mesa": order.mesa}
-        for order, item in reports.removed_items(_caja_orders(ctx, caja_id))
-    ]
+    return [report_view.removed_item_out(sale, item, tz) for sale, item in _reports().removed_items(ctx.principal, _caja_id(caja_id))]
 
 
 @surface.route(
     "/api/transacciones/caja/{caja_id}/ventas-detalladas", ["GET"], permission="reports:read", response="list[VentaDetallada]"
 )
 def detailed_sales(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "tipo": line.tipo,
-            "id": line.catalog_id,
-            "nombre": line.nombre,
-            "cantidad": qty_str(line.cantidad),
-            "total": money_str(line.total),
-        }
-        for line in reports.detailed_sales(_caja_orders(ctx, caja_id))
-    ]
+    return [report_view.sales_line_out(line) for line in _reports().detailed_sales(ctx.principal, _caja_id(caja_id))]

@@ -1,5 +1,5 @@
 """Use cases of the sale lifecycle: create, items, extras, payments, kitchen, close, void,
-reopen, and the per-caja reports.
+reopen (the per-caja reports are services/reports.py).
 
 Every change is read -> pure domain method -> one unit of work (the sale, the stock its
 closing consumes, the caja tallies its payments move), committed as one conditional write.
@@ -86,11 +86,6 @@ class SaleService:
 
     def kitchen_queue(self, who: Principal, branch_id: str) -> list[Sale]:
         return self.repo.kitchen_queue(who.tenant, branch_id)
-
-    def by_caja(self, who: Principal, caja_id: int) -> list[Sale]:
-        if self.cajas.get(who.tenant, caja_id) is None:
-            raise NotFound(f"Caja con id {caja_id} no encontrada")
-        return self.repo.by_caja(who.tenant, caja_id)
 
     # --- creating --------------------------------------------------------------------------
 

@@ -27,7 +27,9 @@ def _toml_value(value: Any) -> str:
     return '"' + str(value).replace('"', '\\"') + '"'
 
 
-def lint_with(tmp: Path, packages: list[str], checked: dict[str, Any], added_imports: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def lint_with(
+    tmp: Path, packages: list[str], checked: dict[str, Any], added_imports: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     """Copy `packages` into `tmp`, append each line of `added_imports` (path -> line) to its module,
     and run only the `checked` contract there."""
     for package in packages:
