@@ -123,10 +123,6 @@ class InProcessMotoStreams:
         return {"Records": records, "NextShardIterator": f"{arn}|{shard_id}|{int(start) + len(records)}"}
 
 
-def _seq(record: dict[str, Any]) -> int:
-    return int(record["dynamodb"]["SequenceNumber"])
-
-
 POLL_MODES = ("adaptive", "fixed")
 
 

@@ -12,6 +12,7 @@ from chalicelib.settings import Settings
 from tests.support.api import Api, TenantWorld, provision_world
 from tests.support.aws import clean_tables, embedded_aws
 from tests.support.conformance import ConformingApi
+from tests.support.menu import Menu, make_menu
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +64,9 @@ def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> None:
             return original(self, request)
 
     monkeypatch.setattr(BotocoreStubber, "process_request", one_at_a_time)
+
+
+@pytest.fixture
+def menu(alpha: TenantWorld) -> Menu:
+    """Tenant alpha's catalog (tests/support/menu.py)."""
+    return make_menu("alpha")

@@ -3,9 +3,6 @@ enforced state machine, the atomic driver claim, delivery into the caja."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +11,8 @@ import pytest
 from chalicelib.domain import delivery as d
 from devstack.world import denominations
 from tests.support.api import Api, TenantWorld, threaded_api
+from tests.support.concurrency import concurrently
+from tests.support.menu import Menu
 
 ORDER = ("pendiente", "aceptado", "preparando", "enviado", "en_camino", "entregado", "cancelado")
 
@@ -37,29 +36,19 @@ def customer_token(api: Api, tenant: str, username: str = "ana") -> str:
 
 
 @pytest.fixture
-def menu(api: Api, alpha: TenantWorld) -> dict[str, Any]:
-    admin = api.as_(alpha.tokens["admin"])
-    ing = admin.post("/api/ingredientes", {"nombre": "Carne", "unidad": "kg", "cantidad": "10", "cantidad_minima": "1"}).body
-    plato = admin.post("/api/platos", {"nombre": "Silpancho", "precio": "25.00"}).body
-    admin.post(f"/api/platos/{plato['id']}/ingredientes", {"ingrediente_id": ing["id"], "cantidad": "0.25"})
-    producto = admin.post("/api/productos", {"nombre": "Cola", "precio": "10.00", "stock": 50, "unidad": "u"}).body
-    return {"plato": plato["id"], "producto": producto["id"], "ingrediente": ing["id"]}
-
-
-@pytest.fixture
 def ana(api: Api, alpha: TenantWorld) -> str:
     register(api, "alpha")
     return customer_token(api, "alpha")
 
 
-def place(api: Api, token: str, menu: dict[str, Any], **extra: Any) -> Any:
-    items = [{"plato_id": menu["plato"], "cantidad": 2}, {"producto_id": menu["producto"], "cantidad": 1}]
+def place(api: Api, token: str, menu: Menu, **extra: Any) -> Any:
+    items = [{"plato_id": menu.plato, "cantidad": 2}, {"producto_id": menu.producto, "cantidad": 1}]
     body = {"sucursal_id": "centro", "items": items,
             "direccion": {"calle": "Av. Arce 123", "barrio": "Sopocachi"}, "metodo_pago": "efectivo", **extra}
     return api.as_(token).post("/api/pedidos/", body)
 
 
-def placed(api: Api, token: str, menu: dict[str, Any]) -> int:
+def placed(api: Api, token: str, menu: Menu) -> int:
     reply = place(api, token, menu)
     assert reply.status == 201, reply
     return int(reply.body["pedido_id"])
@@ -156,7 +145,7 @@ def test_addresses_are_kept_and_coordinates_are_checked(api: Api, ana: str) -> N
 
 
 def test_an_order_is_a_delivery_sale_priced_from_the_catalog_with_the_branch_fee(
-        api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:
+        api: Api, alpha: TenantWorld, menu: Menu, ana: str) -> None:
     admin = api.as_(alpha.tokens["admin"])
     assert admin.patch("/api/sucursales/centro", {"tarifa_domicilio": "3.00"}).status == 200
     reply = place(api, ana, menu, notas="sin cebolla")
@@ -172,7 +161,7 @@ def test_an_order_is_a_delivery_sale_priced_from_the_catalog_with_the_branch_fee
     orders = api.as_(alpha.tokens["cajero"]).get("/api/pedidos/").body
     assert orders[0]["id"] == pk and orders[0]["direccion"] == "Av. Arce 123, Sopocachi" and orders[0]["cliente_nombre"] == "Ana Pérez"
     assert orders[0]["productos"] == [{"nombre": "Silpancho", "cantidad": "2", "precio": "25.00"},
-                                      {"nombre": "Cola", "cantidad": "1", "precio": "10.00"}]
+                                      {"nombre": "Coca-Cola", "cantidad": "1", "precio": "10.00"}]
     activos = api.as_(alpha.tokens["cajero"]).get("/api/pedidos/activos/").body
     assert activos == [{"id": pk, "cliente_nombre": "Ana Pérez", "total": "63.00", "estado": "pendiente", "detalles_count": 2,
                         "direccion_entrega": "Av. Arce 123, Sopocachi", "notas": "sin cebolla"}]
@@ -190,7 +179,7 @@ def test_an_order_is_a_delivery_sale_priced_from_the_catalog_with_the_branch_fee
     ({"items": [{"plato_id": "x", "cantidad": 10**15}]}, "cantidad"),
     ({"extra": 1}, "extra"),
 ])
-def test_bad_orders_get_a_400_naming_the_field_and_nothing_is_written(api: Api, alpha: TenantWorld, menu: Any, ana: str,
+def test_bad_orders_get_a_400_naming_the_field_and_nothing_is_written(api: Api, alpha: TenantWorld, menu: Menu, ana: str,
                                                                      body: dict[str, Any], field: str) -> None:
     reply = place(api, ana, menu, **body)
     assert reply.status == 400, reply
@@ -199,8 +188,8 @@ def test_bad_orders_get_a_400_naming_the_field_and_nothing_is_written(api: Api, 
     assert api.as_(ana).get("/api/clientes/pedidos").body == []
 
 
-def test_an_idempotency_key_makes_a_retried_submission_one_order(api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:
-    body = {"sucursal_id": "centro", "items": [{"plato_id": menu["plato"], "cantidad": 1}],
+def test_an_idempotency_key_makes_a_retried_submission_one_order(api: Api, alpha: TenantWorld, menu: Menu, ana: str) -> None:
+    body = {"sucursal_id": "centro", "items": [{"plato_id": menu.plato, "cantidad": 1}],
             "direccion": {"calle": "A", "barrio": "B"}, "metodo_pago": "qr"}
     first = api.as_(ana).post("/api/pedidos/", body, headers={"Idempotency-Key": "k-1"})
     again = api.as_(ana).post("/api/pedidos/", body, headers={"Idempotency-Key": "k-1"})
@@ -209,7 +198,7 @@ def test_an_idempotency_key_makes_a_retried_submission_one_order(api: Api, alpha
     assert len(api.as_(ana).get("/api/clientes/pedidos").body) == 1
 
 
-def test_a_customer_reads_only_their_own_orders(api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:
+def test_a_customer_reads_only_their_own_orders(api: Api, alpha: TenantWorld, menu: Menu, ana: str) -> None:
     pk = placed(api, ana, menu)
     register(api, "alpha", "beto")
     beto = customer_token(api, "alpha", "beto")
@@ -231,7 +220,7 @@ def test_every_pair_of_states_is_allowed_exactly_as_the_table_says() -> None:
             assert allowed == expected, (current, target)
 
 
-def _order_in(api: Api, alpha: TenantWorld, menu: Any, ana: str, estado: str, driver: str | None) -> int:
+def _order_in(api: Api, alpha: TenantWorld, menu: Menu, ana: str, estado: str, driver: str | None) -> int:
     pk = placed(api, ana, menu)
     path = ORDER[:ORDER.index(estado) + 1] if estado != "cancelado" else ("pendiente", "cancelado")
     for step in path[1:]:
@@ -247,7 +236,7 @@ def _order_in(api: Api, alpha: TenantWorld, menu: Any, ana: str, estado: str, dr
 
 
 def test_the_restaurant_route_refuses_every_move_outside_the_table_and_changes_nothing(
-        api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:
+        api: Api, alpha: TenantWorld, menu: Menu, ana: str) -> None:
     api.as_(alpha.tokens["cajero"]).post("/api/caja/abrir", denominations(b100=1))
     cajero = alpha.tokens["cajero"]
     for current in ORDER:
@@ -275,14 +264,14 @@ def test_the_restaurant_route_refuses_every_move_outside_the_table_and_changes_n
         "ok": False, "error": "Estado inválido", "statusCode": 400, "message": "Estado inválido"}
 
 
-def test_the_kitchen_finishing_an_accepted_order_makes_it_enviado(api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:
+def test_the_kitchen_finishing_an_accepted_order_makes_it_enviado(api: Api, alpha: TenantWorld, menu: Menu, ana: str) -> None:
     pk = placed(api, ana, menu)
     assert move(api, alpha.tokens["cajero"], pk, "aceptado").status == 200
     assert api.as_(alpha.tokens["cocina"]).patch(f"/api/transacciones/{pk}/cocina/completar").status == 200
     assert api.as_(ana).get(f"/api/clientes/pedidos/{pk}").body["estado"] == "enviado"
 
 
-def test_a_customer_may_cancel_only_while_pendiente_or_aceptado(api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:
+def test_a_customer_may_cancel_only_while_pendiente_or_aceptado(api: Api, alpha: TenantWorld, menu: Menu, ana: str) -> None:
     pk = placed(api, ana, menu)
     assert api.as_(ana).post(f"/api/clientes/pedidos/{pk}/cancelar").status == 200
     late = placed(api, ana, menu)
@@ -295,19 +284,8 @@ def test_a_customer_may_cancel_only_while_pendiente_or_aceptado(api: Api, alpha:
 # --- drivers ---------------------------------------------------------------------------------------
 
 
-def concurrently(works: list[Callable[[], Any]]) -> list[Any]:
-    start = threading.Barrier(len(works))
-
-    def run(work: Callable[[], Any]) -> Any:
-        start.wait()
-        return work()
-
-    with ThreadPoolExecutor(max_workers=len(works)) as pool:
-        return list(pool.map(run, works))
-
-
 def test_ten_drivers_claiming_one_order_at_once_have_exactly_one_winner_twenty_times(
-        api: Api, alpha: TenantWorld, menu: Any, ana: str, atomic_requests: None) -> None:
+        api: Api, alpha: TenantWorld, menu: Menu, ana: str, atomic_requests: None) -> None:
     api.as_(alpha.tokens["cajero"]).post("/api/caja/abrir", denominations(b100=1))
     drivers = make_drivers(alpha, api, 10)
     clients = [threaded_api(t) for t in drivers]
@@ -324,7 +302,7 @@ def test_ten_drivers_claiming_one_order_at_once_have_exactly_one_winner_twenty_t
         assert api.as_(winner).post(f"/pedidos/{pk}/marcar-entregado/").status == 200
 
 
-def test_one_driver_claiming_two_orders_at_once_wins_at_most_one(api: Api, alpha: TenantWorld, menu: Any, ana: str,
+def test_one_driver_claiming_two_orders_at_once_wins_at_most_one(api: Api, alpha: TenantWorld, menu: Menu, ana: str,
                                                                    atomic_requests: None) -> None:
     driver = make_drivers(alpha, api, 1)[0]
     for _ in range(5):
@@ -344,7 +322,7 @@ def test_one_driver_claiming_two_orders_at_once_wins_at_most_one(api: Api, alpha
 
 
 def test_delivered_pays_the_open_caja_once_closes_the_sale_and_consumes_stock_once_even_on_retry(
-        api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:
+        api: Api, alpha: TenantWorld, menu: Menu, ana: str) -> None:
     cajero = api.as_(alpha.tokens["cajero"])
     assert cajero.post("/api/caja/abrir", denominations(b100=1)).status == 201
     driver = make_drivers(alpha, api, 1)[0]
@@ -358,15 +336,15 @@ def test_delivered_pays_the_open_caja_once_closes_the_sale_and_consumes_stock_on
     assert Decimal(after["efectivo_esperado"]) - Decimal(before["efectivo_esperado"]) == Decimal("60.00")
     sale = cajero.get(f"/api/transacciones/{pk}").body
     assert sale["estado"] == "cerrado"
-    carne = api.as_(alpha.tokens["admin"]).get(f"/api/ingredientes/{menu['ingrediente']}").body
+    carne = api.as_(alpha.tokens["admin"]).get(f"/api/ingredientes/{menu.carne}").body
     assert Decimal(carne["cantidad"]) == Decimal("9.5")
-    cola = api.as_(alpha.tokens["admin"]).get(f"/api/productos/{menu['producto']}").body
+    cola = api.as_(alpha.tokens["admin"]).get(f"/api/productos/{menu.producto}").body
     assert int(cola["stock"]) == 49
     assert set_driver_status_view(driver) == "disponible"
     assert api.as_(ana).get(f"/api/clientes/pedidos/{pk}").body["estado"] == "entregado"
 
 
-def test_refusals_change_nothing(api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:
+def test_refusals_change_nothing(api: Api, alpha: TenantWorld, menu: Menu, ana: str) -> None:
     from chalicelib.container import get_services
 
     drivers = make_drivers(alpha, api, 2)
@@ -389,7 +367,7 @@ def test_refusals_change_nothing(api: Api, alpha: TenantWorld, menu: Any, ana: s
     assert set_driver_status_view(drivers[0]) == "disponible"
 
 
-def test_a_driver_who_is_not_available_cannot_claim(api: Api, alpha: TenantWorld, menu: Any, ana: str) -> None:
+def test_a_driver_who_is_not_available_cannot_claim(api: Api, alpha: TenantWorld, menu: Menu, ana: str) -> None:
     driver = make_drivers(alpha, api, 1)[0]
     assert api.as_(driver).post("/api/repartidores/estado", {"estado": "inactivo"}).status == 200
     pk = placed(api, ana, menu)

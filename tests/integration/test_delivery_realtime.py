@@ -21,6 +21,7 @@ from tests.integration.test_delivery import make_drivers, move, placed, register
 from tests.integration.test_realtime import FakeManagementApi
 from tests.support.api import Api, TenantWorld
 from tests.support.events import stream_batch, stream_record, ws_event
+from tests.support.menu import Menu
 
 
 class Frames(FakeManagementApi):
@@ -53,7 +54,7 @@ class Live:
         assert self.services.fanout.handle_batch(stream_batch(stream_record(before, after))) == {"batchItemFailures": []}
         return result
 
-    def place(self, token: str, menu: dict[str, Any]) -> int:
+    def place(self, token: str, menu: Menu) -> int:
         repo = self.services.sales.repo
         pk = placed(self.api, token, menu)
         created = repo.get("alpha", pk)
@@ -76,14 +77,6 @@ def live(api: Api, alpha: TenantWorld) -> Iterator[Live]:
     frames = Frames()
     services.__dict__["sender"] = Sender(frames, services.connections.remove, threads=4)
     yield Live(api, alpha, frames, services)
-
-
-@pytest.fixture
-def menu(api: Api, alpha: TenantWorld) -> dict[str, Any]:
-    admin = api.as_(alpha.tokens["admin"])
-    plato = admin.post("/api/platos", {"nombre": "Silpancho", "precio": "25.00"}).body
-    producto = admin.post("/api/productos", {"nombre": "Cola", "precio": "10.00", "stock": 50, "unidad": "u"}).body
-    return {"plato": plato["id"], "producto": producto["id"]}
 
 
 def customer(live: Live, name: str) -> tuple[str, int]:
@@ -119,7 +112,7 @@ def test_every_socket_needs_a_token_and_only_its_owner_may_open_a_path(live: Liv
     assert live.connect("ok4", f"ubicacion/{driver_id}", driver) == 200
 
 
-def test_the_whole_order_reaches_restaurant_customer_and_drivers_as_gastromovil_frames(live: Live, menu: dict[str, Any]) -> None:
+def test_the_whole_order_reaches_restaurant_customer_and_drivers_as_gastromovil_frames(live: Live, menu: Menu) -> None:
     api, alpha = live.api, live.alpha
     api.as_(alpha.tokens["cajero"]).post("/api/caja/abrir", denominations(b100=1))
     ana, ana_id = customer(live, "ana")
@@ -181,7 +174,7 @@ def test_positions_older_than_the_stored_one_are_dropped(live: Live) -> None:
     assert stored is not None and stored[2] == 2000 and float(stored[0]) == -16.5
 
 
-def test_an_unclaimed_order_is_offered_again_after_the_reoffer_delay(live: Live, menu: dict[str, Any]) -> None:
+def test_an_unclaimed_order_is_offered_again_after_the_reoffer_delay(live: Live, menu: Menu) -> None:
     api, alpha = live.api, live.alpha
     ana, _ = customer(live, "ana")
     pk = live.place(ana, menu)
@@ -200,7 +193,7 @@ def test_an_unclaimed_order_is_offered_again_after_the_reoffer_delay(live: Live,
     assert [f["tipo"] for f in live.frames.of("d")] == ["pedido_disponible"]
 
 
-def test_the_kitchen_sees_a_delivery_order_as_nuevo_pedido_on_cocina(live: Live, menu: dict[str, Any]) -> None:
+def test_the_kitchen_sees_a_delivery_order_as_nuevo_pedido_on_cocina(live: Live, menu: Menu) -> None:
     ana, _ = customer(live, "ana")
     query = {"namespace": "cocina", "token": live.alpha.tokens["cocina"]}
     assert live.services.sockets.connect(ws_event("$connect", "kitchen", query=query))["statusCode"] == 200
@@ -211,7 +204,7 @@ def test_the_kitchen_sees_a_delivery_order_as_nuevo_pedido_on_cocina(live: Live,
 
 
 def test_a_customer_still_following_a_driver_from_an_earlier_order_hears_nothing_of_the_next(
-        live: Live, menu: dict[str, Any]) -> None:
+        live: Live, menu: Menu) -> None:
     api, alpha = live.api, live.alpha
     api.as_(alpha.tokens["cajero"]).post("/api/caja/abrir", denominations(b100=1))
     ana, _ = customer(live, "ana")

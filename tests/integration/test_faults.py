@@ -20,10 +20,11 @@ from chalicelib.realtime.fanout import Fanout
 from chalicelib.realtime.gateway import SocketGateway
 from chalicelib.realtime.sender import Sender, make_client, make_lean_client
 from chalicelib.store.sales import SaleRepository
-from tests.integration.test_realtime import FakeManagementApi, connect, new_order, stored, with_plato
+from tests.integration.test_realtime import FakeManagementApi, connect, stored
 from tests.integration.test_transacciones import make_menu
 from tests.support.api import Api, TenantWorld
 from tests.support.events import stream_batch, stream_record
+from tests.support.sales import a_sale, with_plato
 
 
 @dataclass
@@ -186,7 +187,7 @@ def test_a_fanout_killed_mid_batch_delivers_every_frame_at_least_once_with_the_s
     from tests.integration.test_realtime import Realtime
 
     assert connect(Realtime(api, gateway, fanout), "k1", alpha.tokens["cocina"]) == 200
-    orders = [stored(new_order(order_id=n, mesa=f"Mesa {n}")) for n in (1, 2, 3)]
+    orders = [stored(a_sale(n, mesa=f"Mesa {n}")) for n in (1, 2, 3)]
     batch = stream_batch(*[stream_record(None, o, str(100 + o.id)) for o in orders],
                          *[stream_record(o, stored(with_plato(o)), str(200 + o.id)) for o in orders])
     with pytest.raises(Killed):
@@ -261,7 +262,7 @@ def test_frames_survive_a_management_api_burst_and_a_410_removes_only_that_conne
         assert gateway.connect({"requestContext": {"connectionId": cid}, "queryStringParameters":
                                 {"namespace": "cocina", "token": alpha.tokens["cocina"]}})["statusCode"] == 200
     Burst.gone, Burst.status, Burst.failures = {"gone"}, status, 12  # longer than botocore's 4 attempts per post
-    order = stored(new_order(order_id=5))
+    order = stored(a_sale(5))
     batch = stream_batch(stream_record(None, order, "500"))
     first = fanout.handle_batch(batch)
     assert first["batchItemFailures"] == [{"itemIdentifier": "500"}]  # the stream re-delivers it

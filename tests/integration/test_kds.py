@@ -9,15 +9,10 @@ from decimal import Decimal as D
 import pytest
 
 from chalicelib.domain.clock import utc_now
-from tests.integration.test_transacciones import Menu, make_menu, stock
 from tests.support.api import Api, TenantWorld
+from tests.support.menu import Menu, stock
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
-
-
-@pytest.fixture
-def menu(alpha: TenantWorld) -> Menu:
-    return make_menu("alpha")
 
 
 def grill_and_drink(api: Api, alpha: TenantWorld, menu: Menu, mesa: str = "Mesa 4") -> tuple[int, str, str]:

@@ -18,9 +18,9 @@ from chalicelib.realtime.sender import Sender
 from chalicelib.settings import Settings
 from chalicelib.store.sales import SaleRepository
 from tests.integration.test_realtime import FakeManagementApi
-from tests.integration.test_transacciones import make_menu
 from tests.support.api import Api, TenantWorld, provision_world
 from tests.support.events import stream_batch, stream_record, ws_event
+from tests.support.menu import make_menu
 
 DOCUMENTED = {"OrdersCreated", "ItemStatusChanges", "PaymentsRecorded", "FramesSent", "ConnectionsGone", "FanoutRecordFailures",
               "StreamToSocketDelay"}

@@ -8,7 +8,6 @@ import threading
 from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import pytest
 from botocore.exceptions import ClientError
@@ -22,6 +21,7 @@ from chalicelib.realtime.sender import Sender
 from chalicelib.store.sales import SaleRepository
 from tests.support.api import TenantWorld
 from tests.support.events import channels_of, stream_batch, stream_record, ws_event
+from tests.support.sales import a_sale, with_plato
 
 NOW = "2026-03-18T12:35:00.000Z"
 
@@ -78,18 +78,6 @@ def connect(rt: Realtime, connection_id: str, token: str | None, namespace: str 
 def send(rt: Realtime, connection_id: str, frame: dict) -> dict:
     rt.gateway.message(ws_event("$default", connection_id, body=json.dumps(frame)))
     return rt.api.posts[-1][1]
-
-
-def new_order(tenant: str = "alpha", branch: str = "centro", order_id: int = 7, mesa: str | None = "Mesa 5") -> Sale:
-    return Sale(tenant_id=tenant, id=order_id, branch_id=branch, nro_reg=1, concepto="Pedido", mesa=mesa, cliente=None,
-                 tipo="venta", caja_id=None, usuario_id="1", created_at=NOW, updated_at=NOW)
-
-
-def with_plato(order: Sale) -> Sale:
-    changed = deepcopy(order)
-    changed.add_item(plato_id="plato_1", product_id=None, name="Silpancho", unit_price=Decimal("25"),
-                     quantity=Decimal("1"), notes=None, station="cocina", now=NOW)
-    return changed
 
 
 def stored(order: Sale) -> Sale:
@@ -153,7 +141,7 @@ def test_disconnect_removes_the_connection_and_its_subscriptions(realtime: Realt
 
 def test_a_new_order_with_a_mesa_is_announced_and_the_queue_republished(realtime: Realtime, alpha: TenantWorld) -> None:
     connect(realtime, "k1", alpha.tokens["cocina"])
-    order = stored(new_order())
+    order = stored(a_sale())
     result = realtime.fanout.handle_batch(stream_batch(stream_record(None, order, "1001")))
     assert result == {"batchItemFailures": []}
     nuevo = realtime.api.frames("k1", "nuevo-pedido")
@@ -166,14 +154,14 @@ def test_a_new_order_with_a_mesa_is_announced_and_the_queue_republished(realtime
 def test_a_second_tenants_kitchen_receives_nothing_of_the_first(realtime: Realtime, alpha: TenantWorld, beta: TenantWorld) -> None:
     connect(realtime, "alpha-k", alpha.tokens["cocina"])
     connect(realtime, "beta-k", beta.tokens["cocina"])
-    realtime.fanout.handle_batch(stream_batch(stream_record(None, stored(new_order()))))
+    realtime.fanout.handle_batch(stream_batch(stream_record(None, stored(a_sale()))))
     assert realtime.api.frames("alpha-k", "nuevo-pedido")
     assert realtime.api.frames("beta-k") == []
 
 
 def test_queue_updates_are_coalesced_to_one_per_branch_per_batch(realtime: Realtime, alpha: TenantWorld) -> None:
     connect(realtime, "k1", alpha.tokens["cocina"])
-    created = stored(new_order())
+    created = stored(a_sale())
     changed = with_plato(created)
     stored(changed)
     batch = stream_batch(stream_record(None, created, "2001"), stream_record(created, changed, "2002"))
@@ -186,7 +174,7 @@ def test_queue_updates_are_coalesced_to_one_per_branch_per_batch(realtime: Realt
 
 def test_completion_is_announced_with_the_numeric_id(realtime: Realtime, alpha: TenantWorld) -> None:
     connect(realtime, "k1", alpha.tokens["cocina"])
-    before = stored(with_plato(new_order()))
+    before = stored(with_plato(a_sale()))
     after = deepcopy(before)
     after.complete_kitchen(NOW)
     stored(after)
@@ -199,7 +187,7 @@ def test_a_vanished_client_is_removed_on_the_first_410_and_the_others_still_rece
     for connection_id in ("k1", "k2", "k3"):
         connect(realtime, connection_id, alpha.tokens["cocina"])
     realtime.api.gone.add("k2")
-    result = realtime.fanout.handle_batch(stream_batch(stream_record(None, stored(new_order()))))
+    result = realtime.fanout.handle_batch(stream_batch(stream_record(None, stored(a_sale()))))
     assert result == {"batchItemFailures": []}
     assert realtime.api.frames("k1", "nuevo-pedido") and realtime.api.frames("k3", "nuevo-pedido")
     assert get_services().connections.get("k2") is None
@@ -209,14 +197,14 @@ def test_a_vanished_client_is_removed_on_the_first_410_and_the_others_still_rece
 def test_a_record_whose_delivery_fails_is_reported_for_redelivery(realtime: Realtime, alpha: TenantWorld) -> None:
     connect(realtime, "k1", alpha.tokens["cocina"])
     realtime.api.broken.add("k1")
-    result = realtime.fanout.handle_batch(stream_batch(stream_record(None, stored(new_order()), "4001")))
+    result = realtime.fanout.handle_batch(stream_batch(stream_record(None, stored(a_sale()), "4001")))
     assert result == {"batchItemFailures": [{"itemIdentifier": "4001"}]}
 
 
 def test_a_corrupt_record_fails_alone_and_the_rest_of_the_batch_is_delivered(realtime: Realtime, alpha: TenantWorld) -> None:
     connect(realtime, "k1", alpha.tokens["cocina"])
-    good = stream_record(None, stored(new_order()), "5002")
-    bad = stream_record(None, new_order(order_id=8), "5001")
+    good = stream_record(None, stored(a_sale()), "5002")
+    bad = stream_record(None, a_sale(8), "5001")
     bad["dynamodb"]["NewImage"]["doc"] = {"S": "{not json"}
     result = realtime.fanout.handle_batch(stream_batch(bad, good))
     assert result == {"batchItemFailures": [{"itemIdentifier": "5001"}]}
@@ -225,7 +213,7 @@ def test_a_corrupt_record_fails_alone_and_the_rest_of_the_batch_is_delivered(rea
 
 def test_a_replayed_batch_yields_messages_with_the_same_ids(realtime: Realtime, alpha: TenantWorld) -> None:
     connect(realtime, "k1", alpha.tokens["cocina"])
-    batch = stream_batch(stream_record(None, stored(new_order()), "6001"))
+    batch = stream_batch(stream_record(None, stored(a_sale()), "6001"))
     realtime.fanout.handle_batch(batch)
     first = [f["id"] for _, f in realtime.api.posts]
     realtime.api.posts.clear()
@@ -245,7 +233,7 @@ def test_kds_staff_subscribe_within_their_branch_and_tenant_only(realtime: Realt
 
 
 def test_a_customer_connection_sees_only_its_own_session(realtime: Realtime, alpha: TenantWorld) -> None:
-    order = stored(new_order())
+    order = stored(a_sale())
     token, _, _ = get_services().kds.customer_token(Principal("2", "alpha", "centro", "mesero"), order.id)
     assert connect(realtime, "cust", token, namespace="cocina") == 403
     assert connect(realtime, "cust", token, namespace="kds") == 200

@@ -16,9 +16,10 @@ from chalicelib.realtime.gateway import SocketGateway
 from chalicelib.realtime.polling import Frames
 from chalicelib.realtime.sender import Sender
 from chalicelib.store.sales import SaleRepository
-from tests.integration.test_realtime import new_order, stored, with_plato
+from tests.integration.test_realtime import stored
 from tests.support.api import TenantWorld
 from tests.support.events import channels_of, stream_batch, stream_record, ws_event
+from tests.support.sales import a_sale, with_plato
 
 
 @dataclass
@@ -203,7 +204,7 @@ def test_one_kitchen_event_reaches_each_protocol_in_its_own_framing(edge: Edge, 
     edge.connect("t1", {"protocol": "stomp"})
     edge.say("t1", f"CONNECT\nlogin:{token}\n\n\x00SUBSCRIBE\nid:sub-0\ndestination:/kds/alpha/centro\n\n\x00")
 
-    order = stored(new_order())
+    order = stored(a_sale())
     plated = stored(with_plato(order))
     edge.fanout.handle_batch(stream_batch(stream_record(order, plated, "200")))
 

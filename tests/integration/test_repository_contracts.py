@@ -5,7 +5,6 @@ only while both pass the same checks here (the catalog has its own contract file
 from __future__ import annotations
 
 from collections.abc import Callable
-from copy import deepcopy
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,7 +17,6 @@ from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.catalog import Ingrediente, Plato, Producto
 from chalicelib.domain.clock import iso
 from chalicelib.domain.connections import Connection, Subscriber
-from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import User
 from chalicelib.errors import Conflict, StaleCaja, VersionConflict
 from tests.support.fakes import (
@@ -32,6 +30,7 @@ from tests.support.fakes import (
     InMemorySales,
     InMemoryUsers,
 )
+from tests.support.sales import a_sale, with_plato
 
 T0 = "2026-03-18T12:35:00.000000Z"
 WHEN = datetime(2026, 3, 18, 12, 35, tzinfo=UTC)
@@ -47,19 +46,6 @@ def settings() -> Any:
     from chalicelib.container import get_services
 
     return get_services().settings
-
-
-def a_sale(sale_id: int = 7, tenant: str = "alpha", branch: str = "centro", created_at: str = T0, **kw: Any) -> Sale:
-    sale = Sale(tenant_id=tenant, id=sale_id, branch_id=branch, nro_reg=1, concepto="Mesa", mesa="5", cliente=None, tipo="venta",
-                caja_id=kw.pop("caja_id", None), usuario_id="1", created_at=created_at, updated_at=created_at)
-    return replace(sale, **kw)
-
-
-def with_plato(sale: Sale) -> Sale:
-    changed = deepcopy(sale)
-    changed.add_item(plato_id="plato_1", product_id=None, name="Silpancho", unit_price=Decimal("25"), quantity=Decimal("1"),
-                     notes=None, station="cocina", now=T0)
-    return changed
 
 
 # --- sales ------------------------------------------------------------------------------------
@@ -536,7 +522,7 @@ def test_a_tally_for_a_missing_caja_cancels_the_whole_unit(world: World) -> None
     uow.tally_sale("alpha", 404, "efectivo", Decimal("1.00"))
     with pytest.raises(VersionConflict):
         uow.commit()
-    assert world.sales.get("alpha", 7).concepto == "Mesa"
+    assert world.sales.get("alpha", 7).concepto == a_sale().concepto == "Pedido"
 
 
 def test_a_connection_answered_gone_is_kept_while_it_may_still_be_connecting_and_removed_after(connections: Any) -> None:

@@ -18,9 +18,10 @@ from chalicelib.realtime.sender import Sender
 from chalicelib.realtime.shards import ShardFailed, ShardPlan, send_shard, shard_events
 from chalicelib.settings import Settings, SettingsError, load_settings
 from chalicelib.store.sales import SaleRepository
-from tests.integration.test_realtime import FakeManagementApi, new_order, stored
+from tests.integration.test_realtime import FakeManagementApi, stored
 from tests.support.api import TenantWorld
 from tests.support.events import stream_batch, stream_record, ws_event
+from tests.support.sales import a_sale
 
 
 @dataclass
@@ -79,7 +80,7 @@ def kitchen_sockets(k: Kitchen, token: str, count: int) -> list[str]:
 
 
 def nuevo_pedido_to(k: Kitchen, order_id: int = 9) -> dict[str, list[dict]]:
-    order = stored(new_order(order_id=order_id))
+    order = stored(a_sale(order_id))
     assert k.fanout.handle_batch(stream_batch(stream_record(None, order, f"{order_id}00"))) == {"batchItemFailures": []}
     frames: dict[str, list[dict]] = {}
     for cid, frame in k.api.posts:
@@ -142,7 +143,7 @@ def test_a_refused_invocation_fails_the_record_so_the_stream_delivers_it_again(k
 
     assert kitchen.fanout.shards is not None
     kitchen.fanout.shards.invoke = refuse
-    order = stored(new_order(order_id=9))
+    order = stored(a_sale(9))
     assert kitchen.fanout.handle_batch(stream_batch(stream_record(None, order, "900"))) == {
         "batchItemFailures": [{"itemIdentifier": "900"}]}
 

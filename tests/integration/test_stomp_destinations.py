@@ -20,10 +20,11 @@ from chalicelib.realtime.gateway import SocketGateway
 from chalicelib.realtime.polling import Frames
 from chalicelib.realtime.sender import Sender
 from chalicelib.store.sales import SaleRepository
-from tests.integration.test_realtime import new_order, stored, with_plato
+from tests.integration.test_realtime import stored
 from tests.integration.test_realtime_protocols import Edge, RawManagementApi
 from tests.support.api import Api, TenantWorld
 from tests.support.events import channels_of, stream_batch, stream_record
+from tests.support.sales import a_sale, with_plato
 
 
 @dataclass
@@ -95,7 +96,7 @@ def stream_insert_of(table: str, key: dict[str, Any], sequence: str, old: dict[s
 
 def test_order_changes_reach_the_sales_creator_and_staff_of_its_branch(stomp: Stomp, alpha: TenantWorld) -> None:
     mesero, cajero = alpha.tokens["mesero"], alpha.tokens["cajero"]
-    order = stored(replace(new_order(order_id=7), usuario_id=user_id(mesero)))
+    order = stored(replace(a_sale(7), usuario_id=user_id(mesero)))
     stomp.login("creator", mesero)
     stomp.login("staff", cajero)
     assert stomp.subscribe("creator", f"/order-changes/{user_id(mesero)}/7") == "RECEIPT\nreceipt-id:r-0\n\n\x00"
@@ -113,7 +114,7 @@ def test_order_changes_reach_the_sales_creator_and_staff_of_its_branch(stomp: St
 
 def test_order_changes_refuse_another_users_path_a_missing_sale_and_another_tenants_sale(
         stomp: Stomp, alpha: TenantWorld, beta: TenantWorld) -> None:
-    stored(new_order(order_id=7))
+    stored(a_sale(7))
     cajero, beta_cajero = alpha.tokens["cajero"], beta.tokens["cajero"]
     someone_else = user_id(alpha.tokens["mesero"])
     cases = {
@@ -129,7 +130,7 @@ def test_order_changes_refuse_another_users_path_a_missing_sale_and_another_tena
 
 
 def test_order_changes_refuse_staff_of_another_branch(stomp: Stomp, api: Api, alpha: TenantWorld) -> None:
-    stored(new_order(order_id=7))  # a sale of branch centro
+    stored(a_sale(7))  # a sale of branch centro
     get_services().accounts.create_user("alpha", {"nombre": "Norte", "nombre_usuario": "cajero_norte", "contrasena": "Norte123!",
                                                   "rol": "cajero", "sucursal_id": "norte"})
     norte = api.login("cajero_norte", "Norte123!", "alpha")

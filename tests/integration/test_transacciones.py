@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from decimal import Decimal as D
 from typing import Any
 
@@ -14,51 +10,15 @@ import pytest
 from chalicelib.container import get_services
 from devstack.world import denominations
 from tests.support.api import Api, TenantWorld, threaded_api
+from tests.support.concurrency import concurrently
+from tests.support.menu import Menu, make_menu, stock
 
 COUNTS = denominations(b100=1)
-
-
-@dataclass
-class Menu:
-    plato: str  # Silpancho 25.00; recipe: carne 0.25, arroz 0.2
-    plato_bar: str  # Limonada 8.00 at the bar; recipe: limon 2
-    producto: str  # Coca-Cola 10.00, stock 50
-    carne: str
-    arroz: str
-    limon: str
-    tomate: str
-
-
-def make_menu(tenant: str) -> Menu:
-    catalog = get_services().catalog
-    carne = catalog.create_ingredient(tenant, {"nombre": "Carne", "unidad": "kg", "cantidad": D("10"), "cantidad_minima": D("1")})
-    arroz = catalog.create_ingredient(tenant, {"nombre": "Arroz", "unidad": "kg", "cantidad": D("20"), "cantidad_minima": D("2")})
-    limon = catalog.create_ingredient(tenant, {"nombre": "Limón", "unidad": "u", "cantidad": D("100"), "cantidad_minima": D("10")})
-    tomate = catalog.create_ingredient(tenant, {"nombre": "Tomate", "unidad": "kg", "cantidad": D("5"), "cantidad_minima": D("1")})
-    plato = catalog.create_plato(tenant, {"nombre": "Silpancho", "precio": D("25.00"), "estacion": "cocina"})
-    catalog.add_recipe_line(tenant, plato.id, {"ingrediente_id": carne.id, "cantidad": D("0.25")})
-    catalog.add_recipe_line(tenant, plato.id, {"ingrediente_id": arroz.id, "cantidad": D("0.2")})
-    bar = catalog.create_plato(tenant, {"nombre": "Limonada", "precio": D("8.00"), "estacion": "bar"})
-    catalog.add_recipe_line(tenant, bar.id, {"ingrediente_id": limon.id, "cantidad": D("2")})
-    producto = catalog.create_product(tenant, {"nombre": "Coca-Cola", "precio": D("10.00"), "stock": 50, "unidad": "botella"})
-    return Menu(plato.id, bar.id, producto.id, carne.id, arroz.id, limon.id, tomate.id)
-
-
-@pytest.fixture
-def menu(alpha: TenantWorld) -> Menu:
-    return make_menu("alpha")
 
 
 @pytest.fixture
 def cajero(api: Api, alpha: TenantWorld) -> Api:
     return api.as_(alpha.tokens["cajero"])
-
-
-def stock(tenant: str, kind: str, item_id: str) -> D:
-    catalog = get_services().catalog
-    if kind == "producto":
-        return D(catalog.get_product(tenant, item_id).stock)
-    return D(catalog.get_ingredient(tenant, item_id).cantidad)
 
 
 def new_sale(cajero: Api, **extra: Any) -> dict:
@@ -274,24 +234,13 @@ def test_another_tenant_cannot_see_or_change_a_sale(api: Api, beta: TenantWorld,
 # --- concurrency and idempotency ---------------------------------------------------------------
 
 
-def concurrently(n: int, work: Callable[[int], Any]) -> list[Any]:
-    start = threading.Barrier(n)
-
-    def run(i: int) -> Any:
-        start.wait()
-        return work(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
-
-
 def test_fifty_concurrent_item_adds_leave_fifty_items_and_a_consistent_total(
     alpha: TenantWorld, cajero: Api, menu: Menu, atomic_requests: None
 ) -> None:
     tx = new_sale(cajero)["id"]
     client = threaded_api(alpha.tokens["cajero"])
     body = {"producto_id": menu.producto, "cantidad": 1}
-    replies = concurrently(50, lambda i: client().post(f"/api/transacciones/{tx}/items", body))
+    replies = concurrently([lambda: client().post(f"/api/transacciones/{tx}/items", body)] * 50)
     assert [r.status for r in replies] == [201] * 50
     sale = cajero.get(f"/api/transacciones/{tx}").body
     assert len(sale["items"]) == 50
@@ -313,7 +262,7 @@ def test_final_payment_and_completar_at_the_same_moment_close_once_and_deduct_on
                 return client().post(f"/api/transacciones/{tx}/pagos", {"metodo_pago": "qr", "monto": 25})
             return client().patch(f"/api/transacciones/{tx}/cocina/completar")
 
-        replies = concurrently(2, race)
+        replies = concurrently([lambda: race(0), lambda: race(1)])
         assert sorted(r.status for r in replies) == [200, 201], (round_, replies)
         sale = cajero.get(f"/api/transacciones/{tx}").body
         assert sale["estado"] == "cerrado", round_
@@ -332,7 +281,7 @@ def test_the_same_idempotency_key_records_one_payment_sequentially_and_concurren
     assert len({r.body["id"] for r in sequential}) == 1
 
     client = threaded_api(alpha.tokens["cajero"])
-    parallel = concurrently(10, lambda i: client().post(f"/api/transacciones/{tx}/pagos", body, headers={"Idempotency-Key": "pay-2"}))
+    parallel = concurrently([lambda: client().post(f"/api/transacciones/{tx}/pagos", body, headers={"Idempotency-Key": "pay-2"})] * 10)
     assert {r.status for r in parallel} == {201}, parallel
     assert len({r.body["id"] for r in parallel}) == 1
     assert len(cajero.get(f"/api/transacciones/{tx}/pagos").body) == 2

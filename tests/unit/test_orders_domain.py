@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal as D
+from functools import partial
 
 import pytest
 
 from chalicelib.domain.sales import RecipeUse, Sale
 from chalicelib.errors import InvalidInput, NotFound
+from tests.support.sales import a_sale
 
 NOW = "2026-03-18T12:35:00.000Z"
 
 
-def new_order(**kw: object) -> Sale:
-    base: dict = dict(
-        tenant_id="t", id=42, branch_id="centro", nro_reg=1, concepto="Pedido mesa 5", mesa="Mesa 5", cliente=None,
-        tipo="venta", caja_id=1, usuario_id="1", created_at=NOW, updated_at=NOW,
-    )
-    base.update(kw)
-    return Sale(**base)
+new_order = partial(a_sale, 42, "t", caja_id=1, concepto="Pedido mesa 5")
 
 
 def add_plato(order: Sale, precio: str = "25.00", cantidad: str = "2", plato_id: str = "plato_1") -> int:
