@@ -52,6 +52,8 @@ class GastroHooks:
 
 def gastro_error(message: str) -> str:
     return json.dumps({"tipo": "error", "error": message}, ensure_ascii=False)
+
+
 MAX_SUBSCRIPTIONS = 20  # per connection, not counting the gateway's own (_...) keys
 MAX_MESSAGES_PER_SECOND = 20  # per connection
 TOO_MANY_SUBSCRIPTIONS = f"a connection may hold at most {MAX_SUBSCRIPTIONS} subscriptions"
@@ -96,6 +98,7 @@ def protocol_of(event: dict[str, Any]) -> str:
 
 # Waits before re-posting a greeting that got 410 while its $connect may still be returning.
 GREETING_RETRIES = (0.05, 0.1, 0.2, 0.4, 0.8)
+
 
 class SocketGateway:
     def __init__(
@@ -238,6 +241,7 @@ class SocketGateway:
             self.gastro.record_position(connection.tenant, connection.user_id, body["latitud"], body["longitud"])
         except InvalidInput as exc:
             self.reply(cid, gastro_error("; ".join(exc.message) if isinstance(exc.message, list) else exc.message))
+
     def _verify(self, token: str) -> Principal:
         who = self.tokens.verify(token)
         self.session_check(who)

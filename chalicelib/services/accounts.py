@@ -21,6 +21,8 @@ from chalicelib.services.sessions import SessionGuard
 from chalicelib.services.throttle import LoginThrottle
 
 BAD_CREDENTIALS = "Credenciales inválidas"
+
+
 @functools.cache
 def _dummy_hash() -> str:
     """Verifying against a fixed hash when the user is unknown keeps login time independent of

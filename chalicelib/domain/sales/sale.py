@@ -32,6 +32,7 @@ PENDING, OPEN, CLOSED, VOIDED = "pendiente", "abierto", "cerrado", "anulado"
 # Kitchen state (estado_cocina); None when the sale has no kitchen work.
 KITCHEN_PENDING, KITCHEN_DONE, KITCHEN_VOIDED = "pendiente", "terminado", "anulado"
 
+
 @dataclass
 class Sale:
     tenant_id: str
