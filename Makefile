@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: run test unit integration e2e display lint bench package cfn-lint deploy deploy-plan clean
+.PHONY: run test e2e-deps unit integration e2e display lint bench package cfn-lint deploy deploy-plan clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	$(BIN)/python -m devstack --port $(PORT)
 
-test: $(STAMP) lint cfn-lint package
+test: $(STAMP) e2e-deps lint cfn-lint package
 	$(BIN)/python -m pytest -q -n 2 tests/unit tests/integration
 	$(BIN)/python -m pytest -q tests/e2e
 
@@ -26,11 +26,15 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 tests/integration
 
-e2e: $(STAMP)
+# Chromium (Debian's, installed with apt-get when missing) and the e2e tests' Node packages.
+e2e-deps:
+	@tests/e2e/deps.sh
+
+e2e: $(STAMP) e2e-deps
 	$(BIN)/python -m pytest -q tests/e2e
 
 # The kitchen display in Chromium (also part of `make e2e` and `make test`); screenshots in tests/e2e/artifacts/.
-display: $(STAMP)
+display: $(STAMP) e2e-deps
 	$(BIN)/python -m pytest -q tests/e2e/test_kitchen_display.py
 
 lint: $(STAMP)
