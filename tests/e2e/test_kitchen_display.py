@@ -224,6 +224,17 @@ def test_the_display_speaks_english_when_asked_and_remembers_it(tablets: Callabl
 # --- live board --------------------------------------------------------------------------------------
 
 
+def test_the_header_counts_one_pedido_and_several_pedidos_in_both_languages(tablets: Callable[..., Tablet]) -> None:
+    tablet = tablets().open()
+    counts = tablet.page.evaluate(
+        """async () => {
+            const { translator } = await import(new URL('strings.js', location.href));
+            return ['es', 'en'].flatMap(lang => [0, 1, 2].map(count => translator(lang)('ordersCount', { count })));
+        }"""
+    )
+    assert counts == ["0 pedidos", "1 pedido", "2 pedidos", "0 orders", "1 order", "2 orders"]
+
+
 def test_an_order_created_through_rest_appears_without_a_reload_with_items_notes_and_extras(
     tablets: Callable[..., Tablet], kitchen: Kitchen
 ) -> None:

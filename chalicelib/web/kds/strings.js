@@ -39,7 +39,7 @@ export const STRINGS = {
     extra: '+ {qty} {name}',
     actionFailed: 'No se pudo: {message}',
     language: 'English',
-    ordersCount: '{count} pedidos',
+    ordersCount: { one: '{count} pedido', other: '{count} pedidos' },
     live: 'En vivo',
   },
   en: {
@@ -81,7 +81,7 @@ export const STRINGS = {
     extra: '+ {qty} {name}',
     actionFailed: 'Failed: {message}',
     language: 'Español',
-    ordersCount: '{count} orders',
+    ordersCount: { one: '{count} order', other: '{count} orders' },
     live: 'Live',
   },
 };
@@ -91,7 +91,9 @@ export const LANGUAGES = Object.keys(STRINGS);
 export function translator(lang) {
   const table = STRINGS[lang] || STRINGS.es;
   return (key, params = {}) => {
-    const text = table[key] ?? STRINGS.es[key] ?? key;
+    const entry = table[key] ?? STRINGS.es[key] ?? key;
+    // A string with plural forms is { one, other }, chosen by params.count.
+    const text = typeof entry === 'string' ? entry : (params.count === 1 ? entry.one : entry.other);
     return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
   };
 }
