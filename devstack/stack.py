@@ -254,6 +254,8 @@ class Stack:
             f"({', '.join(sorted(self.lambdas.names)) if self.lambdas else 'none'}; {self.args.lambda_concurrency} processes)",
             f"  AWS endpoint    {aws.url} ({'embedded moto' if aws.embedded else 'AWS_ENDPOINT_URL'})",
             f"  Tables          {self.settings.table_prefix}-*",
+            *([f"  Not emulated    {skipped} (moto's CloudFormation skips them; they exist only on AWS)"]
+              if aws.embedded and (skipped := self._skipped_by_moto()) else []),
             "  Stream pollers  " + (", ".join(p.name for p in self.pollers) or "none (the app registers no stream handlers)")
             + (f" ({self.args.stream_poll} pace, {self.stream_reads} reads)" if self.pollers else ""),
         ]
@@ -266,6 +268,12 @@ class Stack:
         timings = " ".join(f"{k}={v:.2f}s" for k, v in self.timings.items())
         lines += [f"  Started in      {timings}", "  Ctrl-C stops everything.", "", READY_LINE]
         print("\n".join(lines), flush=True)
+
+    @staticmethod
+    def _skipped_by_moto() -> str:
+        from devstack.infra import skipped_by_moto
+
+        return ", ".join(f"{count} {kind.removeprefix('AWS::')}" for kind, count in sorted(skipped_by_moto().items()))
 
     def close(self) -> None:
         if self._write_events is not None:
