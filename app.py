@@ -6,21 +6,7 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent, WebsocketEvent
 
-from chalicelib.api import (
-    audit,
-    auth,
-    branches,
-    caja,
-    catalog,
-    delivery,
-    display,
-    docs_page,
-    kds,
-    openapi,
-    sales,
-    socketio_polling,
-    users,
-)
+from chalicelib.api.surfaces import BLUEPRINTS
 from chalicelib.container import get_services
 from chalicelib.metrics import metrics_middleware
 from chalicelib.observability import http_logging_middleware, tracing_middleware, tracing_wanted
@@ -40,13 +26,8 @@ app.register_middleware(metrics_middleware, "all")
 if tracing_wanted():
     app.register_middleware(tracing_middleware, "all")
 
-for surface in (auth.surface, users.surface, branches.surface, catalog.surface, caja.surface, sales.surface, kds.surface,
-                delivery.surface, audit.surface):
-    app.register_blueprint(surface.blueprint)
-app.register_blueprint(socketio_polling.blueprint)
-app.register_blueprint(display.blueprint)
-app.register_blueprint(openapi.blueprint)
-app.register_blueprint(docs_page.blueprint)
+for blueprint in BLUEPRINTS:
+    app.register_blueprint(blueprint)
 
 
 @app.on_ws_connect()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api.http import MESSAGE, ErrorFormat, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain import delivery as d
 from chalicelib.errors import InvalidInput
@@ -21,7 +21,12 @@ def gastromovil_error(status: int, message: Any, phrase: str) -> Any:
     return {"ok": False, "error": text, "statusCode": status, "message": message}
 
 
-surface = Surface("pedidos", error_shape=gastromovil_error)
+GASTROMOVIL_ERROR = ErrorFormat("GastroMovilError", gastromovil_error, {
+    "type": "object",
+    "properties": {"ok": {"const": False}, "error": {"type": "string"}, "statusCode": {"type": "integer"}, "message": MESSAGE},
+    "required": ["ok", "error"],
+})
+surface = Surface("pedidos", errors=GASTROMOVIL_ERROR)
 
 LOGIN = {
     "username": v.text(min_length=1, max_length=254),

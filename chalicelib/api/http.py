@@ -50,6 +50,31 @@ def limit_query(default: int = LIST_MAXIMUM, maximum: int = LIST_MAXIMUM) -> Sch
 LIMIT = limit_query()
 
 
+ErrorShape = Callable[[int, Any, str], Any]
+
+
+def nest_error(status: int, message: Any, phrase: str) -> Any:
+    return {"statusCode": status, "message": message, "error": phrase}
+
+
+@dataclass(frozen=True)
+class ErrorFormat:
+    """How a surface answers an error: the body it builds, and that body's schema (by name) in the
+    OpenAPI document."""
+
+    name: str
+    shape: ErrorShape
+    schema: dict[str, Any] = field(hash=False, compare=False)
+
+
+MESSAGE = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+NESTED_ERROR = ErrorFormat("Error", nest_error, {
+    "type": "object",
+    "properties": {"statusCode": {"type": "integer"}, "message": MESSAGE, "error": {"type": "string"}},
+    "required": ["statusCode", "message"],
+})
+
+
 @dataclass(frozen=True)
 class RouteSpec:
     surface: str
@@ -62,6 +87,8 @@ class RouteSpec:
     query: Schema = field(default_factory=dict, hash=False, compare=False)
     response: str | None = None  # a model of api/responses.py: "Name", "list[Name]" or "Name | None"
     summary: str = ""
+    enveloped: bool = False  # the success body is {"success": true, "data": ...} (the surface's envelope)
+    errors: ErrorFormat = field(default=NESTED_ERROR, hash=False, compare=False)
 
     @property
     def model_name(self) -> str:
@@ -142,13 +169,6 @@ def json_response(body: Any, status: int = 200) -> Response:
     )
 
 
-ErrorShape = Callable[[int, Any, str], Any]
-
-
-def nest_error(status: int, message: Any, phrase: str) -> Any:
-    return {"statusCode": status, "message": message, "error": phrase}
-
-
 def error_response(exc: DomainError, shape: ErrorShape = nest_error) -> Response:
     status = exc.status_code
     response = json_response(shape(status, exc.message, HTTPStatus(status).phrase), status)
@@ -183,11 +203,11 @@ ViewFn = Callable[..., Any]
 class Surface:
     """One Chalice Blueprint per API surface, with routes that declare their permission."""
 
-    def __init__(self, name: str, *, envelope: Callable[[Any], Any] | None = None, error_shape: ErrorShape = nest_error) -> None:
+    def __init__(self, name: str, *, envelope: Callable[[Any], Any] | None = None, errors: ErrorFormat = NESTED_ERROR) -> None:
         self.name = name
         self.blueprint = Blueprint(__name__ + "." + name)
         self._envelope = envelope
-        self._error_shape = error_shape
+        self.errors = errors
 
     def route(
         self,
@@ -203,7 +223,8 @@ class Surface:
     ) -> Callable[[ViewFn], ViewFn]:
         def decorate(fn: ViewFn) -> ViewFn:
             summary = (fn.__doc__ or "").strip().split("\n", 1)[0]
-            spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query or {}, response, summary)
+            spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query or {}, response, summary,
+                             enveloped=self._envelope is not None, errors=self.errors)
             ROUTES.append(spec)
 
             @functools.wraps(fn)
@@ -243,11 +264,11 @@ class Surface:
                 log.info("unauthorized", extra={"path": spec.path})
             if request.method != "GET":
                 report_refused_order_command(principal, params, headers, exc)
-            return error_response(exc, self._error_shape)
+            return error_response(exc, self.errors.shape)
         except Exception as exc:
             if is_busy(exc):  # DynamoDB still throttling after botocore's retries: nothing was written
                 log.warning("busy", extra={"path": spec.path})
-                return error_response(Busy(), self._error_shape)
+                return error_response(Busy(), self.errors.shape)
             log.exception("unhandled error", extra={"path": spec.path, "methods": spec.methods})
             return internal_error_response()
 

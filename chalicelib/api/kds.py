@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import LIMIT, RequestContext, Surface
+from chalicelib.api.http import LIMIT, ErrorFormat, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain.catalog import STATION_PATTERN
 from chalicelib.domain.clock import iso, utc_now
@@ -26,7 +26,20 @@ def _error(status: int, message: Any, phrase: str) -> dict[str, Any]:
     return {"success": False, "error": {"code": phrase.upper().replace(" ", "_"), "message": text}, "statusCode": status}
 
 
-surface = Surface("kds", envelope=lambda data: {"success": True, "data": data}, error_shape=_error)
+KDS_ERROR = ErrorFormat("KdsError", _error, {
+    "type": "object",
+    "properties": {
+        "success": {"const": False},
+        "error": {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        },
+        "statusCode": {"type": "integer"},
+    },
+    "required": ["success", "error"],
+})
+surface = Surface("kds", envelope=lambda data: {"success": True, "data": data}, errors=KDS_ERROR)
 
 ITEM_STATUS = {"status": v.choice(*ITEM_FLOW)}
 

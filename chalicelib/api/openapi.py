@@ -10,50 +10,14 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import ROUTES, RouteSpec, guarded_headers, json_response
+from chalicelib.api.http import NESTED_ERROR, ROUTES, RouteSpec, guarded_headers, json_response
 from chalicelib.api.schemas import model_for, query_model
 
 blueprint = Blueprint(__name__)
 PATH = "/api/openapi.json"
 TITLE = "Comanda"
 
-ERROR = {
-    "type": "object",
-    "properties": {
-        "statusCode": {"type": "integer"},
-        "message": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-        "error": {"type": "string"},
-    },
-    "required": ["statusCode", "message"],
-}
-KDS_ERROR = {
-    "type": "object",
-    "properties": {
-        "success": {"const": False},
-        "error": {
-            "type": "object",
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-            "required": ["code", "message"],
-        },
-        "statusCode": {"type": "integer"},
-    },
-    "required": ["success", "error"],
-}
-GASTROMOVIL_ERROR = {
-    "type": "object",
-    "properties": {
-        "ok": {"const": False},
-        "error": {"type": "string"},
-        "statusCode": {"type": "integer"},
-        "message": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-    },
-    "required": ["ok", "error"],
-}
 REF = "#/components/schemas/{model}"
-# Surfaces that answer inside {"success": true, "data": ...} (COMPAT B).
-ENVELOPED = {"kds"}
-# Surfaces with their own error shape (COMPAT B, C); the rest use Error.
-ERROR_SCHEMAS = {"kds": "KdsError", "pedidos": "GastroMovilError"}
 # Routes outside the Surface registry: the display's static files, the Socket.IO polling transport, this document.
 OTHER_ROUTES = {
     ("get", "/display"): ("The kitchen display (HTML)", "text/html"),
@@ -114,7 +78,8 @@ def _operation(spec: RouteSpec, method: str, components: dict[str, Any]) -> dict
         errors |= {"401": "Missing, invalid or revoked token", "403": f"The role lacks `{spec.permission}`"}
     else:
         errors |= {"401": "Wrong credentials", "429": "Too many failed attempts: wait for Retry-After"}
-    error_schema = {"$ref": f"#/components/schemas/{ERROR_SCHEMAS.get(spec.surface, 'Error')}"}
+    _add_component(components, spec.errors.name, spec.errors.schema)
+    error_schema = {"$ref": REF.format(model=spec.errors.name)}
     success = _response_schema(spec, components)
     responses: dict[str, Any] = {str(spec.status): {"description": "Success", "content": {"application/json": {"schema": success}}}}
     for code, text in errors.items():
@@ -156,7 +121,7 @@ def _response_schema(spec: RouteSpec, components: dict[str, Any]) -> dict[str, A
     if schema.get("type") == "object" and "title" in schema:
         _add_component(components, schema["title"], schema)
         schema = {"$ref": REF.format(model=schema["title"])}
-    if spec.surface in ENVELOPED:
+    if spec.enveloped:
         return {"type": "object", "properties": {"success": {"const": True}, "data": schema}, "required": ["success", "data"]}
     return schema
 
@@ -187,7 +152,7 @@ def _links(create: RouteSpec) -> dict[str, Any]:
 
 @cache
 def document() -> dict[str, Any]:
-    components: dict[str, Any] = {"Error": ERROR, "KdsError": KDS_ERROR, "GastroMovilError": GASTROMOVIL_ERROR}
+    components: dict[str, Any] = {NESTED_ERROR.name: NESTED_ERROR.schema}
     paths: dict[str, Any] = {}
     for spec in ROUTES:
         for method in spec.methods:

@@ -33,8 +33,6 @@ def _adapter(declared: str) -> Any:
 
 
 def check(method: str, path: str, reply: Reply) -> None:
-    from chalicelib.api.openapi import ENVELOPED
-
     if not 200 <= reply.status < 300:
         return
     bare = path.split("?", 1)[0]
@@ -43,7 +41,7 @@ def check(method: str, path: str, reply: Reply) -> None:
         return  # the display's files, the Socket.IO transport, the document itself
     spec = max(specs, key=lambda s: s.path.count("/") - s.path.count("{"))  # the literal route beats a {param} one
     assert spec.response is not None, f"{method} {spec.path} declares no response model"
-    body = reply.body["data"] if spec.surface in ENVELOPED else reply.body
+    body = reply.body["data"] if spec.enveloped else reply.body
     _adapter(spec.response).validate_python(body, strict=True)
 
 

@@ -1,0 +1,34 @@
+"""Every blueprint of the REST API, in one list: the surfaces (routes that declare their
+permission, and from which the OpenAPI document is built) and the few other blueprints (the
+kitchen display's files, Socket.IO's polling transport, the document and its page). app.py
+registers exactly these."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api import (
+    audit,
+    auth,
+    branches,
+    caja,
+    catalog,
+    delivery,
+    display,
+    docs_page,
+    kds,
+    openapi,
+    sales,
+    socketio_polling,
+    users,
+)
+from chalicelib.api.http import Surface
+
+SURFACES: tuple[Surface, ...] = (
+    auth.surface, users.surface, branches.surface, catalog.surface, caja.surface, sales.surface, kds.surface, delivery.surface,
+    audit.surface,
+)
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    *(surface.blueprint for surface in SURFACES),
+    socketio_polling.blueprint, display.blueprint, openapi.blueprint, docs_page.blueprint,
+)
