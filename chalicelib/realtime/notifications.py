@@ -9,6 +9,8 @@ from typing import Any
 from chalicelib.domain import delivery as d
 from chalicelib.domain.sales import KITCHEN_DONE, Sale
 from chalicelib.presenters import kds as kds_view
+from chalicelib.presenters import sales as sale_view
+from chalicelib.presenters.time import without_times
 from chalicelib.realtime.channels import (
     Channel,
     gm_branch,
@@ -35,11 +37,10 @@ class Derived:
 
 
 def _queue_view(order: Sale | None) -> object:
-    """What a kitchen display shows of a sale; a change here is a queue change."""
+    """The sale as the kitchen queue (`pedidos-actualizados`) shows it; a change here is a queue change."""
     if order is None or not order.in_kitchen_queue:
         return None
-    items = [(i.id, i.cantidad, i.notas, i.kitchen_status, [(e.id, e.cantidad, e.descripcion) for e in i.extras]) for i in order.items]
-    return (order.concepto, order.mesa, order.cliente, order.estado_cocina, items)
+    return without_times(sale_view.sale_out(order, "UTC"))
 
 
 def derive(old: Sale | None, new: Sale | None) -> Derived:
@@ -63,10 +64,13 @@ class KdsMessage:
 
 
 def _kds_view(order: Sale | None) -> object:
+    """The order as the kitchen display shows it, less what has its own event (an item's status:
+    `order:item_status`); a change here is an `order:updated`."""
     if order is None:
         return None
-    items = [(i.uuid, i.cantidad, i.notas, [(e.id, e.cantidad) for e in i.extras]) for i in order.kitchen_items]
-    return (order.kds_status, order.mesa, order.cliente, order.concepto, items)
+    shown = kds_view.order(order, order.created_at)
+    shown["items"] = [{k: v for k, v in item.items() if k != "status"} for item in shown["items"]]
+    return without_times(shown)
 
 
 def _order_channels(order: Sale, *, with_session: bool) -> list[tuple[Channel, str | None]]:

@@ -116,3 +116,30 @@ def test_bump_and_recall_both_emit_events_on_both_surfaces() -> None:
     assert derive(bumped, recalled).queue_changed  # back in the /cocina queue
     updated = [m for m in kds_messages(bumped, recalled) if m.event == "order:updated"]
     assert updated and updated[0].data["status"] == "preparing"
+
+
+def test_a_field_added_to_the_item_presenter_fires_order_updated_when_it_changes_with_no_other_edit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Change detection compares what the display is sent, so a new field is news without a list to keep."""
+    from chalicelib.presenters import kds as kds_view
+
+    before = order_with("parrilla")
+    repriced = deepcopy(before)
+    repriced.items[0].precio_unitario = D("12")
+    assert kds_messages(before, repriced) == []  # the display is not sent the price today
+
+    shown_today = kds_view.item
+    monkeypatch.setattr(kds_view, "item", lambda i, order_id: {**shown_today(i, order_id), "price": str(i.precio_unitario)})
+
+    messages = kds_messages(before, repriced)
+    assert {m.event for m in messages} == {"order:updated"}
+    assert [i["price"] for i in messages[0].data["items"]] == ["12"]
+
+
+def test_a_change_of_times_alone_fires_nothing() -> None:
+    before = order_with("parrilla")
+    later = deepcopy(before)
+    later.updated_at = "2026-03-18T12:30:00.000Z"
+    assert kds_messages(before, later) == []
+    assert derive(before, later).queue_changed is False
