@@ -233,13 +233,18 @@ class Sale:
             self.estado_cocina = KITCHEN_PENDING if not self.items and not self.eliminados else None
             return
         if all(i.kitchen_status in (ITEM_READY, ITEM_SERVED) for i in kitchen):
-            if self.estado_cocina != KITCHEN_DONE:
-                self.estado_cocina = KITCHEN_DONE
-                self.kitchen_done_at = now
-                self.recall_snapshot = snapshot or {}
-            self._dispatch_when_cooked(now)
+            self._kitchen_done(now, snapshot or {})
         else:
             self.estado_cocina = KITCHEN_PENDING
+
+    def _kitchen_done(self, now: str, snapshot: dict[str, str]) -> None:
+        """Every kitchen item is ready: the sale is done in the kitchen (once; `snapshot` is what a
+        recall restores) and a cooked delivery goes out."""
+        if self.estado_cocina != KITCHEN_DONE:
+            self.estado_cocina = KITCHEN_DONE
+            self.kitchen_done_at = now
+            self.recall_snapshot = snapshot
+        self._dispatch_when_cooked(now)
 
     def complete_kitchen(self, now: str) -> None:
         """`cocina/completar`: every remaining kitchen item becomes ready."""
@@ -249,11 +254,7 @@ class Sale:
             if item.kitchen_status in (ITEM_PENDING, ITEM_PREPARING):
                 item.kitchen_status = ITEM_READY
                 item.status_changed_at = now
-        if self.estado_cocina != KITCHEN_DONE:
-            self.estado_cocina = KITCHEN_DONE
-            self.kitchen_done_at = now
-            self.recall_snapshot = snapshot
-        self._dispatch_when_cooked(now)
+        self._kitchen_done(now, snapshot)
         self._touch(now)
         self._close_if_settled(now)
 
@@ -388,10 +389,6 @@ class Sale:
         return list(self.pagos)
 
     # --- delivery (GastroMovil) --------------------------------------------------------
-
-    @property
-    def is_delivery(self) -> bool:
-        return self.entrega is not None
 
     @property
     def awaiting_driver(self) -> bool:
