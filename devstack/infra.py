@@ -66,11 +66,12 @@ def skipped_by_moto(template: Path = TEMPLATE) -> Counter[str]:
     """The template's resource types moto's CloudFormation does not create, with their counts
     (alarms, the secret...: they exist only on AWS), said once by the stack's banner instead of a
     warning per resource."""
-    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+    from moto.cloudformation.parsing import NULL_MODELS, get_model_list
 
     from ops.stage import load_cfn
 
-    supported = set(get_model_map()) | set(NULL_MODELS)
+    # get_model_list, not the cached get_model_map: caching it here could freeze an incomplete map for moto.
+    supported = {model.cloudformation_type() for model in get_model_list()} | set(NULL_MODELS)
     types = (r["Type"] for r in load_cfn(template)["Resources"].values())
     return Counter(t for t in types if t not in supported and not t.startswith("Custom::"))
 
