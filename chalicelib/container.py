@@ -1,12 +1,12 @@
-"""Lazily built, cached services for the running process (Lambda container or test).
+"""Lazily built, cached services for the running process (Lambda container or test): wiring only.
 
-Repositories import PynamoDB, so they are imported on first use, not at module import:
-the Lambda cold path stays light.
+Each repository is one cached property, built once and shared by every service that needs it.
+Repositories import PynamoDB, so they are imported on first use, not at module import: the
+Lambda cold path stays light.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property, lru_cache
@@ -17,7 +17,6 @@ from chalicelib.auth import TokenService
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from chalicelib.realtime.channels import OrderScope
     from chalicelib.realtime.fanout import Fanout
     from chalicelib.realtime.gateway import SocketGateway
     from chalicelib.realtime.polling import Frames, PollingSessions
@@ -34,13 +33,14 @@ if TYPE_CHECKING:
     from chalicelib.services.sessions import SessionGuard
     from chalicelib.services.throttle import LoginThrottle
     from chalicelib.services.zones import BranchTimezones
+    from chalicelib.store.audit import AuditRepository
+    from chalicelib.store.cajas import CajaRepository
+    from chalicelib.store.catalog import CatalogRepository
     from chalicelib.store.connections import ConnectionRepository
+    from chalicelib.store.delivery import DriverRepository, PositionRepository
+    from chalicelib.store.sales import SaleRepository
     from chalicelib.store.tenancy import TenantRepository
     from chalicelib.store.users import UserRepository
-
-# A 410 for a connection younger than this is not taken as gone: a frame can reach API Gateway
-# before that connection's $connect has returned (docs/websocket.md).
-GONE_SETTLE_SECONDS = 10
 
 
 class Services:
@@ -57,6 +57,42 @@ class Services:
         from chalicelib.store.tenancy import TenantRepository
 
         return TenantRepository(self.settings)
+
+    @cached_property
+    def sale_repo(self) -> SaleRepository:
+        from chalicelib.store.sales import SaleRepository
+
+        return SaleRepository(self.settings)
+
+    @cached_property
+    def catalog_repo(self) -> CatalogRepository:
+        from chalicelib.store.catalog import CatalogRepository
+
+        return CatalogRepository(self.settings)
+
+    @cached_property
+    def caja_repo(self) -> CajaRepository:
+        from chalicelib.store.cajas import CajaRepository
+
+        return CajaRepository(self.settings)
+
+    @cached_property
+    def audit_repo(self) -> AuditRepository:
+        from chalicelib.store.audit import AuditRepository
+
+        return AuditRepository(self.settings)
+
+    @cached_property
+    def driver_repo(self) -> DriverRepository:
+        from chalicelib.store.delivery import DriverRepository
+
+        return DriverRepository(self.settings)
+
+    @cached_property
+    def position_repo(self) -> PositionRepository:
+        from chalicelib.store.delivery import PositionRepository
+
+        return PositionRepository(self.settings)
 
     @cached_property
     def zones(self) -> BranchTimezones:
@@ -87,9 +123,8 @@ class Services:
     @cached_property
     def audit(self) -> AuditTrail:
         from chalicelib.services.audit import AuditTrail
-        from chalicelib.store.audit import AuditRepository
 
-        return AuditTrail(AuditRepository(self.settings), self.settings.audit_retention_days)
+        return AuditTrail(self.audit_repo, self.settings.audit_retention_days)
 
     @cached_property
     def login_throttle(self) -> LoginThrottle:
@@ -102,9 +137,8 @@ class Services:
     @cached_property
     def catalog(self) -> CatalogService:
         from chalicelib.services.catalog import CatalogService
-        from chalicelib.store.catalog import CatalogRepository
 
-        return CatalogService(CatalogRepository(self.settings), self.audit, self.catalog_cache)
+        return CatalogService(self.catalog_repo, self.audit, self.catalog_cache)
 
     @cached_property
     def catalog_cache(self) -> CatalogCache:
@@ -116,40 +150,37 @@ class Services:
     @cached_property
     def caja(self) -> CajaService:
         from chalicelib.services.caja import CajaService
-        from chalicelib.store.cajas import CajaRepository
 
-        return CajaService(CajaRepository(self.settings), self.tenant_repo, self.zones, self.audit)
+        return CajaService(self.caja_repo, self.tenant_repo, self.zones, self.audit)
 
     @cached_property
     def sales(self) -> SaleService:
         from chalicelib.services.idempotency import IdempotentCommands
         from chalicelib.services.sales import SaleService
-        from chalicelib.store.audit import AuditRepository
-        from chalicelib.store.cajas import CajaRepository
-        from chalicelib.store.catalog import CatalogRepository
         from chalicelib.store.reads import SaleReadRepository
-        from chalicelib.store.sales import SaleRepository
         from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
-        repo, catalog, cajas = SaleRepository(self.settings), CatalogRepository(self.settings), CajaRepository(self.settings)
-        audit = AuditRepository(self.settings)
+        sales, catalog, cajas = self.sale_repo, self.catalog_repo, self.caja_repo
 
         def unit_of_work() -> DynamoUnitOfWork:
-            return DynamoUnitOfWork(self.settings, repo, catalog, cajas, audit=audit)
+            return DynamoUnitOfWork(self.settings, sales, catalog, cajas, self.driver_repo, self.audit_repo)
 
-        return SaleService(repo, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work,
-                           self.audit, reads=SaleReadRepository(self.settings, repo, catalog), catalog_cache=self.catalog_cache)
+        return SaleService(sales, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work,
+                           self.audit, reads=SaleReadRepository(self.settings, sales, catalog), catalog_cache=self.catalog_cache)
 
     @cached_property
     def caja_reports(self) -> CajaReports:
         from chalicelib.services.reports import CajaReports
 
-        return CajaReports(self.sales.repo, self.sales.cajas)
+        return CajaReports(self.sale_repo, self.caja_repo)
 
     @cached_property
     def delivery_orders(self) -> DeliveryService:
         from chalicelib.services.delivery import DeliveryService
-        from chalicelib.store.delivery import CustomerRepository, DriverRepository, PositionRepository, RefreshTokenRepository
+        from chalicelib.store.delivery import CustomerRepository, RefreshTokenRepository
+
+        return DeliveryService(self.sales, self.accounts, CustomerRepository(self.settings), self.driver_repo,
+                               RefreshTokenRepository(self.settings), self.tokens, self.position_repo)
 
         return DeliveryService(self.sales, self.accounts, CustomerRepository(self.settings), DriverRepository(self.settings),
                                RefreshTokenRepository(self.settings), self.tokens, PositionRepository(self.settings))
@@ -162,20 +193,13 @@ class Services:
 
     @cached_property
     def sender(self) -> Sender:
-        from chalicelib.realtime.sender import Sender, make_lean_client
+        from chalicelib.realtime.sender import management_sender
         from chalicelib.settings import SettingsError
 
-        if not self.settings.websocket_endpoint:
+        settings = self.settings
+        if not settings.websocket_endpoint:
             raise SettingsError("WEBSOCKET_ENDPOINT is not set: the fan-out cannot reach the WebSocket API")
-        threads = 16
-        settings, endpoint = self.settings, self.settings.websocket_endpoint
-        client = make_lean_client(endpoint, settings.region, threads, credentials=settings.aws_credentials)
-        connections = self.connections
-
-        def forget(connection_id: str) -> None:
-            connections.remove_gone(connection_id, time.time(), GONE_SETTLE_SECONDS)
-
-        return Sender(client, forget, threads=threads)
+        return management_sender(settings.websocket_endpoint, settings.region, settings.aws_credentials, self.connections.remove_gone)
 
     @cached_property
     def sockets(self) -> SocketGateway:
@@ -190,7 +214,7 @@ class Services:
             post=lambda connection_id, message: self.frames.post(connection_id, message),
             close=lambda connection_id: self.frames.close(connection_id),
             socketio_timing=(self.settings.socketio_ping_interval_ms, self.settings.socketio_ping_timeout_ms),
-            order_scope=self._order_scope,
+            find_sale=self.sales.find,
             stomp_connect_deadline_seconds=self.settings.stomp_connect_deadline_seconds,
             gastro=GastroHooks(
                 carrier_customer=lambda tenant, driver: self.delivery_orders.carrier_customer(tenant, driver),
@@ -198,12 +222,6 @@ class Services:
             ),
             session_check=self.sessions.check,
         )
-
-    def _order_scope(self, tenant: str, order_id: int) -> OrderScope | None:
-        from chalicelib.realtime.channels import OrderScope
-
-        order = self.sales.repo.get(tenant, order_id)
-        return OrderScope(order.branch_id, str(order.usuario_id)) if order is not None else None
 
     @cached_property
     def frames(self) -> Frames:
@@ -224,41 +242,20 @@ class Services:
 
     @cached_property
     def fanout(self) -> Fanout:
-        from chalicelib.domain.delivery import DRIVER_AVAILABLE
         from chalicelib.realtime.fanout import Fanout, GastroLookups
-        from chalicelib.store.delivery import PositionRepository
 
-        def restaurant_name(tenant: str, branch_id: str) -> str:
-            branch = self.tenant_repo.get_branch(tenant, branch_id)
-            return branch.nombre if branch else branch_id
-
-        def driver_available(tenant: str, user_id: str) -> bool:
-            driver = self.delivery_orders.drivers.get(tenant, user_id)
-            return driver is not None and driver.estado == DRIVER_AVAILABLE
-
-        gastro = GastroLookups(restaurant_name, driver_available, self.delivery_orders.carrier_customer, PositionRepository.decode)
-        return Fanout(self.connections, self.sales.repo, self.frames, self.sales.timezone, gastro, self.shard_plan)
+        orders = self.delivery_orders
+        gastro = GastroLookups(orders.restaurant_name, orders.driver_available, orders.carrier_customer, self.position_repo.decode)
+        return Fanout(self.connections, self.sale_repo, self.frames, self.sales.timezone, gastro, self.shard_plan)
 
     @cached_property
     def shard_plan(self) -> ShardPlan:
-        from chalicelib.realtime.shards import ShardPlan
-
-        return ShardPlan(self.settings.fanout_shard_threshold, self.settings.fanout_shard_size, self._invoke_send_frames)
-
-    def _invoke_send_frames(self, event: bytes) -> None:
-        """One asynchronous invocation of send_frames (COMANDA_LAMBDA_ENDPOINT_URL: the local stack's)."""
-        self._lambda_client.invoke(FunctionName=self.settings.send_frames_function, InvocationType="Event", Payload=event)
-
-    @cached_property
-    def _lambda_client(self) -> Any:
-        import boto3
-        from botocore.config import Config
+        from chalicelib.realtime.shards import LambdaInvoker, ShardPlan
 
         settings = self.settings
-        access_key, secret_key = settings.aws_credentials or (None, None)
-        config = Config(max_pool_connections=16, connect_timeout=3, read_timeout=10, retries={"mode": "standard"})
-        return boto3.client("lambda", region_name=settings.region, endpoint_url=settings.lambda_endpoint_url or settings.endpoint_url,
-                            aws_access_key_id=access_key, aws_secret_access_key=secret_key, config=config)
+        invoke = LambdaInvoker(settings.send_frames_function, settings.region, settings.lambda_endpoint_url or settings.endpoint_url,
+                               settings.aws_credentials)
+        return ShardPlan(settings.fanout_shard_threshold, settings.fanout_shard_size, invoke)
 
     def send_frames(self, event: dict[str, Any]) -> dict[str, Any]:
         """One shard of a big channel's fan-out (the send_frames function)."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from chalicelib.auth import Principal, TokenService, bearer_token
 from chalicelib.domain.connections import Connection, pending_connection
+from chalicelib.domain.sales import Sale
 from chalicelib.errors import InvalidInput, Unauthorized
 from chalicelib.observability import logger
 from chalicelib.realtime import protocol, socketio, stomp
@@ -109,7 +110,7 @@ class SocketGateway:
         reply: Callable[[str, str], Any],
         close: Callable[[str], Any] | None = None,
         socketio_timing: tuple[int, int] = (240_000, 120_000),
-        order_scope: Callable[[str, int], OrderScope | None] = lambda tenant, order_id: None,
+        find_sale: Callable[[str, int], Sale | None] = lambda tenant, sale_id: None,
         stomp_connect_deadline_seconds: int = 10,
         clock: Callable[[], float] = time.time,
         gastro: GastroHooks | None = None,
@@ -128,7 +129,7 @@ class SocketGateway:
         self.tokens = tokens
         self.connections = connections
         self.branch_exists = branch_exists
-        self.order_scope = order_scope
+        self.find_sale = find_sale
         self.stomp_connect_deadline_seconds = stomp_connect_deadline_seconds
         self.clock = clock
         self.reply = reply
@@ -357,7 +358,9 @@ class SocketGateway:
             authorize(who, channel, branch_exists=True)
             return
         if channel.order is not None:
-            authorize(who, channel, branch_exists=True, order=self.order_scope(connection.tenant, channel.order))
+            sale = self.find_sale(connection.tenant, channel.order)
+            scope = OrderScope(sale.branch_id, str(sale.usuario_id)) if sale is not None else None
+            authorize(who, channel, branch_exists=True, order=scope)
             return
         branch = channel.branch
         authorize(who, channel, branch_exists=branch is not None and self.branch_exists(connection.tenant, branch))

@@ -288,3 +288,20 @@ class Sender:
             self.forget(connection_id)
             metrics.count(metrics.CONNECTIONS_GONE)
         return outcome
+
+
+POST_THREADS = 16  # a container's concurrent posts: the Sender's pool and the lean client's connections
+# A 410 for a connection younger than this is not taken as gone: a frame can reach API Gateway
+# before that connection's $connect has returned (docs/websocket.md).
+GONE_SETTLE_SECONDS = 10
+
+
+def management_sender(endpoint_url: str, region: str, credentials: tuple[str, str] | None,
+                      remove_gone: Callable[[str, float, float], Any]) -> Sender:
+    """The Sender the fan-out and the socket edge post through: the lean SigV4 client, POST_THREADS
+    wide; a connection API Gateway calls gone is removed through `remove_gone` once it is settled."""
+
+    def forget(connection_id: str) -> None:
+        remove_gone(connection_id, time.time(), GONE_SETTLE_SECONDS)
+
+    return Sender(make_lean_client(endpoint_url, region, POST_THREADS, credentials=credentials), forget, threads=POST_THREADS)

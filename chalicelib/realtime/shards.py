@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from chalicelib.observability import logger
@@ -97,3 +98,27 @@ def send_shard(send: Callable[[list[str], str], SendReport], event: dict[str, An
         else:
             raise ShardFailed(f"{len(report.failed)} of {len(ids)} sends failed after {attempt} attempts")
     return outcome
+
+
+class LambdaInvoker:
+    """One asynchronous invocation of `function_name` (send_frames) per call; boto3's Lambda client
+    is made on the first one, so a container that never shards never builds it."""
+
+    def __init__(self, function_name: str, region: str, endpoint_url: str | None, credentials: tuple[str, str] | None) -> None:
+        self.function_name = function_name
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.credentials = credentials
+
+    @cached_property
+    def client(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        access_key, secret_key = self.credentials or (None, None)
+        config = Config(max_pool_connections=16, connect_timeout=3, read_timeout=10, retries={"mode": "standard"})
+        return boto3.client("lambda", region_name=self.region, endpoint_url=self.endpoint_url, aws_access_key_id=access_key,
+                            aws_secret_access_key=secret_key, config=config)
+
+    def __call__(self, event: bytes) -> None:
+        self.client.invoke(FunctionName=self.function_name, InvocationType="Event", Payload=event)

@@ -276,6 +276,15 @@ class DeliveryService:
 
         return retry_on_conflict(attempt, "El repartidor está muy solicitado; intente de nuevo", sleep=self.sales.sleep)
 
+    def restaurant_name(self, tenant_id: str, branch_id: str) -> str:
+        """The branch's name as GastroMovil frames show the restaurant (its id when it has none)."""
+        branch = self.sales.tenants.get_branch(tenant_id, branch_id)
+        return branch.nombre if branch else branch_id
+
+    def driver_available(self, tenant_id: str, user_id: str) -> bool:
+        driver = self.drivers.get(tenant_id, user_id)
+        return driver is not None and driver.estado == d.DRIVER_AVAILABLE
+
     def carrier_customer(self, tenant_id: str, driver_id: str) -> int | None:
         """The customer whose order this driver carries now (None when it carries none)."""
         driver = self.drivers.get(tenant_id, driver_id)

@@ -84,6 +84,10 @@ class SaleService:
     def list_recent(self, who: Principal, branch_id: str, limit: int) -> list[Sale]:
         return self.repo.by_branch(who.tenant, branch_id, limit)
 
+    def find(self, tenant_id: str, sale_id: int) -> Sale | None:
+        """The sale, or None: a lookup for the socket edge's channel checks (no permission of its own)."""
+        return self.repo.get(tenant_id, sale_id)
+
     def kitchen_queue(self, who: Principal, branch_id: str) -> list[Sale]:
         return self.repo.kitchen_queue(who.tenant, branch_id)
 

@@ -27,10 +27,10 @@ from chalicelib.store.sales import SaleRepository
 
 class DynamoUnitOfWork:
     def __init__(self, settings: Settings, sales: SaleRepository, catalog: CatalogRepository, cajas: CajaRepository,
-                 drivers: DriverRepository | None = None, audit: AuditRepository | None = None) -> None:
+                 drivers: DriverRepository, audit: AuditRepository) -> None:
         self._settings = settings
-        self._drivers = drivers or DriverRepository(settings)
-        self._audit = audit or AuditRepository(settings)
+        self._drivers = drivers
+        self._audit = audit
         self._sales = sales
         self._catalog = catalog
         self._cajas = cajas

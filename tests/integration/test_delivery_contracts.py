@@ -109,6 +109,7 @@ def world(request: pytest.FixtureRequest) -> World:
     if kinds(request) == "memory":
         sales, catalog, cajas, drivers = InMemorySales(), InMemoryCatalog(), InMemoryCajas(), InMemoryDrivers()
         return World(sales, drivers, lambda: FakeUnitOfWork(sales, catalog, cajas, drivers))
+    from chalicelib.store.audit import AuditRepository
     from chalicelib.store.cajas import CajaRepository
     from chalicelib.store.catalog import CatalogRepository
     from chalicelib.store.delivery import DriverRepository
@@ -116,8 +117,9 @@ def world(request: pytest.FixtureRequest) -> World:
     from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
     s = settings()
-    sales, drivers = SaleRepository(s), DriverRepository(s)
-    return World(sales, drivers, lambda: DynamoUnitOfWork(s, sales, CatalogRepository(s), CajaRepository(s), drivers))
+    sales, drivers, catalog, cajas = SaleRepository(s), DriverRepository(s), CatalogRepository(s), CajaRepository(s)
+    audit = AuditRepository(s)
+    return World(sales, drivers, lambda: DynamoUnitOfWork(s, sales, catalog, cajas, drivers, audit))
 
 
 def claim(world: World, sale_id: int, driver: str) -> None:

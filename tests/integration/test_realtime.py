@@ -249,12 +249,13 @@ def test_the_deployed_sender_keeps_a_connection_answered_410_while_it_may_still_
     from dataclasses import replace
 
     from chalicelib import container
+    from chalicelib.realtime import sender as sender_module
 
     connect(realtime, "k1", alpha.tokens["cocina"])
     with container.use_settings(replace(get_services().settings, websocket_endpoint="https://example.invalid/api")) as deployed:
         deployed.sender.forget("k1")  # a frame that beat k1's $connect: API Gateway said 410
         assert get_services().connections.get("k1") is not None
-        later = clock.time() + container.GONE_SETTLE_SECONDS + 1
-        monkeypatch.setattr(container.time, "time", lambda: later)
+        later = clock.time() + sender_module.GONE_SETTLE_SECONDS + 1
+        monkeypatch.setattr(sender_module.time, "time", lambda: later)
         deployed.sender.forget("k1")
         assert get_services().connections.get("k1") is None

@@ -116,7 +116,7 @@ def greeting_edge(api: RawManagementApi, sleeps: list[float], now: float | None 
     """The gateway as deployed: its Sender forgets a 410'd connection only once it is past the settle window."""
     import time
 
-    from chalicelib.container import GONE_SETTLE_SECONDS
+    from chalicelib.realtime.sender import GONE_SETTLE_SECONDS
 
     services = get_services()
 
@@ -158,7 +158,7 @@ def test_one_dead_connection_in_a_batch_delays_no_other_greeting_and_the_retries
 def test_a_greeting_still_refused_past_the_settle_window_removes_that_connection(alpha: TenantWorld) -> None:
     import time
 
-    from chalicelib.container import GONE_SETTLE_SECONDS
+    from chalicelib.realtime.sender import GONE_SETTLE_SECONDS
 
     api, sleeps = NotYetConnected(dead=("s1",)), []
     gateway = greeting_edge(api, sleeps, now=time.time() + GONE_SETTLE_SECONDS + 1)

@@ -428,13 +428,14 @@ def world(request: pytest.FixtureRequest) -> World:
     from chalicelib.store.audit import AuditRepository
     from chalicelib.store.cajas import CajaRepository
     from chalicelib.store.catalog import CatalogRepository
+    from chalicelib.store.delivery import DriverRepository
     from chalicelib.store.reads import SaleReadRepository
     from chalicelib.store.sales import SaleRepository
     from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
     s = settings()
     sales, catalog, cajas, audit = SaleRepository(s), CatalogRepository(s), CajaRepository(s), AuditRepository(s)
-    return World(sales, catalog, cajas, lambda: DynamoUnitOfWork(s, sales, catalog, cajas, audit=audit), audit,
+    return World(sales, catalog, cajas, lambda: DynamoUnitOfWork(s, sales, catalog, cajas, DriverRepository(s), audit), audit,
                  SaleReadRepository(s, sales, catalog))
 
 

@@ -190,8 +190,8 @@ def test_the_container_gives_the_fan_out_the_shard_settings_and_invokes_send_fra
     with use_settings(local) as services:
         plan = services.fanout.shards
         assert plan is not None and (plan.threshold, plan.size) == (7, 3)
-        assert services._lambda_client.meta.endpoint_url == "http://127.0.0.1:9"
+        assert services.shard_plan.invoke.client.meta.endpoint_url == "http://127.0.0.1:9"
     with use_settings(replace(local, lambda_endpoint_url=None, endpoint_url="http://127.0.0.1:8")) as services:
-        assert services._lambda_client.meta.endpoint_url == "http://127.0.0.1:8", "else AWS_ENDPOINT_URL's"
+        assert services.shard_plan.invoke.client.meta.endpoint_url == "http://127.0.0.1:8", "else AWS_ENDPOINT_URL's"
     with use_settings(replace(local, lambda_endpoint_url=None, endpoint_url=None)) as services:
-        assert services._lambda_client.meta.endpoint_url == "https://lambda.us-east-1.amazonaws.com"
+        assert services.shard_plan.invoke.client.meta.endpoint_url == "https://lambda.us-east-1.amazonaws.com"

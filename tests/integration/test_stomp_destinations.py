@@ -69,7 +69,7 @@ def stomp(alpha: TenantWorld, beta: TenantWorld) -> Iterator[Stomp]:
     gateway = SocketGateway(
         services.tokens, services.connections,
         branch_exists=lambda t, b: services.tenant_repo.get_branch(t, b) is not None,
-        reply=delivery.send_one, close=delivery.close, order_scope=services._order_scope,
+        reply=delivery.send_one, close=delivery.close, find_sale=services.sales.find,
         stomp_connect_deadline_seconds=10, clock=clock,
     )
     fanout = Fanout(services.connections, SaleRepository(services.settings), delivery, lambda tenant, branch: "America/La_Paz")
