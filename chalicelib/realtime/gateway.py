@@ -66,6 +66,12 @@ def revocation_key(tenant: str, user_id: str) -> str:
     return f"_user/{tenant}/{user_id}"
 
 
+def connection_of(connection_id: str, who: Principal, namespace: str, protocol: str = "json") -> Connection:
+    """The connection row of an authenticated socket: who it is, in which namespace(s), over which protocol."""
+    return Connection(connection_id, who.tenant, namespace, who.user_id, who.role, who.branch, who.kind, who.session, protocol,
+                      token_id=who.token_id)
+
+
 def internal(channel_key: str) -> bool:
     return channel_key.startswith("_")
 
@@ -172,10 +178,7 @@ class SocketGateway:
             return self._gastro_connect(connection_id, who, event)
         if not self._may_connect(who, namespace):
             return {"statusCode": 403, "body": f"not allowed in namespace {namespace}"}
-        self.connections.add(
-            Connection(connection_id, who.tenant, namespace, who.user_id, who.role, who.branch, who.kind, who.session,
-                       token_id=who.token_id)
-        )
+        self.connections.add(connection_of(connection_id, who, namespace))
         self._follow_user(connection_id, who, "json")
         for channel in self._automatic_channels(who, namespace):
             self.connections.subscribe(connection_id, channel.key(who.tenant))
@@ -193,8 +196,7 @@ class SocketGateway:
         if subscriptions is None:
             logger.info("gastromovil socket refused", path=path.kind, tenant=who.tenant)
             return {"statusCode": 403, "body": "not allowed on this path"}
-        self.connections.add(Connection(connection_id, who.tenant, GASTRO, who.user_id, who.role, who.branch, who.kind, who.session,
-                                        GASTRO, token_id=who.token_id))
+        self.connections.add(connection_of(connection_id, who, GASTRO, GASTRO))
         self._follow_user(connection_id, who, GASTRO)
         for channel, tag in subscriptions:
             self.connections.subscribe(connection_id, channel.key(who.tenant), GASTRO, tag)
@@ -316,10 +318,7 @@ class SocketGateway:
             channel = parse(connection.namespace, frame.channel)
             key = channel.key(connection.tenant)
             if frame.action == "subscribe":
-                self._authorize(connection, channel)
-                if not self._room_for(connection_id, key):
-                    raise ChannelRefused("too_many_subscriptions", TOO_MANY_SUBSCRIPTIONS)
-                self.connections.subscribe(connection_id, key)
+                self._subscribe(connection, channel)
                 self.reply(connection_id, protocol.envelope("subscribed", None, channel=channel.name, **_ref(frame.ref)))
             else:
                 self.connections.unsubscribe(connection_id, key)
@@ -346,9 +345,16 @@ class SocketGateway:
                 self.reply(connection.connection_id, protocol.error_frame("rate_limited", message))
         return True
 
-    def _room_for(self, connection_id: str, key: str) -> bool:
-        held = [k for k in self.connections.subscriptions(connection_id) if not internal(k)]
-        return key in held or len(held) < self.max_subscriptions
+    def _subscribe(self, connection: Connection, channel: Channel, protocol_name: str = "json", tag: str | None = None) -> None:
+        """The one subscription policy, for every protocol: the channel is authorized for the
+        connection, a connection holds at most max_subscriptions channels (re-subscribing to one
+        it holds is always allowed), and the subscription is stored. Raises ChannelRefused."""
+        self._authorize(connection, channel)
+        key = channel.key(connection.tenant)
+        held = [k for k in self.connections.subscriptions(connection.connection_id) if not internal(k)]
+        if key not in held and len(held) >= self.max_subscriptions:
+            raise ChannelRefused("too_many_subscriptions", TOO_MANY_SUBSCRIPTIONS)
+        self.connections.subscribe(connection.connection_id, key, protocol_name, tag)
 
     def _authorize(self, connection: Connection, channel: Channel) -> None:
         who = Principal(connection.user_id, connection.tenant, connection.branch, connection.role, kind=connection.kind,
@@ -452,8 +458,7 @@ class SocketGateway:
             return f"not allowed in namespace {namespace}"
         joined = [n for n in connection.namespace.split(",") if n]
         namespaces = ",".join(dict.fromkeys([*joined, namespace]))
-        self.connections.add(Connection(connection.connection_id, who.tenant, namespaces, who.user_id, who.role, who.branch,
-                                        who.kind, who.session, connection.protocol, token_id=who.token_id))
+        self.connections.add(connection_of(connection.connection_id, who, namespaces, connection.protocol))
         for channel in self._automatic_channels(who, namespace):
             self.connections.subscribe(connection.connection_id, channel.key(who.tenant), connection.protocol)
         self._follow_user(connection.connection_id, who, connection.protocol)
@@ -470,10 +475,7 @@ class SocketGateway:
             channel = parse(namespace, name)
             key = channel.key(connection.tenant)
             if action == "subscribe":
-                self._authorize(connection, channel)
-                if not self._room_for(connection.connection_id, key):
-                    raise ChannelRefused("too_many_subscriptions", TOO_MANY_SUBSCRIPTIONS)
-                self.connections.subscribe(connection.connection_id, key, connection.protocol)
+                self._subscribe(connection, channel, connection.protocol)
             else:
                 self.connections.unsubscribe(connection.connection_id, key, connection.protocol)
         except ChannelRefused as exc:
@@ -491,8 +493,7 @@ class SocketGateway:
             return "invalid token"
         if not self._may_connect(who, "kds"):
             return "not allowed"
-        self.connections.add(Connection(connection.connection_id, who.tenant, "kds", who.user_id, who.role, who.branch,
-                                        who.kind, who.session, connection.protocol, token_id=who.token_id))
+        self.connections.add(connection_of(connection.connection_id, who, "kds", connection.protocol))
         for key, tag in self.connections.tagged_subscriptions(connection.connection_id):
             if key == stomp.AWAITING_CONNECT_CHANNEL:
                 self.connections.unsubscribe(connection.connection_id, key, stomp.PROTOCOL, tag)
@@ -514,13 +515,9 @@ class SocketGateway:
             "kds": f"user:{target.target}" if target.target == current.user_id else f"branch:{target.target}",
         }[target.kind]
         try:
-            channel = parse("kds", name)
-            self._authorize(current, channel)
+            self._subscribe(current, parse("kds", name), stomp.PROTOCOL, f"{destination}|{sub_id}")
         except ChannelRefused as exc:
             return exc.message
-        if len([k for k in self.connections.subscriptions(current.connection_id) if not internal(k)]) >= self.max_subscriptions:
-            return TOO_MANY_SUBSCRIPTIONS
-        self.connections.subscribe(current.connection_id, channel.key(current.tenant), stomp.PROTOCOL, f"{destination}|{sub_id}")
         return None
 
     def _stomp_unsubscribe(self, connection: Connection, sub_id: str) -> None:
