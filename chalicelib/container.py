@@ -243,10 +243,12 @@ class Services:
     @cached_property
     def fanout(self) -> Fanout:
         from chalicelib.realtime.fanout import Fanout, GastroLookups
+        from chalicelib.store.tenancy import decode_branch
 
         orders = self.delivery_orders
         gastro = GastroLookups(orders.restaurant_name, orders.driver_available, orders.carrier_customer, self.position_repo.decode)
-        return Fanout(self.connections, self.sale_repo, self.frames, self.sales.timezone, gastro, self.shard_plan)
+        return Fanout(self.connections, self.sale_repo, self.frames, self.sales.timezone, gastro, self.shard_plan,
+                      decode_branch=decode_branch)
 
     @cached_property
     def shard_plan(self) -> ShardPlan:

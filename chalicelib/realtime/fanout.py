@@ -19,6 +19,7 @@ from typing import Any
 from chalicelib import metrics
 from chalicelib.domain.connections import Subscriber
 from chalicelib.domain.sales import Sale
+from chalicelib.domain.tenancy import Branch
 from chalicelib.observability import logger
 from chalicelib.presenters import delivery as gastro_view
 from chalicelib.presenters import sales as sale_view
@@ -61,7 +62,9 @@ class Fanout:
         timezone: Callable[[str, str], str],
         gastro: GastroLookups | None = None,
         shards: ShardPlan | None = None,
+        decode_branch: Callable[[dict[str, Any]], Branch | None] | None = None,
     ) -> None:
+        self.decode_branch = decode_branch
         self.connections = connections
         self.sales = sales
         self.frames = frames
@@ -149,15 +152,14 @@ class Fanout:
 
     def _venue_record(self, record: dict[str, Any]) -> None:
         raw = record["dynamodb"]
-        new, old = raw.get("NewImage") or {}, raw.get("OldImage") or {}
-        if record.get("eventName") != "MODIFY" or not new.get("sk", {}).get("S", "").startswith("BRANCH#"):
+        if record.get("eventName") != "MODIFY" or self.decode_branch is None:
             return
-        view = {"id": new["sk"]["S"].removeprefix("BRANCH#"), "nombre": _s(new, "nombre"), "timezone": _s(new, "timezone")}
-        if view == {"id": view["id"], "nombre": _s(old, "nombre"), "timezone": _s(old, "timezone")}:
+        after, before = self.decode_branch(raw.get("NewImage") or {}), self.decode_branch(raw.get("OldImage") or {})
+        if after is None or before is None or (after.nombre, after.timezone) == (before.nombre, before.timezone):
             return
-        tenant = new["pk"]["S"].removeprefix("TENANT#")
+        view = {"id": after.branch_id, "nombre": after.nombre, "timezone": after.timezone}
         message_id = f"{raw['SequenceNumber']}:venue:updated"
-        self.publish(tenant, Outgoing("venue:updated", venue_channel(view["id"]), view, message_id))
+        self.publish(after.tenant_id, Outgoing("venue:updated", venue_channel(after.branch_id), view, message_id))
 
     def handle_notice_batch(self, event: dict[str, Any]) -> dict[str, Any]:
         """Connections-table stream: a new notice row -> `order:error` on its user's channel."""
@@ -247,11 +249,6 @@ class Fanout:
         message_id = f"{sequence}:pedidos-actualizados"
         kept, extra = protocol.fit_items("pedidos-actualizados", channel.name, queue, message_id)
         self.publish(tenant, Outgoing("pedidos-actualizados", channel, kept, message_id, extra), subscribers)
-
-
-def _s(image: dict[str, Any], name: str) -> str | None:
-    value = image.get(name, {}).get("S")
-    return str(value) if value is not None else None
 
 
 def _unique(failures: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -145,6 +145,20 @@ class ConnectionRepository:
         self.NoticeRecord(notice_key(tenant, user_id), sk, payload=payload, ttl=now // 10**9 + NOTICE_TTL_SECONDS).save()
 
     @staticmethod
+    def decode_connection(image: dict[str, Any]) -> Connection | None:
+        """The connection of a connection row's stream image; None for any other row."""
+        if image.get("sk", {}).get("S") != "META" or not image.get("pk", {}).get("S", "").startswith("CONN#"):
+            return None
+
+        def text(name: str) -> str | None:
+            value = image.get(name, {}).get("S")
+            return None if value is None else str(value)
+
+        return Connection(image["pk"]["S"].removeprefix("CONN#"), text("tenant") or "", text("namespace") or "", text("user_id") or "",
+                          text("role") or "", text("branch"), text("kind") or "", text("session"), text("protocol") or "json",
+                          text("tail") or "", text("upgraded_from"), text("token_id") or "")
+
+    @staticmethod
     def decode_notice(image: dict[str, Any]) -> tuple[str, str, str] | None:
         """(tenant, user id, payload) of a notice row's stream image; None for any other row."""
         owner = parse_notice_key(image.get("pk", {}).get("S", ""))

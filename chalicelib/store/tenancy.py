@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
@@ -38,6 +39,16 @@ def _branch_record(branch: Branch, cls: type[BranchRecord]) -> BranchRecord:
         tenant_key(branch.tenant_id), f"BRANCH#{branch.branch_id}", nombre=branch.nombre, timezone=branch.timezone,
         tarifa_domicilio=str(branch.tarifa_domicilio)
     )
+
+
+def decode_branch(image: dict[str, Any]) -> Branch | None:
+    """The branch of a branch row's stream image; None for any other row (the tenant, its counters)."""
+    pk, sk = image.get("pk", {}).get("S", ""), image.get("sk", {}).get("S", "")
+    if not pk.startswith("TENANT#") or not sk.startswith("BRANCH#"):
+        return None
+    fee = image.get("tarifa_domicilio", {}).get("S")
+    return Branch(pk.removeprefix("TENANT#"), sk.removeprefix("BRANCH#"), str(image["nombre"]["S"]), str(image["timezone"]["S"]),
+                  Decimal(fee or "0"))
 
 
 class TenantRepository:

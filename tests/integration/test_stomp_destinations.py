@@ -20,6 +20,7 @@ from chalicelib.realtime.gateway import SocketGateway
 from chalicelib.realtime.polling import Frames
 from chalicelib.realtime.sender import Sender
 from chalicelib.store.sales import SaleRepository
+from chalicelib.store.tenancy import decode_branch
 from tests.integration.test_realtime import stored
 from tests.integration.test_realtime_protocols import Edge, RawManagementApi
 from tests.support.api import Api, TenantWorld
@@ -72,7 +73,8 @@ def stomp(alpha: TenantWorld, beta: TenantWorld) -> Iterator[Stomp]:
         reply=delivery.send_one, close=delivery.close, find_sale=services.sales.find,
         stomp_connect_deadline_seconds=10, clock=clock,
     )
-    fanout = Fanout(services.connections, SaleRepository(services.settings), delivery, lambda tenant, branch: "America/La_Paz")
+    fanout = Fanout(services.connections, SaleRepository(services.settings), delivery, lambda tenant, branch: "America/La_Paz",
+                    decode_branch=decode_branch)
     yield Stomp(Edge(api, gateway, fanout), clock)
 
 

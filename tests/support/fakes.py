@@ -448,6 +448,12 @@ class InMemoryConnections:
 
         return ConnectionRepository.decode_notice(image)
 
+    @staticmethod
+    def decode_connection(image: dict[str, Any]) -> Connection | None:
+        from chalicelib.store.connections import ConnectionRepository
+
+        return ConnectionRepository.decode_connection(image)
+
     def take_queued(self, connection_id: str) -> list[str]:
         return self._queues.pop(connection_id, [])
 
