@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.errors import Conflict, InvalidInput
+from chalicelib.errors import Conflict, Forbidden, InvalidInput
 
 PENDING, ACCEPTED, PREPARING, SENT, ON_THE_WAY, DELIVERED, CANCELLED = (
     "pendiente", "aceptado", "preparando", "enviado", "en_camino", "entregado", "cancelado",
@@ -69,6 +69,61 @@ class Entrega:
     repartidor_id: str | None = None
     offered_at: str | None = None
     delivered_at: str | None = None
+
+    # --- the delivery state machine (COMPAT C, enforced) ---
+
+    @property
+    def awaiting_driver(self) -> bool:
+        """Offered to the branch's drivers and not claimed yet."""
+        return self.estado == SENT and self.repartidor_id is None and self.offered_at is not None
+
+    def dispatch(self, now: str) -> None:
+        """The kitchen finished an accepted order: it is offered to the drivers."""
+        if self.estado in (ACCEPTED, PREPARING):
+            self.estado = SENT
+            self.offered_at = now
+
+    def move(self, target: str, now: str, *, by_customer: bool = False) -> str | None:
+        """A move asked for by the restaurant (or the customer's cancel). Returns the driver a
+        cancel frees, if any."""
+        check_move(self.estado, target)
+        if by_customer and (target != CANCELLED or self.estado not in CUSTOMER_MAY_CANCEL):
+            raise InvalidInput("Solo puede cancelar su pedido mientras está pendiente o aceptado")
+        if target == ON_THE_WAY:
+            raise InvalidInput("Un pedido pasa a en_camino cuando un repartidor lo toma")
+        if target == DELIVERED:
+            raise InvalidInput("Un pedido pasa a entregado cuando su repartidor lo marca entregado")
+        freed = None
+        if target == CANCELLED:
+            freed = self.repartidor_id
+            self.repartidor_id = None
+        elif target == SENT:
+            self.offered_at = now
+        self.estado = target
+        return freed
+
+    def claim(self, driver_id: str, sale_id: int) -> None:
+        if self.estado != SENT or self.repartidor_id is not None:
+            raise Conflict(f"El pedido #{sale_id} ya no está disponible")
+        self.estado = ON_THE_WAY
+        self.repartidor_id = driver_id
+
+    def ready_to_hand_over(self, driver_id: str) -> bool:
+        """May `driver_id` hand it over now? False when it already has (marking it again changes nothing)."""
+        if self.repartidor_id != driver_id:
+            raise Forbidden("Este pedido no está asignado a este repartidor")
+        if self.estado == DELIVERED:
+            return False
+        if self.estado != ON_THE_WAY:
+            raise InvalidInput(f"Transición no permitida: {self.estado} -> {DELIVERED}")
+        return True
+
+    def handed_over(self, now: str) -> None:
+        self.estado = DELIVERED
+        self.delivered_at = now
+
+    def reoffer(self, now: str) -> None:
+        self.offered_at = now
 
     @property
     def direccion_texto(self) -> str:

@@ -19,7 +19,7 @@ from chalicelib.auth import CUSTOMER_PREFIX, Principal, TokenService, hash_passw
 from chalicelib.domain import delivery as d
 from chalicelib.domain.clock import iso, utc_now
 from chalicelib.domain.delivery import Customer, Driver, Entrega
-from chalicelib.domain.sales import Sale
+from chalicelib.domain.sales import Sale, home_delivery
 from chalicelib.domain.tenancy import CUSTOMER_ROLE
 from chalicelib.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from chalicelib.services.accounts import BAD_CREDENTIALS, AccountService
@@ -193,7 +193,7 @@ class DeliveryService:
                 self.sales.apply_item(sale, line, now)
             except (NotFound, InvalidInput) as exc:
                 raise InvalidInput([f"items.{index}: {exc.message}"]) from exc
-        sale.add_delivery_fee(branch.tarifa_domicilio, now)
+        home_delivery.add_fee(sale, branch.tarifa_domicilio, now)
         sale.id = self.accounts.tenants.next_id(who.tenant, "transaccion")
         self.sales.repo.add(sale)
         return sale
@@ -253,7 +253,7 @@ class DeliveryService:
 
         def attempt() -> Sale:
             sale = self.order(who, pk)
-            freed = sale.move_delivery(status, iso(utc_now()), by_customer=by_customer)
+            freed = home_delivery.move(sale, status, iso(utc_now()), by_customer=by_customer)
             self.sales.persist(sale, [], release_driver=(freed, pk) if freed else None)
             return sale
 
@@ -313,7 +313,7 @@ class DeliveryService:
             if driver.estado != d.DRIVER_AVAILABLE:
                 raise Conflict("El repartidor debe estar disponible para tomar un pedido")
             current = self._driver_order(who, pk)
-            current.claim_delivery(who.user_id, iso(utc_now()))
+            home_delivery.claim(current, who.user_id, iso(utc_now()))
             uow = self.sales.unit_of_work()
             uow.save_sale(current)
             uow.claim_driver(who.tenant, who.user_id, pk)
@@ -336,7 +336,8 @@ class DeliveryService:
         def attempt() -> Sale:
             sale = self._driver_order(who, pk)
             caja = self.sales.cajas.get_open(who.tenant, sale.branch_id)
-            payment = sale.deliver(who.user_id, payment_id=payment_id, caja_id=caja.id if caja else None, now=iso(utc_now()))
+            payment = home_delivery.deliver(sale, who.user_id, payment_id=payment_id, caja_id=caja.id if caja else None,
+                                            now=iso(utc_now()))
             if payment is None and sale.entrega is not None and sale.entrega.estado == d.DELIVERED:
                 return sale
             tallies = [Tally(payment.caja_id, payment.metodo_pago, payment.monto)] if payment and payment.caja_id is not None else []
@@ -352,7 +353,7 @@ class DeliveryService:
         cutoff = iso(now - timedelta(minutes=minutes))
         out = []
         for sale in self.sales.repo.awaiting_driver(cutoff, limit):
-            sale.mark_reoffered(iso(now))
+            home_delivery.reoffer(sale, iso(now))
             try:
                 self.sales.persist(sale, [])
             except Conflict:

@@ -218,7 +218,7 @@ def from_stream_image(image: dict[str, Any]) -> Sale:
 def to_record(order: Sale, cls: type[SaleRecord]) -> SaleRecord:
     queue = order.in_kitchen_queue
     kds = order.active_for_kitchen_display
-    awaiting = order.awaiting_driver
+    awaiting = order.entrega is not None and order.entrega.awaiting_driver
     branch = branch_key(order.tenant_id, order.branch_id)
     ordered = f"{order.created_at}#{order.id:012d}"
     record = cls(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.delivery import Customer, Driver, Entrega
-from chalicelib.domain.sales import Sale
+from chalicelib.domain.sales import Sale, home_delivery
 from chalicelib.domain.tenancy import User
 from chalicelib.errors import Conflict, StaleWrite, VersionConflict
 from tests.integration.test_repository_contracts import WHEN, a_sale, kinds, settings
@@ -124,7 +124,7 @@ def world(request: pytest.FixtureRequest) -> World:
 
 def claim(world: World, sale_id: int, driver: str) -> None:
     sale = world.sales.get("alpha", sale_id)
-    sale.claim_delivery(driver, "2026-03-18T12:40:00Z")
+    home_delivery.claim(sale, driver, "2026-03-18T12:40:00Z")
     uow = world.unit_of_work()
     uow.save_sale(sale)
     uow.claim_driver("alpha", driver, sale_id)
@@ -146,7 +146,7 @@ def test_a_claim_needs_an_available_driver_and_writes_order_and_driver_together(
         claim(world, 2, "9")  # busy: the second order stays unclaimed
     assert world.sales.get("alpha", 2).entrega.repartidor_id is None
     sale = world.sales.get("alpha", 1)
-    sale.move_delivery("cancelado", "2026-03-18T12:41:00Z")
+    home_delivery.move(sale, "cancelado", "2026-03-18T12:41:00Z")
     uow = world.unit_of_work()
     uow.save_sale(sale)
     uow.release_driver("alpha", "9", 1)

@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.domain import delivery as d
 from chalicelib.domain.delivery import Driver, Entrega
-from chalicelib.domain.sales import Sale
+from chalicelib.domain.sales import Sale, home_delivery
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
 
 T0 = "2026-03-18T12:35:00.000000Z"
@@ -25,7 +25,7 @@ def order(estado: str = d.PENDING, repartidor: str | None = None) -> Sale:
                 entrega=Entrega(estado, 1, "Ana", {"calle": "A", "barrio": "B"}, "efectivo", repartidor_id=repartidor))
     sale.add_item(plato_id="plato_1", product_id=None, name="Silpancho", unit_price=Decimal("25"), quantity=Decimal(2),
                   notes=None, station="cocina", now=T0)
-    sale.add_delivery_fee(Decimal("3"), T0)
+    home_delivery.add_fee(sale, Decimal("3"), T0)
     return sale
 
 
@@ -35,11 +35,11 @@ def reach(estado: str) -> Sale:
     path = [d.CANCELLED] if estado == d.CANCELLED else list(d.FLOW[1:d.FLOW.index(estado) + 1])
     for step in path:
         if step == d.ON_THE_WAY:
-            sale.claim_delivery(DRIVER, T0)
+            home_delivery.claim(sale, DRIVER, T0)
         elif step == d.DELIVERED:
-            sale.deliver(DRIVER, payment_id=1, caja_id=1, now=T0)
+            home_delivery.deliver(sale, DRIVER, payment_id=1, caja_id=1, now=T0)
         else:
-            sale.move_delivery(step, T0)
+            home_delivery.move(sale, step, T0)
     assert sale.entrega is not None and sale.entrega.estado == estado
     return sale
 
@@ -51,14 +51,14 @@ def test_every_pair_of_states_moves_only_as_the_table_says_and_a_refusal_changes
     before = deepcopy(sale)
     allowed = target in d.allowed_moves(current)
     if allowed and target == d.ON_THE_WAY:
-        sale.claim_delivery(DRIVER, T0)
+        home_delivery.claim(sale, DRIVER, T0)
     elif allowed and target == d.DELIVERED:
-        sale.deliver(DRIVER, payment_id=2, caja_id=1, now=T0)
+        home_delivery.deliver(sale, DRIVER, payment_id=2, caja_id=1, now=T0)
     elif allowed:
-        sale.move_delivery(target, T0)
+        home_delivery.move(sale, target, T0)
     else:
         with pytest.raises(InvalidInput):
-            sale.move_delivery(target, T0)
+            home_delivery.move(sale, target, T0)
         assert sale == before
         return
     assert sale.entrega is not None and sale.entrega.estado == target
@@ -73,10 +73,10 @@ def test_the_allowed_moves_are_the_next_state_and_cancel_before_delivery() -> No
 def test_en_camino_and_entregado_are_reached_only_by_the_driver() -> None:
     sale = reach(d.SENT)
     with pytest.raises(InvalidInput):
-        sale.move_delivery(d.ON_THE_WAY, T0)
-    sale.claim_delivery(DRIVER, T0)
+        home_delivery.move(sale, d.ON_THE_WAY, T0)
+    home_delivery.claim(sale, DRIVER, T0)
     with pytest.raises(InvalidInput):
-        sale.move_delivery(d.DELIVERED, T0)
+        home_delivery.move(sale, d.DELIVERED, T0)
 
 
 def test_the_kitchen_finishing_an_accepted_order_sends_it_out_but_not_a_pending_one() -> None:
@@ -87,52 +87,52 @@ def test_the_kitchen_finishing_an_accepted_order_sends_it_out_but_not_a_pending_
     item = accepted.kitchen_items[0]
     accepted.set_item_status(item.uuid, "preparing", T0)
     accepted.set_item_status(item.uuid, "ready", T0)
-    assert accepted.entrega is not None and accepted.entrega.estado == d.SENT and accepted.awaiting_driver
+    assert accepted.entrega is not None and accepted.entrega.estado == d.SENT and accepted.entrega.awaiting_driver
 
 
 def test_a_claimed_order_cannot_be_claimed_again() -> None:
     sale = reach(d.ON_THE_WAY)
     with pytest.raises(Conflict):
-        sale.claim_delivery("10", T0)
+        home_delivery.claim(sale, "10", T0)
 
 
 def test_delivery_pays_the_total_closes_the_sale_once_and_a_retry_changes_nothing() -> None:
     sale = reach(d.ON_THE_WAY)
     with pytest.raises(Forbidden):
-        sale.deliver("10", payment_id=1, caja_id=1, now=T0)
+        home_delivery.deliver(sale, "10", payment_id=1, caja_id=1, now=T0)
     with pytest.raises(InvalidInput):
-        sale.deliver(DRIVER, payment_id=1, caja_id=None, now=T0)
-    payment = sale.deliver(DRIVER, payment_id=1, caja_id=7, now=T0)
+        home_delivery.deliver(sale, DRIVER, payment_id=1, caja_id=None, now=T0)
+    payment = home_delivery.deliver(sale, DRIVER, payment_id=1, caja_id=7, now=T0)
     assert payment is not None and payment.monto == Decimal("53.00") and payment.caja_id == 7 and payment.metodo_pago == "efectivo"
     assert sale.estado == "cerrado" and sale.closing
-    assert sale.deliver(DRIVER, payment_id=2, caja_id=7, now=T0) is None and len(sale.pagos) == 1
+    assert home_delivery.deliver(sale, DRIVER, payment_id=2, caja_id=7, now=T0) is None and len(sale.pagos) == 1
 
 
 def test_electronic_methods_are_tallied_with_the_electronic_sales() -> None:
     sale = reach(d.ON_THE_WAY)
     assert sale.entrega is not None
     sale.entrega.metodo_pago = "nequi"
-    payment = sale.deliver(DRIVER, payment_id=1, caja_id=7, now=T0)
+    payment = home_delivery.deliver(sale, DRIVER, payment_id=1, caja_id=7, now=T0)
     assert payment is not None and (payment.metodo_pago, payment.referencia_qr) == ("qr", "nequi")
 
 
 def test_cancelling_an_order_with_a_driver_returns_the_driver_to_free_and_voids_the_sale() -> None:
     sale = reach(d.ON_THE_WAY)
-    assert sale.move_delivery(d.CANCELLED, T0) == DRIVER
+    assert home_delivery.move(sale, d.CANCELLED, T0) == DRIVER
     assert sale.estado == "anulado" and sale.entrega is not None and sale.entrega.repartidor_id is None
-    assert reach(d.ACCEPTED).move_delivery(d.CANCELLED, T0) is None
+    assert home_delivery.move(reach(d.ACCEPTED), d.CANCELLED, T0) is None
 
 
 @pytest.mark.parametrize("estado", d.DELIVERY_STATES)
 def test_a_customer_may_cancel_only_while_pendiente_or_aceptado(estado: str) -> None:
     sale = reach(estado)
     if estado in d.CUSTOMER_MAY_CANCEL:
-        sale.move_delivery(d.CANCELLED, T0, by_customer=True)
+        home_delivery.move(sale, d.CANCELLED, T0, by_customer=True)
     else:
         with pytest.raises(InvalidInput):
-            sale.move_delivery(d.CANCELLED, T0, by_customer=True)
+            home_delivery.move(sale, d.CANCELLED, T0, by_customer=True)
         with pytest.raises(InvalidInput):
-            reach(d.PENDING).move_delivery(d.ACCEPTED, T0, by_customer=True)
+            home_delivery.move(reach(d.PENDING), d.ACCEPTED, T0, by_customer=True)
 
 
 @pytest.mark.parametrize("lat, lon", [(91, 0), (0, 181), ("1", 0), (True, 0), (None, 0), (float("nan"), 0), (float("inf"), 0)])

@@ -1,5 +1,7 @@
 """The sale ("transacción") aggregate, split by concern: `sale` (the aggregate and its state
-machines), `lines` (items, extras, payments), `stock` (what closing consumes)."""
+machines), `lines` (items, extras, payments), `stock` (what closing consumes), `events` (what a
+change recorded, for the use case to act on) and `home_delivery` (a delivery sale's side of the
+delivery state machine, which lives on the delivery entity)."""
 
 from chalicelib.domain.sales.lines import (
     ITEM_FLOW,

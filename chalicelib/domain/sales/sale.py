@@ -13,6 +13,7 @@ from decimal import Decimal
 from chalicelib.domain import delivery as d
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.money import CENT, PAYMENT_METHODS, ZERO, to_money
+from chalicelib.domain.sales.events import SaleClosed, SaleEvent
 from chalicelib.domain.sales.lines import (
     ITEM_FLOW,
     ITEM_PENDING,
@@ -25,7 +26,7 @@ from chalicelib.domain.sales.lines import (
     Pago,
 )
 from chalicelib.domain.sales.stock import RecipeUse, StockDeduction, consume
-from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.errors import InvalidInput, NotFound
 
 # Billing state.
 PENDING, OPEN, CLOSED, VOIDED = "pendiente", "abierto", "cerrado", "anulado"
@@ -62,7 +63,7 @@ class Sale:
     usuario_nombre: str | None = None  # who took the order, as the kitchen display shows it
     entrega: d.Entrega | None = None  # tipo delivery: the GastroMovil order's state, customer, address, driver
     version: int = 0
-    closed_now: bool = field(default=False, compare=False, repr=False)  # this change closed it: stock is consumed
+    events: list[SaleEvent] = field(default_factory=list, compare=False, repr=False)  # what this change recorded; never stored
 
     # --- derived figures ---------------------------------------------------------------
 
@@ -124,7 +125,7 @@ class Sale:
         if self.estado == VOIDED:
             raise InvalidInput("La transacción está anulada")
 
-    def _touch(self, now: str) -> None:
+    def touch(self, now: str) -> None:
         self.updated_at = now
 
     # --- header -------------------------------------------------------------------------
@@ -134,7 +135,7 @@ class Sale:
         for name in ("nro_reg", "concepto", "mesa", "cliente", "tipo"):
             if name in changes:
                 setattr(self, name, changes[name])
-        self._touch(now)
+        self.touch(now)
 
     # --- items and extras --------------------------------------------------------------
 
@@ -174,7 +175,7 @@ class Sale:
         if self.estado == PENDING:
             self.estado = OPEN
         self._recompute_kitchen(now)
-        self._touch(now)
+        self.touch(now)
         return item
 
     def remove_item(self, item_id: int, by: str, now: str) -> Item:
@@ -188,8 +189,8 @@ class Sale:
         item.removed_at, item.removed_by = now, by
         self.eliminados.append(item)
         self._recompute_kitchen(now)
-        self._touch(now)
-        self._close_if_settled(now)
+        self.touch(now)
+        self.close_if_settled(now)
         return item
 
     def add_extra(
@@ -204,7 +205,7 @@ class Sale:
         extra = Extra(self.next_extra_id, ingredient_id, description, to_money(price), quantity, now)
         self.next_extra_id += 1
         item.extras.append(extra)
-        self._touch(now)
+        self.touch(now)
         return extra
 
     def remove_extra(self, item_id: int, extra_id: int, now: str) -> Extra:
@@ -216,8 +217,8 @@ class Sale:
         if self.monto_total - extra.total_per_unit * item.cantidad < self.monto_pagado:
             raise InvalidInput("No se puede eliminar el extra: el total quedaría por debajo de lo ya pagado")
         item.extras.remove(extra)
-        self._touch(now)
-        self._close_if_settled(now)
+        self.touch(now)
+        self.close_if_settled(now)
         return extra
 
     # --- kitchen -----------------------------------------------------------------------
@@ -244,7 +245,8 @@ class Sale:
             self.estado_cocina = KITCHEN_DONE
             self.kitchen_done_at = now
             self.recall_snapshot = snapshot
-        self._dispatch_when_cooked(now)
+        if self.entrega is not None:
+            self.entrega.dispatch(now)
 
     def complete_kitchen(self, now: str) -> None:
         """`cocina/completar`: every remaining kitchen item becomes ready."""
@@ -255,8 +257,8 @@ class Sale:
                 item.kitchen_status = ITEM_READY
                 item.status_changed_at = now
         self._kitchen_done(now, snapshot)
-        self._touch(now)
-        self._close_if_settled(now)
+        self.touch(now)
+        self.close_if_settled(now)
 
     def set_item_status(self, item_uuid: str, status: str, now: str) -> Item:
         """KDS item workflow: only pending -> preparing -> ready -> served."""
@@ -276,8 +278,8 @@ class Sale:
         item.kitchen_status = status
         item.status_changed_at = now
         self._recompute_kitchen(now, snapshot)
-        self._touch(now)
-        self._close_if_settled(now)
+        self.touch(now)
+        self.close_if_settled(now)
         return item
 
     def recall(self, now: str, window_seconds: int) -> None:
@@ -304,7 +306,7 @@ class Sale:
             for item in self.kitchen_items:
                 if item.kitchen_status == ITEM_READY:
                     item.kitchen_status = ITEM_PREPARING
-        self._touch(now)
+        self.touch(now)
 
     # --- payments and closing ---------------------------------------------------------
 
@@ -340,8 +342,8 @@ class Sale:
             amount_received = received
         payment = Pago(payment_id, payment_method, amount, amount_received, to_money(change), qr_reference, self.caja_id, user_id, now)
         self.pagos.append(payment)
-        self._touch(now)
-        self._close_if_settled(now)
+        self.touch(now)
+        self.close_if_settled(now)
         return payment
 
     @property
@@ -352,16 +354,16 @@ class Sale:
             and self.estado_cocina in (KITCHEN_DONE, KITCHEN_VOIDED, None)
         )
 
-    def _close_if_settled(self, now: str) -> None:
+    def close_if_settled(self, now: str) -> None:
         if self.estado in (OPEN, PENDING) and self.settled:
             self.estado = CLOSED
             self.closed_at = now
-            self.closed_now = True
+            self.events.append(SaleClosed(self.id))
 
     @property
     def closing(self) -> bool:
         """Did the change just recorded close the sale (and so must consume stock)?"""
-        return self.closed_now
+        return any(isinstance(event, SaleClosed) for event in self.events)
 
     def stock_to_deduct(self, recipes: Mapping[str, Iterable[RecipeUse]]) -> StockDeduction:
         return consume(self.items, recipes)
@@ -376,7 +378,7 @@ class Sale:
             raise InvalidInput(f"Solo se puede reabrir una transacción cerrada (estado actual: {self.estado})")
         self.estado = OPEN
         self.closed_at = None
-        self._touch(now)
+        self.touch(now)
 
     def void(self, now: str) -> list[Pago]:
         """Anular: the payments are taken back out of the caja (returned for the caller to
@@ -385,98 +387,5 @@ class Sale:
         self.estado = VOIDED
         self.estado_cocina = KITCHEN_VOIDED
         self.voided_at = now
-        self._touch(now)
+        self.touch(now)
         return list(self.pagos)
-
-    # --- delivery (GastroMovil) --------------------------------------------------------
-
-    @property
-    def awaiting_driver(self) -> bool:
-        """Offered to the branch's drivers and not claimed yet."""
-        e = self.entrega
-        return e is not None and e.estado == d.SENT and e.repartidor_id is None and e.offered_at is not None
-
-    def _delivery(self) -> d.Entrega:
-        if self.entrega is None:
-            raise NotFound(f"Pedido con id {self.id} no encontrado")
-        return self.entrega
-
-    def _dispatch_when_cooked(self, now: str) -> None:
-        """The kitchen finished every item of an accepted order: it goes out to the drivers."""
-        if self.entrega is not None and self.entrega.estado in (d.ACCEPTED, d.PREPARING):
-            self.entrega.estado = d.SENT
-            self.entrega.offered_at = now
-
-    def move_delivery(self, target: str, now: str, *, by_customer: bool = False) -> str | None:
-        """A move of the delivery state machine (COMPAT C, enforced). Returns the driver the
-        move frees (a cancelled order that had one), for the caller to release in the same write."""
-        delivery = self._delivery()
-        d.check_move(delivery.estado, target)
-        if by_customer and (target != d.CANCELLED or delivery.estado not in d.CUSTOMER_MAY_CANCEL):
-            raise InvalidInput("Solo puede cancelar su pedido mientras está pendiente o aceptado")
-        if target == d.ON_THE_WAY:
-            raise InvalidInput("Un pedido pasa a en_camino cuando un repartidor lo toma")
-        if target == d.DELIVERED:
-            raise InvalidInput("Un pedido pasa a entregado cuando su repartidor lo marca entregado")
-        freed = None
-        if target == d.CANCELLED:
-            freed, delivery.repartidor_id = delivery.repartidor_id, None
-            self.void(now)
-        elif target == d.SENT:
-            delivery.offered_at = now
-        delivery.estado = target
-        self._touch(now)
-        return freed
-
-    def claim_delivery(self, driver_id: str, now: str) -> None:
-        delivery = self._delivery()
-        if delivery.estado != d.SENT or delivery.repartidor_id is not None:
-            raise Conflict(f"El pedido #{self.id} ya no está disponible")
-        delivery.estado = d.ON_THE_WAY
-        delivery.repartidor_id = driver_id
-        self._touch(now)
-
-    def deliver(self, driver_id: str, *, payment_id: int, caja_id: int | None, now: str) -> Pago | None:
-        """The assigned driver hands the order over: it is paid (its total, with its method) and
-        closes. Marking an already delivered order again changes nothing and returns None."""
-        delivery = self._delivery()
-        if delivery.repartidor_id != driver_id:
-            raise Forbidden("Este pedido no está asignado a este repartidor")
-        if delivery.estado == d.DELIVERED:
-            return None
-        if delivery.estado != d.ON_THE_WAY:
-            raise InvalidInput(f"Transición no permitida: {delivery.estado} -> {d.DELIVERED}")
-        if caja_id is None:
-            raise InvalidInput("La sucursal no tiene una caja abierta para cobrar el pedido")
-        if self.estado_cocina == KITCHEN_PENDING:
-            self.complete_kitchen(now)
-        self.caja_id = caja_id
-        payment = None
-        if self.monto_pendiente >= CENT:
-            payment = self.add_payment(
-                payment_id=payment_id, payment_method=d.payment_column(delivery.metodo_pago), amount=self.monto_pendiente,
-                amount_received=None, qr_reference=None if delivery.metodo_pago == "efectivo" else delivery.metodo_pago,
-                user_id=driver_id, now=now,
-            )
-        delivery.estado = d.DELIVERED
-        delivery.delivered_at = now
-        self._touch(now)
-        self._close_if_settled(now)
-        return payment
-
-    def add_delivery_fee(self, price: Decimal, now: str) -> Item | None:
-        """The branch's delivery fee, a line of its own (no kitchen, no stock)."""
-        if price <= ZERO:
-            return None
-        item = Item(id=self.next_item_id, uuid=str(uuid.uuid4()), plato_id=None, producto_id=None, nombre="Domicilio",
-                    cantidad=Decimal(1), precio_unitario=to_money(price), notas=None, created_at=now)
-        self.next_item_id += 1
-        self.items.append(item)
-        if self.estado == PENDING:
-            self.estado = OPEN
-        self._touch(now)
-        return item
-
-    def mark_reoffered(self, now: str) -> None:
-        self._delivery().offered_at = now
-        self._touch(now)
