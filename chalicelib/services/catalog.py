@@ -16,7 +16,6 @@ from chalicelib.domain.catalog import (
     INGREDIENT,
     PLATO,
     PRODUCT,
-    CatalogStore,
     Ingrediente,
     Plato,
     Producto,
@@ -28,6 +27,7 @@ from chalicelib.domain.catalog import (
 )
 from chalicelib.domain.clock import utc_now
 from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.services.ports import CatalogStore
 
 if TYPE_CHECKING:
     from chalicelib.services.audit import AuditTrail

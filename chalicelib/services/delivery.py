@@ -12,8 +12,7 @@ import secrets
 import time
 from dataclasses import replace
 from datetime import timedelta
-from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from chalicelib.auth import CUSTOMER_PREFIX, Principal, TokenService, hash_password, verify_password
 from chalicelib.domain import delivery as d
@@ -23,36 +22,12 @@ from chalicelib.domain.sales import Sale, home_delivery
 from chalicelib.domain.tenancy import CUSTOMER_ROLE
 from chalicelib.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from chalicelib.services.accounts import BAD_CREDENTIALS, AccountService
+from chalicelib.services.ports import CustomerStore, DriverStore, PositionStore, RefreshTokenStore
 from chalicelib.services.retry import retry_on_conflict
 from chalicelib.services.sales import SaleService, Tally
 
 REFRESH_TTL_SECONDS = 7 * 24 * 3600
 LIST_LIMIT = 200
-
-
-class CustomerStore(Protocol):
-    def add(self, customer: Customer) -> None: ...
-    def get(self, tenant_id: str, customer_id: int) -> Customer | None: ...
-    def get_by_login(self, tenant_id: str, login: str) -> Customer | None: ...
-    def save(self, customer: Customer) -> Customer: ...
-
-
-class DriverStore(Protocol):
-    def get(self, tenant_id: str, user_id: str) -> Driver | None: ...
-    def put(self, before: Driver | None, after: Driver) -> None: ...
-
-
-class PositionStore(Protocol):
-    def put_if_newer(self, tenant_id: str, driver_id: str, latitude: Decimal, longitude: Decimal, at_ms: int) -> bool: ...
-    def get(self, tenant_id: str, driver_id: str) -> tuple[Decimal, Decimal, int] | None: ...
-
-
-class RefreshTokenStore(Protocol):
-    def add(self, tenant_id: str, digest: str, family: str, subject: str, expires_at: int) -> None: ...
-    def get(self, tenant_id: str, digest: str) -> dict[str, Any] | None: ...
-    def family_revoked(self, tenant_id: str, family: str) -> bool: ...
-    def rotate(self, tenant_id: str, old_digest: str, new_digest: str, family: str, subject: str, expires_at: int) -> None: ...
-    def revoke_family(self, tenant_id: str, family: str, until: int) -> None: ...
 
 
 def _digest(secret: str) -> str:
@@ -181,20 +156,18 @@ class DeliveryService:
         address = self._address(customer, data)
         now = iso(utc_now())
         open_caja = self.sales.cajas.get_open(who.tenant, branch.branch_id)
-        sale = Sale(
-            tenant_id=who.tenant, id=0, branch_id=branch.branch_id, nro_reg=1, concepto=f"Domicilio {customer.display_name}",
-            mesa=None, cliente=customer.display_name, tipo="delivery", caja_id=open_caja.id if open_caja else None,
-            usuario_id=who.user_id, usuario_nombre=customer.display_name, created_at=now, updated_at=now,
-            entrega=Entrega(estado=d.PENDING, customer_id=customer.customer_id, cliente_nombre=customer.display_name,
-                            direccion=address, metodo_pago=data["metodo_pago"], notas=data.get("notas")),
-        )
+        header = {"nro_reg": 1, "concepto": f"Domicilio {customer.display_name}", "cliente": customer.display_name, "tipo": "delivery"}
+        delivery = Entrega(estado=d.PENDING, customer_id=customer.customer_id, cliente_nombre=customer.display_name,
+                           direccion=address, metodo_pago=data["metodo_pago"], notas=data.get("notas"))
+        sale = Sale.new(tenant_id=who.tenant, sale_id=self.accounts.tenants.next_id(who.tenant, "transaccion"),
+                        branch_id=branch.branch_id, header=header, caja_id=open_caja.id if open_caja else None, user_id=who.user_id,
+                        user_name=customer.display_name, now=now, delivery=delivery)
         for index, line in enumerate(data["items"]):
             try:
                 self.sales.apply_item(sale, line, now)
             except (NotFound, InvalidInput) as exc:
                 raise InvalidInput([f"items.{index}: {exc.message}"]) from exc
         home_delivery.add_fee(sale, branch.tarifa_domicilio, now)
-        sale.id = self.accounts.tenants.next_id(who.tenant, "transaccion")
         self.sales.repo.add(sale)
         return sale
 
@@ -340,7 +313,7 @@ class DeliveryService:
                                             now=iso(utc_now()))
             if payment is None and sale.entrega is not None and sale.entrega.estado == d.DELIVERED:
                 return sale
-            tallies = [Tally(payment.caja_id, payment.metodo_pago, payment.monto)] if payment and payment.caja_id is not None else []
+            tallies = Tally.of([payment])
             self.sales.persist(sale, tallies, release_driver=(who.user_id, pk))
             return sale
 

@@ -21,12 +21,12 @@ from chalicelib.domain.sales import ITEM_PENDING, ITEM_PREPARING, ITEM_READY, IT
 from chalicelib.domain.sales.events import SaleClosed
 from chalicelib.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.services.catalog_cache import CatalogCache
-from chalicelib.services.ports import CajaStore, SaleReads, SaleStore, TenantStore, UnitOfWork
+from chalicelib.services.ports import CajaStore, CatalogStore, SaleReads, SaleStore, TenantStore, UnitOfWork
 from chalicelib.services.retry import retry_on_conflict
 
 if TYPE_CHECKING:
     from chalicelib.domain.audit import AuditEntry
-    from chalicelib.domain.catalog import CatalogKey, CatalogStore
+    from chalicelib.domain.catalog import CatalogKey
     from chalicelib.services.audit import AuditTrail
     from chalicelib.services.idempotency import IdempotentCommands
     from chalicelib.services.zones import BranchTimezones
@@ -40,6 +40,11 @@ class Tally:
     caja_id: int
     metodo_pago: str
     monto: Decimal
+
+    @staticmethod
+    def of(payments: Sequence[Pago | None], sign: int = 1) -> list[Tally]:
+        """What `payments` move in their cajas (taken back out with sign -1); a payment with no caja moves nothing."""
+        return [Tally(p.caja_id, p.metodo_pago, sign * p.monto) for p in payments if p is not None and p.caja_id is not None]
 
 
 class SaleService:
@@ -100,21 +105,8 @@ class SaleService:
         if caja_id is not None and open_caja_id != caja_id:
             raise InvalidInput(f"caja_id {caja_id} no es la caja abierta de esta sucursal")
         now = iso(utc_now())
-        order = Sale(
-            tenant_id=who.tenant,
-            id=self.tenants.next_id(who.tenant, "transaccion"),
-            branch_id=branch_id,
-            nro_reg=data["nro_reg"],
-            concepto=data["concepto"],
-            mesa=data.get("mesa"),
-            cliente=data.get("cliente"),
-            tipo=data.get("tipo") or "venta",
-            caja_id=open_caja_id,
-            usuario_id=who.user_id,
-            usuario_nombre=who.name or None,
-            created_at=now,
-            updated_at=now,
-        )
+        order = Sale.new(tenant_id=who.tenant, sale_id=self.tenants.next_id(who.tenant, "transaccion"), branch_id=branch_id,
+                         header=data, caja_id=open_caja_id, user_id=who.user_id, user_name=who.name, now=now)
         for line in data.get("items") or []:
             self.apply_item(order, line, now)
         self.repo.add(order)
@@ -269,7 +261,7 @@ class SaleService:
 
     def void(self, who: Principal, tx_id: int) -> Sale:
         def untally(order: Sale, payments: list[Pago]) -> list[Tally]:
-            return [Tally(p.caja_id, p.metodo_pago, -p.monto) for p in payments if p.caja_id is not None]
+            return Tally.of(payments, sign=-1)
 
         def audited(order: Sale, payments: list[Pago]) -> tuple[str, dict[str, object]]:
             returned = sum((p.monto for p in payments), Decimal(0))
@@ -288,7 +280,7 @@ class SaleService:
             )
 
         def tally(order: Sale, payment: Pago) -> list[Tally]:
-            return [Tally(payment.caja_id, payment.metodo_pago, payment.monto)] if payment.caja_id is not None else []
+            return Tally.of([payment])
 
         paid = self._change(who, tx_id, change, tally)
         metrics.count(metrics.PAYMENTS)

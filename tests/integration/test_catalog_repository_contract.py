@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.catalog import CatalogStore, Ingrediente, Plato, Producto, RecipeLine
+from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.errors import Conflict, NotFound
+from chalicelib.services.ports import CatalogStore
 from tests.support.fakes import FakeTransaction, InMemoryCatalog, TransactionCancelled
 
 T0 = datetime(2026, 3, 18, 12, 35, tzinfo=UTC)

@@ -509,7 +509,7 @@ class InMemoryConnections:
 
 
 class InMemoryDrivers:
-    """Memory implementation of chalicelib.services.delivery.DriverStore (plus the claim and
+    """Memory implementation of chalicelib.services.ports.DriverStore (plus the claim and
     release the unit of work stages)."""
 
     def __init__(self) -> None:
@@ -550,7 +550,7 @@ class InMemoryDrivers:
 
 
 class InMemoryCustomers:
-    """Memory implementation of chalicelib.services.delivery.CustomerStore; `users` shares the
+    """Memory implementation of chalicelib.services.ports.CustomerStore; `users` shares the
     username namespace with staff, as the `USERNAME#` reservations do in DynamoDB."""
 
     def __init__(self, users: InMemoryUsers | None = None) -> None:
@@ -585,7 +585,7 @@ class InMemoryCustomers:
 
 
 class InMemoryRefreshTokens:
-    """Memory implementation of chalicelib.services.delivery.RefreshTokenStore."""
+    """Memory implementation of chalicelib.services.ports.RefreshTokenStore."""
 
     def __init__(self) -> None:
         self._tokens: dict[tuple[str, str], dict[str, Any]] = {}

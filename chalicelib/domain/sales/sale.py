@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from chalicelib.domain import delivery as d
 from chalicelib.domain.clock import parse_iso
@@ -64,6 +65,14 @@ class Sale:
     entrega: d.Entrega | None = None  # tipo delivery: the GastroMovil order's state, customer, address, driver
     version: int = 0
     events: list[SaleEvent] = field(default_factory=list, compare=False, repr=False)  # what this change recorded; never stored
+
+    @classmethod
+    def new(cls, *, tenant_id: str, sale_id: int, branch_id: str, header: Mapping[str, Any], caja_id: int | None,
+            user_id: str, user_name: str | None, now: str, delivery: d.Entrega | None = None) -> Sale:
+        """A sale just taken, with no lines yet: `header` has its nro_reg, concepto, mesa, cliente and tipo."""
+        return cls(tenant_id=tenant_id, id=sale_id, branch_id=branch_id, nro_reg=header["nro_reg"], concepto=header["concepto"],
+                   mesa=header.get("mesa"), cliente=header.get("cliente"), tipo=header.get("tipo") or "venta", caja_id=caja_id,
+                   usuario_id=user_id, usuario_nombre=user_name or None, created_at=now, updated_at=now, entrega=delivery)
 
     # --- derived figures ---------------------------------------------------------------
 
