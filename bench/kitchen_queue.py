@@ -150,7 +150,7 @@ def run(quick: bool = False) -> dict[str, Any]:
                 if reply.status != 201:
                     raise RuntimeError(f"pending sale: {reply}")
             services = get_services()
-            repo = services.sales.repo
+            repo = services.sale_repo
             probe = QueryProbe(connection(services.settings).client)
             before = read_queue(api, cocina, repo, probe, tenant, branch, reads)
 

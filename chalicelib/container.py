@@ -27,7 +27,10 @@ if TYPE_CHECKING:
     from chalicelib.services.caja import CajaService
     from chalicelib.services.catalog import CatalogService
     from chalicelib.services.catalog_cache import CatalogCache
-    from chalicelib.services.delivery import DeliveryService
+    from chalicelib.services.customer_accounts import CustomerAccounts
+    from chalicelib.services.delivery_orders import DeliveryOrders
+    from chalicelib.services.drivers import Drivers
+    from chalicelib.services.idempotency import IdempotentCommands
     from chalicelib.services.reports import CajaReports
     from chalicelib.services.sales import KitchenDisplayService, SaleService
     from chalicelib.services.sessions import SessionGuard
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
     from chalicelib.store.delivery import DriverRepository, PositionRepository
     from chalicelib.store.sales import SaleRepository
     from chalicelib.store.tenancy import TenantRepository
+    from chalicelib.store.unit_of_work import DynamoUnitOfWork
     from chalicelib.store.users import UserRepository
 
 
@@ -154,18 +158,24 @@ class Services:
         return CajaService(self.caja_repo, self.tenant_repo, self.zones, self.audit)
 
     @cached_property
-    def sales(self) -> SaleService:
+    def idempotency(self) -> IdempotentCommands:
         from chalicelib.services.idempotency import IdempotentCommands
-        from chalicelib.services.sales import SaleService
-        from chalicelib.store.reads import SaleReadRepository
+
+        return IdempotentCommands(self.settings)
+
+    def unit_of_work(self) -> DynamoUnitOfWork:
+        """A new unit of work: the sale, the stock, the caja tallies, the driver and the audit entries of one change."""
         from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
-        sales, catalog, cajas = self.sale_repo, self.catalog_repo, self.caja_repo
+        return DynamoUnitOfWork(self.settings, self.sale_repo, self.catalog_repo, self.caja_repo, self.driver_repo, self.audit_repo)
 
-        def unit_of_work() -> DynamoUnitOfWork:
-            return DynamoUnitOfWork(self.settings, sales, catalog, cajas, self.driver_repo, self.audit_repo)
+    @cached_property
+    def sales(self) -> SaleService:
+        from chalicelib.services.sales import SaleService
+        from chalicelib.store.reads import SaleReadRepository
 
-        return SaleService(sales, catalog, cajas, self.tenant_repo, IdempotentCommands(self.settings), self.zones, unit_of_work,
+        sales, catalog = self.sale_repo, self.catalog_repo
+        return SaleService(sales, catalog, self.caja_repo, self.tenant_repo, self.idempotency, self.zones, self.unit_of_work,
                            self.audit, reads=SaleReadRepository(self.settings, sales, catalog), catalog_cache=self.catalog_cache)
 
     @cached_property
@@ -175,15 +185,25 @@ class Services:
         return CajaReports(self.sale_repo, self.caja_repo)
 
     @cached_property
-    def delivery_orders(self) -> DeliveryService:
-        from chalicelib.services.delivery import DeliveryService
+    def customer_accounts(self) -> CustomerAccounts:
+        from chalicelib.services.customer_accounts import CustomerAccounts
         from chalicelib.store.delivery import CustomerRepository, RefreshTokenRepository
 
-        return DeliveryService(self.sales, self.accounts, CustomerRepository(self.settings), self.driver_repo,
-                               RefreshTokenRepository(self.settings), self.tokens, self.position_repo)
+        return CustomerAccounts(self.tenant_repo, CustomerRepository(self.settings), self.users, RefreshTokenRepository(self.settings),
+                                self.tokens, self.accounts, self.login_throttle, self.settings.default_tenant)
 
-        return DeliveryService(self.sales, self.accounts, CustomerRepository(self.settings), DriverRepository(self.settings),
-                               RefreshTokenRepository(self.settings), self.tokens, PositionRepository(self.settings))
+    @cached_property
+    def delivery_orders(self) -> DeliveryOrders:
+        from chalicelib.services.delivery_orders import DeliveryOrders
+
+        return DeliveryOrders(self.sales, self.sale_repo, self.caja_repo, self.tenant_repo, self.customer_accounts, self.idempotency)
+
+    @cached_property
+    def drivers(self) -> Drivers:
+        from chalicelib.services.drivers import Drivers
+
+        return Drivers(self.sales, self.sale_repo, self.caja_repo, self.tenant_repo, self.driver_repo, self.position_repo,
+                       self.unit_of_work)
 
     @cached_property
     def connections(self) -> ConnectionRepository:
@@ -217,8 +237,8 @@ class Services:
             find_sale=self.sales.find,
             stomp_connect_deadline_seconds=self.settings.stomp_connect_deadline_seconds,
             gastro=GastroHooks(
-                carrier_customer=lambda tenant, driver: self.delivery_orders.carrier_customer(tenant, driver),
-                record_position=lambda tenant, driver, lat, lon: self.delivery_orders.record_position(tenant, driver, lat, lon),
+                carrier_customer=lambda tenant, driver: self.drivers.carrier_customer(tenant, driver),
+                record_position=lambda tenant, driver, lat, lon: self.drivers.record_position(tenant, driver, lat, lon),
             ),
             session_check=self.sessions.check,
         )
@@ -245,8 +265,9 @@ class Services:
         from chalicelib.realtime.fanout import Fanout, GastroLookups
         from chalicelib.store.tenancy import decode_branch
 
-        orders = self.delivery_orders
-        gastro = GastroLookups(orders.restaurant_name, orders.driver_available, orders.carrier_customer, self.position_repo.decode)
+        drivers = self.drivers
+        gastro = GastroLookups(self.delivery_orders.restaurant_name, drivers.driver_available, drivers.carrier_customer,
+                               self.position_repo.decode)
         return Fanout(self.connections, self.sale_repo, self.frames, self.sales.timezone, gastro, self.shard_plan,
                       decode_branch=decode_branch)
 
@@ -269,7 +290,7 @@ class Services:
     def kds(self) -> KitchenDisplayService:
         from chalicelib.services.sales import KitchenDisplayService
 
-        return KitchenDisplayService(self.sales, self.tokens, self.settings.recall_window_minutes)
+        return KitchenDisplayService(self.sales, self.sale_repo, self.tokens, self.settings.recall_window_minutes)
 
 
 _installed: list[Services] = []

@@ -13,7 +13,9 @@ from chalicelib.errors import InvalidInput
 from chalicelib.presenters import delivery as view
 
 if TYPE_CHECKING:
-    from chalicelib.services.delivery import DeliveryService
+    from chalicelib.services.customer_accounts import CustomerAccounts
+    from chalicelib.services.delivery_orders import DeliveryOrders
+    from chalicelib.services.drivers import Drivers
 
 
 def gastromovil_error(status: int, message: Any, phrase: str) -> Any:
@@ -70,8 +72,16 @@ STATUS = {"estado": v.text(min_length=1, max_length=30)}
 DRIVER_STATUS = {"estado": v.choice(*d.DRIVER_STATES)}
 
 
-def _svc() -> DeliveryService:
+def _customers() -> CustomerAccounts:
+    return get_services().customer_accounts
+
+
+def _orders() -> DeliveryOrders:
     return get_services().delivery_orders
+
+
+def _drivers() -> Drivers:
+    return get_services().drivers
 
 
 def _tz(ctx: RequestContext, branch: str) -> str:
@@ -84,44 +94,44 @@ def _tz(ctx: RequestContext, branch: str) -> str:
 @surface.route("/api/login", ["POST"], permission=None, body=LOGIN, response="Tokens")
 def login(ctx: RequestContext) -> dict[str, Any]:
     body = ctx.body()
-    return _svc().login(body["username"], body["password"], body.get("tenant") or ctx.headers.get("x-tenant-id"))
+    return _customers().login(body["username"], body["password"], body.get("tenant") or ctx.headers.get("x-tenant-id"))
 
 
 @surface.route("/api/refresh", ["POST"], permission=None, body=REFRESH, response="Tokens")
 def refresh(ctx: RequestContext) -> dict[str, Any]:
-    return _svc().refresh(ctx.body()["refresh"])
+    return _customers().refresh(ctx.body()["refresh"])
 
 
 @surface.route("/api/clientes/registro", ["POST"], permission=None, status=201, body=SIGN_UP, response="Cliente")
 def register(ctx: RequestContext) -> dict[str, Any]:
     body = ctx.body()
-    return view.customer_out(_svc().register(body.get("tenant") or ctx.headers.get("x-tenant-id"), body))
+    return view.customer_out(_customers().register(body.get("tenant") or ctx.headers.get("x-tenant-id"), body))
 
 
 @surface.route("/api/clientes/perfil", ["GET"], permission="cliente:self", response="Cliente")
 def profile(ctx: RequestContext) -> dict[str, Any]:
-    return view.customer_out(_svc().me(ctx.principal))
+    return view.customer_out(_customers().me(ctx.principal))
 
 
 @surface.route("/api/clientes/direcciones", ["POST"], permission="cliente:self", status=201, body=ADDRESS, response="Direccion")
 def add_address(ctx: RequestContext) -> dict[str, Any]:
-    return view.address_out(_svc().add_address(ctx.principal, ctx.body()))
+    return view.address_out(_customers().add_address(ctx.principal, ctx.body()))
 
 
 @surface.route("/api/clientes/pedidos", ["GET"], permission="cliente:self", response="list[Pedido]")
 def my_orders(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [view.order_out(s, _tz(ctx, s.branch_id)) for s in _svc().mine(ctx.principal)]
+    return [view.order_out(s, _tz(ctx, s.branch_id)) for s in _orders().mine(ctx.principal)]
 
 
 @surface.route("/api/clientes/pedidos/{pk}", ["GET"], permission="cliente:self", response="Pedido")
 def my_order(ctx: RequestContext, pk: str) -> dict[str, Any]:
-    sale = _svc().order(ctx.principal, v.path_int(pk))
+    sale = _orders().order(ctx.principal, v.path_int(pk))
     return view.order_out(sale, _tz(ctx, sale.branch_id))
 
 
 @surface.route("/api/clientes/pedidos/{pk}/cancelar", ["POST"], permission="cliente:self", response="EstadoCambiado")
 def cancel_mine(ctx: RequestContext, pk: str) -> dict[str, Any]:
-    sale = _svc().set_status(ctx.principal, v.path_int(pk), d.CANCELLED)
+    sale = _orders().set_status(ctx.principal, v.path_int(pk), d.CANCELLED)
     return {"ok": True, "estado": view.active_order(sale)["estado"]}
 
 
@@ -131,7 +141,7 @@ def place(ctx: RequestContext) -> dict[str, Any]:
     key = ctx.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= 128:
         raise InvalidInput("Idempotency-Key must be 1 to 128 characters long")
-    return _svc().place_once(ctx.principal, body, key, lambda sale: view.placed(sale, _tz(ctx, sale.branch_id)), ctx.lambda_context)
+    return _orders().place_once(ctx.principal, body, key, lambda sale: view.placed(sale, _tz(ctx, sale.branch_id)), ctx.lambda_context)
 
 
 # --- the restaurant panel -----------------------------------------------------------------------
@@ -140,12 +150,12 @@ def place(ctx: RequestContext) -> dict[str, Any]:
 @surface.route("/api/pedidos", ["GET"], permission="pedidos:manage", response="list[Pedido]")
 def branch_orders(ctx: RequestContext) -> list[dict[str, Any]]:
     tz = _tz(ctx, ctx.branch)
-    return [view.order_out(s, tz) for s in _svc().for_branch(ctx.principal, ctx.branch)]
+    return [view.order_out(s, tz) for s in _orders().for_branch(ctx.principal, ctx.branch)]
 
 
 @surface.route("/api/pedidos/activos", ["GET"], permission="pedidos:manage", response="list[PedidoActivo]")
 def active_orders(ctx: RequestContext) -> list[dict[str, Any]]:
-    return [view.active_order(s) for s in _svc().active_for_branch(ctx.principal, ctx.branch)]
+    return [view.active_order(s) for s in _orders().active_for_branch(ctx.principal, ctx.branch)]
 
 
 @surface.route("/api/pedidos/{pk}/estado", ["POST"], permission="pedidos:manage", body=STATUS, response="EstadoCambiado")
@@ -153,7 +163,7 @@ def set_status(ctx: RequestContext, pk: str) -> dict[str, Any]:
     status = ctx.body()["estado"]
     if status not in d.DELIVERY_STATES:
         raise InvalidInput("Estado inválido")
-    sale = _svc().set_status(ctx.principal, v.path_int(pk), status)
+    sale = _orders().set_status(ctx.principal, v.path_int(pk), status)
     assert sale.entrega is not None
     return {"ok": True, "estado": sale.entrega.estado}
 
@@ -163,17 +173,17 @@ def set_status(ctx: RequestContext, pk: str) -> dict[str, Any]:
 
 @surface.route("/api/repartidores/estado", ["POST"], permission="pedidos:deliver", body=DRIVER_STATUS, response="EstadoDeRepartidor")
 def set_driver_status_view(ctx: RequestContext) -> dict[str, Any]:
-    driver = _svc().set_driver_status(ctx.principal, ctx.body()["estado"])
+    driver = _drivers().set_driver_status(ctx.principal, ctx.body()["estado"])
     return {"ok": True, "estado": driver.estado, "pedido_id": driver.pedido_id}
 
 
 @surface.route("/pedidos/{pk}/aceptar-entrega", ["POST"], permission="pedidos:deliver", response="Ok")
 def claim(ctx: RequestContext, pk: str) -> dict[str, Any]:
-    _svc().claim(ctx.principal, v.path_int(pk))
+    _drivers().claim(ctx.principal, v.path_int(pk))
     return {"ok": True}
 
 
 @surface.route("/pedidos/{pk}/marcar-entregado", ["POST"], permission="pedidos:deliver", response="Ok")
 def delivered(ctx: RequestContext, pk: str) -> dict[str, Any]:
-    _svc().deliver(ctx.principal, v.path_int(pk))
+    _drivers().deliver(ctx.principal, v.path_int(pk))
     return {"ok": True}

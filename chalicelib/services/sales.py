@@ -308,13 +308,14 @@ class KitchenDisplayService:
 
     RECENT_FOR_LOOKUP = 100
 
-    def __init__(self, sales: SaleService, tokens: TokenService, recall_window_minutes: int) -> None:
-        self.sales = sales
+    def __init__(self, sales: SaleService, sale_store: SaleStore, tokens: TokenService, recall_window_minutes: int) -> None:
+        self.sales = sales  # the item and kitchen moves: the sale path's own use cases
+        self.sale_store = sale_store
         self.tokens = tokens
         self.recall_window_seconds = recall_window_minutes * 60
 
     def active_orders(self, who: Principal, branch_id: str, status: str | None, station: str | None) -> list[Sale]:
-        orders = self.sales.repo.kds_active(who.tenant, branch_id)
+        orders = self.sale_store.kds_active(who.tenant, branch_id)
         if status is not None:
             orders = [o for o in orders if o.kds_status == status]
         if station is not None:
@@ -325,8 +326,8 @@ class KitchenDisplayService:
         """Items of active orders, then of the branch's recent sales (served items of
         finished orders): two bounded Queries, never a Scan."""
         for candidates in (
-            lambda: self.sales.repo.kds_active(who.tenant, branch_id),
-            lambda: self.sales.repo.by_branch(who.tenant, branch_id, self.RECENT_FOR_LOOKUP),
+            lambda: self.sale_store.kds_active(who.tenant, branch_id),
+            lambda: self.sale_store.by_branch(who.tenant, branch_id, self.RECENT_FOR_LOOKUP),
         ):
             for order in candidates():
                 if any(i.uuid == item_uuid for i in order.items):

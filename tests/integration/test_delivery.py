@@ -80,7 +80,7 @@ def set_driver_status_view(user_token: str) -> str:
     from chalicelib.container import get_services
 
     principal = get_services().tokens.verify(user_token)
-    return get_services().delivery_orders.driver(principal).estado
+    return get_services().drivers.driver(principal).estado
 
 
 # --- customers and tokens ---------------------------------------------------------------------------

@@ -47,7 +47,7 @@ class Live:
 
     def streamed(self, pk: int, call: Callable[[], Any]) -> Any:
         """Run `call` and hand the order's stored change to the fan-out, as its stream record would."""
-        repo = self.services.sales.repo
+        repo = self.services.sale_repo
         before = repo.get("alpha", pk)
         result = call()
         after = repo.get("alpha", pk)
@@ -55,7 +55,7 @@ class Live:
         return result
 
     def place(self, token: str, menu: Menu) -> int:
-        repo = self.services.sales.repo
+        repo = self.services.sale_repo
         pk = placed(self.api, token, menu)
         created = repo.get("alpha", pk)
         assert self.services.fanout.handle_batch(stream_batch(stream_record(None, created))) == {"batchItemFailures": []}
@@ -166,11 +166,11 @@ def test_the_whole_order_reaches_restaurant_customer_and_drivers_as_gastromovil_
 
 
 def test_positions_older_than_the_stored_one_are_dropped(live: Live) -> None:
-    pedidos = live.services.delivery_orders
-    assert pedidos.record_position("alpha", "9", -16.5, -68.1, at_ms=2000) is True
-    assert pedidos.record_position("alpha", "9", -10, -60, at_ms=1000) is False
-    assert pedidos.positions is not None
-    stored = pedidos.positions.get("alpha", "9")
+    drivers = live.services.drivers
+    assert drivers.record_position("alpha", "9", -16.5, -68.1, at_ms=2000) is True
+    assert drivers.record_position("alpha", "9", -10, -60, at_ms=1000) is False
+    assert drivers.positions is not None
+    stored = drivers.positions.get("alpha", "9")
     assert stored is not None and stored[2] == 2000 and float(stored[0]) == -16.5
 
 
@@ -181,10 +181,10 @@ def test_an_unclaimed_order_is_offered_again_after_the_reoffer_delay(live: Live,
     for estado in ("aceptado", "preparando", "enviado"):
         move(api, alpha.tokens["cajero"], pk, estado)
     assert live.services.delivery_orders.reoffer_due(5) == []
-    before = live.services.sales.repo.get("alpha", pk)
+    before = live.services.sale_repo.get("alpha", pk)
     again = live.services.delivery_orders.reoffer_due(0)
     assert [s.id for s in again] == [pk]
-    after = live.services.sales.repo.get("alpha", pk)
+    after = live.services.sale_repo.get("alpha", pk)
     assert before is not None and after is not None and after.entrega and before.entrega
     assert after.entrega.offered_at != before.entrega.offered_at
     driver = make_drivers(alpha, api, 1)[0]
@@ -224,7 +224,7 @@ def test_a_customer_still_following_a_driver_from_an_earlier_order_hears_nothing
     assert api.as_(driver).post(f"/pedidos/{first}/marcar-entregado/").status == 200
     claimed_by_driver(beto)
     assert live.connect("beto-follows", f"ubicacion/{driver_id}", beto) == 200
-    assert live.services.delivery_orders.record_position("alpha", driver_id, -16.4, -68.1) is True
+    assert live.services.drivers.record_position("alpha", driver_id, -16.4, -68.1) is True
     live.services.fanout.handle_notice_batch(stream_batch(live.position_record(driver_id)))
     assert [f["tipo"] for f in live.frames.of("beto-follows")] == ["ubicacion"]
     assert live.frames.of("ana-follows") == []
