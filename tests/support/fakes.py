@@ -21,6 +21,7 @@ from chalicelib.domain.tenancy import Branch, Tenant, User
 from chalicelib.domain.throttle import Attempts
 from chalicelib.errors import Conflict, NotFound, StaleCaja, StaleWrite, VersionConflict
 from chalicelib.store.connections import subscription_key
+from chalicelib.store.staging import StagedUnitOfWork
 
 T = TypeVar("T", Producto, Ingrediente, Plato)
 
@@ -614,46 +615,23 @@ class InMemoryRefreshTokens:
         self._revoked.add((tenant_id, family))
 
 
-class FakeUnitOfWork:
-    """Memory implementation of chalicelib.services.ports.UnitOfWork: every staged write's
-    condition is checked before any is applied, like one TransactWriteItems."""
+class FakeUnitOfWork(StagedUnitOfWork[FakeTransaction]):
+    """Memory implementation of chalicelib.services.ports.UnitOfWork, on the same staging as the
+    DynamoDB one: every staged write's condition is checked before any is applied, like one
+    TransactWriteItems."""
 
     def __init__(self, sales: InMemorySales, catalog: InMemoryCatalog, cajas: InMemoryCajas,
                  drivers: InMemoryDrivers | None = None, audit: InMemoryAudit | None = None) -> None:
-        self._sales, self._catalog, self._cajas = sales, catalog, cajas
-        self._drivers = drivers or InMemoryDrivers()
-        self._audit = audit or InMemoryAudit()
-        self._sale: Sale | None = None
-        self._stage: list[Callable[[FakeTransaction], None]] = []
+        super().__init__(catalog, cajas, drivers or InMemoryDrivers(), audit or InMemoryAudit())
+        self._sales = sales
         self.commits = 0
 
-    def save_sale(self, sale: Sale) -> None:
-        self._sale = sale
-
-    def deduct_stock(self, tenant_id: str, productos: Mapping[str, Decimal], ingredientes: Mapping[str, Decimal]) -> None:
-        self._stage.append(lambda tx: self._catalog.add_stock_deductions(tx, tenant_id, productos, ingredientes))
-
-    def tally_sale(self, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None:
-        self._stage.append(lambda tx: self._cajas.add_sale_tally(tx, tenant_id, caja_id, metodo_pago, monto))
-
-    def claim_driver(self, tenant_id: str, user_id: str, pedido_id: int) -> None:
-        self._stage.append(lambda tx: self._drivers.stage_claim(tx, tenant_id, user_id, pedido_id))
-
-    def release_driver(self, tenant_id: str, user_id: str, pedido_id: int) -> None:
-        self._stage.append(lambda tx: self._drivers.stage_release(tx, tenant_id, user_id, pedido_id))
-
-    def record(self, entry: AuditEntry) -> None:
-        self._stage.append(lambda tx: self._audit.stage(tx, entry))
-
     def commit(self) -> None:
-        sale = self._sale
-        if sale is None:
-            raise ValueError("a unit of work commits a sale change")
+        sale = self._staged_sale()
         try:
             with FakeTransaction() as tx:
                 self._sales.stage_save(tx, sale)
-                for stage in self._stage:
-                    stage(tx)
+                self._stage_all(tx)
         except TransactionCancelled as exc:
             raise VersionConflict(sale.id) from exc
         self.commits += 1
