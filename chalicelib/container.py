@@ -40,9 +40,11 @@ if TYPE_CHECKING:
     from chalicelib.store.cajas import CajaRepository
     from chalicelib.store.catalog import CatalogRepository
     from chalicelib.store.connections import ConnectionRepository
-    from chalicelib.store.delivery import DriverRepository, PositionRepository
+    from chalicelib.store.delivery import CustomerRepository, DriverRepository, PositionRepository, RefreshTokenRepository
+    from chalicelib.store.reads import SaleReadRepository
     from chalicelib.store.sales import SaleRepository
     from chalicelib.store.tenancy import TenantRepository
+    from chalicelib.store.throttle import AttemptRepository
     from chalicelib.store.unit_of_work import DynamoUnitOfWork
     from chalicelib.store.users import UserRepository
 
@@ -72,13 +74,13 @@ class Services:
     def catalog_repo(self) -> CatalogRepository:
         from chalicelib.store.catalog import CatalogRepository
 
-        return CatalogRepository(self.settings)
+        return CatalogRepository(self.settings, self.audit_repo)
 
     @cached_property
     def caja_repo(self) -> CajaRepository:
         from chalicelib.store.cajas import CajaRepository
 
-        return CajaRepository(self.settings)
+        return CajaRepository(self.settings, self.audit_repo)
 
     @cached_property
     def audit_repo(self) -> AuditRepository:
@@ -99,6 +101,30 @@ class Services:
         return PositionRepository(self.settings)
 
     @cached_property
+    def customer_repo(self) -> CustomerRepository:
+        from chalicelib.store.delivery import CustomerRepository
+
+        return CustomerRepository(self.settings)
+
+    @cached_property
+    def refresh_token_repo(self) -> RefreshTokenRepository:
+        from chalicelib.store.delivery import RefreshTokenRepository
+
+        return RefreshTokenRepository(self.settings)
+
+    @cached_property
+    def login_attempt_repo(self) -> AttemptRepository:
+        from chalicelib.store.throttle import AttemptRepository
+
+        return AttemptRepository(self.settings)
+
+    @cached_property
+    def sale_reads(self) -> SaleReadRepository:
+        from chalicelib.store.reads import SaleReadRepository
+
+        return SaleReadRepository(self.settings, self.sale_repo, self.catalog_repo)
+
+    @cached_property
     def zones(self) -> BranchTimezones:
         from chalicelib.services.zones import BranchTimezones
 
@@ -108,7 +134,7 @@ class Services:
     def users(self) -> UserRepository:
         from chalicelib.store.users import UserRepository
 
-        return UserRepository(self.settings)
+        return UserRepository(self.settings, self.audit_repo)
 
     @cached_property
     def sessions(self) -> SessionGuard:
@@ -134,9 +160,8 @@ class Services:
     def login_throttle(self) -> LoginThrottle:
         """For every login route (staff now; customers and drivers when their routes come)."""
         from chalicelib.services.throttle import LoginThrottle
-        from chalicelib.store.throttle import AttemptRepository
 
-        return LoginThrottle(AttemptRepository(self.settings), self.settings.login_max_failures, self.settings.login_window_seconds)
+        return LoginThrottle(self.login_attempt_repo, self.settings.login_max_failures, self.settings.login_window_seconds)
 
     @cached_property
     def catalog(self) -> CatalogService:
@@ -172,11 +197,9 @@ class Services:
     @cached_property
     def sales(self) -> SaleService:
         from chalicelib.services.sales import SaleService
-        from chalicelib.store.reads import SaleReadRepository
 
-        sales, catalog = self.sale_repo, self.catalog_repo
-        return SaleService(sales, catalog, self.caja_repo, self.tenant_repo, self.idempotency, self.zones, self.unit_of_work,
-                           self.audit, reads=SaleReadRepository(self.settings, sales, catalog), catalog_cache=self.catalog_cache)
+        return SaleService(self.sale_repo, self.catalog_repo, self.caja_repo, self.tenant_repo, self.idempotency, self.zones,
+                           self.unit_of_work, self.audit, reads=self.sale_reads, catalog_cache=self.catalog_cache)
 
     @cached_property
     def caja_reports(self) -> CajaReports:
@@ -187,9 +210,8 @@ class Services:
     @cached_property
     def customer_accounts(self) -> CustomerAccounts:
         from chalicelib.services.customer_accounts import CustomerAccounts
-        from chalicelib.store.delivery import CustomerRepository, RefreshTokenRepository
 
-        return CustomerAccounts(self.tenant_repo, CustomerRepository(self.settings), self.users, RefreshTokenRepository(self.settings),
+        return CustomerAccounts(self.tenant_repo, self.customer_repo, self.users, self.refresh_token_repo,
                                 self.tokens, self.accounts, self.login_throttle, self.settings.default_tenant)
 
     @cached_property

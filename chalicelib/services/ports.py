@@ -2,7 +2,7 @@
 of work that commits a use case's writes together. Each has two implementations held to one
 contract test: DynamoDB (chalicelib/store/) and memory (tests/support/fakes.py).
 
-Conventions, as in chalicelib.domain.catalog.CatalogStore: `get*` return None for a missing or
+Conventions, as in CatalogStore below: `get*` return None for a missing or
 foreign object; a write conditioned on what was read raises a StaleWrite subclass
 (VersionConflict, StaleCaja) when the stored object changed, so the service re-reads and
 retries; a uniqueness clash is a Conflict."""

@@ -234,12 +234,13 @@ def _tally_handle(tenant_id: str, caja_id: int, cls: type[CajaRecord]) -> CajaRe
 
 
 class CajaRepository:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, audit: AuditRepository) -> None:
+        """`audit`: the process's one audit repository, whose entries this one writes with its changes."""
         self._settings = settings
         self.CajaRecord = bound(CajaRecord, "cajas", settings)
         self.OpenLockRecord = bound(OpenLockRecord, "cajas", settings)
         self.GastoRecord = bound(GastoRecord, "cajas", settings)
-        self._audit = AuditRepository(settings)
+        self._audit = audit
 
     # --- reads ---------------------------------------------------------------------------
 

@@ -184,15 +184,16 @@ def _changes(cls: type[_Entity], before: Any, after: Any, fields: tuple[str, ...
 
 
 class CatalogRepository:
-    """DynamoDB implementation of chalicelib.domain.catalog.CatalogStore."""
+    """DynamoDB implementation of chalicelib.services.ports.CatalogStore."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, audit: AuditRepository) -> None:
+        """`audit`: the process's one audit repository, whose entries this one writes with its changes."""
         self._settings = settings
         self.ProductRecord = bound(ProductRecord, TABLE, settings)
         self.IngredientRecord = bound(IngredientRecord, TABLE, settings)
         self.PlatoRecord = bound(PlatoRecord, TABLE, settings)
         self.RecipeLineRecord = bound(RecipeLineRecord, TABLE, settings)
-        self._audit = AuditRepository(settings)
+        self._audit = audit
 
     def _update(self, cls: type[_Entity], sk: str, before: Any, after: Any, fields: tuple[str, ...],
                 audit: AuditEntry | None = None) -> None:

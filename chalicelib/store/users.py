@@ -88,11 +88,12 @@ def _to_record(u: User, cls: type[UserRecord]) -> UserRecord:
 class UserRepository:
     """Usernames are unique per tenant: the user and its reservation are written together."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, audit: AuditRepository) -> None:
+        """`audit`: the process's one audit repository, whose entries this one writes with its changes."""
         self._settings = settings
         self.UserRecord = bound(UserRecord, "users", settings)
         self.UsernameRecord = bound(UsernameRecord, "users", settings)
-        self._audit = AuditRepository(settings)
+        self._audit = audit
 
     def add(self, user: User, audit: AuditEntry | None = None) -> None:
         with conflict_on_condition("El nombre de usuario ya existe"), transaction(self._settings) as tx:

@@ -36,11 +36,12 @@ def subject(request: pytest.FixtureRequest) -> Subject:
     from pynamodb.exceptions import TransactWriteError
 
     from chalicelib.container import get_services
+    from chalicelib.store.audit import AuditRepository
     from chalicelib.store.base import transaction
     from chalicelib.store.catalog import CatalogRepository
 
     settings = get_services().settings
-    return Subject(CatalogRepository(settings), lambda: transaction(settings), TransactWriteError)
+    return Subject(CatalogRepository(settings, AuditRepository(settings)), lambda: transaction(settings), TransactWriteError)
 
 
 def producto(tenant: str = "alpha", pid: str = "prod_00000001", **kw: Any) -> Producto:

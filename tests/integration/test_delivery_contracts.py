@@ -62,10 +62,11 @@ def customers(request: pytest.FixtureRequest) -> tuple[Any, Any]:
     if kinds(request) == "memory":
         users = InMemoryUsers()
         return InMemoryCustomers(users), users
+    from chalicelib.store.audit import AuditRepository
     from chalicelib.store.delivery import CustomerRepository
     from chalicelib.store.users import UserRepository
 
-    return CustomerRepository(settings()), UserRepository(settings())
+    return CustomerRepository(settings()), UserRepository(settings(), AuditRepository(settings()))
 
 
 def a_customer(customer_id: int = 1, username: str = "ana", email: str = "ana@example.com") -> Customer:
@@ -117,8 +118,8 @@ def world(request: pytest.FixtureRequest) -> World:
     from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
     s = settings()
-    sales, drivers, catalog, cajas = SaleRepository(s), DriverRepository(s), CatalogRepository(s), CajaRepository(s)
     audit = AuditRepository(s)
+    sales, drivers, catalog, cajas = SaleRepository(s), DriverRepository(s), CatalogRepository(s, audit), CajaRepository(s, audit)
     return World(sales, drivers, lambda: DynamoUnitOfWork(s, sales, catalog, cajas, drivers, audit))
 
 

@@ -112,9 +112,10 @@ def test_a_branchs_sales_come_newest_first_and_a_cajas_sales_by_caja(sales: Any)
 def cajas(request: pytest.FixtureRequest) -> Any:
     if kinds(request) == "memory":
         return InMemoryCajas()
+    from chalicelib.store.audit import AuditRepository
     from chalicelib.store.cajas import CajaRepository
 
-    return CajaRepository(settings())
+    return CajaRepository(settings(), AuditRepository(settings()))
 
 
 def a_caja(caja_id: int = 1, branch: str = "centro", opened_at: str = T0) -> Caja:
@@ -192,7 +193,8 @@ def cajas_with_audit(request: pytest.FixtureRequest) -> tuple[Any, Any]:
     from chalicelib.store.audit import AuditRepository
     from chalicelib.store.cajas import CajaRepository
 
-    return CajaRepository(settings()), AuditRepository(settings())
+    audit = AuditRepository(settings())
+    return CajaRepository(settings(), audit), audit
 
 
 def test_a_caja_close_and_its_audit_entry_are_written_together_or_not_at_all(cajas_with_audit: tuple[Any, Any]) -> None:
@@ -269,9 +271,10 @@ def test_a_failure_after_the_window_opens_a_new_one_and_clear_forgets(attempts: 
 def users(request: pytest.FixtureRequest) -> Any:
     if kinds(request) == "memory":
         return InMemoryUsers()
+    from chalicelib.store.audit import AuditRepository
     from chalicelib.store.users import UserRepository
 
-    return UserRepository(settings())
+    return UserRepository(settings(), AuditRepository(settings()))
 
 
 @pytest.fixture(params=["dynamodb", "memory"])
@@ -282,7 +285,8 @@ def users_with_audit(request: pytest.FixtureRequest) -> tuple[Any, Any]:
     from chalicelib.store.audit import AuditRepository
     from chalicelib.store.users import UserRepository
 
-    return UserRepository(settings()), AuditRepository(settings())
+    audit = AuditRepository(settings())
+    return UserRepository(settings(), audit), audit
 
 
 def test_a_user_change_and_its_audit_entry_are_written_together_or_not_at_all(users_with_audit: tuple[Any, Any]) -> None:
@@ -434,7 +438,8 @@ def world(request: pytest.FixtureRequest) -> World:
     from chalicelib.store.unit_of_work import DynamoUnitOfWork
 
     s = settings()
-    sales, catalog, cajas, audit = SaleRepository(s), CatalogRepository(s), CajaRepository(s), AuditRepository(s)
+    audit = AuditRepository(s)
+    sales, catalog, cajas = SaleRepository(s), CatalogRepository(s, audit), CajaRepository(s, audit)
     return World(sales, catalog, cajas, lambda: DynamoUnitOfWork(s, sales, catalog, cajas, DriverRepository(s), audit), audit,
                  SaleReadRepository(s, sales, catalog))
 

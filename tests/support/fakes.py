@@ -55,7 +55,7 @@ class FakeTransaction:
 
 
 class InMemoryCatalog:
-    """Memory implementation of chalicelib.domain.catalog.CatalogStore."""
+    """Memory implementation of chalicelib.services.ports.CatalogStore."""
 
     def __init__(self, audit: InMemoryAudit | None = None) -> None:
         self.audit = audit or InMemoryAudit()
