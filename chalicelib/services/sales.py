@@ -18,7 +18,6 @@ from chalicelib.auth import CUSTOMER_ROLE, Principal, TokenService
 from chalicelib.domain import audit as actions
 from chalicelib.domain.clock import iso, utc_now
 from chalicelib.domain.sales import ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED, Item, Pago, RecipeUse, Sale
-from chalicelib.domain.sales.events import SaleClosed
 from chalicelib.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.services.catalog_cache import CatalogCache
 from chalicelib.services.ports import CajaStore, CatalogStore, SaleReads, SaleStore, TenantStore, UnitOfWork
@@ -176,7 +175,7 @@ class SaleService:
             uow.release_driver(sale.tenant_id, *release_driver)
         for entry in entries or []:
             uow.record(entry)
-        if any(isinstance(event, SaleClosed) for event in sale.events):
+        if sale.closing:  # the change recorded SaleClosed: its stock is consumed in this write
             recipes = {p: [RecipeUse(r.ingrediente_id, r.cantidad) for r in self.catalog.recipe(sale.tenant_id, p)]
                        for p in sale.plato_ids_to_deduct()}
             deduction = sale.stock_to_deduct(recipes)

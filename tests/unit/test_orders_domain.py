@@ -8,6 +8,7 @@ from functools import partial
 import pytest
 
 from chalicelib.domain.sales import RecipeUse, Sale
+from chalicelib.domain.sales.events import SaleClosed
 from chalicelib.errors import InvalidInput, NotFound
 from tests.support.sales import a_sale
 
@@ -111,6 +112,24 @@ def test_the_sale_closes_only_when_paid_and_the_kitchen_is_done() -> None:
     order.complete_kitchen(NOW)
     assert order.estado == "cerrado"
     assert order.closing
+
+
+def test_only_the_change_that_closes_the_sale_records_sale_closed() -> None:
+    order = new_order()
+    add_plato(order, "50.00", "1")
+    pay(order, "50.00")
+    assert order.events == [] and not order.closing
+    order.complete_kitchen(NOW)
+    assert order.events == [SaleClosed(42)] and order.closing
+
+
+def test_sale_new_takes_the_header_and_the_user_and_starts_pending_with_no_lines() -> None:
+    order = Sale.new(tenant_id="t", sale_id=9, branch_id="centro", header={"nro_reg": 3, "concepto": "Mesa 2", "mesa": "2"},
+                     caja_id=None, user_id="5", user_name="Ana", now=NOW)
+    assert (order.id, order.nro_reg, order.concepto, order.mesa, order.cliente) == (9, 3, "Mesa 2", "2", None)
+    assert (order.tipo, order.caja_id, order.usuario_id, order.usuario_nombre) == ("venta", None, "5", "Ana")
+    assert (order.created_at, order.updated_at, order.estado, order.entrega) == (NOW, NOW, "pendiente", None)
+    assert order.items == order.pagos == order.events == [] and order.version == 0
 
 
 def test_a_sale_without_kitchen_items_closes_when_paid() -> None:
