@@ -76,6 +76,16 @@ NESTED_ERROR = ErrorFormat("Error", nest_error, {
 
 
 @dataclass(frozen=True)
+class Envelope:
+    """How a surface wraps every success body (`wrap`), reads it back (`unwrap`), and documents
+    the wrapper around the body's schema (`schema`)."""
+
+    wrap: Callable[[Any], Any]
+    unwrap: Callable[[Any], Any]
+    schema: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class RouteSpec:
     surface: str
     path: str
@@ -87,7 +97,7 @@ class RouteSpec:
     query: Schema = field(default_factory=dict, hash=False, compare=False)
     response: str | None = None  # a model of api/responses.py: "Name", "list[Name]" or "Name | None"
     summary: str = ""
-    enveloped: bool = False  # the success body is {"success": true, "data": ...} (the surface's envelope)
+    envelope: Envelope | None = field(default=None, hash=False, compare=False)  # the surface's, if it wraps its answers
     errors: ErrorFormat = field(default=NESTED_ERROR, hash=False, compare=False)
 
     @property
@@ -95,8 +105,6 @@ class RouteSpec:
         """The name of the route's body and query models: `/api/caja/{caja_id}/arqueo` -> ApiCajaCajaIdArqueo."""
         return "".join(p.title() for p in re.findall(r"[a-z]+", self.path))
 
-
-ROUTES: list[RouteSpec] = []
 
 MAX_BODY_BYTES = 64 * 1024
 T = TypeVar("T")
@@ -203,11 +211,12 @@ ViewFn = Callable[..., Any]
 class Surface:
     """One Chalice Blueprint per API surface, with routes that declare their permission."""
 
-    def __init__(self, name: str, *, envelope: Callable[[Any], Any] | None = None, errors: ErrorFormat = NESTED_ERROR) -> None:
+    def __init__(self, name: str, *, envelope: Envelope | None = None, errors: ErrorFormat = NESTED_ERROR) -> None:
         self.name = name
         self.blueprint = Blueprint(__name__ + "." + name)
-        self._envelope = envelope
+        self.envelope = envelope
         self.errors = errors
+        self.routes: list[RouteSpec] = []  # in declaration order (api/surfaces.py joins every surface's)
 
     def route(
         self,
@@ -224,8 +233,8 @@ class Surface:
         def decorate(fn: ViewFn) -> ViewFn:
             summary = (fn.__doc__ or "").strip().split("\n", 1)[0]
             spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query or {}, response, summary,
-                             enveloped=self._envelope is not None, errors=self.errors)
-            ROUTES.append(spec)
+                             envelope=self.envelope, errors=self.errors)
+            self.routes.append(spec)
 
             @functools.wraps(fn)
             def view(**params: str) -> Response:
@@ -258,7 +267,7 @@ class Surface:
                 result = fn(ctx, **params)
             if isinstance(result, Response):
                 return result
-            return json_response(self._envelope(result) if self._envelope else result, status)
+            return json_response(self.envelope.wrap(result) if self.envelope else result, status)
         except DomainError as exc:
             if isinstance(exc, Unauthorized):
                 log.info("unauthorized", extra={"path": spec.path})

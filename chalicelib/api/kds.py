@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import LIMIT, ErrorFormat, RequestContext, Surface
+from chalicelib.api.http import LIMIT, Envelope, ErrorFormat, RequestContext, Surface
 from chalicelib.container import get_services
 from chalicelib.domain.catalog import STATION_PATTERN
 from chalicelib.domain.clock import iso, utc_now
@@ -39,7 +39,12 @@ KDS_ERROR = ErrorFormat("KdsError", _error, {
     },
     "required": ["success", "error"],
 })
-surface = Surface("kds", envelope=lambda data: {"success": True, "data": data}, errors=KDS_ERROR)
+SUCCESS_ENVELOPE = Envelope(
+    wrap=lambda data: {"success": True, "data": data},
+    unwrap=lambda body: body["data"],
+    schema=lambda data: {"type": "object", "properties": {"success": {"const": True}, "data": data}, "required": ["success", "data"]},
+)
+surface = Surface("kds", envelope=SUCCESS_ENVELOPE, errors=KDS_ERROR)
 
 ITEM_STATUS = {"status": v.choice(*ITEM_FLOW)}
 

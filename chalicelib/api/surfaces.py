@@ -22,7 +22,7 @@ from chalicelib.api import (
     socketio_polling,
     users,
 )
-from chalicelib.api.http import Surface
+from chalicelib.api.http import RouteSpec, Surface
 
 SURFACES: tuple[Surface, ...] = (
     auth.surface, users.surface, branches.surface, catalog.surface, caja.surface, sales.surface, kds.surface, delivery.surface,
@@ -32,3 +32,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     *(surface.blueprint for surface in SURFACES),
     socketio_polling.blueprint, display.blueprint, openapi.blueprint, docs_page.blueprint,
 )
+# Every route a surface declares, surface by surface: the OpenAPI document and the security matrix walk these.
+ROUTES: tuple[RouteSpec, ...] = tuple(spec for surface in SURFACES for spec in surface.routes)

@@ -13,7 +13,7 @@ from devstack.client import ChaliceClient, Reply
 
 @cache
 def _routes() -> list[tuple[re.Pattern[str], str, Any]]:
-    from chalicelib.api.http import ROUTES
+    from chalicelib.api.surfaces import ROUTES
 
     table = []
     for spec in ROUTES:
@@ -41,7 +41,7 @@ def check(method: str, path: str, reply: Reply) -> None:
         return  # the display's files, the Socket.IO transport, the document itself
     spec = max(specs, key=lambda s: s.path.count("/") - s.path.count("{"))  # the literal route beats a {param} one
     assert spec.response is not None, f"{method} {spec.path} declares no response model"
-    body = reply.body["data"] if spec.enveloped else reply.body
+    body = spec.envelope.unwrap(reply.body) if spec.envelope is not None else reply.body
     _adapter(spec.response).validate_python(body, strict=True)
 
 
