@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.responses import shape_of
 from chalicelib.api.schemas import Schema, integer, validate, validate_query
 from chalicelib.auth import Principal, bearer_token
 from chalicelib.domain.money import json_default
@@ -95,7 +96,7 @@ class RouteSpec:
     body: Schema | None = field(default=None, hash=False, compare=False)
     partial: bool = False  # PATCH: every field optional, at least one
     query: Schema = field(default_factory=dict, hash=False, compare=False)
-    response: str | None = None  # a model of api/responses.py: "Name", "list[Name]" or "Name | None"
+    response: Any = field(default=None, hash=False, compare=False)  # a shape (api/responses.py): Name, list[Name] or Name | None
     summary: str = ""
     envelope: Envelope | None = field(default=None, hash=False, compare=False)  # the surface's, if it wraps its answers
     errors: ErrorFormat = field(default=NESTED_ERROR, hash=False, compare=False)
@@ -228,8 +229,11 @@ class Surface:
         body: Schema | None = None,
         partial: bool = False,
         query: Schema | None = None,
-        response: str | None = None,
+        response: Any = None,
     ) -> Callable[[ViewFn], ViewFn]:
+        if response is not None:
+            shape_of(response)  # a route names its answer's shape by the type, or it does not load
+
         def decorate(fn: ViewFn) -> ViewFn:
             summary = (fn.__doc__ or "").strip().split("\n", 1)[0]
             spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query or {}, response, summary,

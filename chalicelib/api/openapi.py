@@ -107,15 +107,14 @@ def _add_component(components: dict[str, Any], name: str, schema: dict[str, Any]
 
 
 def _response_schema(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
-    """The success body: the route's response model (components by reference), inside the
-    surface's envelope where it has one."""
+    """The success body: the schema pydantic derives from the route's response shape (a
+    presenter's TypedDict; nested shapes become components by reference), inside the surface's
+    envelope where it has one."""
     from pydantic import TypeAdapter
 
-    from chalicelib.api.responses import resolve
-
     if spec.response is None:
-        raise ValueError(f"{spec.path} declares no response model")
-    schema = TypeAdapter(resolve(spec.response)).json_schema(ref_template=REF)
+        raise ValueError(f"{spec.path} declares no response shape")
+    schema = TypeAdapter(spec.response).json_schema(ref_template=REF)
     for nested, definition in schema.pop("$defs", {}).items():
         _add_component(components, nested, definition)
     if schema.get("type") == "object" and "title" in schema:
