@@ -82,12 +82,20 @@ class Caja(_CajaFields, Counts):
     pass
 
 
-class CajaCerrada(Caja):
+class _Closing(Shape):
     resumen: Resumen
 
 
-class CajaConArqueo(Caja):
+class _WithArqueo(Shape):
     arqueo: Arqueo
+
+
+class CajaCerrada(_CajaFields, _Closing, Counts):  # the counts last, as in every caja shape
+    pass
+
+
+class CajaConArqueo(_CajaFields, _WithArqueo, Counts):
+    pass
 
 
 class CajaYResumen(Shape):

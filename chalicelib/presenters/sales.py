@@ -3,12 +3,12 @@ dates as `HH:mm - dd/MM/yyyy` in the branch's zone, money as 2-decimal strings."
 
 from __future__ import annotations
 
-from typing import NotRequired
+from typing import Annotated, NotRequired, cast
 
 from chalicelib.domain import sales as domain
 from chalicelib.domain.money import money_str, qty_str
 from chalicelib.domain.sales import Sale
-from chalicelib.presenters.shapes import Id, LocalTime, Money, Quantity, Shape
+from chalicelib.presenters.shapes import NULL_WHEN_ABSENT, Id, LocalTime, Money, Quantity, Shape
 from chalicelib.presenters.time import local_time
 
 # --- shapes -----------------------------------------------------------------------------------
@@ -40,8 +40,8 @@ class ItemSinExtras(Shape):
     estacion: str | None
     estado: str | None
     creado_en: LocalTime | None
-    eliminado_en: NotRequired[LocalTime | None]
-    eliminado_por: NotRequired[str | int | None]
+    eliminado_en: NotRequired[Annotated[LocalTime | None, NULL_WHEN_ABSENT]]
+    eliminado_por: NotRequired[Annotated[str | int | None, NULL_WHEN_ABSENT]]
 
 
 class Item(ItemSinExtras):
@@ -95,7 +95,7 @@ class Cabecera(Shape):
     creado_en: LocalTime | None
     actualizado_en: LocalTime | None
     cerrado_en: LocalTime | None
-    entrega: NotRequired[Entrega | None]
+    entrega: NotRequired[Annotated[Entrega | None, NULL_WHEN_ABSENT]]
 
 
 class Transaccion(Cabecera):
@@ -131,8 +131,8 @@ def extra_out(extra: domain.Extra, item_id: int, tz: str) -> Extra:
     }
 
 
-def item_line(item: domain.Item, order_id: int, tz: str) -> ItemSinExtras:
-    out: ItemSinExtras = {
+def item_out(item: domain.Item, order_id: int, tz: str) -> Item:
+    out: Item = {
         "id": item.id,
         "uuid": item.uuid,
         "transaccion_id": order_id,
@@ -145,6 +145,7 @@ def item_line(item: domain.Item, order_id: int, tz: str) -> ItemSinExtras:
         "notas": item.notas,
         "estacion": item.estacion,
         "estado": item.kitchen_status,
+        "extras": [extra_out(e, item.id, tz) for e in item.extras],
         "creado_en": local_time(item.created_at, tz),
     }
     if item.removed_at:
@@ -153,8 +154,9 @@ def item_line(item: domain.Item, order_id: int, tz: str) -> ItemSinExtras:
     return out
 
 
-def item_out(item: domain.Item, order_id: int, tz: str) -> Item:
-    return {**item_line(item, order_id, tz), "extras": [extra_out(e, item.id, tz) for e in item.extras]}
+def item_line(item: domain.Item, order_id: int, tz: str) -> ItemSinExtras:
+    """The item without its extras (an added extra's `item`)."""
+    return cast(ItemSinExtras, {k: v for k, v in item_out(item, order_id, tz).items() if k != "extras"})
 
 
 def payment_out(payment: domain.Pago, order_id: int, tz: str) -> Pago:

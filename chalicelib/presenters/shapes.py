@@ -16,12 +16,13 @@ from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only 
 
 
 class Format:
-    """A field's format: a pattern or a lower bound that a value must meet, and a description."""
+    """A field's format: a pattern or a lower bound that a value must meet, and what its JSON
+    schema says besides (a description; `default=None` on a key the presenter may leave out)."""
 
-    def __init__(self, *, pattern: str | None = None, minimum: int | None = None, description: str | None = None) -> None:
+    def __init__(self, *, pattern: str | None = None, minimum: int | None = None, **documented: Any) -> None:
         self.pattern = pattern
         self.minimum = minimum
-        self.description = description
+        self.documented = documented
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
         schema = handler(source)
@@ -32,10 +33,7 @@ class Format:
         return schema
 
     def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> Any:
-        schema = handler(core_schema)
-        if self.description is not None:
-            schema["description"] = self.description
-        return schema
+        return {**handler(core_schema), **self.documented}
 
 
 Money = Annotated[str, Format(pattern=r"^-?\d+\.\d{2}$", description="money: a decimal string with 2 places")]
@@ -47,6 +45,7 @@ IsoTime = Annotated[str, Format(description="ISO 8601, UTC")]
 IsoDate = Annotated[str, Format(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 Id = Annotated[int, Format(minimum=1)]
 Count = Annotated[int, Format(minimum=0)]
+NULL_WHEN_ABSENT = Format(default=None)  # on a NotRequired key: an absent key reads as null
 
 
 class Shape(TypedDict):
