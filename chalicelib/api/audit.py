@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from chalicelib.api.http import RequestContext, Surface, limit_query
 from chalicelib.api.schemas import moment
 from chalicelib.container import get_services
 from chalicelib.domain.clock import utc_now
 from chalicelib.errors import InvalidInput
-from chalicelib.presenters.audit import audit_entry_out
+from chalicelib.presenters.audit import EntradaAuditoria, audit_entry_out
 
 surface = Surface("auditoria")
 
@@ -33,8 +32,8 @@ QUERY = {
 }
 
 
-@surface.route("/api/auditoria", ["GET"], permission="auditoria:read", query=QUERY, response="list[EntradaAuditoria]")
-def entries(ctx: RequestContext) -> list[dict[str, Any]]:
+@surface.route("/api/auditoria", ["GET"], permission="auditoria:read", query=QUERY, response=list[EntradaAuditoria])
+def entries(ctx: RequestContext) -> list[EntradaAuditoria]:
     unknown = sorted(set(ctx.query) - set(QUERY))
     if unknown:
         raise InvalidInput([f"property {name} should not exist" for name in unknown])

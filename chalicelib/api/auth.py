@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.api import schemas as v
 from chalicelib.api.http import RequestContext, Surface
+from chalicelib.api.responses import Mensaje
 from chalicelib.container import get_services
-from chalicelib.presenters.users import user_brief, user_out
+from chalicelib.presenters.users import Perfil, Sesion, profile_out, session_out
 
 surface = Surface("auth")
 
@@ -18,27 +17,23 @@ LOGIN = {
 }
 
 
-@surface.route("/api/auth/login", ["POST"], permission=None, status=201, body=LOGIN, response="Sesion")
-def login(ctx: RequestContext) -> dict[str, Any]:
+@surface.route("/api/auth/login", ["POST"], permission=None, status=201, body=LOGIN, response=Sesion)
+def login(ctx: RequestContext) -> Sesion:
     body = ctx.body()
     token, user = get_services().accounts.login(
         body["nombre_usuario"], body["contrasena"], body.get("tenant") or ctx.headers.get("x-tenant-id")
     )
-    return {"access_token": token, "usuario": user_brief(user)}
+    return session_out(token, user)
 
 
-@surface.route("/api/auth/profile", ["GET"], permission="profile:read", response="Perfil")
-def profile(ctx: RequestContext) -> dict[str, Any]:
+@surface.route("/api/auth/profile", ["GET"], permission="profile:read", response=Perfil)
+def profile(ctx: RequestContext) -> Perfil:
     user = get_services().accounts.profile(ctx.principal)
-    return {
-        **user_out(user, get_services().settings.default_timezone),
-        "tenant_id": ctx.tenant,
-        "sucursal_actual": ctx.principal.branch,
-    }
+    return profile_out(user, get_services().settings.default_timezone, ctx.tenant, ctx.principal.branch)
 
 
-@surface.route("/api/auth/logout", ["POST"], permission="profile:read", body={}, response="Mensaje")
-def logout(ctx: RequestContext) -> dict[str, Any]:
+@surface.route("/api/auth/logout", ["POST"], permission="profile:read", body={}, response=Mensaje)
+def logout(ctx: RequestContext) -> Mensaje:
     ctx.body()
     get_services().accounts.logout(ctx.principal)
     return {"message": "Sesión cerrada"}
@@ -50,8 +45,8 @@ PASSWORD_CHANGE = {
 }
 
 
-@surface.route("/api/auth/password", ["POST"], permission="profile:read", body=PASSWORD_CHANGE, response="Sesion")
-def change_password(ctx: RequestContext) -> dict[str, Any]:
+@surface.route("/api/auth/password", ["POST"], permission="profile:read", body=PASSWORD_CHANGE, response=Sesion)
+def change_password(ctx: RequestContext) -> Sesion:
     body = ctx.body()
     token, user = get_services().accounts.change_password(ctx.principal, body["contrasena_actual"], body["contrasena_nueva"])
-    return {"access_token": token, "usuario": user_brief(user)}
+    return session_out(token, user)

@@ -3,12 +3,10 @@ A change reaches the branch's screens on `venue:<branch>` (STOMP `/venue/{tenant
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.api import schemas as v
 from chalicelib.api.http import LIMIT, RequestContext, Surface
 from chalicelib.container import get_services
-from chalicelib.presenters.branches import branch_out
+from chalicelib.presenters.branches import Sucursal, branch_out
 
 surface = Surface("sucursales")
 
@@ -19,14 +17,14 @@ BRANCH_FIELDS = {
 }
 
 
-@surface.route("/api/sucursales", ["GET"], permission="sucursales:manage", query=LIMIT, response="list[Sucursal]")
-def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
+@surface.route("/api/sucursales", ["GET"], permission="sucursales:manage", query=LIMIT, response=list[Sucursal])
+def list_all(ctx: RequestContext) -> list[Sucursal]:
     return [branch_out(b) for b in ctx.limited(get_services().accounts.list_branches(ctx.tenant))]
 
 
 @surface.route(
-    "/api/sucursales/{sucursal_id}", ["PATCH"], permission="sucursales:manage", body=BRANCH_FIELDS, partial=True, response="Sucursal"
+    "/api/sucursales/{sucursal_id}", ["PATCH"], permission="sucursales:manage", body=BRANCH_FIELDS, partial=True, response=Sucursal
 )
-def update(ctx: RequestContext, sucursal_id: str) -> dict[str, Any]:
+def update(ctx: RequestContext, sucursal_id: str) -> Sucursal:
     changes = ctx.body()
     return branch_out(get_services().accounts.update_branch(ctx.tenant, sucursal_id, changes))

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.responses import shape_of
 from chalicelib.api.schemas import Schema, integer, validate, validate_query
 from chalicelib.auth import Principal, bearer_token
 from chalicelib.domain.money import json_default
@@ -76,6 +77,16 @@ NESTED_ERROR = ErrorFormat("Error", nest_error, {
 
 
 @dataclass(frozen=True)
+class Envelope:
+    """How a surface wraps every success body (`wrap`), reads it back (`unwrap`), and documents
+    the wrapper around the body's schema (`schema`)."""
+
+    wrap: Callable[[Any], Any]
+    unwrap: Callable[[Any], Any]
+    schema: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class RouteSpec:
     surface: str
     path: str
@@ -85,9 +96,9 @@ class RouteSpec:
     body: Schema | None = field(default=None, hash=False, compare=False)
     partial: bool = False  # PATCH: every field optional, at least one
     query: Schema = field(default_factory=dict, hash=False, compare=False)
-    response: str | None = None  # a model of api/responses.py: "Name", "list[Name]" or "Name | None"
+    response: Any = field(default=None, hash=False, compare=False)  # a shape (api/responses.py): Name, list[Name] or Name | None
     summary: str = ""
-    enveloped: bool = False  # the success body is {"success": true, "data": ...} (the surface's envelope)
+    envelope: Envelope | None = field(default=None, hash=False, compare=False)  # the surface's, if it wraps its answers
     errors: ErrorFormat = field(default=NESTED_ERROR, hash=False, compare=False)
 
     @property
@@ -95,8 +106,6 @@ class RouteSpec:
         """The name of the route's body and query models: `/api/caja/{caja_id}/arqueo` -> ApiCajaCajaIdArqueo."""
         return "".join(p.title() for p in re.findall(r"[a-z]+", self.path))
 
-
-ROUTES: list[RouteSpec] = []
 
 MAX_BODY_BYTES = 64 * 1024
 T = TypeVar("T")
@@ -203,11 +212,12 @@ ViewFn = Callable[..., Any]
 class Surface:
     """One Chalice Blueprint per API surface, with routes that declare their permission."""
 
-    def __init__(self, name: str, *, envelope: Callable[[Any], Any] | None = None, errors: ErrorFormat = NESTED_ERROR) -> None:
+    def __init__(self, name: str, *, envelope: Envelope | None = None, errors: ErrorFormat = NESTED_ERROR) -> None:
         self.name = name
         self.blueprint = Blueprint(__name__ + "." + name)
-        self._envelope = envelope
+        self.envelope = envelope
         self.errors = errors
+        self.routes: list[RouteSpec] = []  # in declaration order (api/surfaces.py joins every surface's)
 
     def route(
         self,
@@ -219,13 +229,16 @@ class Surface:
         body: Schema | None = None,
         partial: bool = False,
         query: Schema | None = None,
-        response: str | None = None,
+        response: Any = None,
     ) -> Callable[[ViewFn], ViewFn]:
+        if response is not None:
+            shape_of(response)  # a route names its answer's shape by the type, or it does not load
+
         def decorate(fn: ViewFn) -> ViewFn:
             summary = (fn.__doc__ or "").strip().split("\n", 1)[0]
             spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query or {}, response, summary,
-                             enveloped=self._envelope is not None, errors=self.errors)
-            ROUTES.append(spec)
+                             envelope=self.envelope, errors=self.errors)
+            self.routes.append(spec)
 
             @functools.wraps(fn)
             def view(**params: str) -> Response:
@@ -258,7 +271,7 @@ class Surface:
                 result = fn(ctx, **params)
             if isinstance(result, Response):
                 return result
-            return json_response(self._envelope(result) if self._envelope else result, status)
+            return json_response(self.envelope.wrap(result) if self.envelope else result, status)
         except DomainError as exc:
             if isinstance(exc, Unauthorized):
                 log.info("unauthorized", extra={"path": spec.path})

@@ -6,13 +6,15 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
-from chalicelib.api.http import LIMIT, ErrorFormat, RequestContext, Surface
+from chalicelib.api.http import LIMIT, Envelope, ErrorFormat, RequestContext, Surface
+from chalicelib.api.responses import SessionToken
 from chalicelib.container import get_services
 from chalicelib.domain.catalog import STATION_PATTERN
 from chalicelib.domain.clock import iso, utc_now
 from chalicelib.domain.sales import ITEM_FLOW
 from chalicelib.errors import InvalidInput
 from chalicelib.presenters import kds as kds_view
+from chalicelib.presenters.kds import KdsItemStatus, KdsOrder
 
 if TYPE_CHECKING:
     from chalicelib.services.sales import KitchenDisplayService
@@ -39,7 +41,12 @@ KDS_ERROR = ErrorFormat("KdsError", _error, {
     },
     "required": ["success", "error"],
 })
-surface = Surface("kds", envelope=lambda data: {"success": True, "data": data}, errors=KDS_ERROR)
+SUCCESS_ENVELOPE = Envelope(
+    wrap=lambda data: {"success": True, "data": data},
+    unwrap=lambda body: body["data"],
+    schema=lambda data: {"type": "object", "properties": {"success": {"const": True}, "data": data}, "required": ["success", "data"]},
+)
+surface = Surface("kds", envelope=SUCCESS_ENVELOPE, errors=KDS_ERROR)
 
 ITEM_STATUS = {"status": v.choice(*ITEM_FLOW)}
 
@@ -55,8 +62,8 @@ ORDERS_QUERY = {
 }
 
 
-@surface.route("/orders", ["GET"], permission="orders:read", query=ORDERS_QUERY, response="list[KdsOrder]")
-def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
+@surface.route("/orders", ["GET"], permission="orders:read", query=ORDERS_QUERY, response=list[KdsOrder])
+def list_orders(ctx: RequestContext) -> list[KdsOrder]:
     status, station = ctx.params()["status"], ctx.params()["station"]
     now = iso(utc_now())
     orders = ctx.limited(_kds().active_orders(ctx.principal, ctx.branch, status, station))
@@ -64,27 +71,27 @@ def list_orders(ctx: RequestContext) -> list[dict[str, Any]]:
 
 
 @surface.route(
-    "/items/{item_id}/status", ["PATCH"], permission="orders:update_item_status", body=ITEM_STATUS, response="KdsItemStatus"
+    "/items/{item_id}/status", ["PATCH"], permission="orders:update_item_status", body=ITEM_STATUS, response=KdsItemStatus
 )
-def update_item_status(ctx: RequestContext, item_id: str) -> dict[str, Any]:
+def update_item_status(ctx: RequestContext, item_id: str) -> KdsItemStatus:
     if not re.fullmatch(r"[0-9a-fA-F-]{36}", item_id):
         raise InvalidInput("id must be an item UUID")
     status = ctx.body()["status"]
     order, item = _kds().set_item_status(ctx.principal, ctx.branch, item_id.lower(), status)
-    return {**kds_view.item(item, order.id), "order_status": order.kds_status}
+    return kds_view.item_status(item, order)
 
 
-@surface.route("/orders/{order_id}/bump", ["POST"], permission="cocina:complete", response="KdsOrder")
-def bump(ctx: RequestContext, order_id: str) -> dict[str, Any]:
+@surface.route("/orders/{order_id}/bump", ["POST"], permission="cocina:complete", response=KdsOrder)
+def bump(ctx: RequestContext, order_id: str) -> KdsOrder:
     return kds_view.order(_kds().bump(ctx.principal, v.path_int(order_id)), iso(utc_now()))
 
 
-@surface.route("/orders/{order_id}/recall", ["POST"], permission="orders:recall", response="KdsOrder")
-def recall(ctx: RequestContext, order_id: str) -> dict[str, Any]:
+@surface.route("/orders/{order_id}/recall", ["POST"], permission="orders:recall", response=KdsOrder)
+def recall(ctx: RequestContext, order_id: str) -> KdsOrder:
     return kds_view.order(_kds().recall(ctx.principal, v.path_int(order_id)), iso(utc_now()))
 
 
-@surface.route("/orders/{order_id}/session-token", ["POST"], permission="session:mint", status=201, response="SessionToken")
-def customer_token(ctx: RequestContext, order_id: str) -> dict[str, Any]:
+@surface.route("/orders/{order_id}/session-token", ["POST"], permission="session:mint", status=201, response=SessionToken)
+def customer_token(ctx: RequestContext, order_id: str) -> SessionToken:
     token, order, ttl = _kds().customer_token(ctx.principal, v.path_int(order_id))
     return {"token": token, "session_id": order.session_id, "channel": f"session:{order.session_id}", "expires_in": ttl}

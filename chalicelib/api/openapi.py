@@ -10,7 +10,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import NESTED_ERROR, ROUTES, RouteSpec, guarded_headers, json_response
+from chalicelib.api.http import NESTED_ERROR, RouteSpec, guarded_headers, json_response
 from chalicelib.api.schemas import model_for, query_model
 
 blueprint = Blueprint(__name__)
@@ -107,23 +107,20 @@ def _add_component(components: dict[str, Any], name: str, schema: dict[str, Any]
 
 
 def _response_schema(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
-    """The success body: the route's response model (components by reference), inside the
-    surface's envelope where it has one."""
+    """The success body: the schema pydantic derives from the route's response shape (a
+    presenter's TypedDict; nested shapes become components by reference), inside the surface's
+    envelope where it has one."""
     from pydantic import TypeAdapter
 
-    from chalicelib.api.responses import resolve
-
     if spec.response is None:
-        raise ValueError(f"{spec.path} declares no response model")
-    schema = TypeAdapter(resolve(spec.response)).json_schema(ref_template=REF)
+        raise ValueError(f"{spec.path} declares no response shape")
+    schema = TypeAdapter(spec.response).json_schema(ref_template=REF)
     for nested, definition in schema.pop("$defs", {}).items():
         _add_component(components, nested, definition)
     if schema.get("type") == "object" and "title" in schema:
         _add_component(components, schema["title"], schema)
         schema = {"$ref": REF.format(model=schema["title"])}
-    if spec.enveloped:
-        return {"type": "object", "properties": {"success": {"const": True}, "data": schema}, "required": ["success", "data"]}
-    return schema
+    return spec.envelope.schema(schema) if spec.envelope is not None else schema
 
 
 def _operation_id(method: str, path: str) -> str:
@@ -134,6 +131,8 @@ def _links(create: RouteSpec) -> dict[str, Any]:
     """What a 201 leads to: the created object's own routes (read, update, delete, and below),
     its new id taken from the response's `id` (or from the request body when the body names it)."""
     links: dict[str, Any] = {}
+    from chalicelib.api.surfaces import ROUTES
+
     prefix = create.path + "/{"
     for spec in ROUTES:
         if not spec.path.startswith(prefix):
@@ -152,6 +151,8 @@ def _links(create: RouteSpec) -> dict[str, Any]:
 
 @cache
 def document() -> dict[str, Any]:
+    from chalicelib.api.surfaces import ROUTES  # the surfaces list this blueprint: imported when first asked
+
     components: dict[str, Any] = {NESTED_ERROR.name: NESTED_ERROR.schema}
     paths: dict[str, Any] = {}
     for spec in ROUTES:

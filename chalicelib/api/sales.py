@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.api import schemas as v
 from chalicelib.api.http import LIMIT, RequestContext, Surface, limit_query
 from chalicelib.container import get_services
+from chalicelib.domain import sales as domain
 from chalicelib.domain.money import PAYMENT_METHODS
-from chalicelib.domain.sales import Pago, Sale
+from chalicelib.domain.sales import Sale
 from chalicelib.errors import InvalidInput
 from chalicelib.presenters import reports as report_view
 from chalicelib.presenters import sales as sale_view
+from chalicelib.presenters.reports import ItemEliminado, ResumenDeCaja, VentaDetallada
+from chalicelib.presenters.sales import Extra, ExtraAgregado, Item, ItemAgregado, Pago, PagoRegistrado, Transaccion
 
 if TYPE_CHECKING:
     from chalicelib.services.reports import CajaReports
@@ -51,7 +54,7 @@ def _sales() -> SaleService:
     return get_services().sales
 
 
-def _out(ctx: RequestContext, order: Sale) -> dict[str, Any]:
+def _out(ctx: RequestContext, order: Sale) -> Transaccion:
     return sale_view.sale_out(order, _sales().timezone(ctx.tenant, order.branch_id))
 
 
@@ -59,60 +62,60 @@ def _tz(ctx: RequestContext) -> str:
     return _sales().timezone(ctx.tenant, ctx.branch)
 
 
-@surface.route("/api/transacciones", ["POST"], permission="transacciones:write", status=201, body=CREATE, response="Transaccion")
-def create(ctx: RequestContext) -> dict[str, Any]:
+@surface.route("/api/transacciones", ["POST"], permission="transacciones:write", status=201, body=CREATE, response=Transaccion)
+def create(ctx: RequestContext) -> Transaccion:
     return _out(ctx, _sales().create(ctx.principal, ctx.branch, ctx.body()))
 
 
 @surface.route(
-    "/api/transacciones", ["GET"], permission="transacciones:read", query=limit_query(50, 200), response="list[Transaccion]"
+    "/api/transacciones", ["GET"], permission="transacciones:read", query=limit_query(50, 200), response=list[Transaccion]
 )
-def list_recent(ctx: RequestContext) -> list[dict[str, Any]]:
+def list_recent(ctx: RequestContext) -> list[Transaccion]:
     tz = _tz(ctx)
     return [sale_view.sale_out(o, tz) for o in _sales().list_recent(ctx.principal, ctx.branch, ctx.limit())]
 
 
-@surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read", query=LIMIT, response="list[Transaccion]")
-def kitchen_queue(ctx: RequestContext) -> list[dict[str, Any]]:
+@surface.route("/api/transacciones/cocina/pendientes", ["GET"], permission="cocina:read", query=LIMIT, response=list[Transaccion])
+def kitchen_queue(ctx: RequestContext) -> list[Transaccion]:
     tz = _tz(ctx)
     return [sale_view.sale_out(o, tz) for o in ctx.limited(_sales().kitchen_queue(ctx.principal, ctx.branch))]
 
 
-@surface.route("/api/transacciones/{tx_id}", ["GET"], permission="transacciones:read", response="Transaccion")
-def get_one(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+@surface.route("/api/transacciones/{tx_id}", ["GET"], permission="transacciones:read", response=Transaccion)
+def get_one(ctx: RequestContext, tx_id: str) -> Transaccion:
     return _out(ctx, _sales().get(ctx.principal, v.path_int(tx_id)))
 
 
 @surface.route(
-    "/api/transacciones/{tx_id}", ["PATCH"], permission="transacciones:write", body=HEADER, partial=True, response="Transaccion"
+    "/api/transacciones/{tx_id}", ["PATCH"], permission="transacciones:write", body=HEADER, partial=True, response=Transaccion
 )
-def update(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+def update(ctx: RequestContext, tx_id: str) -> Transaccion:
     return _out(ctx, _sales().update(ctx.principal, v.path_int(tx_id), ctx.body()))
 
 
-@surface.route("/api/transacciones/{tx_id}", ["DELETE"], permission="transacciones:void", response="Transaccion")
-def void(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+@surface.route("/api/transacciones/{tx_id}", ["DELETE"], permission="transacciones:void", response=Transaccion)
+def void(ctx: RequestContext, tx_id: str) -> Transaccion:
     return _out(ctx, _sales().void(ctx.principal, v.path_int(tx_id)))
 
 
 @surface.route(
-    "/api/transacciones/{tx_id}/items", ["POST"], permission="transacciones:write", status=201, body=ITEM, response="ItemAgregado"
+    "/api/transacciones/{tx_id}/items", ["POST"], permission="transacciones:write", status=201, body=ITEM, response=ItemAgregado
 )
-def add_item(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+def add_item(ctx: RequestContext, tx_id: str) -> ItemAgregado:
     order, item = _sales().add_item(ctx.principal, v.path_int(tx_id), ctx.body())
     tz = _sales().timezone(ctx.tenant, order.branch_id)
-    return {**sale_view.item_out(item, order.id, tz), "transaccion": sale_view.sale_out(order, tz, with_lines=False)}
+    return sale_view.item_added(item, order, tz)
 
 
-@surface.route("/api/transacciones/{tx_id}/items", ["GET"], permission="transacciones:read", response="list[Item]")
-def list_items(ctx: RequestContext, tx_id: str) -> list[dict[str, Any]]:
+@surface.route("/api/transacciones/{tx_id}/items", ["GET"], permission="transacciones:read", response=list[Item])
+def list_items(ctx: RequestContext, tx_id: str) -> list[Item]:
     order = _sales().get(ctx.principal, v.path_int(tx_id))
     tz = _sales().timezone(ctx.tenant, order.branch_id)
     return [sale_view.item_out(i, order.id, tz) for i in order.items]
 
 
-@surface.route("/api/transacciones/{tx_id}/items/{item_id}", ["DELETE"], permission="transacciones:write", response="Transaccion")
-def remove_item(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]:
+@surface.route("/api/transacciones/{tx_id}/items/{item_id}", ["DELETE"], permission="transacciones:write", response=Transaccion)
+def remove_item(ctx: RequestContext, tx_id: str, item_id: str) -> Transaccion:
     return _out(ctx, _sales().remove_item(ctx.principal, v.path_int(tx_id), v.path_int(item_id, "itemId")))
 
 
@@ -122,22 +125,18 @@ def remove_item(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]
     permission="transacciones:write",
     status=201,
     body=EXTRA,
-    response="ExtraAgregado",
+    response=ExtraAgregado,
 )
-def add_extra(ctx: RequestContext, tx_id: str, item_id: str) -> dict[str, Any]:
+def add_extra(ctx: RequestContext, tx_id: str, item_id: str) -> ExtraAgregado:
     item_number = v.path_int(item_id, "itemId")
     order, extra = _sales().add_extra(ctx.principal, v.path_int(tx_id), item_number, ctx.body())
     tz = _sales().timezone(ctx.tenant, order.branch_id)
     item = order.item(item_number)
-    return {
-        **sale_view.extra_out(extra, item.id, tz),
-        "item": {k: val for k, val in sale_view.item_out(item, order.id, tz).items() if k != "extras"},
-        "transaccion": sale_view.sale_out(order, tz, with_lines=False),
-    }
+    return sale_view.extra_added(extra, item, order, tz)
 
 
-@surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras", ["GET"], permission="transacciones:read", response="list[Extra]")
-def list_extras(ctx: RequestContext, tx_id: str, item_id: str) -> list[dict[str, Any]]:
+@surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras", ["GET"], permission="transacciones:read", response=list[Extra])
+def list_extras(ctx: RequestContext, tx_id: str, item_id: str) -> list[Extra]:
     order = _sales().get(ctx.principal, v.path_int(tx_id))
     item = order.item(v.path_int(item_id, "itemId"))
     tz = _sales().timezone(ctx.tenant, order.branch_id)
@@ -148,22 +147,22 @@ def list_extras(ctx: RequestContext, tx_id: str, item_id: str) -> list[dict[str,
     "/api/transacciones/{tx_id}/items/{item_id}/extras/{extra_id}",
     ["DELETE"],
     permission="transacciones:write",
-    response="Transaccion",
+    response=Transaccion,
 )
-def remove_extra(ctx: RequestContext, tx_id: str, item_id: str, extra_id: str) -> dict[str, Any]:
+def remove_extra(ctx: RequestContext, tx_id: str, item_id: str, extra_id: str) -> Transaccion:
     order = _sales().remove_extra(ctx.principal, v.path_int(tx_id), v.path_int(item_id, "itemId"), v.path_int(extra_id, "extraId"))
     return _out(ctx, order)
 
 
-def _payment_out(ctx: RequestContext, order: Sale, payment: Pago) -> dict[str, Any]:
+def _payment_out(ctx: RequestContext, order: Sale, payment: domain.Pago) -> PagoRegistrado:
     tz = _sales().timezone(ctx.tenant, order.branch_id)
-    return {**sale_view.payment_out(payment, order.id, tz), "transaccion": sale_view.sale_out(order, tz, with_lines=False)}
+    return sale_view.payment_recorded(payment, order, tz)
 
 
 @surface.route(
-    "/api/transacciones/{tx_id}/pagos", ["POST"], permission="pagos:create", status=201, body=PAYMENT_BODY, response="PagoRegistrado"
+    "/api/transacciones/{tx_id}/pagos", ["POST"], permission="pagos:create", status=201, body=PAYMENT_BODY, response=PagoRegistrado
 )
-def pay(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+def pay(ctx: RequestContext, tx_id: str) -> PagoRegistrado | dict[str, Any]:  # or the stored answer of a replay
     data = ctx.body()
     number = v.path_int(tx_id)
     key = ctx.headers.get("idempotency-key")
@@ -172,24 +171,24 @@ def pay(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
     if not 1 <= len(key) <= 128:
         raise InvalidInput("Idempotency-Key must be 1 to 128 characters long")
     return _sales().pay_once(
-        ctx.principal, number, data, key, lambda order, payment: _payment_out(ctx, order, payment), ctx.lambda_context
+        ctx.principal, number, data, key, lambda order, payment: dict(_payment_out(ctx, order, payment)), ctx.lambda_context
     )
 
 
-@surface.route("/api/transacciones/{tx_id}/pagos", ["GET"], permission="transacciones:read", response="list[Pago]")
-def list_payments(ctx: RequestContext, tx_id: str) -> list[dict[str, Any]]:
+@surface.route("/api/transacciones/{tx_id}/pagos", ["GET"], permission="transacciones:read", response=list[Pago])
+def list_payments(ctx: RequestContext, tx_id: str) -> list[Pago]:
     order = _sales().get(ctx.principal, v.path_int(tx_id))
     tz = _sales().timezone(ctx.tenant, order.branch_id)
     return [sale_view.payment_out(p, order.id, tz) for p in order.pagos]
 
 
-@surface.route("/api/transacciones/{tx_id}/cocina/completar", ["PATCH"], permission="cocina:complete", response="Transaccion")
-def complete_kitchen(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+@surface.route("/api/transacciones/{tx_id}/cocina/completar", ["PATCH"], permission="cocina:complete", response=Transaccion)
+def complete_kitchen(ctx: RequestContext, tx_id: str) -> Transaccion:
     return _out(ctx, _sales().complete_kitchen(ctx.principal, v.path_int(tx_id)))
 
 
-@surface.route("/api/transacciones/{tx_id}/reabrir", ["POST"], permission="transacciones:reopen", status=201, response="Transaccion")
-def reopen(ctx: RequestContext, tx_id: str) -> dict[str, Any]:
+@surface.route("/api/transacciones/{tx_id}/reabrir", ["POST"], permission="transacciones:reopen", status=201, response=Transaccion)
+def reopen(ctx: RequestContext, tx_id: str) -> Transaccion:
     return _out(ctx, _sales().reopen(ctx.principal, v.path_int(tx_id)))
 
 
@@ -204,27 +203,27 @@ def _caja_id(caja_id: str) -> int:
     return v.path_int(caja_id, "cajaId")
 
 
-@surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read", query=LIMIT, response="list[Transaccion]")
-def by_caja(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
+@surface.route("/api/transacciones/caja/{caja_id}", ["GET"], permission="reports:read", query=LIMIT, response=list[Transaccion])
+def by_caja(ctx: RequestContext, caja_id: str) -> list[Transaccion]:
     tz = _tz(ctx)
     return [sale_view.sale_out(o, tz) for o in ctx.limited(_reports().sales_of(ctx.principal, _caja_id(caja_id)))]
 
 
-@surface.route("/api/transacciones/caja/{caja_id}/resumen", ["GET"], permission="reports:read", response="ResumenDeCaja")
-def caja_summary(ctx: RequestContext, caja_id: str) -> dict[str, Any]:
+@surface.route("/api/transacciones/caja/{caja_id}/resumen", ["GET"], permission="reports:read", response=ResumenDeCaja)
+def caja_summary(ctx: RequestContext, caja_id: str) -> ResumenDeCaja:
     return report_view.summary_out(_reports().summary(ctx.principal, _caja_id(caja_id)))
 
 
 @surface.route(
-    "/api/transacciones/caja/{caja_id}/items-eliminados", ["GET"], permission="reports:read", response="list[ItemEliminado]"
+    "/api/transacciones/caja/{caja_id}/items-eliminados", ["GET"], permission="reports:read", response=list[ItemEliminado]
 )
-def removed_items(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
+def removed_items(ctx: RequestContext, caja_id: str) -> list[ItemEliminado]:
     tz = _tz(ctx)
     return [report_view.removed_item_out(sale, item, tz) for sale, item in _reports().removed_items(ctx.principal, _caja_id(caja_id))]
 
 
 @surface.route(
-    "/api/transacciones/caja/{caja_id}/ventas-detalladas", ["GET"], permission="reports:read", response="list[VentaDetallada]"
+    "/api/transacciones/caja/{caja_id}/ventas-detalladas", ["GET"], permission="reports:read", response=list[VentaDetallada]
 )
-def detailed_sales(ctx: RequestContext, caja_id: str) -> list[dict[str, Any]]:
+def detailed_sales(ctx: RequestContext, caja_id: str) -> list[VentaDetallada]:
     return [report_view.sales_line_out(line) for line in _reports().detailed_sales(ctx.principal, _caja_id(caja_id))]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.api import schemas as v
 from chalicelib.api.http import LIMIT, RequestContext, Surface
+from chalicelib.api.responses import Eliminado
 from chalicelib.auth import ROLES
 from chalicelib.container import get_services
 from chalicelib.domain.tenancy import USERNAME_PATTERN
-from chalicelib.presenters.users import user_out
+from chalicelib.presenters.users import Usuario, user_out
 
 surface = Surface("usuarios")
 
@@ -27,28 +26,28 @@ def _tz() -> str:
     return get_services().settings.default_timezone
 
 
-@surface.route("/api/usuarios", ["POST"], permission="usuarios:manage", status=201, body=USER_FIELDS, response="Usuario")
-def create(ctx: RequestContext) -> dict[str, Any]:
+@surface.route("/api/usuarios", ["POST"], permission="usuarios:manage", status=201, body=USER_FIELDS, response=Usuario)
+def create(ctx: RequestContext) -> Usuario:
     return user_out(get_services().accounts.create_user(ctx.tenant, ctx.body()), _tz())
 
 
-@surface.route("/api/usuarios", ["GET"], permission="usuarios:manage", query=LIMIT, response="list[Usuario]")
-def list_all(ctx: RequestContext) -> list[dict[str, Any]]:
+@surface.route("/api/usuarios", ["GET"], permission="usuarios:manage", query=LIMIT, response=list[Usuario])
+def list_all(ctx: RequestContext) -> list[Usuario]:
     return [user_out(u, _tz()) for u in ctx.limited(get_services().accounts.list_users(ctx.tenant))]
 
 
-@surface.route("/api/usuarios/{user_id}", ["GET"], permission="usuarios:manage", response="Usuario")
-def get_one(ctx: RequestContext, user_id: str) -> dict[str, Any]:
+@surface.route("/api/usuarios/{user_id}", ["GET"], permission="usuarios:manage", response=Usuario)
+def get_one(ctx: RequestContext, user_id: str) -> Usuario:
     return user_out(get_services().accounts.get_user(ctx.tenant, v.path_int(user_id)), _tz())
 
 
-@surface.route("/api/usuarios/{user_id}", ["PATCH"], permission="usuarios:manage", body=USER_FIELDS, partial=True, response="Usuario")
-def update(ctx: RequestContext, user_id: str) -> dict[str, Any]:
+@surface.route("/api/usuarios/{user_id}", ["PATCH"], permission="usuarios:manage", body=USER_FIELDS, partial=True, response=Usuario)
+def update(ctx: RequestContext, user_id: str) -> Usuario:
     data = ctx.body()
     return user_out(get_services().accounts.update_user(ctx.tenant, v.path_int(user_id), data), _tz())
 
 
-@surface.route("/api/usuarios/{user_id}", ["DELETE"], permission="usuarios:manage", response="Eliminado")
-def delete(ctx: RequestContext, user_id: str) -> dict[str, Any]:
+@surface.route("/api/usuarios/{user_id}", ["DELETE"], permission="usuarios:manage", response=Eliminado)
+def delete(ctx: RequestContext, user_id: str) -> Eliminado:
     user = get_services().accounts.delete_user(ctx.principal, v.path_int(user_id))
     return {"message": f"Usuario {user.user_id} eliminado", "id": user.user_id}

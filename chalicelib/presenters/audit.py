@@ -6,9 +6,21 @@ from typing import Any
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.clock import iso
+from chalicelib.presenters.shapes import IsoTime, Shape
 
 
-def audit_entry_out(e: AuditEntry) -> dict[str, Any]:
+class EntradaAuditoria(Shape):
+    id: str
+    fecha: IsoTime
+    accion: str
+    objetivo: str
+    detalle: dict[str, Any]
+    usuario_id: str | None
+    usuario_nombre: str | None
+    request_id: str | None
+
+
+def audit_entry_out(e: AuditEntry) -> EntradaAuditoria:
     return {
         "id": e.entry_id,
         "fecha": iso(e.at),

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.domain.tenancy import Branch
+from chalicelib.presenters.shapes import Money, Shape
 
 
-def branch_out(branch: Branch) -> dict[str, Any]:
+class Sucursal(Shape):
+    id: str
+    nombre: str
+    timezone: str
+    tarifa_domicilio: Money
+
+
+def branch_out(branch: Branch) -> Sucursal:
     return {"id": branch.branch_id, "nombre": branch.nombre, "timezone": branch.timezone,
             "tarifa_domicilio": f"{branch.tarifa_domicilio:.2f}"}

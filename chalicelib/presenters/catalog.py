@@ -2,18 +2,63 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from chalicelib.domain.catalog import Ingrediente, Plato, Producto, RecipeEntry
+from chalicelib.domain import catalog as domain
+from chalicelib.domain.catalog import RecipeEntry
 from chalicelib.domain.money import money_str, qty_str
+from chalicelib.presenters.shapes import LocalTime, Money, Quantity, Shape
 from chalicelib.presenters.time import local_time
 
 
-def _times(obj: Producto | Ingrediente | Plato, tz: str) -> dict[str, Any]:
+class _Catalogued(Shape):
+    activo: bool
+    creado_en: LocalTime | None
+    actualizado_en: LocalTime | None
+
+
+class Producto(_Catalogued):
+    id: str
+    nombre: str
+    precio: Money
+    stock: Quantity
+    unidad: str
+
+
+class Ingrediente(_Catalogued):
+    id: str
+    nombre: str
+    unidad: str
+    cantidad: Quantity
+    cantidad_minima: Quantity
+    bajo_minimo: bool
+
+
+class Plato(_Catalogued):
+    id: str
+    nombre: str
+    precio: Money
+    estacion: str
+
+
+class LineaDeReceta(Shape):
+    ingrediente_id: str
+    nombre: str | None
+    unidad: str | None
+    cantidad: Quantity
+
+
+class LineaDeRecetaDePlato(LineaDeReceta):
+    plato_id: str
+
+
+class PlatoConReceta(Plato):
+    ingredientes: list[LineaDeReceta]
+
+
+def _times(obj: domain.Producto | domain.Ingrediente | domain.Plato, tz: str) -> _Catalogued:
     return {"activo": obj.activo, "creado_en": local_time(obj.created_at, tz), "actualizado_en": local_time(obj.updated_at, tz)}
 
 
-def product_out(p: Producto, tz: str) -> dict[str, Any]:
+def product_out(p: domain.Producto, tz: str) -> Producto:
     return {
         "id": p.id,
         "nombre": p.nombre,
@@ -24,7 +69,7 @@ def product_out(p: Producto, tz: str) -> dict[str, Any]:
     }
 
 
-def ingredient_out(i: Ingrediente, tz: str) -> dict[str, Any]:
+def ingredient_out(i: domain.Ingrediente, tz: str) -> Ingrediente:
     return {
         "id": i.id,
         "nombre": i.nombre,
@@ -36,18 +81,24 @@ def ingredient_out(i: Ingrediente, tz: str) -> dict[str, Any]:
     }
 
 
-def plato_out(p: Plato, tz: str) -> dict[str, Any]:
+def plato_out(p: domain.Plato, tz: str) -> Plato:
     return {"id": p.id, "nombre": p.nombre, "precio": money_str(p.precio), "estacion": p.estacion, **_times(p, tz)}
 
 
-def recipe_line_out(entry: RecipeEntry, *, with_plato: bool = True) -> dict[str, Any]:
-    """A recipe line; inside a plato (GET /api/platos/:id) without the redundant plato_id."""
+def recipe_line(entry: RecipeEntry) -> LineaDeReceta:
+    """A recipe line inside its plato (GET /api/platos/:id): without the redundant plato_id."""
     ingredient = entry.ingrediente
-    out = {"plato_id": entry.line.plato_id} if with_plato else {}
     return {
-        **out,
         "ingrediente_id": entry.line.ingrediente_id,
         "nombre": ingredient.nombre if ingredient else None,
         "unidad": ingredient.unidad if ingredient else None,
         "cantidad": qty_str(entry.line.cantidad),
     }
+
+
+def recipe_line_out(entry: RecipeEntry) -> LineaDeRecetaDePlato:
+    return {"plato_id": entry.line.plato_id, **recipe_line(entry)}
+
+
+def plato_with_recipe(p: domain.Plato, recipe: list[RecipeEntry], tz: str) -> PlatoConReceta:
+    return {**plato_out(p, tz), "ingredientes": [recipe_line(e) for e in recipe]}

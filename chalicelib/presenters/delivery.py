@@ -3,7 +3,7 @@ and the socket frames of the `gastromovil` namespace."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain import delivery as d
@@ -11,6 +11,62 @@ from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.delivery import Address, Customer
 from chalicelib.domain.money import ZERO, money_str, qty_str
 from chalicelib.domain.sales import Sale
+from chalicelib.presenters.shapes import Id, IsoDate, Money, Quantity, Shape
+
+
+class Direccion(Shape):
+    id: int | str
+    calle: str | None
+    barrio: str | None
+    referencia: str | None
+    latitud: str | None
+    longitud: str | None
+
+
+class Cliente(Shape):
+    id: int | str
+    nombre: str | None
+    nombre_usuario: str | None
+    email: str | None
+    telefono: str | None
+    direcciones: list[Direccion]
+
+
+class ProductoDePedido(Shape):
+    nombre: str
+    cantidad: Quantity
+    precio: Money
+
+
+class Pedido(Shape):
+    id: Id
+    cliente_nombre: str | None
+    total: Money
+    estado: str
+    fecha: IsoDate
+    notas: str
+    direccion: str | None
+    productos: list[ProductoDePedido]
+    costo_envio: Money
+    metodo_pago: str | None
+    sucursal_id: str
+    repartidor_id: str | int | None
+
+
+class PedidoActivo(Shape):
+    id: Id
+    cliente_nombre: str | None
+    total: Money
+    estado: str
+    detalles_count: int
+    direccion_entrega: str
+    notas: str
+
+
+class PedidoCreado(Shape):
+    ok: Literal[True]
+    pedido_id: Id
+    pedido: Pedido
 
 
 def _delivery_of(sale: Sale) -> d.Entrega:
@@ -18,7 +74,7 @@ def _delivery_of(sale: Sale) -> d.Entrega:
     return sale.entrega
 
 
-def _products_of(sale: Sale) -> list[dict[str, Any]]:
+def _products_of(sale: Sale) -> list[ProductoDePedido]:
     return [{"nombre": i.nombre, "cantidad": qty_str(i.cantidad), "precio": money_str(i.precio_unitario)}
             for i in sale.items if i.plato_id or i.producto_id]
 
@@ -31,7 +87,7 @@ def order_date(sale: Sale, tz: str) -> str:
     return parse_iso(sale.created_at).astimezone(ZoneInfo(tz)).date().isoformat()
 
 
-def order_out(sale: Sale, tz: str) -> dict[str, Any]:
+def order_out(sale: Sale, tz: str) -> Pedido:
     """GET /api/pedidos/ (and a customer's own orders)."""
     e = _delivery_of(sale)
     return {
@@ -42,7 +98,7 @@ def order_out(sale: Sale, tz: str) -> dict[str, Any]:
     }
 
 
-def active_order(sale: Sale) -> dict[str, Any]:
+def active_order(sale: Sale) -> PedidoActivo:
     """GET /api/pedidos/activos/."""
     e = _delivery_of(sale)
     return {
@@ -51,17 +107,17 @@ def active_order(sale: Sale) -> dict[str, Any]:
     }
 
 
-def placed(sale: Sale, tz: str) -> dict[str, Any]:
+def placed(sale: Sale, tz: str) -> PedidoCreado:
     return {"ok": True, "pedido_id": sale.id, "pedido": order_out(sale, tz)}
 
 
-def customer_out(c: Customer) -> dict[str, Any]:
+def customer_out(c: Customer) -> Cliente:
     return {"id": c.customer_id, "nombre": c.nombre, "nombre_usuario": c.nombre_usuario, "email": c.email,
             "telefono": c.telefono, "direcciones": [address_out(a) for a in c.addresses]}
 
 
-def address_out(a: Address) -> dict[str, Any]:
-    return {"id": a.id, **a.as_dict()}
+def address_out(a: Address) -> Direccion:
+    return cast(Direccion, {"id": a.id, **a.as_dict()})
 
 
 # --- socket frames (COMPAT C) ----------------------------------------------------------------

@@ -3,14 +3,63 @@ and the order status derived from its items."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.money import qty_str
 from chalicelib.domain.sales import Item, Sale
+from chalicelib.presenters.shapes import Count, Id, IsoTime, Quantity, Shape
 
 
-def item(i: Item, order_id: int) -> dict[str, Any]:
+class KdsExtra(Shape):
+    id: Id
+    description: str | None
+    ingredient_id: str | None
+    quantity: Quantity
+
+
+class KdsItem(Shape):
+    id: str
+    order_id: Id
+    name: str
+    quantity: Quantity
+    status: str | None
+    station: str | None
+    notes: str | None
+    extras: list[KdsExtra]
+    created_at: IsoTime | None
+    updated_at: IsoTime | None
+
+
+class KdsItemStatus(KdsItem):
+    order_status: str
+
+
+class KdsDelivery(Shape):
+    address: str | None
+    reference: str | None
+    customer: str | None
+    status: str
+
+
+class KdsOrder(Shape):
+    id: Id
+    branch_id: str
+    status: str
+    table: str | int | None
+    customer: str | None
+    notes: str | None
+    waiter: str | None
+    session_id: str | None
+    created_at: IsoTime | None
+    updated_at: IsoTime | None
+    elapsed_seconds: Count
+    items: list[KdsItem]
+    type: Literal["delivery", "dine_in"]
+    delivery: KdsDelivery | None
+
+
+def item(i: Item, order_id: int) -> KdsItem:
     return {
         "id": i.uuid,
         "order_id": order_id,
@@ -28,13 +77,13 @@ def item(i: Item, order_id: int) -> dict[str, Any]:
     }
 
 
-def order(o: Sale, now: str, station: str | None = None) -> dict[str, Any]:
+def order(o: Sale, now: str, station: str | None = None) -> KdsOrder:
     """With `station`, only the items routed to that station."""
     items = [i for i in o.kitchen_items if station is None or i.estacion == station]
     return {
         "id": o.id,
         "branch_id": o.branch_id,
-        "status": o.kds_status,
+        "status": o.kds_status,  # type: ignore[typeddict-item]  # None once all is served; documented as a string, as before
         "table": o.mesa,
         "customer": o.cliente,
         "notes": o.concepto,
@@ -50,3 +99,9 @@ def order(o: Sale, now: str, station: str | None = None) -> dict[str, Any]:
             "customer": o.entrega.cliente_nombre, "status": o.entrega.estado,
         },
     }
+
+
+def item_status(i: Item, o: Sale) -> KdsItemStatus:
+    """An item after a status change, with its order's status (derived from its items)."""
+    # kds_status is None once every item is served; the documented shape says a string (as before)
+    return {**item(i, o.id), "order_status": o.kds_status}  # type: ignore[typeddict-item]

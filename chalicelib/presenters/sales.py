@@ -3,16 +3,123 @@ dates as `HH:mm - dd/MM/yyyy` in the branch's zone, money as 2-decimal strings."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, NotRequired, cast
 
+from chalicelib.domain import sales as domain
 from chalicelib.domain.money import money_str, qty_str
-from chalicelib.domain.sales import Extra, Item, Pago, Sale
+from chalicelib.domain.sales import Sale
+from chalicelib.presenters.shapes import NULL_WHEN_ABSENT, Id, LocalTime, Money, Quantity, Shape
 from chalicelib.presenters.time import local_time
+
+# --- shapes -----------------------------------------------------------------------------------
+
+
+class Extra(Shape):
+    id: Id
+    item_id: Id
+    ingrediente_id: str | None
+    descripcion: str | None
+    precio: Money
+    cantidad: Quantity
+    creado_en: LocalTime | None
+
+
+class ItemSinExtras(Shape):
+    """An item as a line of its sale, without its extras (an added extra's `item`)."""
+
+    id: Id
+    uuid: str
+    transaccion_id: Id
+    plato_id: str | None
+    producto_id: str | None
+    nombre: str
+    cantidad: Quantity
+    precio_unitario: Money
+    subtotal: Money
+    notas: str | None
+    estacion: str | None
+    estado: str | None
+    creado_en: LocalTime | None
+    eliminado_en: NotRequired[Annotated[LocalTime | None, NULL_WHEN_ABSENT]]
+    eliminado_por: NotRequired[Annotated[str | int | None, NULL_WHEN_ABSENT]]
+
+
+class Item(ItemSinExtras):
+    extras: list[Extra]
+
+
+class Pago(Shape):
+    id: Id
+    transaccion_id: Id
+    metodo_pago: str
+    monto: Money
+    monto_recibido: Money | None
+    cambio: Money
+    referencia_qr: str | None
+    caja_id: int | None
+    usuario_id: str | int | None
+    fecha: LocalTime | None
+    creado_en: LocalTime | None
+
+
+class Entrega(Shape):
+    estado: str
+    cliente: str | None
+    direccion: str | None
+    referencia: str | None
+    metodo_pago: str | None
+    notas: str | None
+    repartidor_id: str | int | None
+
+
+class Cabecera(Shape):
+    """A transacción without its lines."""
+
+    id: Id
+    nro_reg: int | None
+    concepto: str | None
+    mesa: str | int | None
+    cliente: str | None
+    tipo: str | None
+    estado: str
+    estado_cocina: str | None
+    monto_total: Money
+    monto_pagado: Money
+    monto_pendiente: Money
+    caja_id: int | None
+    sucursal_id: str
+    usuario_id: str | int | None
+    sesion_id: str | None
+    fecha: LocalTime | None
+    hora: LocalTime | None
+    creado_en: LocalTime | None
+    actualizado_en: LocalTime | None
+    cerrado_en: LocalTime | None
+    entrega: NotRequired[Annotated[Entrega | None, NULL_WHEN_ABSENT]]
+
+
+class Transaccion(Cabecera):
+    items: list[Item]
+    pagos: list[Pago]
+
+
+class ItemAgregado(Item):
+    transaccion: Cabecera
+
+
+class ExtraAgregado(Extra):
+    item: ItemSinExtras
+    transaccion: Cabecera
+
+
+class PagoRegistrado(Pago):
+    transaccion: Cabecera
+
 
 # --- transacciones ----------------------------------------------------------------------------
 
 
-def extra_out(extra: Extra, item_id: int, tz: str) -> dict[str, Any]:
+def extra_out(extra: domain.Extra, item_id: int, tz: str) -> Extra:
     return {
         "id": extra.id,
         "item_id": item_id,
@@ -24,8 +131,8 @@ def extra_out(extra: Extra, item_id: int, tz: str) -> dict[str, Any]:
     }
 
 
-def item_out(item: Item, order_id: int, tz: str) -> dict[str, Any]:
-    out = {
+def item_out(item: domain.Item, order_id: int, tz: str) -> Item:
+    out: Item = {
         "id": item.id,
         "uuid": item.uuid,
         "transaccion_id": order_id,
@@ -47,7 +154,12 @@ def item_out(item: Item, order_id: int, tz: str) -> dict[str, Any]:
     return out
 
 
-def payment_out(payment: Pago, order_id: int, tz: str) -> dict[str, Any]:
+def item_line(item: domain.Item, order_id: int, tz: str) -> ItemSinExtras:
+    """The item without its extras (an added extra's `item`)."""
+    return cast(ItemSinExtras, {k: v for k, v in item_out(item, order_id, tz).items() if k != "extras"})
+
+
+def payment_out(payment: domain.Pago, order_id: int, tz: str) -> Pago:
     return {
         "id": payment.id,
         "transaccion_id": order_id,
@@ -63,7 +175,7 @@ def payment_out(payment: Pago, order_id: int, tz: str) -> dict[str, Any]:
     }
 
 
-def delivery_out(order: Sale) -> dict[str, Any]:
+def delivery_out(order: Sale) -> Entrega:
     """A delivery order's delivery part, as the counter and the kitchen see it."""
     e = order.entrega
     assert e is not None
@@ -72,9 +184,10 @@ def delivery_out(order: Sale) -> dict[str, Any]:
             "repartidor_id": e.repartidor_id}
 
 
-def sale_out(order: Sale, tz: str, *, with_lines: bool = True) -> dict[str, Any]:
+def header_out(order: Sale, tz: str) -> Cabecera:
+    """The sale without its lines (what an added item, extra or payment carries as `transaccion`)."""
     created = local_time(order.created_at, tz)
-    out: dict[str, Any] = {
+    out: Cabecera = {
         "id": order.id,
         "nro_reg": order.nro_reg,
         "concepto": order.concepto,
@@ -98,7 +211,24 @@ def sale_out(order: Sale, tz: str, *, with_lines: bool = True) -> dict[str, Any]
     }
     if order.entrega is not None:
         out["entrega"] = delivery_out(order)
-    if with_lines:
-        out["items"] = [item_out(i, order.id, tz) for i in order.items]
-        out["pagos"] = [payment_out(p, order.id, tz) for p in order.pagos]
     return out
+
+
+def sale_out(order: Sale, tz: str) -> Transaccion:
+    return {
+        **header_out(order, tz),
+        "items": [item_out(i, order.id, tz) for i in order.items],
+        "pagos": [payment_out(p, order.id, tz) for p in order.pagos],
+    }
+
+
+def item_added(item: domain.Item, order: Sale, tz: str) -> ItemAgregado:
+    return {**item_out(item, order.id, tz), "transaccion": header_out(order, tz)}
+
+
+def extra_added(extra: domain.Extra, item: domain.Item, order: Sale, tz: str) -> ExtraAgregado:
+    return {**extra_out(extra, item.id, tz), "item": item_line(item, order.id, tz), "transaccion": header_out(order, tz)}
+
+
+def payment_recorded(payment: domain.Pago, order: Sale, tz: str) -> PagoRegistrado:
+    return {**payment_out(payment, order.id, tz), "transaccion": header_out(order, tz)}

@@ -3,6 +3,7 @@ images. Pure: the fan-out renders and delivers what this returns."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +60,7 @@ def derive(old: Sale | None, new: Sale | None) -> Derived:
 class KdsMessage:
     channel: Channel
     event: str  # "order:new" | "order:updated" | "order:item_status"
-    data: dict[str, Any]
+    data: Mapping[str, Any]
     key: str  # distinguishes messages derived from one stream record
 
 
@@ -69,8 +70,8 @@ def _kds_view(order: Sale | None) -> object:
     if order is None:
         return None
     shown = kds_view.order(order, order.created_at)
-    shown["items"] = [{k: v for k, v in item.items() if k != "status"} for item in shown["items"]]
-    return without_times(shown)
+    items = [{k: v for k, v in item.items() if k != "status"} for item in shown["items"]]
+    return without_times({**shown, "items": items})
 
 
 def _order_channels(order: Sale, *, with_session: bool) -> list[tuple[Channel, str | None]]:

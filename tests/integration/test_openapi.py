@@ -66,15 +66,24 @@ def test_kitchen_display_answers_are_documented_inside_their_envelope(api: Api) 
     assert schema["properties"]["data"] == {"type": "array", "items": {"$ref": "#/components/schemas/KdsOrder"}}
 
 
-def test_a_response_declaration_that_names_no_model_is_refused() -> None:
+def test_a_response_declaration_that_names_no_shape_is_refused() -> None:
+    from typing import TypedDict
+
     import pytest
 
-    from chalicelib.api.responses import resolve
+    from chalicelib.api.responses import shape_of
+    from chalicelib.presenters.caja import Caja
+    from chalicelib.presenters.sales import Transaccion
+    from chalicelib.presenters.shapes import Shape
 
-    assert resolve("list[Transaccion]") is not None and resolve("Caja | None") is not None
-    for bad in ("Nope", "list[Nope]", "dict[str, Caja]", "BaseModel", "Out"):
-        with pytest.raises(LookupError):
-            resolve(bad)
+    assert shape_of(list[Transaccion]) is not None and shape_of(Caja | None) is not None
+
+    class Loose(TypedDict):  # a TypedDict not built on Shape would let unknown keys through
+        id: int
+
+    for bad in ("Transaccion", "list[Transaccion]", list[int], dict[str, Caja], dict, Shape, Loose, list[Loose], Caja | int):
+        with pytest.raises(TypeError):
+            shape_of(bad)
 
 
 def test_the_docs_page_loads_the_vendored_renderer_and_the_document_beside_it(api: Api) -> None:

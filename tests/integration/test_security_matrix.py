@@ -1,6 +1,6 @@
 """The security matrix: every route of the app against every kind of caller.
 
-For each route declared through `Surface.route` (the `ROUTES` registry, which must cover every
+For each route declared through `Surface.route` (`chalicelib.api.surfaces.ROUTES`, which must cover every
 route Chalice knows):
 - no token and a garbage token are 401;
 - every role that lacks the route's permission (per `chalicelib.auth.PERMISSIONS`) is 403, and
@@ -26,7 +26,8 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.api.http import ROUTES, RouteSpec
+from chalicelib.api.http import RouteSpec
+from chalicelib.api.surfaces import ROUTES
 from chalicelib.auth import CUSTOMER_PERMISSIONS, PERMISSIONS, ROLES
 from devstack.world import denominations
 from tests.support.api import Api, Reply, TenantWorld, provision_world

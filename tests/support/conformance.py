@@ -1,5 +1,5 @@
-"""Every successful answer the integration tests get is checked against the response model its
-route declares (chalicelib/api/responses.py), in strict mode: the OpenAPI document's success
+"""Every successful answer the integration tests get is checked against the response shape its
+route declares (a presenter's TypedDict, or one of chalicelib/api/responses.py), in strict mode: the OpenAPI document's success
 schemas are the ones real answers have, across every scenario the suite plays."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from devstack.client import ChaliceClient, Reply
 
 @cache
 def _routes() -> list[tuple[re.Pattern[str], str, Any]]:
-    from chalicelib.api.http import ROUTES
+    from chalicelib.api.surfaces import ROUTES
 
     table = []
     for spec in ROUTES:
@@ -24,12 +24,10 @@ def _routes() -> list[tuple[re.Pattern[str], str, Any]]:
 
 
 @cache
-def _adapter(declared: str) -> Any:
+def _adapter(declared: Any) -> Any:
     from pydantic import TypeAdapter
 
-    from chalicelib.api.responses import resolve
-
-    return TypeAdapter(resolve(declared))
+    return TypeAdapter(declared)
 
 
 def check(method: str, path: str, reply: Reply) -> None:
@@ -40,8 +38,8 @@ def check(method: str, path: str, reply: Reply) -> None:
     if not specs:
         return  # the display's files, the Socket.IO transport, the document itself
     spec = max(specs, key=lambda s: s.path.count("/") - s.path.count("{"))  # the literal route beats a {param} one
-    assert spec.response is not None, f"{method} {spec.path} declares no response model"
-    body = reply.body["data"] if spec.enveloped else reply.body
+    assert spec.response is not None, f"{method} {spec.path} declares no response shape"
+    body = spec.envelope.unwrap(reply.body) if spec.envelope is not None else reply.body
     _adapter(spec.response).validate_python(body, strict=True)
 
 

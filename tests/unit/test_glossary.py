@@ -20,7 +20,7 @@ What is wire, and so allowed to be Spanish:
 - fields of JSON shapes: pydantic `BaseModel` and `TypedDict` subclasses (a field with
   `Field(alias=...)` or `validation_alias=` is code and is checked);
 - the class name of a JSON shape (it is the component name in the OpenAPI document, and
-  routes name it in `response="..."`), and likewise `Name = make_model("Name", ...)`;
+  routes name it in `response=...`), and likewise `Name = make_model("Name", ...)`;
 - parameters of a route handler that name a `{path_parameter}` of its route (they are the
   OpenAPI parameter names);
 - a wire mirror: a class-level field, or a `@property`, whose name is exactly a wire key that
