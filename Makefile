@@ -13,8 +13,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+# The tables are kept in .devstack/data/ across restarts; `make run FRESH=1` starts empty.
 run: $(STAMP)
-	$(BIN)/python -m devstack --port $(PORT)
+	$(BIN)/python -m devstack --port $(PORT) --data-dir .devstack/data $(if $(FRESH),--fresh)
 
 test: $(STAMP) e2e-deps lint cfn-lint package
 	$(BIN)/python -m pytest -q -n 2 tests/unit tests/integration

@@ -57,6 +57,10 @@ def start_aws(env: MutableMapping[str, str] | None = None, host: str = "127.0.0.
         return AwsEndpoint(url, embedded=False)
     from moto.server import ThreadedMotoServer
 
+    if env.get("COMANDA_LOCAL_TIDY_MOTO", "1") != "0":
+        from devstack import moto_tidy
+
+        moto_tidy.install()
     # werkzeug logs every request at INFO; keep the console for the stack's own output.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = int(env.get("COMANDA_MOTO_PORT") or 0)

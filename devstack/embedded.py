@@ -14,6 +14,7 @@ from moto import mock_aws
 from chalicelib.container import use_settings
 from chalicelib.settings import Settings, load_settings
 from chalicelib.store.base import forget_connections
+from devstack import moto_tidy
 from devstack.infra import deploy_tables
 
 TEST_ENV = {"COMANDA_STAGE": "local", "COMANDA_TABLE_PREFIX": "comanda-test", "AWS_REGION": "us-east-1"}
@@ -64,6 +65,7 @@ def embedded_aws(settings: Settings | None = None) -> Iterator[Settings]:
     forget_connections()
     try:
         with mock_aws():
+            moto_tidy.install()
             deploy_tables(boto3.Session(region_name=chosen.region), chosen.table_prefix, None)
             with use_settings(chosen):
                 yield chosen

@@ -82,6 +82,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--stream-reads", choices=("auto", "http"), default=os.environ.get("COMANDA_LOCAL_STREAM_READS", "auto"),
                         help="auto: read the embedded moto's streams in-process (HTTP GetRecords otherwise); "
                              "http: always GetRecords over HTTP (as before issue 14)")
+    parser.add_argument("--stream-retention-minutes", type=float,
+                        default=float(os.environ.get("COMANDA_LOCAL_STREAM_RETENTION_MINUTES", "10")),
+                        help="embedded moto: drop a stream record once every poller has read it and it is this old "
+                             "(DynamoDB Streams keeps 24 h)")
+    parser.add_argument("--data-dir", default=os.environ.get("COMANDA_LOCAL_DATA_DIR"),
+                        help="keep the tables in this folder across restarts (make run: .devstack/data); none: in memory")
+    parser.add_argument("--fresh", action="store_true", help="with --data-dir: forget the kept tables and start empty")
+    parser.add_argument("--save-every", type=float, default=60.0, help="with --data-dir: seconds between saves")
     return parser.parse_args(argv)
 
 
@@ -102,6 +110,9 @@ class Stack:
         self.app: Any = None
         self.websocket: Any = None
         self.lambdas: Any = None
+        self.retention: Any = None
+        self.keeper: Any = None
+        self.data_line = ""
 
     # --- setup (synchronous) -----------------------------------------------------------
 
@@ -144,6 +155,7 @@ class Stack:
         self.settings = settings
         deploy_tables(boto3.Session(region_name=settings.region), settings.table_prefix, settings.endpoint_url)
         self._timed("deploy", t)
+        self.keep_tables()
 
         t = time.monotonic()
         from chalicelib.container import get_services
@@ -155,6 +167,32 @@ class Stack:
             username = "cocina1"
             self.kitchen_token, _ = services.accounts.login(username, CREDENTIALS[username][0], DEMO_TENANT)
         self._timed("seed", t)
+
+    def keep_tables(self) -> None:
+        """--data-dir: load the kept tables (unless --fresh) and keep saving them."""
+        assert self.aws is not None
+        if not self.args.data_dir:
+            self.data_line = "in memory (lost at Ctrl-C; make run keeps them in .devstack/data/)"
+            return
+        if not self.aws.embedded:
+            self.data_line = f"kept by {self.aws.url} (--data-dir applies to the embedded moto only)"
+            return
+        from pathlib import Path
+
+        from devstack.persistence import Keeper, load
+
+        t = time.monotonic()
+        path = Path(self.args.data_dir) / f"{self.settings.table_prefix}.json"
+        if self.args.fresh and path.exists():
+            path.unlink()
+        loaded = None if self.args.fresh else load(self.settings.table_prefix, path)
+        if loaded is not None:
+            self.data_line = f"restored {loaded.items} items saved at {loaded.saved_at} from {path} (FRESH=1 starts empty)"
+        else:
+            self.data_line = f"{'fresh start (FRESH=1)' if self.args.fresh else 'nothing kept yet'}; saved to {path}"
+        self.data_line += f", every {self.args.save_every:.0f} s and at Ctrl-C"
+        self.keeper = Keeper(self.settings.table_prefix, path, self.args.save_every).start()
+        self._timed("load", t)
 
     # --- serving -------------------------------------------------------------------------
 
@@ -189,6 +227,18 @@ class Stack:
         if self.args.stream_poll == "adaptive":
             self.nudge_on_writes()
 
+    def start_stream_retention(self) -> None:
+        """Embedded moto, pollers reading in-process (or none): trim what every poller has read."""
+        from devstack import moto_tidy
+
+        if self.aws is None or not self.aws.embedded or not moto_tidy.installed():
+            return
+        if self.pollers and self.stream_reads != "in-process":
+            return
+        from devstack.stream_retention import StreamRetention
+
+        self.retention = StreamRetention(self.settings.table_prefix, self.pollers, self.args.stream_retention_minutes).start()
+
     def nudge_on_writes(self) -> None:
         """Wake the pollers as soon as the app's shared DynamoDB client has written, not only
         when the request that wrote is over: the fan-out then overlaps the rest of the request."""
@@ -221,6 +271,7 @@ class Stack:
         site = web.SockSite(runner, self.sock, shutdown_timeout=2.0)
         await site.start()
         self.start_pollers()
+        self.start_stream_retention()
         self.start_schedules()
         self._timed("total", started)
         self.banner()
@@ -253,11 +304,13 @@ class Stack:
             f"  Lambda Invoke   {os.environ.get('COMANDA_LAMBDA_ENDPOINT_URL')}{LAMBDA_INVOKE_PREFIX}{{name}}/invocations "
             f"({', '.join(sorted(self.lambdas.names)) if self.lambdas else 'none'}; {self.args.lambda_concurrency} processes)",
             f"  AWS endpoint    {aws.url} ({'embedded moto' if aws.embedded else 'AWS_ENDPOINT_URL'})",
-            f"  Tables          {self.settings.table_prefix}-*",
+            f"  Tables          {self.settings.table_prefix}-*: {self.data_line}",
             *([f"  Not emulated    {skipped} (moto's CloudFormation skips them; they exist only on AWS)"]
               if aws.embedded and (skipped := self._skipped_by_moto()) else []),
             "  Stream pollers  " + (", ".join(p.name for p in self.pollers) or "none (the app registers no stream handlers)")
             + (f" ({self.args.stream_poll} pace, {self.stream_reads} reads)" if self.pollers else ""),
+            *([f"  Stream records  kept {self.args.stream_retention_minutes:g} min after every poller read them "
+               "(DynamoDB Streams: 24 h)"] if self.retention else []),
         ]
         if self.seed_summary:
             lines.append(f"  Demo data       tenant '{DEMO_TENANT}': {self.seed_summary}")
@@ -284,6 +337,12 @@ class Stack:
             poller.stop()
         for schedule in self.schedules:
             schedule.stop()
+        if self.retention is not None:
+            self.retention.stop()
+        if self.keeper is not None:
+            saved = self.keeper.stop()
+            if saved is not None:
+                print(f"Saved {saved} items to {self.keeper.path}.", flush=True)
         if self.lambdas is not None:
             self.lambdas.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
