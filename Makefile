@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: run test e2e-deps unit integration e2e display lint bench package cfn-lint deploy deploy-plan clean
+.PHONY: run test e2e-deps unit integration e2e display lint bench soak package cfn-lint deploy deploy-plan clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ deploy-plan: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# A busy service on a local stack (bench/soak.py): make soak MINUTES=30 [URL=http://localhost:3000 AWS_ENDPOINT=...]
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --minutes $(or $(MINUTES),10) $(if $(URL),--url $(URL) --aws-endpoint $(AWS_ENDPOINT))
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache tests/e2e/artifacts

@@ -11,6 +11,9 @@ moto as it ships grows without bound on a stream-enabled table, and slows as it 
   the items the transaction touches and the stream length, and a rollback puts those back.
 - every stream record is kept for the life of the process. `trim_stream` drops the records
   every reader has passed once they are older than the retention window.
+- every Query starts from `Table.all_items()`, which sorts the whole table, so each read gets
+  slower as the day goes on. `query` here hands moto's own Query only the partition a base-table
+  query names, and the table unsorted for an index query (moto sorts the matches itself).
 
 Every DynamoDB write of the backend runs under one lock (`WRITES`), as a DynamoDB partition
 serialises them: a rollback, a trim or a snapshot never sees half a write.
@@ -177,13 +180,53 @@ def _serialised(write: Callable[..., Any]) -> Callable[..., Any]:
     return under_lock
 
 
+_query_candidates = threading.local()
+
+
+def _candidates(table: Any, hash_key: Any, index_name: str | None) -> list[Any]:
+    if index_name is None and hash_key is not None:
+        partition = table.items.get(hash_key)
+        if partition is None:
+            return []
+        return list(partition.values()) if table.range_key_attr else [partition]
+    if table.range_key_attr:
+        return [item for partition in table.items.values() for item in partition.values()]
+    return list(table.items.values())
+
+
+def _narrowed_query(query: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(query)
+    def narrowed(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        _query_candidates.table, _query_candidates.items = self, _candidates(self, hash_key, index_name)
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            _query_candidates.table = _query_candidates.items = None
+
+    return narrowed
+
+
+def _all_items_or_candidates(all_items: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(all_items)
+    def candidates_first(self: Any) -> Any:
+        if getattr(_query_candidates, "table", None) is self:
+            return _query_candidates.items
+        return all_items(self)
+
+    return candidates_first
+
+
 def install() -> None:
-    """Apply all three to this process's moto (the embedded server's backends live here). Idempotent."""
+    """Apply all four to this process's moto (the embedded server's backends live here). Idempotent."""
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
 
     stop_tracking_instances()
     if installed():
         return
+    setattr(Table, "query", _narrowed_query(Table.query))  # noqa: B010
+    setattr(Table, "all_items", _all_items_or_candidates(Table.all_items))  # noqa: B010
     for name in WRITE_METHODS:
         setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
     journaled = _serialised(transact_write_items)

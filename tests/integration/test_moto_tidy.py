@@ -25,9 +25,12 @@ TABLE = f"{PREFIX}-sales"
 
 @pytest.fixture
 def ddb() -> Iterator[Any]:
+    """A stream-enabled table of its own (the integration suite may hold a moto session open around it)."""
     with mock_aws():
         moto_tidy.install()
         client = boto3.client("dynamodb", region_name="us-east-1")
+        if TABLE in client.list_tables()["TableNames"]:
+            client.delete_table(TableName=TABLE)
         client.create_table(
             TableName=TABLE, BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
@@ -35,6 +38,7 @@ def ddb() -> Iterator[Any]:
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         )
         yield client
+        client.delete_table(TableName=TABLE)
 
 
 def moto_table() -> Any:
@@ -189,3 +193,47 @@ def test_the_keeper_saves_only_when_something_was_written(ddb: Any, tmp_path: Pa
 
 def test_there_is_nothing_to_load_before_the_first_save(ddb: Any, tmp_path: Path) -> None:
     assert persistence.load(PREFIX, tmp_path / "missing.json") is None
+
+
+def test_a_query_reads_its_partition_in_order_with_pages_and_backwards(ddb: Any) -> None:
+    for n in range(5):
+        ddb.put_item(TableName=TABLE, Item={"pk": {"S": "T#1"}, "sk": {"S": f"ITEM#{n}"}})
+        ddb.put_item(TableName=TABLE, Item={"pk": {"S": f"T#{n + 2}"}, "sk": {"S": "SALE"}})
+    query = {"TableName": TABLE, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "T#1"}}}
+    first = ddb.query(**query, Limit=3)
+    rest = ddb.query(**query, ExclusiveStartKey=first["LastEvaluatedKey"])
+    assert [i["sk"]["S"] for i in first["Items"] + rest["Items"]] == [f"ITEM#{n}" for n in range(5)]
+    assert [i["sk"]["S"] for i in ddb.query(**query, ScanIndexForward=False)["Items"]] == [f"ITEM#{n}" for n in reversed(range(5))]
+    assert ddb.query(**{**query, "ExpressionAttributeValues": {":p": {"S": "T#99"}}})["Items"] == []
+
+
+def test_an_index_query_finds_its_matches_across_partitions_sorted_by_the_index_key(ddb: Any) -> None:
+    ddb.update_table(TableName=TABLE, AttributeDefinitions=[{"AttributeName": "estado", "AttributeType": "S"},
+                                                            {"AttributeName": "sk", "AttributeType": "S"}],
+                     GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "by-estado", "Projection": {"ProjectionType": "ALL"},
+                                                              "KeySchema": [{"AttributeName": "estado", "KeyType": "HASH"},
+                                                                            {"AttributeName": "sk", "KeyType": "RANGE"}]}}])
+    for n in (3, 1, 2):
+        ddb.put_item(TableName=TABLE, Item={"pk": {"S": f"T#{n}"}, "sk": {"S": f"SALE#{n}"}, "estado": {"S": "abierto"}})
+    ddb.put_item(TableName=TABLE, Item={"pk": {"S": "T#4"}, "sk": {"S": "SALE#4"}, "estado": {"S": "cerrado"}})
+    found = ddb.query(TableName=TABLE, IndexName="by-estado", KeyConditionExpression="estado = :e",
+                      ExpressionAttributeValues={":e": {"S": "abierto"}})["Items"]
+    assert [i["sk"]["S"] for i in found] == ["SALE#1", "SALE#2", "SALE#3"]
+
+
+def test_a_query_does_not_sort_the_whole_table(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    for n in range(1500):
+        ddb.put_item(TableName=TABLE, Item={"pk": {"S": f"T#{n}"}, "sk": {"S": "SALE"}})
+    comparisons = 0
+    original = DynamoType.__lt__
+
+    def counted(self: Any, other: Any) -> bool:
+        nonlocal comparisons
+        comparisons += 1
+        return original(self, other)
+
+    monkeypatch.setattr(DynamoType, "__lt__", counted)
+    ddb.query(TableName=TABLE, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "T#700"}})
+    assert comparisons < 20
