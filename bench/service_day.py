@@ -28,12 +28,14 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run(quick: bool = False, sales: int | None = None, block: int | None = None, tidy: bool = True) -> dict[str, Any]:
+def run(quick: bool = False, sales: int | None = None, block: int | None = None, tidy: bool = True,
+        keep_stream: bool = False) -> dict[str, Any]:
     from devstack.launch import launch_stack
 
     sales = sales or (60 if quick else 5000)
     block = block or (20 if quick else 500)
-    stack = launch_stack({"COMANDA_LOCAL_TIDY_MOTO": "1" if tidy else "0"}, args=[])
+    stack = launch_stack({"COMANDA_LOCAL_TIDY_MOTO": "1" if tidy else "0"},
+                         args=["--stream-retention-minutes", "inf"] if keep_stream else [])
     try:
         cashier = stack.as_(stack.login("cajero1", "Cajero123!", "demo"))
         open_caja(cashier)
@@ -53,12 +55,13 @@ def run(quick: bool = False, sales: int | None = None, block: int | None = None,
     finally:
         stack.stop()
     first, last = rows[1]["block_seconds"], rows[-1]["block_seconds"]
-    return {"tidy": tidy, "sales": sales, "block": block, "rows": rows, "failures": failures,
+    return {"tidy": tidy, "keep_stream": keep_stream, "sales": sales, "block": block, "rows": rows, "failures": failures,
             "last_over_first": round(last / first, 2) if first else None}
 
 
 def render(result: dict[str, Any]) -> str:
-    lines = [f"== service_day: {result['sales']} complete sales, moto {'tidied' if result['tidy'] else 'as shipped'}",
+    stream = "every stream record kept" if result.get("keep_stream") else "stream trimmed"
+    lines = [f"== service_day: {result['sales']} complete sales, moto {'tidied' if result['tidy'] else 'as shipped'}, {stream}",
              f"{'sales done':>10}  {'RSS MB':>7}  {'s for last ' + str(result['block']):>14}"]
     for row in result["rows"]:
         lines.append(f"{row['sales']:>10}  {row['rss_mb']:>7}  {row['block_seconds'] if row['block_seconds'] is not None else '':>14}")
@@ -71,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sales", type=int, default=5000)
     parser.add_argument("--block", type=int, default=500)
     parser.add_argument("--no-tidy", action="store_true", help="moto as it ships (the 'before' figures)")
+    parser.add_argument("--keep-stream", action="store_true", help="tidied, but every stream record kept (no trimming)")
     args = parser.parse_args(argv)
-    print(render(run(sales=args.sales, block=args.block, tidy=not args.no_tidy)))
+    print(render(run(sales=args.sales, block=args.block, tidy=not args.no_tidy, keep_stream=args.keep_stream)))
     return 0
 
 

@@ -85,7 +85,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--stream-retention-minutes", type=float,
                         default=float(os.environ.get("COMANDA_LOCAL_STREAM_RETENTION_MINUTES", "10")),
                         help="embedded moto: drop a stream record once every poller has read it and it is this old "
-                             "(DynamoDB Streams keeps 24 h)")
+                             "(DynamoDB Streams keeps 24 h; inf keeps every record)")
     parser.add_argument("--data-dir", default=os.environ.get("COMANDA_LOCAL_DATA_DIR"),
                         help="keep the tables in this folder across restarts (make run: .devstack/data); none: in memory")
     parser.add_argument("--fresh", action="store_true", help="with --data-dir: forget the kept tables and start empty")
@@ -232,6 +232,8 @@ class Stack:
         from devstack import moto_tidy
 
         if self.aws is None or not self.aws.embedded or not moto_tidy.installed():
+            return
+        if self.args.stream_retention_minutes == float("inf"):  # keep every record, as moto does
             return
         if self.pollers and self.stream_reads != "in-process":
             return
