@@ -123,6 +123,38 @@ class InProcessMotoStreams:
         return {"Records": records, "NextShardIterator": f"{arn}|{shard_id}|{int(start) + len(records)}"}
 
 
+def matches_pattern(pattern: dict[str, Any], event: Any) -> bool:
+    """Lambda event filtering for one pattern: every key must match; a list lists the accepted
+    values (exact, `{"prefix": ...}`, `{"exists": bool}`, `{"anything-but": [...]}`)."""
+    if not isinstance(event, dict):
+        return False
+    for key, rule in pattern.items():
+        if isinstance(rule, dict):
+            if not matches_pattern(rule, event.get(key)):
+                return False
+        elif not any(_accepts(option, key in event, event.get(key)) for option in rule):
+            return False
+    return True
+
+
+def _accepts(option: Any, present: bool, value: Any) -> bool:
+    if isinstance(option, dict):
+        if "exists" in option:
+            return present is bool(option["exists"])
+        if "prefix" in option:
+            return isinstance(value, str) and value.startswith(option["prefix"])
+        if "anything-but" in option:
+            excluded = option["anything-but"]
+            return present and value not in (excluded if isinstance(excluded, list) else [excluded])
+        return False
+    return present and value == option
+
+
+def passes_filters(filters: list[dict[str, Any]], event_record: dict[str, Any]) -> bool:
+    """No filters: everything passes; otherwise any one pattern must match (as Lambda does)."""
+    return not filters or any(matches_pattern(pattern, event_record) for pattern in filters)
+
+
 POLL_MODES = ("adaptive", "fixed")
 
 
@@ -187,6 +219,7 @@ class StreamPoller:
         clock: Callable[[], float] = time.monotonic,
         context_factory: Callable[[], Any] | None = None,
         schedule: PollSchedule | None = None,
+        filters: list[dict[str, Any]] | None = None,
     ) -> None:
         """`poll_interval` is the fixed pace's sleep; `schedule` (default: adaptive, idling at
         `poll_interval`) decides the sleep after an empty pass."""
@@ -206,6 +239,8 @@ class StreamPoller:
         self.shards: dict[str, ShardState] = {}
         self.finished_shards: set[str] = set()
         self.discarded = 0
+        self.filters = filters or []
+        self.filtered_out = 0
         self._started = False
         self._next_discovery = 0.0
         self.schedule = schedule or PollSchedule("adaptive", idle=poll_interval)
@@ -261,8 +296,10 @@ class StreamPoller:
             return
         records = page.get("Records", [])
         if records:
-            shard.buffer.extend(records)
             shard.last_fetched = records[-1]["dynamodb"]["SequenceNumber"]
+            wanted = [r for r in records if passes_filters(self.filters, lambda_record(r, self.stream_arn, self.region))]
+            self.filtered_out += len(records) - len(wanted)
+            shard.buffer.extend(wanted)
         shard.iterator = page.get("NextShardIterator")
         if shard.iterator is None:
             shard.closed = True
@@ -388,6 +425,19 @@ def find_stream_sources(app: Any, stream_arns: dict[str, str], prefix: str) -> l
     return found
 
 
+def trigger_filters(stream_arn: str) -> list[dict[str, Any]]:
+    """The filter patterns the deployed trigger has for this stream (ops/stage.py STREAMS)."""
+    import json
+
+    from ops.stage import stream_of_arn
+
+    try:
+        stream = stream_of_arn(stream_arn)
+    except (ValueError, IndexError):
+        return []
+    return [json.loads(pattern) for pattern in stream.filters]
+
+
 def local_stream_arns(client: Any, prefix: str) -> dict[str, str]:
     """Local table name -> latest stream ARN, for the stack's tables."""
     arns: dict[str, str] = {}
@@ -420,6 +470,7 @@ def start_stream_pollers(app: Any, settings: Any, start_position: str = "LATEST"
         poller = StreamPoller(
             reader, arn, handler, name=source.name, region=settings.region,
             batch_size=source.batch_size or 100, start_position=start_position, schedule=PollSchedule(mode),
+            filters=trigger_filters(source.stream_arn),
         )
         poller.discover()  # take the LATEST position now, before the stack reports ready
         pollers.append(poller.start())

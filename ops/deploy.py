@@ -41,14 +41,15 @@ from ops.stage import (
     STREAMS,
     TABLES_TEMPLATE,
     DeployError,
+    Stream,
     stage_prefix,
     stream_functions,
     trigger_settings,
 )
 
 
-def stream_trigger_settings(dlq_arn: str) -> dict[str, Any]:
-    return trigger_settings({"Destination": dlq_arn})
+def stream_trigger_settings(dlq_arn: str, stream: Stream | None = None) -> dict[str, Any]:
+    return trigger_settings({"Destination": dlq_arn}, stream)
 
 
 class ChaliceDeployer(Protocol):
@@ -115,10 +116,10 @@ def management_endpoint(websocket_api_id: str, region: str, api_stage: str = "ap
 
 
 def configure_stream_triggers(lam: Any, deployed: Mapping[str, Any], streams: Mapping[str, str], dlq_arn: str,
-                              report: Report, plan: bool) -> None:
-    """Bring each stream trigger's failure settings to `stream_trigger_settings`."""
-    wanted = stream_trigger_settings(dlq_arn)
+                              report: Report, plan: bool, kinds: Mapping[str, Stream] | None = None) -> None:
+    """Bring each stream trigger's failure settings (and its stream's filter) to `stream_trigger_settings`."""
     for function in streams:
+        wanted = stream_trigger_settings(dlq_arn, (kinds or {}).get(function))
         resource = deployed_resource(deployed, function)
         if resource is None:
             raise DeployError(f"chalice deployed no function {function!r}")
@@ -263,8 +264,9 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
 
     # 4. stream triggers
     lam = session.client("lambda")
-    streams = {f.name: outputs[f.stream.output] for f in stream_functions() if f.stream is not None}
-    configure_stream_triggers(lam, deployed, streams, outputs["StreamDeadLetterQueueArn"], report, plan)
+    triggered = {f.name: f.stream for f in stream_functions() if f.stream is not None}
+    streams = {name: outputs[stream.output] for name, stream in triggered.items()}
+    configure_stream_triggers(lam, deployed, streams, outputs["StreamDeadLetterQueueArn"], report, plan, triggered)
 
     # 5. front door
     edge_outputs: dict[str, str] = {}

@@ -35,6 +35,7 @@ from ops.stage import (
     ROOT,
     STREAMS,
     TABLES_TEMPLATE,
+    Stream,
     app_functions,
     load_cfn,
     stage_prefix,
@@ -61,8 +62,8 @@ def _replace_refs(node: Any, refs: Mapping[str, str]) -> Any:
     return node
 
 
-def stream_trigger_properties() -> dict[str, Any]:
-    return trigger_settings({"Type": "SQS", "Destination": {"Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]}})
+def stream_trigger_properties(stream: Stream | None = None) -> dict[str, Any]:
+    return trigger_settings({"Type": "SQS", "Destination": {"Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]}}, stream)
 
 
 def merge_template(stage: str, generated: Mapping[str, Any]) -> dict[str, Any]:
@@ -102,9 +103,9 @@ def merge_template(stage: str, generated: Mapping[str, Any]) -> dict[str, Any]:
         events = resource["Properties"].get("Events", {})
         for event_id, event in events.items():
             if event["Type"] == "DynamoDB":
-                table = stream_of_arn(event["Properties"]["Stream"]).logical_id
+                stream = stream_of_arn(event["Properties"]["Stream"])
                 properties.setdefault("Events", {})[event_id] = {
-                    "Properties": {"Stream": {"Fn::GetAtt": [table, "StreamArn"]}, **stream_trigger_properties()}
+                    "Properties": {"Stream": {"Fn::GetAtt": [stream.logical_id, "StreamArn"]}, **stream_trigger_properties(stream)}
                 }
         functions[logical_id] = {"Properties": properties}
 

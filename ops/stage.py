@@ -37,12 +37,20 @@ class Stream:
     logical_id: str  # the table's resource in infra/tables.yaml
     env_var: str  # how app.py is given the stream's ARN
     output: str  # the infra stack's output with that ARN
+    filters: tuple[str, ...] = ()  # Lambda event filter patterns (JSON): only matching records invoke
 
+    @property
+    def filter_criteria(self) -> dict[str, Any] | None:
+        return {"Filters": [{"Pattern": pattern} for pattern in self.filters]} if self.filters else None
+
+
+# The tenants table holds each tenant's id counters too; only its branch rows concern venue_changed.
+BRANCH_ROWS = json.dumps({"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "BRANCH#"}]}}}})
 
 STREAMS = (
     Stream("transactions", "TransactionsTable", "TRANSACTIONS_STREAM_ARN", "TransactionsStreamArn"),
     Stream("connections", "ConnectionsTable", "CONNECTIONS_STREAM_ARN", "ConnectionsStreamArn"),
-    Stream("tenants", "TenantsTable", "TENANTS_STREAM_ARN", "TenantsStreamArn"),
+    Stream("tenants", "TenantsTable", "TENANTS_STREAM_ARN", "TenantsStreamArn", filters=(BRANCH_ROWS,)),
 )
 
 
@@ -55,15 +63,19 @@ def stream_of_arn(stream_arn: str) -> Stream:
     raise ValueError(f"no infra table for the stream {stream_arn}")
 
 
-def trigger_settings(on_failure: Mapping[str, Any]) -> dict[str, Any]:
-    """Every stream trigger's settings; `on_failure` is the destination as the caller's API names it."""
-    return {
+def trigger_settings(on_failure: Mapping[str, Any], stream: Stream | None = None) -> dict[str, Any]:
+    """A stream trigger's settings; `on_failure` is the destination as the caller's API names it,
+    `stream` adds its filter."""
+    settings: dict[str, Any] = {
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
         "BisectBatchOnFunctionError": True,
         "MaximumRetryAttempts": MAX_RETRY_ATTEMPTS,
         "MaximumRecordAgeInSeconds": MAX_RECORD_AGE_SECONDS,
         "DestinationConfig": {"OnFailure": dict(on_failure)},
     }
+    if stream is not None and stream.filter_criteria:
+        settings["FilterCriteria"] = stream.filter_criteria
+    return settings
 
 
 def stage_prefix(stage: str, config_path: Path = CONFIG) -> str:

@@ -110,6 +110,11 @@ def test_the_stream_triggers_report_item_failures_bisect_retry_a_bounded_number_
         assert mapping["MaximumRetryAttempts"] == MAX_RETRY_ATTEMPTS
         assert mapping["MaximumRecordAgeInSeconds"] == MAX_RECORD_AGE_SECONDS
         assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": infra["StreamDeadLetterQueueArn"]}}
+        filtered = function == "venue_changed"
+        assert ("FilterCriteria" in mapping) is filtered
+        if filtered:
+            [pattern] = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+            assert pattern == {"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "BRANCH#"}]}}}}
     dlq = session.client("sqs").get_queue_attributes(QueueUrl=infra["StreamDeadLetterQueueUrl"], AttributeNames=["QueueArn"])
     assert dlq["Attributes"]["QueueArn"] == infra["StreamDeadLetterQueueArn"]
 

@@ -55,6 +55,18 @@ def test_the_stream_triggers_report_item_failures_bisect_bound_retries_and_fail_
     assert trigger["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]}
 
 
+def test_the_tenants_trigger_is_filtered_to_branch_rows_and_the_others_take_every_record(
+    template: tuple[Path, dict[str, Any]]
+) -> None:
+    def trigger(function: str) -> dict[str, Any]:
+        events = template[1]["Resources"][function]["Properties"]["Events"]
+        return next(e["Properties"] for e in events.values() if e["Type"] == "DynamoDB")
+
+    [pattern] = [json.loads(f["Pattern"]) for f in trigger("VenueChanged")["FilterCriteria"]["Filters"]]
+    assert pattern == {"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "BRANCH#"}]}}}}
+    assert "FilterCriteria" not in trigger("FanOut") and "FilterCriteria" not in trigger("ConnectionOpened")
+
+
 def test_every_function_gets_its_environment_from_the_templates_own_resources(template: tuple[Path, dict[str, Any]]) -> None:
     functions = {k: r for k, r in template[1]["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
     assert len(functions) >= 6

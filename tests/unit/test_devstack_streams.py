@@ -495,3 +495,44 @@ def test_a_failing_handler_does_not_make_the_poller_spin() -> None:
     p.stop()
     assert p._thread is not None and not p._thread.is_alive()
     assert 2 <= len(calls) <= 8 and passes < 100, (len(calls), passes)  # retries every 0.2 s instead of polling without a pause
+
+
+# --- the trigger's filter, as the deployed event source mapping applies it ------------------------
+
+
+def test_the_tenants_trigger_filter_lets_branch_rows_through_and_drops_counter_rows() -> None:
+    import json
+
+    from devstack.streams import trigger_filters
+
+    streams, handler, clock = FakeStreams(), Handler(), Clock()
+    filters = trigger_filters("arn:aws:dynamodb:us-east-1:123456789012:table/comanda-local-tenants/stream/local")
+    assert filters == [json.loads(json.dumps({"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "BRANCH#"}]}}}}))]
+    p = poller(streams, handler, clock, start_position="TRIM_HORIZON", filters=filters)
+    for sk in ("BRANCH#centro", "COUNTER#transacciones", "BRANCH#norte", "META"):
+        streams.write(1)
+        streams.records[-1]["dynamodb"]["Keys"]["sk"] = {"S": sk}
+    drain(p, clock, 3)
+    delivered = [r["dynamodb"]["Keys"]["sk"]["S"] for event in handler.events for r in event["Records"]]
+    assert delivered == ["BRANCH#centro", "BRANCH#norte"]
+    assert p.filtered_out == 2
+
+
+def test_the_other_streams_have_no_filter() -> None:
+    from devstack.streams import trigger_filters
+
+    for table in ("transactions", "connections"):
+        assert trigger_filters(f"arn:aws:dynamodb:us-east-1:1:table/comanda-local-{table}/stream/x") == []
+
+
+def test_event_filter_patterns_match_like_lambdas() -> None:
+    from devstack.streams import matches_pattern, passes_filters
+
+    record = {"eventName": "MODIFY", "dynamodb": {"Keys": {"sk": {"S": "BRANCH#centro"}}}}
+    assert matches_pattern({"eventName": ["INSERT", "MODIFY"]}, record)
+    assert not matches_pattern({"eventName": ["REMOVE"]}, record)
+    assert matches_pattern({"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "BRANCH#"}]}}}}, record)
+    assert not matches_pattern({"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "T"}]}}}}, record)
+    assert matches_pattern({"dynamodb": {"NewImage": [{"exists": False}]}}, record)
+    assert matches_pattern({"eventName": [{"anything-but": ["REMOVE"]}]}, record)
+    assert passes_filters([], record) and passes_filters([{"eventName": ["REMOVE"]}, {"eventName": ["MODIFY"]}], record)
