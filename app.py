@@ -65,7 +65,7 @@ def socketio_heartbeat(event: CloudWatchEvent) -> dict[str, Any]:
 # the ones that did not, so on AWS one is closed between the deadline and the deadline plus a minute.
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def stomp_connect_deadline(event: CloudWatchEvent) -> dict[str, Any]:
-    return {"closed": get_services().sockets.close_unconnected_stomp()}
+    return {"closed": get_services().stomp_connect_deadline()}
 
 
 # Delivery orders nobody claimed DISPATCH_REOFFER_MINUTES after they were offered are offered again.

@@ -279,8 +279,15 @@ class Services:
         timing = (self.settings.socketio_ping_interval_ms, self.settings.socketio_ping_timeout_ms)
         return PollingSessions(self.connections, self.sockets.socketio_packet, timing, self.settings.socketio_poll_wait_seconds)
 
+    def sweep_send(self, connection_ids: list[str], message: str, close: bool = False) -> None:
+        """A scheduled sweep's frame to many connections, through the fan-out's shards."""
+        self.shard_plan.send(connection_ids, message, self.frames.send, self.frames.close if close else None)
+
     def socket_heartbeat(self) -> int:
-        return self.sockets.heartbeat(lambda ids, message: self.frames.send(ids, message))
+        return self.sockets.heartbeat(self.sweep_send)
+
+    def stomp_connect_deadline(self) -> int:
+        return self.sockets.close_unconnected_stomp(lambda ids, message: self.sweep_send(ids, message, close=True))
 
     @cached_property
     def fanout(self) -> Fanout:
@@ -306,7 +313,7 @@ class Services:
         """One shard of a big channel's fan-out (the send_frames function)."""
         from chalicelib.realtime.shards import send_shard
 
-        return send_shard(self.frames.send, event, self.shard_plan)
+        return send_shard(self.frames.send, event, self.shard_plan, self.frames.close)
 
     @cached_property
     def kds(self) -> KitchenDisplayService:

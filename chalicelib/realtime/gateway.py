@@ -137,5 +137,5 @@ class SocketGateway(SocketCore):
     def heartbeat(self, send: Callable[[list[str], str], Any]) -> int:
         return self.socketio.heartbeat(send)
 
-    def close_unconnected_stomp(self) -> int:
-        return self.stomp.close_unconnected()
+    def close_unconnected_stomp(self, send_and_close: Callable[[list[str], str], Any] | None = None) -> int:
+        return self.stomp.close_unconnected(send_and_close)

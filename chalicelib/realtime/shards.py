@@ -35,15 +35,17 @@ class ShardFailed(Exception):
 
 
 def shard_events(connection_ids: Sequence[str], frame: str, size: int, max_bytes: int = MAX_EVENT_BYTES,
-                 attempt: int = 1) -> list[bytes]:
+                 attempt: int = 1, close: bool = False) -> list[bytes]:
     """The send_frames events for `connection_ids`: shards of at most `size` ids, each split
-    further until its event is at most `max_bytes`. Every id is in exactly one event."""
+    further until its event is at most `max_bytes`. Every id is in exactly one event. `close`:
+    the shard closes each connection after its frame (a sweep's last word)."""
     events: list[bytes] = []
     pending = [list(connection_ids[i:i + size]) for i in range(0, len(connection_ids), max(1, size))]
     pending.reverse()
     while pending:
         ids = pending.pop()
-        event = json.dumps({"frame": frame, "connections": ids, "attempt": attempt}, separators=(",", ":")).encode()
+        body: dict[str, Any] = {"frame": frame, "connections": ids, "attempt": attempt, **({"close": True} if close else {})}
+        event = json.dumps(body, separators=(",", ":")).encode()
         if len(event) <= max_bytes:
             events.append(event)
         elif len(ids) > 1:
@@ -67,10 +69,10 @@ class ShardPlan:
     def applies(self, subscribers: int) -> bool:
         return subscribers > self.threshold
 
-    def hand_off(self, connection_ids: Sequence[str], frame: str, attempt: int = 1) -> int:
+    def hand_off(self, connection_ids: Sequence[str], frame: str, attempt: int = 1, close: bool = False) -> int:
         """Invoke send_frames once per shard, concurrently; raises if any invocation was refused
         (the caller's record is then re-delivered). Returns the number of shards."""
-        events = shard_events(list(dict.fromkeys(connection_ids)), frame, self.size, self.max_event_bytes, attempt)
+        events = shard_events(list(dict.fromkeys(connection_ids)), frame, self.size, self.max_event_bytes, attempt, close)
         if len(events) == 1:
             self.invoke(events[0])
         else:
@@ -79,14 +81,42 @@ class ShardPlan:
             list(self._pool.map(self.invoke, events))  # re-raises the first failure
         return len(events)
 
+    def send(self, connection_ids: Sequence[str], frame: str, direct: Callable[[list[str], str], Any],
+             close: Callable[[str], None] | None = None) -> int:
+        """One frame to many connections the way the fan-out sends: through send_frames shards
+        past the threshold, else `direct` (the Frames) here; with `close`, each connection is
+        closed after its frame. Returns the number of shards (0: sent here)."""
+        ids = list(dict.fromkeys(connection_ids))
+        if self.applies(len(ids)):
+            return self.hand_off(ids, frame, close=close is not None)
+        direct(ids, frame)
+        if close is not None:
+            for connection_id in ids:
+                close_quietly(close, connection_id)
+        return 0
 
-def send_shard(send: Callable[[list[str], str], SendReport], event: dict[str, Any], plan: ShardPlan | None) -> dict[str, Any]:
-    """The send_frames function: post one shard's frame through `send` (the Frames)."""
+
+def close_quietly(close: Callable[[str], None], connection_id: str) -> None:
+    try:
+        close(connection_id)
+    except Exception:  # already gone, or the API refused: the connection's TTL ends its rows
+        logger.warning("a swept connection could not be closed", connection_id=connection_id)
+
+
+def send_shard(send: Callable[[list[str], str], SendReport], event: dict[str, Any], plan: ShardPlan | None,
+               close: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The send_frames function: post one shard's frame through `send` (the Frames), then close
+    each connection when the event says so."""
     frame, ids, attempt = event.get("frame"), event.get("connections"), int(event.get("attempt") or 1)
     if not isinstance(frame, str) or not isinstance(ids, list) or not all(isinstance(c, str) for c in ids):
-        raise ValueError("a send_frames event is {frame: str, connections: [str], attempt?: int}")
+        raise ValueError("a send_frames event is {frame: str, connections: [str], attempt?: int, close?: bool}")
+    closing = bool(event.get("close")) and close is not None
     started, cpu = time.perf_counter(), time.process_time()
     report = send(ids, frame)
+    if closing:
+        assert close is not None
+        for connection_id in ids:
+            close_quietly(close, connection_id)
     outcome = {"connections": len(ids), "delivered": report.delivered, "gone": len(report.gone), "failed": len(report.failed),
                "attempt": attempt, "seconds": round(time.perf_counter() - started, 4),
                "cpu_seconds": round(time.process_time() - cpu, 4)}
@@ -94,7 +124,7 @@ def send_shard(send: Callable[[list[str], str], SendReport], event: dict[str, An
     if report.failed:
         if plan is not None and attempt < SHARD_ATTEMPTS:
             logger.warning("shard sends failed; handed to a new invocation", extra={"shard": outcome})
-            plan.hand_off(report.failed, frame, attempt + 1)
+            plan.hand_off(report.failed, frame, attempt + 1, close=bool(event.get("close")))
         else:
             raise ShardFailed(f"{len(report.failed)} of {len(ids)} sends failed after {attempt} attempts")
     return outcome

@@ -4,6 +4,7 @@ one subscription policy, UNSUBSCRIBE by id."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain.connections import Connection, pending_connection
@@ -73,15 +74,20 @@ class StompAdapter:
             if tag is not None and tag.partition("|")[2] == sub_id:
                 self.core.connections.unsubscribe(connection.connection_id, key, stomp.PROTOCOL, tag)
 
-    def close_unconnected(self) -> int:
+    def close_unconnected(self, send_and_close: Callable[[list[str], str], Any] | None = None) -> int:
         """Close each STOMP connection that has not sent a valid CONNECT within the deadline
-        (one Query on the awaiting channel). Returns how many were closed."""
+        (one Query on the awaiting channel), after an ERROR frame: through `send_and_close` (the
+        sweep's sharded path) when given, one by one otherwise. Returns how many were closed."""
         cutoff = self.core.clock() - self.connect_deadline_seconds
-        late = [s for s in self.core.connections.subscribers_of(stomp.AWAITING_CONNECT_CHANNEL) if s.tag and int(s.tag) <= cutoff]
-        for subscriber in late:
-            cid = subscriber.connection_id
-            self.core.reply(cid, stomp.error(f"no CONNECT within {self.connect_deadline_seconds} s"))
-            self.core.close(cid)
+        late = [s.connection_id for s in self.core.connections.subscribers_of(stomp.AWAITING_CONNECT_CHANNEL)
+                if s.tag and int(s.tag) <= cutoff]
+        farewell = stomp.error(f"no CONNECT within {self.connect_deadline_seconds} s")
+        if send_and_close is not None and late:
+            send_and_close(late, farewell)
+        for cid in late:
+            if send_and_close is None:
+                self.core.reply(cid, farewell)
+                self.core.close(cid)
             self.core.connections.remove(cid)  # also when the socket was already gone and no $disconnect comes
         if late:
             logger.info("stomp connections closed for want of CONNECT", count=len(late))
