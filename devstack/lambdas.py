@@ -10,9 +10,11 @@ served on the stack's port: `POST /2015-03-31/functions/{FunctionName}/invocatio
 - Concurrency as on Lambda: every invocation runs in its own process from a pool of `concurrency`
   worker processes (spawned on first use, each importing app.py once: a warm container), so
   concurrent invocations do not share a GIL. The workers inherit the stack's environment.
-- An asynchronous invocation that raises is retried twice (Lambda's default MaximumRetryAttempts),
-  after `retry_delay` seconds (Lambda waits about 1 and 2 minutes); then it is dropped with an
-  error log (Lambda's on-failure destination).
+- An asynchronous invocation that raises is retried twice (Lambda's default MaximumRetryAttempts,
+  and send_frames's setting), after `retry_delay` seconds (Lambda waits about 1 and 2 minutes);
+  then it goes to `on_failure` as the destination record Lambda sends to an on-failure
+  destination (`failure_record`): the stack sends it to the `<prefix>-shard-dlq` queue, as the
+  deployed send_frames does, and `python -m ops.replay_dlq` replays it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import multiprocessing
 import re
 import threading
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 from urllib.parse import unquote
@@ -54,8 +57,29 @@ def _warm() -> None:
     import app  # noqa: F401  (a worker imports the app once, like a Lambda container's init)
 
 
+def failure_record(function_arn: str, payload: bytes, error: BaseException, attempts: int) -> dict[str, Any]:
+    """What Lambda sends an asynchronous invocation's on-failure destination."""
+    import uuid
+    from datetime import UTC, datetime
+
+    try:
+        request: Any = json.loads(payload)
+    except ValueError:
+        request = payload.decode(errors="replace")
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": function_arn, "condition": "RetriesExhausted",
+                           "approximateInvokeCount": attempts},
+        "requestPayload": request,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {"errorMessage": str(error), "errorType": type(error).__name__},
+    }
+
+
 class LocalLambdas:
-    def __init__(self, app: Any, concurrency: int = 4, retry_delay: float = 1.0) -> None:
+    def __init__(self, app: Any, concurrency: int = 4, retry_delay: float = 1.0,
+                 on_failure: Callable[[str, dict[str, Any]], None] | None = None) -> None:
         self.app_name = str(app.app_name)
         self.names = {f.name for f in app.pure_lambda_functions}
         self.concurrency = max(1, concurrency)
@@ -64,6 +88,7 @@ class LocalLambdas:
         self._lock = threading.Lock()
         self.results: deque[tuple[str, Any]] = deque(maxlen=10_000)  # (function, result) of finished async invocations
         self.failures: deque[tuple[str, int, str]] = deque(maxlen=10_000)  # (function, attempt, error) of failed ones
+        self.on_failure = on_failure  # (function, destination record) once the retries are spent
 
     def resolve(self, function_name: str) -> str | None:
         """The app's function a FunctionName means, or None."""
@@ -103,6 +128,14 @@ class LocalLambdas:
                 timer = threading.Timer(self.retry_delay * attempt, self.invoke_event, (name, payload, attempt + 1))
                 timer.daemon = True
                 timer.start()
+            elif self.on_failure is not None:
+                log.error("async invocation of %s failed after %d attempts, sent to its on-failure destination: %s: %s",
+                          name, attempt, type(error).__name__, error)
+                arn = f"arn:aws:lambda:us-east-1:000000000000:function:{self.app_name}-local-{name}"
+                try:
+                    self.on_failure(name, failure_record(arn, payload, error, attempt))
+                except Exception:
+                    log.exception("the on-failure destination of %s refused the record; it is lost", name)
             else:
                 log.error("async invocation of %s failed after %d attempts, dropped: %s: %s", name, attempt,
                           type(error).__name__, error)

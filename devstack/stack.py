@@ -202,7 +202,7 @@ class Stack:
 
         rest = RestGateway(self.app, self.config, self.executor)
         rest.after_request = self.nudge_pollers
-        self.lambdas = LocalLambdas(self.app, self.args.lambda_concurrency)
+        self.lambdas = LocalLambdas(self.app, self.args.lambda_concurrency, on_failure=self.shard_dead_letter)
         router = Router(rest=rest.handle, lambdas=self.lambdas)
         try:
             from devstack.websocket import WebsocketEmulator
@@ -212,6 +212,16 @@ class Stack:
         self.websocket.after_invoke = self.nudge_pollers
         router.websocket = self.websocket
         return router
+
+    def shard_dead_letter(self, function: str, record: dict[str, Any]) -> None:
+        """send_frames's on-failure destination, as deployed: the stage's shard DLQ."""
+        import json
+
+        import boto3
+
+        sqs = boto3.client("sqs", region_name=self.settings.region, endpoint_url=self.settings.endpoint_url)
+        queue = sqs.get_queue_url(QueueName=f"{self.settings.table_prefix}-shard-dlq")["QueueUrl"]
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(record))
 
     def start_pollers(self) -> None:
         if self.args.no_streams:

@@ -37,11 +37,13 @@ from ops.stage import (
     CONFIG,
     EDGE_TEMPLATE,
     ROOT,
+    SHARD_FUNCTION,
     STAGES,
     STREAMS,
     TABLES_TEMPLATE,
     DeployError,
     Stream,
+    shard_invoke_config,
     stage_prefix,
     stream_functions,
     trigger_settings,
@@ -136,6 +138,25 @@ def configure_stream_triggers(lam: Any, deployed: Mapping[str, Any], streams: Ma
                 lam.update_event_source_mapping(UUID=mapping["UUID"], **wanted)
             verb = "would set" if plan else "set"
             report.step(f"stream trigger {function}", f"{verb} {', '.join(sorted(differences))}", changed=True)
+
+
+def configure_shard_destination(lam: Any, deployed: Mapping[str, Any], queue_arn: str, report: Report, plan: bool) -> None:
+    """send_frames: bounded async retries, then the failed shard's event to the shard DLQ."""
+    resource = deployed_resource(deployed, SHARD_FUNCTION)
+    if resource is None:
+        raise DeployError(f"chalice deployed no function {SHARD_FUNCTION!r}")
+    wanted = shard_invoke_config({"Destination": queue_arn})
+    try:
+        current = lam.get_function_event_invoke_config(FunctionName=resource["lambda_arn"])
+    except lam.exceptions.ResourceNotFoundException:
+        current = {}
+    differences = sorted(k for k, v in wanted.items() if current.get(k) != v)
+    if not differences:
+        report.step(f"async invocation {SHARD_FUNCTION}", "no changes", changed=False)
+        return
+    if not plan:
+        lam.put_function_event_invoke_config(FunctionName=resource["lambda_arn"], **wanted)
+    report.step(f"async invocation {SHARD_FUNCTION}", f"{'would set' if plan else 'set'} {', '.join(differences)}", changed=True)
 
 
 # --- Chalice ----------------------------------------------------------------------------------
@@ -267,6 +288,7 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
     triggered = {f.name: f.stream for f in stream_functions() if f.stream is not None}
     streams = {name: outputs[stream.output] for name, stream in triggered.items()}
     configure_stream_triggers(lam, deployed, streams, outputs["StreamDeadLetterQueueArn"], report, plan, triggered)
+    configure_shard_destination(lam, deployed, outputs["ShardDeadLetterQueueArn"], report, plan)
 
     # 5. front door
     edge_outputs: dict[str, str] = {}

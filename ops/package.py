@@ -33,11 +33,14 @@ from ops.policies import stage_policy
 from ops.stage import (
     EDGE_TEMPLATE,
     ROOT,
+    SHARD_FUNCTION,
     STREAMS,
     TABLES_TEMPLATE,
+    AppFunction,
     Stream,
     app_functions,
     load_cfn,
+    shard_invoke_config,
     stage_prefix,
     stream_of_arn,
     trigger_settings,
@@ -100,6 +103,9 @@ def merge_template(stage: str, generated: Mapping[str, Any]) -> dict[str, Any]:
         properties: dict[str, Any] = {"Environment": {"Variables": environment}}
         if logical_id in function_names:
             properties["FunctionName"] = function_names[logical_id]
+        if logical_id == AppFunction(SHARD_FUNCTION).logical_id:
+            config = shard_invoke_config({"Type": "SQS", "Destination": {"Fn::GetAtt": ["ShardDeadLetterQueue", "Arn"]}})
+            properties["EventInvokeConfig"] = config
         events = resource["Properties"].get("Events", {})
         for event_id, event in events.items():
             if event["Type"] == "DynamoDB":

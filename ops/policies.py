@@ -75,7 +75,7 @@ def stage_policy(prefix: str, region: str = "*", account: str = "*", websocket_a
                 "Sid": "StreamDeadLetterQueue",
                 "Effect": "Allow",
                 "Action": ["sqs:SendMessage"],
-                "Resource": [arn("sqs", f"{prefix}-stream-dlq")],
+                "Resource": [arn("sqs", f"{prefix}-stream-dlq"), arn("sqs", f"{prefix}-shard-dlq")],
             },
             {
                 "Sid": "JwtSecret",

@@ -1,14 +1,21 @@
-"""Read the stream trigger's dead-letter queue and replay its batches (docs/operations.md).
+"""Read the dead-letter queues and replay what they hold (docs/operations.md).
 
-    python -m ops.replay_dlq --stage prod            # list what is in the DLQ, change nothing
-    python -m ops.replay_dlq --stage prod --replay   # re-run each batch through the fan-out
+    python -m ops.replay_dlq --stage prod            # list what is in the DLQs, change nothing
+    python -m ops.replay_dlq --stage prod --replay   # re-run each batch and each shard
+    python -m ops.replay_dlq --stage prod --queue shard --replay   # only the shard DLQ
 
-Lambda's on-failure destination receives the *position* of a failed batch (shard, first and
-last sequence number, stream ARN), not its records. Replaying reads those records back from the
-DynamoDB stream (they live there for 24 hours) and invokes the stage's fan-out function with
-them, in the same event shape as its trigger. A message is deleted only once its whole batch
-went through with no item failures; a batch whose records have left the stream is reported and
-kept (`--drop-expired` deletes those after you have reconciled them by hand).
+Two queues:
+- `<prefix>-stream-dlq`: the stream triggers' on-failure destination. It receives the *position*
+  of a failed batch (shard, first and last sequence number, stream ARN), not its records.
+  Replaying reads those records back from the DynamoDB stream (they live there for 24 hours)
+  and invokes the stage's fan-out function with them, in the same event shape as its trigger. A
+  message is deleted only once its whole batch went through with no item failures; a batch
+  whose records have left the stream is reported and kept (`--drop-expired` deletes those after
+  you have reconciled them by hand).
+- `<prefix>-shard-dlq`: send_frames's asynchronous on-failure destination. Each message holds
+  the failed shard's whole event (`requestPayload`: the frame and its connections). Replaying
+  invokes send_frames with it, synchronously, as a first attempt; the message is deleted once
+  the invocation succeeds.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from ops.stage import stage_prefix
+from ops.stage import SHARD_FUNCTION, stage_prefix
 
 Invoke = Callable[[str, dict[str, Any]], dict[str, Any]]
 
@@ -54,6 +61,27 @@ class Outcome:
     replayed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FailedShard:
+    receipt: str
+    message_id: str
+    event: dict[str, Any]
+    condition: str | None
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> FailedShard:
+        body = json.loads(message["Body"])
+        payload = body["requestPayload"]
+        event = json.loads(payload) if isinstance(payload, str) else dict(payload)
+        return cls(message["ReceiptHandle"], message["MessageId"], {**event, "attempt": 1},
+                   body.get("requestContext", {}).get("condition"))
+
+
+def is_shard_message(message: dict[str, Any]) -> bool:
+    body = json.loads(message["Body"])
+    return "requestPayload" in body and "DDBStreamBatchInfo" not in body
 
 
 class RecordsGone(Exception):
@@ -122,6 +150,9 @@ def run(sqs: Any, streams: Any, invoke: Invoke, queue_url: str, function: str, r
             break
         for message in fresh:
             seen.add(message["MessageId"])
+            if is_shard_message(message):
+                replay_shard(sqs, invoke, queue_url, function, FailedShard.from_message(message), replay, out, outcome)
+                continue
             batch = FailedBatch.from_message(message)
             where = f"{batch.message_id}: {batch.size} records {batch.first}..{batch.last} on {batch.shard_id} ({batch.condition})"
             if not replay:
@@ -154,12 +185,31 @@ def run(sqs: Any, streams: Any, invoke: Invoke, queue_url: str, function: str, r
     return outcome
 
 
+def replay_shard(sqs: Any, invoke: Invoke, queue_url: str, function: str, shard: FailedShard, replay: bool, out: TextIO,
+                 outcome: Outcome) -> None:
+    connections = shard.event.get("connections") or []
+    where = f"{shard.message_id}: shard of {len(connections)} connection(s) ({shard.condition})"
+    if not replay:
+        print(f"in DLQ {where}", file=out)
+        return
+    reply = invoke(function, shard.event)
+    if "error" in reply:
+        outcome.failed.append(shard.message_id)
+        sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=shard.receipt, VisibilityTimeout=0)
+        print(f"still failing {where}: {reply}", file=out)
+        return
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=shard.receipt)
+    outcome.replayed.append(shard.message_id)
+    print(f"replayed {where}: {reply}", file=out)
+
+
 def main(argv: list[str] | None = None, session: Any = None, invoke: Invoke | None = None, out: TextIO = sys.stdout) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.replay_dlq", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", required=True)
     parser.add_argument("--replay", action="store_true", help="re-run the batches (default: only list them)")
     parser.add_argument("--drop-expired", action="store_true", help="delete messages whose records left the stream")
-    parser.add_argument("--function", help="the function to replay into (default <prefix>-fan_out)")
+    parser.add_argument("--queue", choices=("stream", "shard", "both"), default="both", help="which DLQ (default: both)")
+    parser.add_argument("--function", help="the function to replay stream batches into (default <prefix>-fan_out)")
     parser.add_argument("--profile")
     args = parser.parse_args(argv)
     if session is None:
@@ -168,11 +218,17 @@ def main(argv: list[str] | None = None, session: Any = None, invoke: Invoke | No
         session = boto3.Session(profile_name=args.profile) if args.profile else boto3.Session()
     prefix = stage_prefix(args.stage)
     sqs = session.client("sqs")
-    queue_url = sqs.get_queue_url(QueueName=f"{prefix}-stream-dlq")["QueueUrl"]
-    function = args.function or f"{prefix}-fan_out"
-    outcome = run(sqs, session.client("dynamodbstreams"), invoke or lambda_invoker(session.client("lambda")), queue_url, function,
-                  args.replay, args.drop_expired, out)
-    return 1 if outcome.failed else 0
+    queues = {"stream": (f"{prefix}-stream-dlq", args.function or f"{prefix}-fan_out"),
+              "shard": (f"{prefix}-shard-dlq", f"{prefix}-{SHARD_FUNCTION}")}
+    invoke = invoke or lambda_invoker(session.client("lambda"))
+    failed = 0
+    for kind in (("stream", "shard") if args.queue == "both" else (args.queue,)):
+        queue_name, function = queues[kind]
+        print(f"== {queue_name}", file=out)
+        queue_url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        outcome = run(sqs, session.client("dynamodbstreams"), invoke, queue_url, function, args.replay, args.drop_expired, out)
+        failed += len(outcome.failed)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,18 @@ STAGES = ("dev", "prod")
 MAX_RETRY_ATTEMPTS = 5
 MAX_RECORD_AGE_SECONDS = 3600
 
+# send_frames, invoked asynchronously by the fan-out and the sweeps: Lambda retries a failed shard
+# twice, then sends the event, as a destination record, to the shard DLQ.
+SHARD_FUNCTION = "send_frames"
+SHARD_RETRY_ATTEMPTS = 2
+SHARD_EVENT_AGE_SECONDS = 3600
+
+
+def shard_invoke_config(on_failure: Mapping[str, Any]) -> dict[str, Any]:
+    """send_frames's asynchronous-invocation settings; `on_failure` as the caller's API names it."""
+    return {"MaximumRetryAttempts": SHARD_RETRY_ATTEMPTS, "MaximumEventAgeInSeconds": SHARD_EVENT_AGE_SECONDS,
+            "DestinationConfig": {"OnFailure": dict(on_failure)}}
+
 
 class DeployError(Exception):
     """Reported in one line, exit code 1."""

@@ -119,6 +119,18 @@ def test_the_stream_triggers_report_item_failures_bisect_retry_a_bounded_number_
     assert dlq["Attributes"]["QueueArn"] == infra["StreamDeadLetterQueueArn"]
 
 
+def test_send_frames_fails_over_to_the_shard_dlq_after_two_retries(session: Any, config: Path) -> None:
+    chalice = RecordedChalice(session)
+    run(session, chalice, config)
+    infra = stack_outputs(session, f"{prefix_of(config)}-tables")
+    arn = next(r["lambda_arn"] for r in chalice.records["dev"]["resources"] if r["name"] == "send_frames")
+    invoke_config = session.client("lambda").get_function_event_invoke_config(FunctionName=arn)
+    assert invoke_config["MaximumRetryAttempts"] == 2 and invoke_config["MaximumEventAgeInSeconds"] == 3600
+    assert invoke_config["DestinationConfig"] == {"OnFailure": {"Destination": infra["ShardDeadLetterQueueArn"]}}
+    queue = session.client("sqs").get_queue_attributes(QueueUrl=infra["ShardDeadLetterQueueUrl"], AttributeNames=["QueueArn"])
+    assert queue["Attributes"]["QueueArn"] == infra["ShardDeadLetterQueueArn"]
+
+
 def test_a_second_run_reports_no_changes_and_does_not_redeploy_the_app(session: Any, config: Path) -> None:
     chalice = RecordedChalice(session)
     run(session, chalice, config)
@@ -130,6 +142,7 @@ def test_a_second_run_reports_no_changes_and_does_not_redeploy_the_app(session: 
     assert len(chalice.deploys) == deploys
     assert "infra: no changes" in out and "app: no changes" in out and "front door: no changes" in out
     assert "stream trigger fan_out: no changes" in out
+    assert "async invocation send_frames: no changes" in out
     assert out.strip().splitlines()[-1] == "no changes"
 
 

@@ -124,3 +124,12 @@ def test_a_new_lambda_function_in_app_py_is_packaged_named_and_covered_by_the_po
     for role in roles:
         [logs] = [s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"] if s["Sid"] == "Logs"]
         assert log_group in logs["Resource"]
+
+
+def test_send_frames_retries_twice_then_sends_the_failed_shard_to_its_own_dlq(template: tuple[Path, dict[str, Any]]) -> None:
+    resources = template[1]["Resources"]
+    config = resources["SendFrames"]["Properties"]["EventInvokeConfig"]
+    assert config["MaximumRetryAttempts"] == 2 and config["MaximumEventAgeInSeconds"] == 3600
+    assert config["DestinationConfig"]["OnFailure"] == {"Type": "SQS", "Destination": {"Fn::GetAtt": ["ShardDeadLetterQueue", "Arn"]}}
+    alarm = resources["ShardDeadLetterQueueNotEmptyAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ShardDeadLetterQueue", "QueueName"]}}]

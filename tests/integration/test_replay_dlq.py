@@ -129,3 +129,32 @@ def test_a_batch_that_fails_again_stays_and_one_whose_records_are_gone_is_kept_u
     outcome = run(sqs, streams, lambda f, e: {"batchItemFailures": []}, stage["queue"], "f", True, True, io.StringIO())
     assert (len(outcome.replayed), len(outcome.expired)) == (1, 1)
     assert in_queue(sqs, stage["queue"]) == 0
+
+
+def shard_dlq_message(event: dict[str, Any]) -> str:
+    """What Lambda's on-failure destination sends for a failed asynchronous send_frames invocation."""
+    from devstack.lambdas import failure_record
+
+    return json.dumps(failure_record("arn:aws:lambda:us-east-1:1:function:comanda-x-send_frames", json.dumps(event).encode(),
+                                     RuntimeError("ShardFailed: 1 of 2 sends failed after 3 attempts"), 3))
+
+
+def test_a_failed_shard_is_listed_then_replayed_into_send_frames_as_a_first_attempt_and_leaves_the_dlq(
+    stage: dict[str, Any]
+) -> None:
+    sqs = stage["session"].client("sqs")
+    queue = sqs.get_queue_url(QueueName=f"{stage['prefix']}-shard-dlq")["QueueUrl"]
+    shard = {"frame": '{"event":"nuevo-pedido"}', "connections": ["c1", "c2"], "attempt": 3}
+    sqs.send_message(QueueUrl=queue, MessageBody=shard_dlq_message(shard))
+    streams = stage["session"].client("dynamodbstreams")
+    listed = io.StringIO()
+    run(sqs, streams, lambda f, e: {}, queue, "send_frames", False, False, listed)
+    assert "shard of 2 connection(s) (RetriesExhausted)" in listed.getvalue() and in_queue(sqs, queue) == 1
+
+    invoked: list[tuple[str, dict[str, Any]]] = []
+    failing = run(sqs, streams, lambda f, e: {"error": {"errorType": "ShardFailed"}}, queue, "send_frames", True, False, io.StringIO())
+    assert len(failing.failed) == 1 and in_queue(sqs, queue) == 1
+    outcome = run(sqs, streams, lambda f, e: invoked.append((f, e)) or {"delivered": 2}, queue, f"{stage['prefix']}-send_frames",
+                  True, False, io.StringIO())
+    assert len(outcome.replayed) == 1 and in_queue(sqs, queue) == 0
+    assert invoked == [(f"{stage['prefix']}-send_frames", {**shard, "attempt": 1})]

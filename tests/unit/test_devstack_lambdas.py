@@ -80,3 +80,35 @@ def test_an_unknown_function_and_an_oversized_event_are_refused_as_lambda_does(s
     with pytest.raises(ClientError) as large:
         lam.invoke(FunctionName="send_frames", InvocationType="Event", Payload=json.dumps({"frame": "x" * 300_000}))
     assert large.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
+def test_an_async_invocation_that_keeps_failing_goes_to_its_on_failure_destination_as_lambda_words_it() -> None:
+    import json as _json
+    import time as _time
+
+    from devstack.lambdas import LocalLambdas
+
+    class App:
+        app_name = "comanda"
+        pure_lambda_functions: list[object] = []
+
+    landed: list[tuple[str, dict]] = []
+    lambdas = LocalLambdas(App(), retry_delay=0.01, on_failure=lambda name, record: landed.append((name, record)))
+    lambdas.submit = lambda name, payload: _failed(ValueError("bad shard"))  # type: ignore[method-assign]
+    lambdas.invoke_event("send_frames", _json.dumps({"frame": 5}).encode())
+    deadline = _time.monotonic() + 5
+    while not landed and _time.monotonic() < deadline:
+        _time.sleep(0.01)
+    [(name, record)] = landed
+    assert name == "send_frames" and [attempt for _, attempt, _ in lambdas.failures] == [1, 2, 3]
+    assert record["requestPayload"] == {"frame": 5}
+    assert record["requestContext"]["condition"] == "RetriesExhausted" and record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["responsePayload"] == {"errorMessage": "bad shard", "errorType": "ValueError"}
+
+
+def _failed(error: Exception):  # type: ignore[no-untyped-def]
+    from concurrent.futures import Future
+
+    future: Future = Future()
+    future.set_exception(error)
+    return future

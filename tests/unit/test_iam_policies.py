@@ -80,12 +80,13 @@ def test_every_table_its_indexes_and_the_triggering_streams_of_infra_are_named_a
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_dlq_and_the_secret_are_the_ones_infra_creates(stage: str) -> None:
+def test_the_dlqs_and_the_secret_are_the_ones_infra_creates(stage: str) -> None:
     prefix = STAGES[stage]
     resources_of = load_cfn(ROOT / "infra" / "tables.yaml")["Resources"]
-    queue = resources_of["StreamDeadLetterQueue"]["Properties"]["QueueName"]["Fn::Sub"].replace("${Prefix}", prefix)
+    queues = [resources_of[q]["Properties"]["QueueName"]["Fn::Sub"].replace("${Prefix}", prefix)
+              for q in ("StreamDeadLetterQueue", "ShardDeadLetterQueue")]
     secret = resources_of["JwtSecret"]["Properties"]["Name"]["Fn::Sub"].replace("${Prefix}", prefix)
-    assert resources(committed(stage), "sqs") == [f"arn:aws:sqs:*:*:{queue}"]
+    assert resources(committed(stage), "sqs") == [f"arn:aws:sqs:*:*:{queue}" for queue in queues]
     # Secrets Manager appends six random characters to a secret's ARN
     assert resources(committed(stage), "secretsmanager") == [f"arn:aws:secretsmanager:*:*:secret:{secret}-??????"]
 
