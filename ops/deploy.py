@@ -4,7 +4,8 @@
                          [--domain-name comanda.example.com --certificate-arn arn:aws:acm:us-east-1:…]
 
 1. infra/tables.yaml as the stack `<prefix>-tables` (tables, stream DLQ, JWT secret, alarms,
-   dashboard), through a change set, waiting for it;
+   dashboard), waiting for it; when the live tables gain or lose more than one index, in stages
+   of one index each (ops/table_upgrades.py);
 2. its outputs become the app's environment (stream ARNs, table prefix, secret ARN), passed to
    Chalice's deployer as user-provided parameters: `.chalice/config.json` is never edited;
 3. `chalice deploy --stage` through Chalice's own deployer (skipped when nothing that goes into
@@ -45,6 +46,7 @@ from ops.stage import (
     stream_functions,
     trigger_settings,
 )
+from ops.table_upgrades import apply_tables_stack
 
 
 def stream_trigger_settings(dlq_arn: str) -> dict[str, Any]:
@@ -225,8 +227,8 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
     # 1. infra
     tables_parameters = {"Prefix": prefix, "Stage": stage, "DeletionProtection": "true" if stage == "prod" else "false",
                          "AlarmEmail": options.alarm_email}
-    outputs = apply_stack(cfn, f"{prefix}-tables", TABLES_TEMPLATE.read_text(), tables_parameters, report, "infra", plan,
-                          poll=poll)
+    outputs = apply_tables_stack(cfn, session.client("dynamodb"), f"{prefix}-tables", TABLES_TEMPLATE.read_text(),
+                                 tables_parameters, report, "infra", plan, poll=poll)
     if not outputs:
         print("plan: the next steps need the infra stack; run without --plan to create it", file=out)
         return report
