@@ -48,6 +48,9 @@ from ops.stage import (
 )
 from ops.table_upgrades import apply_tables_stack
 
+# The infra stack's outputs the next steps read.
+INFRA_OUTPUTS = ("TablePrefix", "JwtSecretArn", "StreamDeadLetterQueueArn", *(stream.output for stream in STREAMS))
+
 
 def stream_trigger_settings(dlq_arn: str) -> dict[str, Any]:
     return trigger_settings({"Destination": dlq_arn})
@@ -231,6 +234,11 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
                                  tables_parameters, report, "infra", plan, poll=poll)
     if not outputs:
         print("plan: the next steps need the infra stack; run without --plan to create it", file=out)
+        return report
+    missing = [name for name in INFRA_OUTPUTS if name not in outputs]
+    if missing:  # only a plan meets a stack of an earlier release
+        print(f"plan: the next steps need the infra stack's new outputs ({', '.join(missing)}); run without --plan to "
+              "update it", file=out)
         return report
 
     # 2-3. the app, with the infra's outputs in its environment

@@ -78,12 +78,13 @@ class TableUpdates:
                 del self._creating[key]
 
 
-def record_templates(session: Any) -> list[str]:
-    """Every template body the session hands to CloudFormation's CreateStack or UpdateStack, in order."""
-    bodies: list[str] = []
+def record_templates(session: Any) -> list[tuple[str, str]]:
+    """Every (stack name, template body) the session hands to CloudFormation's CreateStack or
+    UpdateStack, in order."""
+    bodies: list[tuple[str, str]] = []
 
     def record(params: dict[str, Any], **_: Any) -> None:
-        bodies.append(params["TemplateBody"])
+        bodies.append((params["StackName"], params["TemplateBody"]))
 
     session.events.register("provide-client-params.cloudformation.CreateStack", record)
     session.events.register("provide-client-params.cloudformation.UpdateStack", record)
