@@ -134,7 +134,10 @@ def live_tables(cfn: Any, ddb: Any, stack_name: str) -> dict[str, LiveTable]:
     for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name):
         for resource in page["StackResourceSummaries"]:
             if resource["ResourceType"] == TABLE_TYPE and resource.get("PhysicalResourceId"):
-                description = ddb.describe_table(TableName=resource["PhysicalResourceId"])["Table"]
+                try:
+                    description = ddb.describe_table(TableName=resource["PhysicalResourceId"])["Table"]
+                except ddb.exceptions.ResourceNotFoundException:
+                    continue  # gone (deleted by hand); CloudFormation will say so
                 tables[resource["LogicalResourceId"]] = LiveTable.of(description)
     return tables
 
