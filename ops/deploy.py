@@ -4,7 +4,8 @@
                          [--domain-name comanda.example.com --certificate-arn arn:aws:acm:us-east-1:…]
 
 1. infra/tables.yaml as the stack `<prefix>-tables` (tables, stream DLQ, JWT secret, alarms,
-   dashboard), through a change set, waiting for it;
+   dashboard), waiting for it; when the live tables gain or lose more than one index, in stages
+   of one index each (ops/table_upgrades.py);
 2. its outputs become the app's environment (stream ARNs, table prefix, secret ARN), passed to
    Chalice's deployer as user-provided parameters: `.chalice/config.json` is never edited;
 3. `chalice deploy --stage` through Chalice's own deployer (skipped when nothing that goes into
@@ -48,6 +49,10 @@ from ops.stage import (
     stream_functions,
     trigger_settings,
 )
+from ops.table_upgrades import apply_tables_stack
+
+# The infra stack's outputs the next steps read.
+INFRA_OUTPUTS = ("TablePrefix", "JwtSecretArn", "StreamDeadLetterQueueArn", *(stream.output for stream in STREAMS))
 
 
 def stream_trigger_settings(dlq_arn: str, stream: Stream | None = None) -> dict[str, Any]:
@@ -247,10 +252,15 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
     # 1. infra
     tables_parameters = {"Prefix": prefix, "Stage": stage, "DeletionProtection": "true" if stage == "prod" else "false",
                          "AlarmEmail": options.alarm_email}
-    outputs = apply_stack(cfn, f"{prefix}-tables", TABLES_TEMPLATE.read_text(), tables_parameters, report, "infra", plan,
-                          poll=poll)
+    outputs = apply_tables_stack(cfn, session.client("dynamodb"), f"{prefix}-tables", TABLES_TEMPLATE.read_text(),
+                                 tables_parameters, report, "infra", plan, poll=poll)
     if not outputs:
         print("plan: the next steps need the infra stack; run without --plan to create it", file=out)
+        return report
+    missing = [name for name in INFRA_OUTPUTS if name not in outputs]
+    if missing:  # only a plan meets a stack of an earlier release
+        print(f"plan: the next steps need the infra stack's new outputs ({', '.join(missing)}); run without --plan to "
+              "update it", file=out)
         return report
 
     # 2-3. the app, with the infra's outputs in its environment

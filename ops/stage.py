@@ -100,9 +100,14 @@ def stage_prefix(stage: str, config_path: Path = CONFIG) -> str:
 
 def load_cfn(path: Path) -> dict[str, Any]:
     """A CloudFormation YAML file with its short tags (!Ref, !Sub…) in their long JSON form."""
+    return parse_cfn(path.read_text(encoding="utf-8"))
+
+
+def parse_cfn(body: str) -> dict[str, Any]:
+    """A CloudFormation template's text (YAML with short tags, or JSON) as plain JSON data."""
     from cfnlint.decode import cfn_yaml
 
-    loaded: dict[str, Any] = json.loads(json.dumps(cfn_yaml.loads(path.read_text(encoding="utf-8"))))
+    loaded: dict[str, Any] = json.loads(json.dumps(cfn_yaml.loads(body)))
     return loaded
 
 
