@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from moto.apigateway import urls as apigateway_urls
 from moto.apigateway.models import APIGatewayBackend
 from moto.apigatewayv2 import urls as apigatewayv2_urls
 
@@ -70,8 +71,10 @@ def install(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(APIGatewayBackend, "import_rest_api", import_rest_api)
     monkeypatch.setattr(APIGatewayBackend, "put_rest_api", put_rest_api)
-    # read by moto's server when it first routes an API Gateway v2 request
-    monkeypatch.setitem(apigatewayv2_urls.url_paths, "{0}/v2/apis/(?P<api_id>[^/]+)/deployments$", _websocket_deployments)
+    # Read by moto's server when it first routes an API Gateway request. Both API Gateway
+    # versions share a host, and moto.apigateway.urls copies v2's paths when it is imported.
+    for urls in (apigatewayv2_urls, apigateway_urls):
+        monkeypatch.setitem(urls.url_paths, "{0}/v2/apis/(?P<api_id>[^/]+)/deployments$", _websocket_deployments)
 
 
 def _websocket_deployments(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
