@@ -18,8 +18,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import shutil
 import uuid
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,10 +81,26 @@ def copy_project(destination: Path, tag: str) -> None:
     for stage in ("dev", "prod"):
         config["stages"][stage]["environment_variables"]["COMANDA_TABLE_PREFIX"] = f"comanda{tag}-{stage}"
     (destination / ".chalice" / "config.json").write_text(json.dumps(config, indent=2))
-    # Chalice's cache of the packaged requirements (keyed by requirements.txt and the app's files)
-    cache = ROOT / ".chalice" / "deployments"
-    if cache.is_dir():
-        shutil.copytree(cache, destination / ".chalice" / "deployments")
+    copy_packages(ROOT / ".chalice" / "deployments", destination / ".chalice" / "deployments")
+
+
+def copy_packages(source: Path, destination: Path) -> None:
+    """Chalice's cache of packaged requirements (one zip per hash of requirements.txt and the
+    app's files): complete zips only, since `make package` or a test of it may be writing one,
+    and each one written whole under a temporary name first."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for package in sorted(source.glob("*-python*.zip")) if source.is_dir() else []:
+        if ".tmp" in package.name or (destination / package.name).exists():
+            continue
+        try:
+            with zipfile.ZipFile(package) as archive:
+                if archive.testzip() is not None:
+                    continue
+        except (zipfile.BadZipFile, OSError):
+            continue
+        partial = destination / f".{package.name}.{uuid.uuid4().hex}"
+        shutil.copyfile(package, partial)
+        os.replace(partial, destination / package.name)
 
 
 def run_deploy(session: Any, stage: Stage, capsys: pytest.CaptureFixture[str] | None = None, **options: Any) -> tuple[Any, str]:
@@ -118,9 +136,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                           Stage("prod", projects["prod"], f"comanda{tag}-prod"))
             run_deploy(session, world.prod)
             run_deploy(session, world.dev)
-            cache = ROOT / ".chalice" / "deployments"
-            if not cache.is_dir():  # keep the packaged requirements for the next run
-                shutil.copytree(projects["dev"] / ".chalice" / "deployments", cache)
+            copy_packages(projects["dev"] / ".chalice" / "deployments", ROOT / ".chalice" / "deployments")  # for the next run
             yield world
         finally:
             server.stop()
