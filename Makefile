@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: run test e2e-deps unit integration e2e display lint bench soak package cfn-lint deploy deploy-plan clean
+.PHONY: run test e2e-deps unit integration e2e display lint bench soak package cfn-lint deploy deploy-plan destroy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ deploy: $(STAMP)
 deploy-plan: $(STAMP)
 	@test -n "$(STAGE)" || (echo "usage: make deploy-plan STAGE=dev|prod"; exit 2)
 	$(BIN)/python -m ops.deploy --stage $(STAGE) --plan
+
+# Remove a stage (app, both stacks, its tables and secret; KEEP_DATA=1 keeps those two). prod needs CONFIRM=prod.
+destroy: $(STAMP)
+	@test -n "$(STAGE)" || (echo "usage: make destroy STAGE=dev|prod [CONFIRM=prod] [KEEP_DATA=1]"; exit 2)
+	$(BIN)/python -m ops.destroy --stage $(STAGE) --confirm "$(CONFIRM)" $(if $(KEEP_DATA),--keep-data)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -25,9 +25,10 @@ import argparse
 import hashlib
 import json
 import os
+import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -167,54 +168,39 @@ def configure_shard_destination(lam: Any, deployed: Mapping[str, Any], queue_arn
 # --- Chalice ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _process_environment(extra: Mapping[str, str]) -> Iterator[None]:
-    """app.py reads the stream ARNs at import (the decorators need them): Chalice's app loader
-    must see the stage's environment."""
-    saved = dict(os.environ)
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 class RealChalice:
-    """Chalice's own deployer, as `chalice deploy --stage` uses it."""
+    """Chalice's own deployer, as `chalice deploy --stage` uses it, each run in an interpreter of
+    its own (ops/chalice_run.py says why)."""
 
-    def __init__(self, project_dir: Path = ROOT, profile: str | None = None) -> None:
+    def __init__(self, project_dir: Path = ROOT, profile: str | None = None, out: TextIO | None = None) -> None:
         self.project_dir = project_dir
         self.profile = profile
+        self.out = out  # where Chalice's own output goes; stdout when None
 
-    def _factory_and_config(self, stage: str, environment: Mapping[str, str], policy_file: Path | None = None) -> tuple[Any, Any]:
-        from chalice.cli.factory import CLIFactory
-
-        factory = CLIFactory(project_dir=str(self.project_dir), profile=self.profile)
-        params: dict[str, Any] = {"environment_variables": dict(environment)}
-        if policy_file is not None:
-            params["iam_policy_file"] = str(policy_file.resolve())  # Chalice joins it to .chalice/; absolute wins
-        config = factory.create_config_obj(chalice_stage_name=stage, user_provided_params=params)
-        return factory, config
-
-    def deploy(self, stage: str, environment: Mapping[str, str], policy_file: Path) -> dict[str, Any]:
-        from chalice.utils import UI
-
-        with _process_environment(environment):
-            factory, config = self._factory_and_config(stage, environment, policy_file)
-            ui = UI()
-            deployer = factory.create_default_deployer(session=factory.create_botocore_session(), config=config, ui=ui)
-            deployed: dict[str, Any] = deployer.deploy(config, chalice_stage_name=stage)
-            factory.create_deployment_reporter(ui=ui).display_report(deployed)
+    def _run(self, action: str, stage: str, environment: Mapping[str, str], policy_file: Path | None = None) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="comanda-chalice-") as scratch:
+            request, result = Path(scratch) / "request.json", Path(scratch) / "deployed.json"
+            request.write_text(json.dumps({
+                "action": action, "project_dir": str(self.project_dir), "stage": stage, "environment": dict(environment),
+                "policy_file": str(policy_file.resolve()) if policy_file else None, "profile": self.profile,
+                "result": str(result),
+            }), encoding="utf-8")
+            done = subprocess.run([sys.executable, "-m", "ops.chalice_run", str(request)], cwd=ROOT, capture_output=True,
+                                  text=True, check=False)
+            (self.out or sys.stdout).write(done.stdout)
+            if done.returncode != 0:
+                raise DeployError(f"chalice {action} --stage {stage} failed:\n{done.stderr.strip()}")
+            deployed: dict[str, Any] = json.loads(result.read_text(encoding="utf-8")) if result.exists() else {}
             return deployed
 
-    def plan(self, stage: str, environment: Mapping[str, str]) -> None:
-        from chalice.utils import UI
+    def deploy(self, stage: str, environment: Mapping[str, str], policy_file: Path) -> dict[str, Any]:
+        return self._run("deploy", stage, environment, policy_file)
 
-        with _process_environment(environment):
-            factory, config = self._factory_and_config(stage, environment)
-            deployer = factory.create_plan_only_deployer(session=factory.create_botocore_session(), config=config, ui=UI())
-            deployer.deploy(config, chalice_stage_name=stage)  # prints the plan
+    def plan(self, stage: str, environment: Mapping[str, str]) -> None:
+        self._run("plan", stage, environment)
+
+    def delete(self, stage: str) -> None:
+        self._run("delete", stage, {})
 
     def last_deployed(self, stage: str) -> dict[str, Any] | None:
         """Chalice's record of the stage's last deploy (.chalice/deployed/<stage>.json)."""
@@ -237,6 +223,7 @@ class Options:
     certificate_arn: str = ""
     force_app: bool = False
     build_dir: Path = ROOT / "build" / "deploy"
+    project_dir: Path = ROOT  # the Chalice project (app.py, chalicelib/, .chalice/)
 
 
 def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO = sys.stdout,
@@ -272,7 +259,7 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
     policy_file = write_policy(stage, prefix, region, account, known_api, options.build_dir)
     if plan:
         chalice.plan(stage, environment)
-        if app_fingerprint(stage, environment, policy_file.read_text()) != read_fingerprint(ssm, prefix):
+        if app_fingerprint(stage, environment, policy_file.read_text(), options.project_dir) != read_fingerprint(ssm, prefix):
             report.step("app", "would run chalice deploy (its plan is above)", changed=True)
         else:
             report.step("app", "no changes", changed=False)
@@ -281,7 +268,8 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
             print("plan: the app was never deployed; the stream triggers and the front door come after it", file=out)
             return report
     else:
-        deployed = _deploy_app(chalice, ssm, stage, prefix, environment, policy_file, options.force_app, report)
+        deployed = _deploy_app(chalice, ssm, stage, prefix, environment, policy_file, options.force_app, report,
+                               options.project_dir)
         websocket = deployed_resource(deployed, "websocket_api") or {}
         endpoint = management_endpoint(websocket["websocket_api_id"], region) if websocket else None
         if websocket and endpoint != known_endpoint:
@@ -289,13 +277,13 @@ def deploy(options: Options, session: Any, chalice: ChaliceDeployer, out: TextIO
             # the policy can name it.
             environment = app_environment(outputs, endpoint)
             policy_file = write_policy(stage, prefix, region, account, websocket["websocket_api_id"], options.build_dir)
-            deployed = _deploy_app(chalice, ssm, stage, prefix, environment, policy_file, True, report)
+            deployed = _deploy_app(chalice, ssm, stage, prefix, environment, policy_file, True, report, options.project_dir)
     websocket = deployed_resource(deployed, "websocket_api") or {}
     rest = deployed_resource(deployed, "rest_api") or {}
 
     # 4. stream triggers
     lam = session.client("lambda")
-    triggered = {f.name: f.stream for f in stream_functions() if f.stream is not None}
+    triggered = {f.name: f.stream for f in stream_functions(options.project_dir) if f.stream is not None}
     streams = {name: outputs[stream.output] for name, stream in triggered.items()}
     configure_stream_triggers(lam, deployed, streams, outputs["StreamDeadLetterQueueArn"], report, plan, triggered)
     configure_shard_destination(lam, deployed, outputs["ShardDeadLetterQueueArn"], report, plan)
@@ -335,8 +323,8 @@ def write_policy(stage: str, prefix: str, region: str, account: str, websocket_a
 
 
 def _deploy_app(chalice: ChaliceDeployer, ssm: Any, stage: str, prefix: str, environment: Mapping[str, str],
-                policy_file: Path, force: bool, report: Report) -> dict[str, Any]:
-    fingerprint = app_fingerprint(stage, environment, policy_file.read_text())
+                policy_file: Path, force: bool, report: Report, project_dir: Path = ROOT) -> dict[str, Any]:
+    fingerprint = app_fingerprint(stage, environment, policy_file.read_text(), project_dir)
     previous = read_fingerprint(ssm, prefix)
     record = chalice.last_deployed(stage)
     if not force and previous == fingerprint and record is not None:

@@ -11,7 +11,9 @@ from chalicelib.container import get_services
 blueprint = Blueprint(__name__)
 
 TEXT: dict[str, str | list[str]] = {"Content-Type": "text/plain; charset=UTF-8", "Cache-Control": "no-store"}
-CONTENT_TYPES = ["text/plain", "application/octet-stream", "application/json"]
+# Engine.IO v4 polling payloads are text (binary goes base64 with a `b` prefix). No binary type
+# here: Chalice's deployer refuses a route that mixes binary and text content types.
+CONTENT_TYPES = ["text/plain", "application/json"]
 
 
 def _error(code: int, message: str) -> Response:
