@@ -176,6 +176,7 @@ class RealChalice:
         self.project_dir = project_dir
         self.profile = profile
         self.out = out  # where Chalice's own output goes; stdout when None
+        self.endpoint_url = os.environ.get("AWS_ENDPOINT_URL")  # Chalice's process talks to the same AWS as this one
 
     def _run(self, action: str, stage: str, environment: Mapping[str, str], policy_file: Path | None = None) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="comanda-chalice-") as scratch:
@@ -185,8 +186,9 @@ class RealChalice:
                 "policy_file": str(policy_file.resolve()) if policy_file else None, "profile": self.profile,
                 "result": str(result),
             }), encoding="utf-8")
+            env = {**os.environ, **({"AWS_ENDPOINT_URL": self.endpoint_url} if self.endpoint_url else {})}
             done = subprocess.run([sys.executable, "-m", "ops.chalice_run", str(request)], cwd=ROOT, capture_output=True,
-                                  text=True, check=False)
+                                  text=True, check=False, env=env)
             (self.out or sys.stdout).write(done.stdout)
             if done.returncode != 0:
                 raise DeployError(f"chalice {action} --stage {stage} failed:\n{done.stderr.strip()}")

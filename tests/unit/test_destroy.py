@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 from pathlib import Path
 from typing import Any, NoReturn
@@ -39,7 +40,9 @@ def test_the_function_refuses_too_for_callers_that_skip_the_command_line() -> No
 
 
 def make_dry_run(*variables: str) -> str:
-    done = subprocess.run(["make", "-n", "destroy", *variables], cwd=ROOT, capture_output=True, text=True, check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}  # also under `make test`
+    done = subprocess.run(["make", "--no-print-directory", "-n", "-o", ".venv/.installed", "destroy", *variables], cwd=ROOT,
+                          capture_output=True, text=True, check=True, env=env)
     return done.stdout.strip().splitlines()[-1]
 
 

@@ -3,6 +3,7 @@ empty; `make soak` passes its minutes through (read with make -n)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -10,8 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def planned(*args: str) -> str:
-    return subprocess.run(["make", "-n", "-o", ".venv/.installed", *args], cwd=ROOT, capture_output=True, text=True,
-                          check=True).stdout
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}  # also under `make test`
+    return subprocess.run(["make", "--no-print-directory", "-n", "-o", ".venv/.installed", *args], cwd=ROOT, capture_output=True,
+                          text=True, check=True, env=env).stdout
 
 
 def test_make_run_keeps_the_tables_in_an_ignored_folder_of_the_checkout() -> None:
