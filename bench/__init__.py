@@ -23,6 +23,14 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 BENCHES = ("cold_start", "requests_per_operation", "kitchen_queue", "fanout", "e2e_latency", "protocols")
 
 
+def rss_mb(pid: int | None) -> float | None:
+    """A process's resident memory in MB (/proc/<pid>/status); None without a pid."""
+    if pid is None:
+        return None
+    with open(f"/proc/{pid}/status") as status:
+        return next((int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")), None)
+
+
 def git_revision() -> str:
     """HEAD, with `+dirty` when the working tree has uncommitted changes (others edit it too)."""
     import subprocess

@@ -17,15 +17,8 @@ import sys
 import time
 from typing import Any
 
+from bench import rss_mb
 from devstack.world import complete_sale, open_caja, platos
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def run(quick: bool = False, sales: int | None = None, block: int | None = None, tidy: bool = True,
@@ -40,7 +33,7 @@ def run(quick: bool = False, sales: int | None = None, block: int | None = None,
         cashier = stack.as_(stack.login("cajero1", "Cajero123!", "demo"))
         open_caja(cashier)
         menu = platos(cashier)
-        rows = [{"sales": 0, "rss_mb": round(rss_mb(stack.process.pid)), "block_seconds": None}]
+        rows = [{"sales": 0, "rss_mb": round(rss_mb(stack.process.pid) or 0), "block_seconds": None}]
         failures: dict[int, int] = {}
         started = time.perf_counter()
         for done in range(1, sales + 1):
@@ -49,7 +42,7 @@ def run(quick: bool = False, sales: int | None = None, block: int | None = None,
                     failures[status] = failures.get(status, 0) + 1
             if done % block == 0:
                 now = time.perf_counter()
-                rows.append({"sales": done, "rss_mb": round(rss_mb(stack.process.pid)), "block_seconds": round(now - started, 1)})
+                rows.append({"sales": done, "rss_mb": round(rss_mb(stack.process.pid) or 0), "block_seconds": round(now - started, 1)})
                 started = now
                 print(f"  {done} sales: RSS {rows[-1]['rss_mb']} MB, last {block} in {rows[-1]['block_seconds']} s", flush=True)
     finally:

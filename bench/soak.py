@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from bench import rss_mb
 from devstack.client import HttpClient, JsonClient
 from devstack.world import denominations
 
@@ -281,13 +282,6 @@ def start_sockets(ws_url: str, restaurant: Restaurant, count: int) -> tuple[list
 
 
 # --- the run --------------------------------------------------------------------------------------
-
-
-def rss_mb(pid: int | None) -> float | None:
-    if pid is None:
-        return None
-    with open(f"/proc/{pid}/status") as status:
-        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
 
 
 def percentile(values: list[float], q: float) -> float:

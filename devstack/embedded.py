@@ -46,15 +46,11 @@ def forget_stream_records(prefix: str = "comanda-test") -> None:
     for the life of the process and deep-copies a whole table, stream included, on each
     TransactWriteItems: a long test session otherwise grows by tens of MB per test. Sequence
     numbers keep increasing."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.dynamodb.models import dynamodb_backends
+    from datetime import datetime
 
-    for region in ("us-east-1",):
-        for name, table in dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables.items():
-            shard = getattr(table, "stream_shard", None)
-            if name.startswith(prefix) and shard is not None and shard.items:
-                shard.starting_sequence_number += len(shard.items)
-                shard.items.clear()
+    for table in moto_tidy.stack_tables(prefix).values():
+        if table.stream_shard is not None:
+            moto_tidy.trim_stream(table.stream_shard, None, datetime.max)
 
 
 @contextmanager

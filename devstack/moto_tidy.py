@@ -234,6 +234,17 @@ def install() -> None:
     setattr(DynamoDBBackend, "transact_write_items", journaled)  # noqa: B010
 
 
+def stack_tables(prefix: str) -> dict[str, Any]:
+    """This process's moto tables named `<prefix>-…`, by name, in every region."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    tables: dict[str, Any] = {}
+    for backend in dynamodb_backends[DEFAULT_ACCOUNT_ID].values():
+        tables.update({name: t for name, t in backend.tables.items() if name.startswith(prefix + "-")})
+    return tables
+
+
 def trim_stream(shard: Any, passed: int | None, older_than: datetime) -> int:
     """Drop the records at the head of a moto stream shard that every reader has passed (sequence
     numbers below `passed`; None: the stream has no reader) and that were written before

@@ -30,20 +30,10 @@ class Loaded:
     saved_at: str
 
 
-def _backend_tables(prefix: str) -> dict[str, Any]:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.dynamodb.models import dynamodb_backends
-
-    tables: dict[str, Any] = {}
-    for backend in dynamodb_backends[DEFAULT_ACCOUNT_ID].values():
-        tables.update({name: t for name, t in backend.tables.items() if name.startswith(prefix + "-")})
-    return tables
-
-
 def snapshot(prefix: str) -> dict[str, Any]:
     with moto_tidy.WRITES:
         tables = {name: [item.to_json()["Attributes"] for item in table.all_items()]
-                  for name, table in _backend_tables(prefix).items()}
+                  for name, table in moto_tidy.stack_tables(prefix).items()}
     return {"saved_at": datetime.now(UTC).isoformat(timespec="seconds"), "tables": tables}
 
 
@@ -61,7 +51,7 @@ def load(prefix: str, path: Path) -> Loaded | None:
     if not path.exists():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
-    tables = _backend_tables(prefix)
+    tables = moto_tidy.stack_tables(prefix)
     count = 0
     with moto_tidy.WRITES:
         for name, items in data["tables"].items():

@@ -31,21 +31,12 @@ def next_unread(pollers: Sequence[Any], stream_arn: str) -> int | None:
     return min(positions) if positions else 0
 
 
-def stack_tables(prefix: str) -> list[Any]:
-    """The embedded moto's tables of this stack that have a stream."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.dynamodb.models import dynamodb_backends
-
-    tables = []
-    for backend in dynamodb_backends[DEFAULT_ACCOUNT_ID].values():
-        tables += [t for name, t in backend.tables.items() if name.startswith(prefix + "-") and t.stream_shard is not None]
-    return tables
-
-
 def trim_once(prefix: str, pollers: Sequence[Any], retention: timedelta, now: datetime | None = None) -> int:
     older_than = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None) - retention
     dropped = 0
-    for table in stack_tables(prefix):
+    for table in moto_tidy.stack_tables(prefix).values():
+        if table.stream_shard is None:
+            continue
         arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
         dropped += moto_tidy.trim_stream(table.stream_shard, next_unread(pollers, arn), older_than)
     return dropped

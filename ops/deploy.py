@@ -45,6 +45,7 @@ from ops.stage import (
     TABLES_TEMPLATE,
     DeployError,
     Stream,
+    open_session,
     shard_invoke_config,
     stage_prefix,
     stream_functions,
@@ -353,13 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, session_factory: Callable[..., Any] | None = None,
          chalice: ChaliceDeployer | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     args = build_parser().parse_args(argv)
-    if session_factory is None:
-        import boto3
-
-        session_factory = boto3.Session
-    session = session_factory(profile_name=args.profile) if args.profile else session_factory()
-    if not session.region_name:
-        print("deploy: error: no AWS region (set AWS_DEFAULT_REGION or a profile's region)", file=err)
+    try:
+        session = open_session(args.profile, session_factory)
+    except DeployError as exc:
+        print(f"deploy: error: {exc}", file=err)
         return 1
     options = Options(args.stage, args.plan, args.alarm_email, args.domain_name, args.certificate_arn, args.force_app)
     try:

@@ -28,7 +28,7 @@ from typing import Any, Protocol, TextIO
 
 from ops.cloudformation import describe_stack, outputs_of
 from ops.deploy import RealChalice, fingerprint_parameter
-from ops.stage import CONFIG, ROOT, STAGES, DeployError, stage_prefix
+from ops.stage import CONFIG, ROOT, STAGES, DeployError, open_session, stage_prefix
 
 PROTECTED = ("prod",)  # stages destroyed only with --confirm <stage>
 
@@ -126,13 +126,10 @@ def main(argv: list[str] | None = None, session_factory: Callable[..., Any] | No
     if reason:  # before any AWS call
         print(f"destroy: {reason}", file=err)
         return 2
-    if session_factory is None:
-        import boto3
-
-        session_factory = boto3.Session
-    session = session_factory(profile_name=args.profile) if args.profile else session_factory()
-    if not session.region_name:
-        print("destroy: error: no AWS region (set AWS_DEFAULT_REGION or a profile's region)", file=err)
+    try:
+        session = open_session(args.profile, session_factory)
+    except DeployError as exc:
+        print(f"destroy: error: {exc}", file=err)
         return 1
     try:
         destroy(args.stage, session, chalice or RealChalice(project_dir, profile=args.profile), out, args.confirm,

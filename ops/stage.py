@@ -90,6 +90,19 @@ def trigger_settings(on_failure: Mapping[str, Any], stream: Stream | None = None
     return settings
 
 
+def open_session(profile: str | None, session_factory: Any = None) -> Any:
+    """The boto3 session an ops command works in (a profile's, or the environment's); raises
+    DeployError when it has no region."""
+    if session_factory is None:
+        import boto3
+
+        session_factory = boto3.Session
+    session = session_factory(profile_name=profile) if profile else session_factory()
+    if not session.region_name:
+        raise DeployError("no AWS region (set AWS_DEFAULT_REGION or a profile's region)")
+    return session
+
+
 def stage_prefix(stage: str, config_path: Path = CONFIG) -> str:
     config = json.loads(config_path.read_text(encoding="utf-8"))
     stages = config.get("stages", {})

@@ -70,3 +70,18 @@ def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> None:
 def menu(alpha: TenantWorld) -> Menu:
     """Tenant alpha's catalog (tests/support/menu.py)."""
     return make_menu("alpha")
+
+
+@pytest.fixture
+def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A boto3 session on in-process moto, with CloudFormation's stand-ins (tests/support/moto_cfn.py): for the ops tests."""
+    import boto3
+    from moto import mock_aws
+
+    from tests.support import moto_cfn
+
+    moto_cfn.install()
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        yield boto3.Session(region_name="us-east-1")

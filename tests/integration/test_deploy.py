@@ -6,30 +6,17 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from ops import deploy as ops_deploy
 from ops.deploy import Options, deploy
 from ops.stage import MAX_RECORD_AGE_SECONDS, MAX_RETRY_ATTEMPTS
-from tests.support import moto_cfn
 from tests.support.chalice_fake import RecordedChalice
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    moto_cfn.install()
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        yield boto3.Session(region_name="us-east-1")
 
 
 @pytest.fixture

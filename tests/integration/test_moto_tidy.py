@@ -42,7 +42,7 @@ def ddb() -> Iterator[Any]:
 
 
 def moto_table() -> Any:
-    return persistence._backend_tables(PREFIX)[TABLE]
+    return moto_tidy.stack_tables(PREFIX)[TABLE]
 
 
 def put(pk: str, sk: str, **attrs: str) -> dict[str, Any]:

@@ -12,20 +12,16 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from ops.cloudformation import Report, apply_stack
 from ops.deploy import Options, deploy
 from ops.stage import TABLES_TEMPLATE, DeployError, parse_cfn
 from ops.table_upgrades import apply_tables_stack
-from tests.support import moto_cfn
 from tests.support.chalice_fake import RecordedChalice
 from tests.support.moto_table_updates import MORE_THAN_ONE, TableUpdates, record_templates
 
@@ -33,15 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BEFORE_DELIVERY = ROOT / "tests" / "support" / "releases" / "tables-68a245f.yaml"
 DELIVERY_INDEXES = ("delivery-by-branch", "delivery-by-customer", "awaiting-driver")
 TABLES = ("tenants", "users", "catalog", "cajas", "transactions", "connections", "idempotency")
-
-
-@pytest.fixture
-def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    moto_cfn.install()
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        yield boto3.Session(region_name="us-east-1")
 
 
 @pytest.fixture
