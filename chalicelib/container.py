@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from chalicelib.services.drivers import Drivers
     from chalicelib.services.idempotency import IdempotentCommands
     from chalicelib.services.reports import CajaReports
+    from chalicelib.services.rollups import RollupFeed
     from chalicelib.services.sales import KitchenDisplayService, SaleService
     from chalicelib.services.sessions import SessionGuard
     from chalicelib.services.throttle import LoginThrottle
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from chalicelib.store.connections import ConnectionRepository
     from chalicelib.store.delivery import CustomerRepository, DriverRepository, PositionRepository, RefreshTokenRepository
     from chalicelib.store.reads import SaleReadRepository
+    from chalicelib.store.rollups import RollupRepository
     from chalicelib.store.sales import SaleRepository
     from chalicelib.store.tenancy import TenantRepository
     from chalicelib.store.throttle import AttemptRepository
@@ -298,7 +300,19 @@ class Services:
         gastro = GastroLookups(self.delivery_orders.restaurant_name, drivers.driver_available, drivers.carrier_customer,
                                self.position_repo.decode)
         return Fanout(self.connections, self.sale_repo, self.frames, self.sales.timezone, gastro, self.shard_plan,
-                      decode_branch=decode_branch)
+                      decode_branch=decode_branch, rollups=self.rollup_feed)
+
+    @cached_property
+    def rollup_repo(self) -> RollupRepository:
+        from chalicelib.store.rollups import RollupRepository
+
+        return RollupRepository(self.settings)
+
+    @cached_property
+    def rollup_feed(self) -> RollupFeed:
+        from chalicelib.services.rollups import REPORTS, RollupFeed
+
+        return RollupFeed(self.rollup_repo, self.zones.branch, REPORTS)
 
     @cached_property
     def shard_plan(self) -> ShardPlan:

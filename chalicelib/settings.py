@@ -10,7 +10,7 @@ from functools import lru_cache
 LOCAL_DEV_SECRET = "comanda-local-dev-secret-change-me-0123456789"
 PLACEHOLDER_SECRET_PREFIX = "set-me"
 
-TABLES = ("tenants", "users", "catalog", "cajas", "transactions", "idempotency", "connections")
+TABLES = ("tenants", "users", "catalog", "cajas", "transactions", "idempotency", "connections", "reports")
 
 
 class SettingsError(RuntimeError):

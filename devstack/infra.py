@@ -56,7 +56,7 @@ def _deploy_tables(session: Any, prefix: str, endpoint_url: str | None, stack_na
 def _enable_ttl(session: Any, endpoint_url: str | None, prefix: str) -> None:
     """moto's CloudFormation ignores TimeToLiveSpecification; make the tables match the template."""
     ddb = session.client("dynamodb", endpoint_url=endpoint_url)
-    for table, attribute in ((f"{prefix}-connections", "ttl"), (f"{prefix}-idempotency", "expiration")):
+    for table, attribute in ((f"{prefix}-connections", "ttl"), (f"{prefix}-idempotency", "expiration"), (f"{prefix}-reports", "ttl")):
         status = ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["TimeToLiveStatus"]
         if status == "DISABLED":
             ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute})

@@ -30,6 +30,7 @@ from chalicelib.realtime.notifications import derive, gastro_messages, kds_messa
 from chalicelib.realtime.polling import Frames
 from chalicelib.realtime.shards import ShardPlan
 from chalicelib.services.ports import ConnectionStore, SaleStore
+from chalicelib.services.rollups import RollupFeed
 
 ENCODED_PROTOCOLS = ("json", "socketio", "stomp", "gastromovil")
 
@@ -63,8 +64,12 @@ class Fanout:
         gastro: GastroLookups | None = None,
         shards: ShardPlan | None = None,
         decode_branch: Callable[[dict[str, Any]], Branch | None] | None = None,
+        rollups: RollupFeed | None = None,
     ) -> None:
+        """`rollups` is fed each record before its frames go out, so a client that re-reads a
+        report when a frame arrives reads the report with that change in it."""
         self.decode_branch = decode_branch
+        self.rollups = rollups
         self.connections = connections
         self.sales = sales
         self.frames = frames
@@ -109,6 +114,8 @@ class Fanout:
             current = new or old
             if current is None:
                 return
+            if self.rollups is not None:
+                self.rollups.record(record.raw_event["eventID"], old, new)
             derived = derive(old, new)
             tz = self.timezone(current.tenant_id, current.branch_id)
             channel = kitchen_channel(current.branch_id)

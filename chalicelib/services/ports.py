@@ -19,6 +19,7 @@ from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.catalog import CatalogKey, Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.delivery import Customer, Driver
+from chalicelib.domain.rollups import Counters, Facts, RollupKey
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import Branch, Tenant, User
 from chalicelib.domain.throttle import Attempts
@@ -299,3 +300,16 @@ class RefreshTokenStore(Protocol):
     def family_revoked(self, tenant_id: str, family: str) -> bool: ...
     def rotate(self, tenant_id: str, old_digest: str, new_digest: str, family: str, subject: str, expires_at: int) -> None: ...
     def revoke_family(self, tenant_id: str, family: str, until: int) -> None: ...
+
+
+class RollupStore(Protocol):
+    def apply_once(self, tenant_id: str, event_id: str, delta: Facts) -> bool:
+        """Add `delta`'s counters atomically, with a marker of `event_id`; False (and nothing
+        written) when that event was applied before."""
+        ...
+
+    def days(self, tenant_id: str, branch_id: str, report: str, since: str, until: str) -> dict[RollupKey, Counters]:
+        """A report's rows of a branch from day `since` to day `until`, inclusive."""
+        ...
+
+    def forget_day(self, tenant_id: str, branch_id: str, report: str, day: str) -> int: ...

@@ -16,6 +16,7 @@ from chalicelib.domain.caja import Caja, Gasto
 from chalicelib.domain.catalog import CatalogKey, Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.delivery import Customer, Driver
+from chalicelib.domain.rollups import Counters, Facts, RollupKey
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import Branch, Tenant, User
 from chalicelib.domain.throttle import Attempts
@@ -716,3 +717,32 @@ class InMemoryAudit:
     def between(self, tenant_id: str, since: datetime, until: datetime, limit: int) -> list[AuditEntry]:
         found = [e for (t, _), e in self.entries.items() if t == tenant_id and since <= e.at <= until]
         return sorted(found, key=lambda e: e.entry_id, reverse=True)[:limit]
+
+
+class InMemoryRollups:
+    """Memory implementation of chalicelib.services.ports.RollupStore."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, RollupKey], Counters] = {}
+        self.applied: set[tuple[str, str]] = set()
+
+    def apply_once(self, tenant_id: str, event_id: str, delta: Facts) -> bool:
+        if (tenant_id, event_id) in self.applied:
+            return False
+        self.applied.add((tenant_id, event_id))
+        for key, counters in delta.items():
+            row = self.rows.setdefault((tenant_id, key), {})
+            for name, value in counters.items():
+                row[name] = row.get(name, Decimal(0)) + value
+        return True
+
+    def days(self, tenant_id: str, branch_id: str, report: str, since: str, until: str) -> dict[RollupKey, Counters]:
+        return {key: dict(counters) for (tenant, key), counters in self.rows.items()
+                if tenant == tenant_id and key.branch_id == branch_id and key.report == report and since <= key.day <= until}
+
+    def forget_day(self, tenant_id: str, branch_id: str, report: str, day: str) -> int:
+        doomed = [k for k in self.rows if k[0] == tenant_id and k[1].branch_id == branch_id and k[1].report == report
+                  and k[1].day == day]
+        for k in doomed:
+            del self.rows[k]
+        return len(doomed)
