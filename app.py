@@ -75,6 +75,12 @@ def dispatch_reoffer(event: CloudWatchEvent) -> dict[str, Any]:
     return {"reoffered": len(services.delivery_orders.reoffer_due(services.settings.dispatch_reoffer_minutes))}
 
 
+# Sales with a delay between courses (minutos_entre_cursos) get their next held course fired.
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def fire_due_courses(event: CloudWatchEvent) -> dict[str, Any]:
+    return {"fired": len(get_services().sales.fire_due_courses())}
+
+
 @app.on_dynamodb_record(stream_arn=STREAMS.transactions, batch_size=100, starting_position="LATEST")
 def fan_out(event: DynamoDBEvent) -> dict[str, Any]:
     return get_services().fanout.handle_batch(event.to_dict())
@@ -89,3 +95,8 @@ def send_frames(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @app.on_dynamodb_record(stream_arn=STREAMS.tenants, batch_size=100, starting_position="LATEST")
 def venue_changed(event: DynamoDBEvent) -> dict[str, Any]:
     return get_services().fanout.handle_venue_batch(event.to_dict())
+
+
+@app.on_dynamodb_record(stream_arn=STREAMS.catalog, batch_size=100, starting_position="LATEST")
+def menu_changed(event: DynamoDBEvent) -> dict[str, Any]:
+    return get_services().fanout.handle_menu_batch(event.to_dict())

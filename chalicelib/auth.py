@@ -43,6 +43,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "orders:prepare",
             "orders:serve",
             "orders:recall",
+            "orders:fire",
+            "orders:rush",
+            "menu:sold_out",
+            "reportes:cocina",
             "session:mint",
             "pedidos:manage",
         }
@@ -60,6 +64,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "cocina:complete",
             "reports:read",
             "orders:read",
+            "orders:fire",
+            "orders:rush",
             "session:mint",
             "pedidos:manage",
         }
@@ -73,6 +79,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "orders:read",
             "orders:update_item_status",
             "orders:serve",
+            "orders:fire",
+            "orders:rush",
             "session:mint",
         }
     ),
@@ -86,6 +94,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "orders:update_item_status",
             "orders:prepare",
             "orders:recall",
+            "orders:rush",
+            "menu:sold_out",
+            "reportes:cocina",
         }
     ),
     "repartidor": frozenset({"profile:read", "pedidos:deliver"}),

@@ -293,14 +293,16 @@ class Services:
 
     @cached_property
     def fanout(self) -> Fanout:
-        from chalicelib.realtime.fanout import Fanout, GastroLookups
+        from chalicelib.realtime.fanout import Fanout, GastroLookups, MenuLookups
+        from chalicelib.store.catalog import decode_plato_image
         from chalicelib.store.tenancy import decode_branch
 
         drivers = self.drivers
         gastro = GastroLookups(self.delivery_orders.restaurant_name, drivers.driver_available, drivers.carrier_customer,
                                self.position_repo.decode)
+        menu = MenuLookups(decode_plato_image, lambda tenant: [b.branch_id for b in self.tenant_repo.list_branches(tenant)])
         return Fanout(self.connections, self.sale_repo, self.frames, self.sales.timezone, gastro, self.shard_plan,
-                      decode_branch=decode_branch, rollups=self.rollup_feed)
+                      decode_branch=decode_branch, rollups=self.rollup_feed, menu=menu)
 
     @cached_property
     def rollup_repo(self) -> RollupRepository:

@@ -173,6 +173,7 @@ class StreamSources:
     transactions: str
     connections: str
     tenants: str
+    catalog: str
 
 
 def stream_sources(env: Mapping[str, str]) -> StreamSources:
@@ -180,6 +181,7 @@ def stream_sources(env: Mapping[str, str]) -> StreamSources:
         transactions=env.get("TRANSACTIONS_STREAM_ARN") or LOCAL_STREAM.format(table="transactions"),
         connections=env.get("CONNECTIONS_STREAM_ARN") or LOCAL_STREAM.format(table="connections"),
         tenants=env.get("TENANTS_STREAM_ARN") or LOCAL_STREAM.format(table="tenants"),
+        catalog=env.get("CATALOG_STREAM_ARN") or LOCAL_STREAM.format(table="catalog"),
     )
 
 

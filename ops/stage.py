@@ -58,11 +58,14 @@ class Stream:
 
 # The tenants table holds each tenant's id counters too; only its branch rows concern venue_changed.
 BRANCH_ROWS = json.dumps({"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "BRANCH#"}]}}}})
+# The catalog table holds productos, ingredientes and recipes too; only platos concern menu_changed.
+PLATO_ROWS = json.dumps({"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "PLATO#"}]}}}})
 
 STREAMS = (
     Stream("transactions", "TransactionsTable", "TRANSACTIONS_STREAM_ARN", "TransactionsStreamArn"),
     Stream("connections", "ConnectionsTable", "CONNECTIONS_STREAM_ARN", "ConnectionsStreamArn"),
     Stream("tenants", "TenantsTable", "TENANTS_STREAM_ARN", "TenantsStreamArn", filters=(BRANCH_ROWS,)),
+    Stream("catalog", "CatalogTable", "CATALOG_STREAM_ARN", "CatalogStreamArn", filters=(PLATO_ROWS,)),
 )
 
 

@@ -15,11 +15,13 @@ from chalicelib.api.responses import Eliminado, LineaQuitada
 from chalicelib.container import get_services
 from chalicelib.domain.catalog import (
     DEFAULT_STATION,
+    MAX_COURSE,
     MIN_RECIPE_QTY,
     NAME_MAX,
     STATION_PATTERN,
     UNIT_MAX,
 )
+from chalicelib.errors import Forbidden
 from chalicelib.presenters.catalog import (
     Ingrediente,
     LineaDeRecetaDePlato,
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 
 surface = Surface("catalog")
 
-READ, WRITE = "catalog:read", "catalog:write"
+READ, WRITE, SOLD_OUT = "catalog:read", "catalog:write", "menu:sold_out"
 QTY_PLACES = 3  # kg/l to the gram/millilitre
 
 _NAME = v.text(min_length=1, max_length=NAME_MAX)
@@ -60,6 +62,8 @@ PLATO_FIELDS = {
     "nombre": _NAME,
     "precio": v.money(minimum=Decimal(0)),
     "estacion": v.text(required=False, pattern=STATION_PATTERN, default=DEFAULT_STATION),
+    "curso": v.integer(required=False, minimum=0, maximum=MAX_COURSE, default=1),
+    "agotado": v.boolean(required=False, default=False),
 }
 _RECIPE_QTY = v.decimal(minimum=MIN_RECIPE_QTY, places=QTY_PLACES)
 RECIPE_LINE_FIELDS = {"ingrediente_id": v.text(min_length=1, max_length=64), "cantidad": _RECIPE_QTY}
@@ -157,9 +161,12 @@ def get_plato(ctx: RequestContext, plato_id: str) -> PlatoConReceta:
     return plato_with_recipe(plato, recipe, _tz())
 
 
-@surface.route("/api/platos/{plato_id}", ["PATCH"], permission=WRITE, body=PLATO_FIELDS, partial=True, response=Plato)
+@surface.route("/api/platos/{plato_id}", ["PATCH"], permission=SOLD_OUT, body=PLATO_FIELDS, partial=True, response=Plato)
 def update_plato(ctx: RequestContext, plato_id: str) -> Plato:
+    """The kitchen may mark a plato sold out (or not); any other change needs catalog:write."""
     data = ctx.body()
+    if set(data) - {"agotado"} and not ctx.principal.can(WRITE):
+        raise Forbidden(f"El rol {ctx.principal.role} solo puede marcar platos como agotados")
     return plato_out(_catalog().update_plato(ctx.tenant, plato_id, data), _tz())
 
 

@@ -59,15 +59,17 @@ ORDERS_QUERY = {
     **LIMIT,
     "status": v.choice(*ORDER_STATUSES, required=False, description="only orders in this status"),
     "station": v.text(required=False, pattern=STATION_PATTERN, description="only the items of this kitchen station"),
+    "include": v.choice("held", required=False, description="held: also the items of courses not fired yet (held_items)"),
 }
 
 
 @surface.route("/orders", ["GET"], permission="orders:read", query=ORDERS_QUERY, response=list[KdsOrder])
 def list_orders(ctx: RequestContext) -> list[KdsOrder]:
     status, station = ctx.params()["status"], ctx.params()["station"]
+    with_held = ctx.params()["include"] == "held"
     now = iso(utc_now())
-    orders = ctx.limited(_kds().active_orders(ctx.principal, ctx.branch, status, station))
-    return [kds_view.order(o, now, station) for o in orders]
+    orders = ctx.limited(_kds().active_orders(ctx.principal, ctx.branch, status, station, with_held))
+    return [kds_view.order(o, now, station, with_held=with_held) for o in orders]
 
 
 @surface.route(

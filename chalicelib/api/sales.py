@@ -8,6 +8,7 @@ from chalicelib.api import schemas as v
 from chalicelib.api.http import LIMIT, RequestContext, Surface, limit_query
 from chalicelib.container import get_services
 from chalicelib.domain import sales as domain
+from chalicelib.domain.catalog import MAX_COURSE
 from chalicelib.domain.money import PAYMENT_METHODS
 from chalicelib.domain.sales import Sale
 from chalicelib.errors import InvalidInput
@@ -27,6 +28,7 @@ ITEM = {
     "producto_id": v.text(required=False, min_length=1, max_length=64),
     "cantidad": v.decimal(minimum=0, exclusive_minimum=True, maximum=10000, places=3),
     "notas": v.text(required=False, nullable=True, max_length=500),
+    "curso": v.integer(required=False, minimum=0, maximum=MAX_COURSE),
 }
 HEADER = {
     "nro_reg": v.integer(minimum=1),
@@ -35,7 +37,15 @@ HEADER = {
     "cliente": v.text(required=False, nullable=True, max_length=100),
     "tipo": v.text(required=False, min_length=1, max_length=30),
 }
-CREATE = {**HEADER, "caja_id": v.integer(required=False, nullable=True, minimum=1), "items": v.list_of(ITEM, required=False)}
+CREATE = {
+    **HEADER,
+    "caja_id": v.integer(required=False, nullable=True, minimum=1),
+    "items": v.list_of(ITEM, required=False),
+    "curso_marchado": v.integer(required=False, minimum=0, maximum=MAX_COURSE),
+    "minutos_entre_cursos": v.integer(required=False, nullable=True, minimum=1, maximum=240),
+    "rush": v.boolean(required=False),
+}
+RUSH = {"rush": v.boolean()}
 EXTRA = {
     "ingrediente_id": v.text(required=False, min_length=1, max_length=64),
     "descripcion": v.text(required=False, min_length=1, max_length=200),
@@ -185,6 +195,21 @@ def list_payments(ctx: RequestContext, tx_id: str) -> list[Pago]:
 @surface.route("/api/transacciones/{tx_id}/cocina/completar", ["PATCH"], permission="cocina:complete", response=Transaccion)
 def complete_kitchen(ctx: RequestContext, tx_id: str) -> Transaccion:
     return _out(ctx, _sales().complete_kitchen(ctx.principal, v.path_int(tx_id)))
+
+
+@surface.route(
+    "/api/transacciones/{tx_id}/cursos/{curso}/marchar", ["POST"], permission="orders:fire", response=Transaccion
+)
+def fire_course(ctx: RequestContext, tx_id: str, curso: str) -> Transaccion:
+    course = v.path_int(curso, "curso")
+    if course > MAX_COURSE:
+        raise InvalidInput(f"curso debe estar entre 0 y {MAX_COURSE}")
+    return _out(ctx, _sales().fire_course(ctx.principal, v.path_int(tx_id), course))
+
+
+@surface.route("/api/transacciones/{tx_id}/prioridad", ["POST"], permission="orders:rush", body=RUSH, response=Transaccion)
+def set_rush(ctx: RequestContext, tx_id: str) -> Transaccion:
+    return _out(ctx, _sales().set_rush(ctx.principal, v.path_int(tx_id), ctx.body()["rush"]))
 
 
 @surface.route("/api/transacciones/{tx_id}/reabrir", ["POST"], permission="transacciones:reopen", status=201, response=Transaccion)

@@ -24,6 +24,7 @@ MAX_NUMBER = Decimal("1e12")
 NAME_MAX = 100
 UNIT_MAX = 30
 DEFAULT_STATION = "cocina"
+MAX_COURSE = 9  # courses: 0 fires at once (drinks), 1 starters, 2 mains, 3 desserts...
 STATION = r"[a-z][a-z0-9_-]{0,29}"  # a kitchen station: the one pattern, for platos, ?station= and channels
 STATION_PATTERN = rf"^{STATION}$"
 
@@ -99,6 +100,12 @@ def check_stock(value: Any, field: str = "stock") -> Decimal:
     if number != number.to_integral_value():
         raise InvalidInput([f"{field} must be an integer number"])
     return number
+
+
+def check_course(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COURSE:
+        raise InvalidInput(f"curso debe ser un entero entre 0 y {MAX_COURSE}")
+    return value
 
 
 def check_station(value: Any) -> str:
@@ -221,6 +228,8 @@ class Plato(SoftDeleted):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    curso: int = 1  # the course its items join unless the order says otherwise
+    agotado: bool = False  # sold out ("86"): it cannot be ordered
 
     @classmethod
     def create(cls, tenant_id: str, plato_id: str, data: Mapping[str, Any], now: datetime) -> Plato:
@@ -233,6 +242,8 @@ class Plato(SoftDeleted):
             estacion=DEFAULT_STATION if estacion is None else check_station(estacion),
             created_at=now,
             updated_at=now,
+            curso=check_course(data.get("curso", 1)),
+            agotado=bool(data.get("agotado", False)),
         )
 
     def changed(self, data: Mapping[str, Any], now: datetime) -> Plato:
@@ -243,6 +254,10 @@ class Plato(SoftDeleted):
             changes["precio"] = check_money(data["precio"])
         if data.get("estacion") is not None:
             changes["estacion"] = check_station(data["estacion"])
+        if data.get("curso") is not None:
+            changes["curso"] = check_course(data["curso"])
+        if data.get("agotado") is not None:
+            changes["agotado"] = bool(data["agotado"])
         return replace(self, updated_at=now, **changes)
 
     def soft_deleted(self, now: datetime) -> Plato:

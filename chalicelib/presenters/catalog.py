@@ -37,6 +37,8 @@ class Plato(_Catalogued):
     nombre: str
     precio: Money
     estacion: str
+    curso: int
+    agotado: bool
 
 
 class LineaDeReceta(Shape):
@@ -82,7 +84,8 @@ def ingredient_out(i: domain.Ingrediente, tz: str) -> Ingrediente:
 
 
 def plato_out(p: domain.Plato, tz: str) -> Plato:
-    return {"id": p.id, "nombre": p.nombre, "precio": money_str(p.precio), "estacion": p.estacion, **_times(p, tz)}
+    return {"id": p.id, "nombre": p.nombre, "precio": money_str(p.precio), "estacion": p.estacion, "curso": p.curso,
+            "agotado": p.agotado, **_times(p, tz)}
 
 
 def recipe_line(entry: RecipeEntry) -> LineaDeReceta:
@@ -102,3 +105,28 @@ def recipe_line_out(entry: RecipeEntry) -> LineaDeRecetaDePlato:
 
 def plato_with_recipe(p: domain.Plato, recipe: list[RecipeEntry], tz: str) -> PlatoConReceta:
     return {**plato_out(p, tz), "ingredientes": [recipe_line(e) for e in recipe]}
+
+
+class PlatoDelMenu(Shape):
+    """A plato as `menu:updated` (`menu-actualizado`) frames carry it."""
+
+    id: str
+    nombre: str
+    precio: Money
+    estacion: str
+    curso: int
+    agotado: bool
+    activo: bool
+
+
+MENU_FIELDS = ("nombre", "precio", "estacion", "curso", "agotado", "deleted_at")
+
+
+def menu_changed(before: domain.Plato | None, after: domain.Plato) -> bool:
+    """Did a change touch what a menu or a kitchen display shows of the plato?"""
+    return before is None or any(getattr(before, name) != getattr(after, name) for name in MENU_FIELDS)
+
+
+def menu_plato(p: domain.Plato) -> PlatoDelMenu:
+    return {"id": p.id, "nombre": p.nombre, "precio": money_str(p.precio), "estacion": p.estacion, "curso": p.curso,
+            "agotado": p.agotado, "activo": p.activo}

@@ -27,6 +27,12 @@ class KdsItem(Shape):
     station: str | None
     notes: str | None
     extras: list[KdsExtra]
+    course: int
+    held: bool
+    fired_at: IsoTime | None
+    started_at: IsoTime | None
+    ready_at: IsoTime | None
+    served_at: IsoTime | None
     created_at: IsoTime | None
     updated_at: IsoTime | None
 
@@ -54,7 +60,10 @@ class KdsOrder(Shape):
     created_at: IsoTime | None
     updated_at: IsoTime | None
     elapsed_seconds: Count
+    rush: bool
+    fired_course: int
     items: list[KdsItem]
+    held_items: list[KdsItem]
     type: Literal["delivery", "dine_in"]
     delivery: KdsDelivery | None
 
@@ -72,14 +81,23 @@ def item(i: Item, order_id: int) -> KdsItem:
             {"id": e.id, "description": e.descripcion, "ingredient_id": e.ingrediente_id, "quantity": qty_str(e.cantidad)}
             for e in i.extras
         ],
+        "course": i.curso,
+        "held": i.held,
+        "fired_at": i.fired_at,
+        "started_at": i.started_at,
+        "ready_at": i.ready_at,
+        "served_at": i.served_at,
         "created_at": i.created_at,
         "updated_at": i.status_changed_at,
     }
 
 
-def order(o: Sale, now: str, station: str | None = None) -> KdsOrder:
-    """With `station`, only the items routed to that station."""
+def order(o: Sale, now: str, station: str | None = None, *, with_held: bool = True) -> KdsOrder:
+    """With `station`, only the items routed to that station. Items of courses not fired yet are
+    apart, in `held_items` (empty unless `with_held`); the timer counts from the first firing."""
     items = [i for i in o.kitchen_items if station is None or i.estacion == station]
+    fired = [i for i in items if not i.held]
+    started = min((i.fired_at for i in fired if i.fired_at), default=o.created_at)
     return {
         "id": o.id,
         "branch_id": o.branch_id,
@@ -91,8 +109,11 @@ def order(o: Sale, now: str, station: str | None = None) -> KdsOrder:
         "session_id": o.session_id,
         "created_at": o.created_at,
         "updated_at": o.updated_at,
-        "elapsed_seconds": max(0, int((parse_iso(now) - parse_iso(o.created_at)).total_seconds())),
-        "items": [item(i, o.id) for i in items],
+        "elapsed_seconds": max(0, int((parse_iso(now) - parse_iso(started)).total_seconds())),
+        "rush": o.pacing.rush,
+        "fired_course": o.pacing.fired_course,
+        "items": [item(i, o.id) for i in fired],
+        "held_items": [item(i, o.id) for i in items if i.held] if with_held else [],
         "type": "delivery" if o.entrega is not None else "dine_in",
         "delivery": None if o.entrega is None else {
             "address": o.entrega.direccion_texto, "reference": o.entrega.direccion.get("referencia"),

@@ -8,7 +8,7 @@ from typing import Annotated, NotRequired, cast
 from chalicelib.domain import sales as domain
 from chalicelib.domain.money import money_str, qty_str
 from chalicelib.domain.sales import Sale
-from chalicelib.presenters.shapes import NULL_WHEN_ABSENT, Id, LocalTime, Money, Quantity, Shape
+from chalicelib.presenters.shapes import NULL_WHEN_ABSENT, Id, IsoTime, LocalTime, Money, Quantity, Shape
 from chalicelib.presenters.time import local_time
 
 # --- shapes -----------------------------------------------------------------------------------
@@ -39,6 +39,12 @@ class ItemSinExtras(Shape):
     notas: str | None
     estacion: str | None
     estado: str | None
+    curso: int
+    held: bool
+    fired_at: IsoTime | None
+    started_at: IsoTime | None
+    ready_at: IsoTime | None
+    served_at: IsoTime | None
     creado_en: LocalTime | None
     eliminado_en: NotRequired[Annotated[LocalTime | None, NULL_WHEN_ABSENT]]
     eliminado_por: NotRequired[Annotated[str | int | None, NULL_WHEN_ABSENT]]
@@ -95,6 +101,9 @@ class Cabecera(Shape):
     creado_en: LocalTime | None
     actualizado_en: LocalTime | None
     cerrado_en: LocalTime | None
+    rush: bool
+    curso_marchado: int
+    minutos_entre_cursos: int | None
     entrega: NotRequired[Annotated[Entrega | None, NULL_WHEN_ABSENT]]
 
 
@@ -145,6 +154,12 @@ def item_out(item: domain.Item, order_id: int, tz: str) -> Item:
         "notas": item.notas,
         "estacion": item.estacion,
         "estado": item.kitchen_status,
+        "curso": item.curso,
+        "held": item.held,
+        "fired_at": item.fired_at,
+        "started_at": item.started_at,
+        "ready_at": item.ready_at,
+        "served_at": item.served_at,
         "extras": [extra_out(e, item.id, tz) for e in item.extras],
         "creado_en": local_time(item.created_at, tz),
     }
@@ -208,6 +223,9 @@ def header_out(order: Sale, tz: str) -> Cabecera:
         "creado_en": created,
         "actualizado_en": local_time(order.updated_at, tz),
         "cerrado_en": local_time(order.closed_at, tz),
+        "rush": order.pacing.rush,
+        "curso_marchado": order.pacing.fired_course,
+        "minutos_entre_cursos": order.pacing.course_minutes,
     }
     if order.entrega is not None:
         out["entrega"] = delivery_out(order)

@@ -17,16 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib import metrics
+from chalicelib.domain.catalog import Plato
 from chalicelib.domain.connections import Subscriber
 from chalicelib.domain.sales import Sale
+from chalicelib.domain.sales.pacing import rush_first
 from chalicelib.domain.tenancy import Branch
 from chalicelib.observability import logger
+from chalicelib.presenters import catalog as catalog_view
 from chalicelib.presenters import delivery as gastro_view
 from chalicelib.presenters import sales as sale_view
 from chalicelib.realtime import protocol
 from chalicelib.realtime.channels import gm_location, kitchen_channel, order_channel, user_channel, venue_channel
 from chalicelib.realtime.encoding import Outgoing, encode
-from chalicelib.realtime.notifications import derive, gastro_messages, kds_messages
+from chalicelib.realtime.notifications import derive, gastro_messages, kds_messages, menu_messages
 from chalicelib.realtime.polling import Frames
 from chalicelib.realtime.shards import ShardPlan
 from chalicelib.services.ports import ConnectionStore, SaleStore
@@ -42,6 +45,14 @@ class DeliveryFailed(Exception):
 @dataclass
 class _DirtyBranch:
     sequence_numbers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MenuLookups:
+    """What menu frames need: the plato in a catalog stream image, and a tenant's branches."""
+
+    decode_plato: Callable[[dict[str, Any]], Plato | None]
+    branches: Callable[[str], list[str]]  # tenant -> branch ids
 
 
 @dataclass(frozen=True)
@@ -65,11 +76,13 @@ class Fanout:
         shards: ShardPlan | None = None,
         decode_branch: Callable[[dict[str, Any]], Branch | None] | None = None,
         rollups: RollupFeed | None = None,
+        menu: MenuLookups | None = None,
     ) -> None:
         """`rollups` is fed each record before its frames go out, so a client that re-reads a
         report when a frame arrives reads the report with that change in it."""
         self.decode_branch = decode_branch
         self.rollups = rollups
+        self.menu = menu
         self.connections = connections
         self.sales = sales
         self.frames = frames
@@ -168,6 +181,24 @@ class Fanout:
         message_id = f"{raw['SequenceNumber']}:venue:updated"
         self.publish(after.tenant_id, Outgoing("venue:updated", venue_channel(after.branch_id), view, message_id))
 
+    def handle_menu_batch(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Catalog-table stream: a plato added or changed (sold out, back, price, name...) ->
+        `menu:updated` on each of the tenant's branches (`menu-actualizado` on /cocina)."""
+        return self._each_record(event, self._menu_record)
+
+    def _menu_record(self, record: dict[str, Any]) -> None:
+        raw = record["dynamodb"]
+        if self.menu is None or record.get("eventName") not in ("INSERT", "MODIFY"):
+            return
+        after = self.menu.decode_plato(raw.get("NewImage") or {})
+        before = self.menu.decode_plato(raw.get("OldImage") or {})
+        if after is None or not catalog_view.menu_changed(before, after):
+            return
+        sequence = raw["SequenceNumber"]
+        for branch in self.menu.branches(after.tenant_id):
+            for message in menu_messages(after, branch, sequence):
+                self.publish(after.tenant_id, message)
+
     def handle_notice_batch(self, event: dict[str, Any]) -> dict[str, Any]:
         """Connections-table stream: a new notice row -> `order:error` on its user's channel."""
         return self._each_record(event, self._notice_record)
@@ -252,7 +283,7 @@ class Fanout:
         if not subscribers:
             return
         tz = self.timezone(tenant, branch)
-        queue = [sale_view.sale_out(o, tz) for o in self.sales.kitchen_queue(tenant, branch)]
+        queue = [sale_view.sale_out(o, tz) for o in rush_first(self.sales.kitchen_queue(tenant, branch))]
         message_id = f"{sequence}:pedidos-actualizados"
         kept, extra = protocol.fit_items("pedidos-actualizados", channel.name, queue, message_id)
         self.publish(tenant, Outgoing("pedidos-actualizados", channel, kept, message_id, extra), subscribers)

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import delivery as d
+from chalicelib.domain.catalog import Plato
 from chalicelib.domain.sales import KITCHEN_DONE, Sale
+from chalicelib.presenters import catalog as catalog_view
 from chalicelib.presenters import kds as kds_view
 from chalicelib.presenters import sales as sale_view
 from chalicelib.presenters.time import without_times
@@ -19,8 +21,11 @@ from chalicelib.realtime.channels import (
     gm_dispatch,
     gm_location,
     kds_channels,
+    kitchen_channel,
     session_channel,
+    venue_channel,
 )
+from chalicelib.realtime.encoding import Outgoing
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,21 @@ def kds_messages(old: Sale | None, new: Sale | None) -> list[KdsMessage]:
     elif old.estado != new.estado and new.kitchen_items:
         out.append(KdsMessage(kds_channels(new.branch_id)[0], "order:updated", kds_view.order(new, now), "updated"))
     return out
+
+
+# --- the menu (every namespace of the branch) ----------------------------------------------------
+
+
+def menu_messages(plato: Plato, branch: str, sequence: str) -> list[Outgoing]:
+    """A plato's change for one branch: `menu-actualizado` on /cocina, `menu:updated` on the kds
+    branch channel and on `venue:<branch>` (STOMP `/venue/{tenant}/{venue}`)."""
+    data = catalog_view.menu_plato(plato)
+    message_id = f"{sequence}:menu:{plato.id}"
+    return [
+        Outgoing("menu-actualizado", kitchen_channel(branch), data, message_id),
+        Outgoing("menu:updated", kds_channels(branch)[0], data, message_id),
+        Outgoing("menu:updated", venue_channel(branch), data, message_id),
+    ]
 
 
 # --- the gastromovil namespace (COMPAT C) -------------------------------------------------------

@@ -70,6 +70,10 @@ class SaleStore(Protocol):
         """Unclaimed delivery orders of every tenant offered before `offered_before`, oldest offer first."""
         ...
 
+    def courses_due(self, due_before: str, limit: int) -> list[Sale]:
+        """Sales of every tenant whose delay between courses has elapsed before `due_before`, soonest first."""
+        ...
+
 
 class SaleReads(Protocol):
     """Reads that one request needs together, in one round trip."""
@@ -213,7 +217,9 @@ class UnitOfWork(Protocol):
     """One use case's writes, committed together by `commit` or not at all."""
 
     def save_sale(self, sale: Sale) -> None: ...
-    def deduct_stock(self, tenant_id: str, products: Mapping[str, Decimal], ingredients: Mapping[str, Decimal]) -> None: ...
+    def deduct_stock(self, tenant_id: str, products: Mapping[str, Decimal], ingredients: Mapping[str, Decimal],
+                     crossing: Mapping[str, bool] | None = None) -> None: ...
+    def mark_sold_out(self, tenant_id: str, plato_id: str, now: datetime) -> None: ...
     def tally_sale(self, tenant_id: str, caja_id: int, payment_method: str, amount: Decimal) -> None: ...
     def claim_driver(self, tenant_id: str, user_id: str, order_id: int) -> None:
         """The driver, disponible with no order, becomes ocupado carrying `pedido_id`."""
@@ -270,11 +276,19 @@ class CatalogStore(Protocol):
         ...
 
     def add_stock_deductions(
-        self, tx: Any, tenant_id: str, products: Mapping[str, Decimal], ingredients: Mapping[str, Decimal]
+        self, tx: Any, tenant_id: str, products: Mapping[str, Decimal], ingredients: Mapping[str, Decimal],
+        crossing: Mapping[str, bool] | None = None,
     ) -> None:
-        """Add to the open transaction `tx` one atomic `stock/cantidad -= qty` per id,
-        conditioned only on the object existing. Stock may go negative."""
+        """Add to the open transaction `tx` one atomic `stock/cantidad -= qty` per id, conditioned
+        on the object existing and, for the ingredients in `crossing`, on the deduction still
+        taking (True) or not taking (False) the stock from ≥ 0 to below zero. Stock may go negative."""
         ...
+
+    def stage_sold_out(self, tx: Any, tenant_id: str, plato_id: str, now: datetime) -> None:
+        """Add to `tx`: mark the plato agotado, on condition that it exists and was not."""
+        ...
+
+    def platos_using(self, tenant_id: str, ingredient_ids: Iterable[str]) -> set[str]: ...
 
 
 class CustomerStore(Protocol):

@@ -17,8 +17,10 @@ from chalicelib import metrics
 from chalicelib.auth import CUSTOMER_ROLE, Principal, TokenService
 from chalicelib.domain import audit as actions
 from chalicelib.domain.clock import iso, utc_now
-from chalicelib.domain.sales import ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED, Item, Pago, RecipeUse, Sale
-from chalicelib.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.sales import ITEM_PENDING, ITEM_PREPARING, ITEM_READY, ITEM_SERVED, VOIDED, Item, Pago, RecipeUse, Sale
+from chalicelib.domain.sales.pacing import rush_first
+from chalicelib.domain.sales.stock import below_zero
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.services.catalog_cache import CatalogCache
 from chalicelib.services.ports import CajaStore, CatalogStore, SaleReads, SaleStore, TenantStore, UnitOfWork
 from chalicelib.services.retry import retry_on_conflict
@@ -94,7 +96,7 @@ class SaleService:
         return self.repo.get(tenant_id, sale_id)
 
     def kitchen_queue(self, who: Principal, branch_id: str) -> list[Sale]:
-        return self.repo.kitchen_queue(who.tenant, branch_id)
+        return rush_first(self.repo.kitchen_queue(who.tenant, branch_id))
 
     # --- creating --------------------------------------------------------------------------
 
@@ -175,15 +177,37 @@ class SaleService:
             uow.release_driver(sale.tenant_id, *release_driver)
         for entry in entries or []:
             uow.record(entry)
+        sold_out: set[str] = set()
         if sale.closing:  # the change recorded SaleClosed: its stock is consumed in this write
-            recipes = {p: [RecipeUse(r.ingrediente_id, r.cantidad) for r in self.catalog.recipe(sale.tenant_id, p)]
-                       for p in sale.plato_ids_to_deduct()}
-            deduction = sale.stock_to_deduct(recipes)
-            if not deduction.empty:
-                uow.deduct_stock(sale.tenant_id, deduction.productos, deduction.ingredientes)
+            sold_out = self._stage_stock(uow, sale)
         for tally in tallies:
             uow.tally_sale(sale.tenant_id, tally.caja_id, tally.metodo_pago, tally.monto)
         uow.commit()
+        for plato_id in sold_out:
+            self.catalog_cache.forget(sale.tenant_id, plato_id)
+
+    def _stage_stock(self, uow: UnitOfWork, sale: Sale) -> set[str]:
+        """What closing consumes, and the platos it leaves without an ingredient: an ingredient
+        this close takes below zero marks agotado every plato that uses it, in the same write.
+        Returns the platos marked."""
+        recipes = {p: [RecipeUse(r.ingrediente_id, r.cantidad) for r in self.catalog.recipe(sale.tenant_id, p)]
+                   for p in sale.plato_ids_to_deduct()}
+        deduction = sale.stock_to_deduct(recipes)
+        if deduction.empty:
+            return set()
+        stock = {i.id: i.cantidad for i in self.catalog.get_ingredients(sale.tenant_id, deduction.ingredientes).values()}
+        crossing = below_zero(stock, deduction.ingredientes)
+        uow.deduct_stock(sale.tenant_id, deduction.productos, deduction.ingredientes, crossing)
+        emptied = [i for i, crosses in crossing.items() if crosses]
+        if not emptied:
+            return set()
+        using = sorted(self.catalog.platos_using(sale.tenant_id, emptied))
+        found = (self.catalog.get_plato(sale.tenant_id, plato_id) for plato_id in using)
+        platos = [p for p in found if p is not None and not p.agotado]
+        now = utc_now()
+        for plato in platos:
+            uow.mark_sold_out(sale.tenant_id, plato.id, now)
+        return {p.id for p in platos}
 
     def update(self, who: Principal, tx_id: int, changes: dict[str, Any]) -> Sale:
         return self._change(who, tx_id, lambda o: o.update_header(changes, iso(utc_now())))[0]
@@ -202,16 +226,19 @@ class SaleService:
             plato = self.catalog_entry(order.tenant_id, ("plato", plato_id))
             if plato is None or plato.deleted:
                 raise NotFound(f"Plato con id {plato_id} no encontrado")
+            if plato.agotado:
+                raise Conflict(f"Plato agotado: {plato.nombre}")
             name, price, station = plato.nombre, plato.precio, getattr(plato, "estacion", None)
+            course = data["curso"] if data.get("curso") is not None else plato.curso
         else:
             assert product_id is not None
             product = self.catalog_entry(order.tenant_id, ("producto", product_id))
             if product is None or product.deleted:
                 raise NotFound(f"Producto con id {product_id} no encontrado")
-            name, price, station = product.nombre, product.precio, None
+            name, price, station, course = product.nombre, product.precio, None, 0
         return order.add_item(
             plato_id=plato_id, product_id=product_id, name=name, unit_price=price,
-            quantity=data["cantidad"], notes=data.get("notas"), station=station, now=now,
+            quantity=data["cantidad"], notes=data.get("notas"), station=station, now=now, course=course,
         )
 
     def add_item(self, who: Principal, tx_id: int, data: dict[str, Any]) -> tuple[Sale, Any]:
@@ -250,6 +277,31 @@ class SaleService:
         changed = self._change(who, tx_id, lambda o: o.set_item_status(item_uuid, status, iso(utc_now())))
         metrics.count(metrics.ITEM_STATUS_CHANGES)
         return changed
+
+    def fire_course(self, who: Principal, tx_id: int, course: int) -> Sale:
+        return self._change(who, tx_id, lambda o: o.fire_course(course, iso(utc_now())))[0]
+
+    def set_rush(self, who: Principal, tx_id: int, rush: bool) -> Sale:
+        return self._change(who, tx_id, lambda o: o.set_rush(rush, iso(utc_now())))[0]
+
+    def fire_due_courses(self, limit: int = 100) -> list[Sale]:
+        """The scheduled sweep: sales whose delay between courses has elapsed get their next
+        course fired. One Query of the sparse courses-due index; a sale changed meanwhile is
+        re-read and re-checked."""
+        fired = []
+        for due in self.repo.courses_due(iso(utc_now()), limit):
+            def attempt(tenant_id: str = due.tenant_id, sale_id: int = due.id) -> Sale | None:
+                order = self.repo.get(tenant_id, sale_id)
+                if order is None or order.estado == VOIDED or not order.fire_due_course(iso(utc_now())):
+                    return None
+                self._persist(order, [])
+                return order
+
+            order = retry_on_conflict(attempt, f"La transacción {due.id} está muy solicitada", attempts=MAX_ATTEMPTS,
+                                      sleep=self.sleep)
+            if order is not None:
+                fired.append(order)
+        return fired
 
     def recall_kitchen(self, who: Principal, tx_id: int, window_seconds: int) -> Sale:
         return self._change(who, tx_id, lambda o: o.recall(iso(utc_now()), window_seconds))[0]
@@ -313,12 +365,16 @@ class KitchenDisplayService:
         self.tokens = tokens
         self.recall_window_seconds = recall_window_minutes * 60
 
-    def active_orders(self, who: Principal, branch_id: str, status: str | None, station: str | None) -> list[Sale]:
-        orders = self.sale_store.kds_active(who.tenant, branch_id)
+    def active_orders(self, who: Principal, branch_id: str, status: str | None, station: str | None,
+                      include_held: bool = False) -> list[Sale]:
+        """Rush orders first; an order whose every item is held shows only with `include_held`."""
+        orders = rush_first(self.sale_store.kds_active(who.tenant, branch_id))
+        if not include_held:
+            orders = [o for o in orders if o.fired_items]
         if status is not None:
             orders = [o for o in orders if o.kds_status == status]
         if station is not None:
-            orders = [o for o in orders if any(i.estacion == station for i in o.kitchen_items)]
+            orders = [o for o in orders if any(i.estacion == station for i in o.kitchen_items if include_held or i.fired)]
         return orders
 
     def _order_of_item(self, who: Principal, branch_id: str, item_uuid: str) -> Sale:

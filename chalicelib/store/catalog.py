@@ -17,10 +17,11 @@ old value, so a PATCH never overwrites stock deducted by a sale in between (that
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
@@ -67,6 +68,8 @@ class IngredientRecord(_Entity):
 class PlatoRecord(_Entity):
     precio = DecimalAttribute()
     estacion = UnicodeAttribute()
+    curso = NumberAttribute(null=True)  # absent on platos created before courses: 1
+    agotado = BooleanAttribute(null=True)  # absent: False
 
 
 class RecipeLineRecord(Record):
@@ -106,7 +109,9 @@ def _id_of(sk: str) -> str:
 # Domain field -> record attribute: same names, listed once per kind.
 _PRODUCT_FIELDS = ("nombre", "precio", "stock", "unidad")
 _INGREDIENT_FIELDS = ("nombre", "unidad", "cantidad", "cantidad_minima")
-_PLATO_FIELDS = ("nombre", "precio", "estacion")
+_PLATO_FIELDS = ("nombre", "precio", "estacion", "curso", "agotado")
+# Fields added after platos were first stored: an absent attribute holds this value.
+_ADDED_LATER = {"curso": 1, "agotado": False}
 _TIMES = ("created_at", "updated_at", "deleted_at")
 
 
@@ -119,7 +124,10 @@ def _ingredient_of(r: IngredientRecord) -> Ingrediente:
 
 
 def _plato(r: PlatoRecord) -> Plato:
-    return Plato(r.pk, _id_of(r.sk), **fields_of(r, (*_PLATO_FIELDS, *_TIMES)))
+    values = fields_of(r, (*_PLATO_FIELDS, *_TIMES))
+    for name, default in _ADDED_LATER.items():
+        values[name] = default if values[name] is None else type(default)(values[name])
+    return Plato(r.pk, _id_of(r.sk), **values)
 
 
 def _line(r: RecipeLineRecord) -> RecipeLine:
@@ -143,6 +151,14 @@ def entry_from_raw(item: dict[str, Any]) -> tuple[CatalogKey, Plato | Producto |
     if sk.startswith("INGREDIENTE#"):
         return ("ingrediente", _id_of(sk)), _ingredient_of(IngredientRecord.from_raw_data(item))
     return None
+
+
+def decode_plato_image(image: dict[str, Any]) -> Plato | None:
+    """The plato in a catalog stream image, or None for any other row."""
+    if not image or not image.get("sk", {}).get("S", "").startswith("PLATO#"):
+        return None
+    entry = entry_from_raw(image)
+    return entry[1] if entry is not None and isinstance(entry[1], Plato) else None
 
 
 R = TypeVar("R", bound=Record)
@@ -178,7 +194,7 @@ def _changes(cls: type[_Entity], before: Any, after: Any, fields: tuple[str, ...
         attribute = getattr(cls, name)
         actions.append(attribute.set(new) if new is not None else attribute.remove())
         if name != "deleted_at":
-            condition &= attribute == old
+            condition &= (attribute == old) | attribute.does_not_exist() if _ADDED_LATER.get(name) == old else attribute == old
     actions.append(cls.updated_at.set(after.updated_at))
     return actions, condition
 
@@ -336,7 +352,8 @@ class CatalogRepository:
     # --- stock (used by the sale close, inside its transaction) --------------------------
 
     def add_stock_deductions(
-        self, tx: TransactWrite, tenant_id: str, products: Mapping[str, Decimal], ingredients: Mapping[str, Decimal]
+        self, tx: TransactWrite, tenant_id: str, products: Mapping[str, Decimal], ingredients: Mapping[str, Decimal],
+        crossing: Mapping[str, bool] | None = None,
     ) -> None:
         """One atomic ADD of -qty per id, conditioned only on the item existing: stock may go
         negative, a sale never fails for stock. A soft-deleted item is still deducted (the sale
@@ -349,10 +366,27 @@ class CatalogRepository:
                     actions=[self.ProductRecord.stock.add(-Decimal(qty))],
                     condition=self.ProductRecord.pk.exists(),
                 )
+        stock = self.IngredientRecord.cantidad
         for ingredient_id, qty in ingredients.items():
             if qty:
+                condition = self.IngredientRecord.pk.exists()
+                if crossing is not None and ingredient_id in crossing:
+                    takes_below = (stock >= 0) & (stock < Decimal(qty))
+                    condition &= takes_below if crossing[ingredient_id] else ~takes_below
                 tx.update(
                     self.IngredientRecord(tenant_id, ingredient_sk(ingredient_id)),
-                    actions=[self.IngredientRecord.cantidad.add(-Decimal(qty))],
-                    condition=self.IngredientRecord.pk.exists(),
+                    actions=[stock.add(-Decimal(qty))],
+                    condition=condition,
                 )
+
+    def stage_sold_out(self, tx: TransactWrite, tenant_id: str, plato_id: str, now: datetime) -> None:
+        record = self.PlatoRecord
+        tx.update(record(tenant_id, plato_sk(plato_id)), actions=[record.agotado.set(True), record.updated_at.set(now)],
+                  condition=record.pk.exists() & (record.agotado.does_not_exist() | (record.agotado == False)))  # noqa: E712
+
+    def platos_using(self, tenant_id: str, ingredient_ids: Iterable[str]) -> set[str]:
+        """The platos whose recipe uses any of the ingredients: one Query of the tenant's recipe
+        lines (bounded by the menu, not by sales)."""
+        wanted = set(ingredient_ids)
+        lines = self.RecipeLineRecord.query(tenant_id, self.RecipeLineRecord.sk.startswith("RECETA#"))
+        return {line.plato_id for line in lines if line.ingrediente_id in wanted}

@@ -21,6 +21,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.delivery import Entrega
 from chalicelib.domain.sales import Extra, Item, Pago, Sale
+from chalicelib.domain.sales.pacing import Pacing
 from chalicelib.errors import Conflict, VersionConflict
 from chalicelib.settings import Settings
 from chalicelib.store.base import Record, bound, branch_key, is_condition_failure
@@ -89,6 +90,15 @@ class AwaitingDriverIndex(GlobalSecondaryIndex["SaleRecord"]):
     dispatch_sk = UnicodeAttribute(range_key=True)
 
 
+class CoursesDueIndex(GlobalSecondaryIndex["SaleRecord"]):
+    class Meta:
+        index_name = "courses-due"
+        projection = AllProjection()
+
+    course_due_pk = UnicodeAttribute(hash_key=True)
+    course_due_sk = UnicodeAttribute(range_key=True)
+
+
 class SaleRecord(Record):
     tx_id = NumberAttribute()
     branch_id = UnicodeAttribute()
@@ -111,6 +121,8 @@ class SaleRecord(Record):
     delivery_estado = UnicodeAttribute(null=True)
     dispatch_pk = UnicodeAttribute(null=True)
     dispatch_sk = UnicodeAttribute(null=True)
+    course_due_pk = UnicodeAttribute(null=True)
+    course_due_sk = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     kitchen_queue = KitchenQueueIndex()
@@ -120,6 +132,7 @@ class SaleRecord(Record):
     delivery_by_branch = DeliveryByBranchIndex()
     delivery_by_customer = DeliveryByCustomerIndex()
     awaiting_driver = AwaitingDriverIndex()
+    courses_due = CoursesDueIndex()
 
 
 def tx_sk(tx_id: int) -> str:
@@ -145,7 +158,8 @@ def _item_doc(i: Item) -> dict[str, Any]:
         "cantidad": str(i.cantidad), "precio_unitario": str(i.precio_unitario), "notas": i.notas, "created_at": i.created_at,
         "estacion": i.estacion, "kitchen_status": i.kitchen_status, "status_changed_at": i.status_changed_at,
         "extras": [_extra_doc(e) for e in i.extras], "stock_deducted": i.stock_deducted,
-        "removed_at": i.removed_at, "removed_by": i.removed_by,
+        "removed_at": i.removed_at, "removed_by": i.removed_by, "curso": i.curso, "held": i.held, "fired_at": i.fired_at,
+        "started_at": i.started_at, "ready_at": i.ready_at, "served_at": i.served_at,
     }
 
 
@@ -166,6 +180,8 @@ def encode(order: Sale) -> str:
         "next_extra_id": order.next_extra_id, "closed_at": order.closed_at, "kitchen_done_at": order.kitchen_done_at,
         "voided_at": order.voided_at, "recall_snapshot": order.recall_snapshot,
         "entrega": order.entrega.to_doc() if order.entrega else None,
+        "curso_marchado": order.pacing.fired_course, "minutos_entre_cursos": order.pacing.course_minutes,
+        "curso_marchado_at": order.pacing.course_fired_at, "rush": order.pacing.rush,
     }, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -181,6 +197,10 @@ def _item(d: dict[str, Any]) -> Item:
             for e in d.get("extras", [])
         ],
         stock_deducted=d.get("stock_deducted", False), removed_at=d.get("removed_at"), removed_by=d.get("removed_by"),
+        curso=d.get("curso", 1), held=d.get("held", False),
+        # Items stored before courses existed were fired when they were added.
+        fired_at=d.get("fired_at", d["created_at"] if d["plato_id"] and not d.get("held") else None),
+        started_at=d.get("started_at"), ready_at=d.get("ready_at"), served_at=d.get("served_at"),
     )
 
 
@@ -201,6 +221,8 @@ def decode(tenant_id: str, tx_id: int, branch_id: str, status: str, kitchen_stat
         session_id=session_id, next_item_id=d["next_item_id"], next_extra_id=d["next_extra_id"], closed_at=d.get("closed_at"),
         kitchen_done_at=d.get("kitchen_done_at"), voided_at=d.get("voided_at"), recall_snapshot=d.get("recall_snapshot") or {},
         entrega=Entrega.from_doc(d["entrega"]) if d.get("entrega") else None,
+        pacing=Pacing(d.get("curso_marchado", 1), d.get("minutos_entre_cursos"), d.get("curso_marchado_at", created_at),
+                      d.get("rush", False)),
         version=version,
     )
 
@@ -219,6 +241,7 @@ def to_record(order: Sale, cls: type[SaleRecord]) -> SaleRecord:
     queue = order.in_kitchen_queue
     kds = order.active_for_kitchen_display
     awaiting = order.entrega is not None and order.entrega.awaiting_driver
+    course_due = order.pacing.due_at(order.held_items) if order.estado != "anulado" else None
     branch = branch_key(order.tenant_id, order.branch_id)
     ordered = f"{order.created_at}#{order.id:012d}"
     record = cls(
@@ -234,6 +257,8 @@ def to_record(order: Sale, cls: type[SaleRecord]) -> SaleRecord:
         delivery_estado=order.entrega.estado if order.entrega else None,
         dispatch_pk=DISPATCH if awaiting else None,
         dispatch_sk=f"{order.entrega.offered_at}#{order.tenant_id}#{order.id:012d}" if awaiting and order.entrega else None,
+        course_due_pk=COURSES_DUE if course_due else None,
+        course_due_sk=f"{course_due}#{order.tenant_id}#{order.id:012d}" if course_due else None,
     )
     if order.version:
         record.version = order.version
@@ -241,6 +266,7 @@ def to_record(order: Sale, cls: type[SaleRecord]) -> SaleRecord:
 
 
 DISPATCH = "DISPATCH"  # the one partition of the sparse awaiting-driver index
+COURSES_DUE = "COURSES"  # the one partition of the sparse courses-due index
 
 
 def customer_key(tenant_id: str, customer_id: int) -> str:
@@ -326,4 +352,9 @@ class SaleRepository:
     def awaiting_driver(self, offered_before: str, limit: int) -> list[Sale]:
         """Delivery orders (every tenant) offered before `offered_before` and still unclaimed, oldest offer first."""
         rows = self.SaleRecord.awaiting_driver.query(DISPATCH, self.SaleRecord.dispatch_sk < offered_before, limit=limit)
+        return [to_domain(r) for r in rows]
+
+    def courses_due(self, due_before: str, limit: int) -> list[Sale]:
+        """Sales (every tenant) whose next held course is due before `due_before`, soonest first."""
+        rows = self.SaleRecord.courses_due.query(COURSES_DUE, self.SaleRecord.course_due_sk < due_before, limit=limit)
         return [to_domain(r) for r in rows]

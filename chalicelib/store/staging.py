@@ -6,6 +6,7 @@ one TransactWriteItems; the memory one in the tests as one checked batch. Pure."
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -18,7 +19,8 @@ Tx_contra = TypeVar("Tx_contra", contravariant=True)
 
 class StockWrites(Protocol[Tx_contra]):
     def add_stock_deductions(self, tx: Tx_contra, tenant_id: str, products: Mapping[str, Decimal],
-                             ingredients: Mapping[str, Decimal]) -> Any: ...
+                             ingredients: Mapping[str, Decimal], crossing: Mapping[str, bool] | None = None) -> Any: ...
+    def stage_sold_out(self, tx: Tx_contra, tenant_id: str, plato_id: str, now: datetime) -> Any: ...
 
 
 class TallyWrites(Protocol[Tx_contra]):
@@ -46,8 +48,15 @@ class StagedUnitOfWork(Generic[Tx]):
     def save_sale(self, sale: Sale) -> None:
         self._sale = sale
 
-    def deduct_stock(self, tenant_id: str, products: Mapping[str, Decimal], ingredients: Mapping[str, Decimal]) -> None:
-        self._writes.append(lambda tx: self._catalog.add_stock_deductions(tx, tenant_id, products, ingredients))
+    def deduct_stock(self, tenant_id: str, products: Mapping[str, Decimal], ingredients: Mapping[str, Decimal],
+                     crossing: Mapping[str, bool] | None = None) -> None:
+        """`crossing`: whether the deduction takes each ingredient below zero, as read; the commit
+        fails (and the use case retries) if that is no longer so."""
+        self._writes.append(lambda tx: self._catalog.add_stock_deductions(tx, tenant_id, products, ingredients, crossing))
+
+    def mark_sold_out(self, tenant_id: str, plato_id: str, now: datetime) -> None:
+        """Mark the plato agotado, on condition that it was not (so two racing closes mark it once)."""
+        self._writes.append(lambda tx: self._catalog.stage_sold_out(tx, tenant_id, plato_id, now))
 
     def tally_sale(self, tenant_id: str, caja_id: int, payment_method: str, amount: Decimal) -> None:
         self._writes.append(lambda tx: self._cajas.add_sale_tally(tx, tenant_id, caja_id, payment_method, amount))

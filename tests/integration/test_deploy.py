@@ -65,6 +65,7 @@ def test_a_first_deploy_creates_the_infra_then_deploys_the_app_with_the_stacks_o
         "TRANSACTIONS_STREAM_ARN": infra["TransactionsStreamArn"],
         "CONNECTIONS_STREAM_ARN": infra["ConnectionsStreamArn"],
         "TENANTS_STREAM_ARN": infra["TenantsStreamArn"],
+        "CATALOG_STREAM_ARN": infra["CatalogStreamArn"],
         "JWT_SECRET_ARN": infra["JwtSecretArn"],
         "WEBSOCKET_ENDPOINT": f"https://{ws_id}.execute-api.us-east-1.amazonaws.com/api",
     }

@@ -39,7 +39,8 @@ from tests.support import moto_cfn, moto_chalice
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 NOT_EMULATED_BY_MOTO_CLOUDFORMATION = {"AWS::CloudWatch::Alarm"}  # moto's CloudFormation skips them with a warning
-STREAM_TABLES = {"fan_out": "transactions", "connection_opened": "connections", "venue_changed": "tenants"}
+STREAM_TABLES = {"fan_out": "transactions", "connection_opened": "connections", "venue_changed": "tenants",
+                 "menu_changed": "catalog"}
 WEBSOCKET_ROUTES = {"$connect": "websocket_connect", "$default": "websocket_message", "$disconnect": "websocket_disconnect"}
 
 

@@ -69,6 +69,7 @@ NOWHERE = {
     "order_id": "999999",
     "sucursal_id": "nowhere",
     "pk": "999999",
+    "curso": "2",
 }
 KDS_ITEM_NOWHERE = "00000000-0000-4000-8000-000000000000"
 # Every body schema is strict, so this fails validation (400) before any write.
@@ -201,6 +202,7 @@ def build_world(api: Api) -> World:
         "order_id": str(tx["id"]),
         "sucursal_id": "norte",
         "pk": str(pedido["pedido_id"]),
+        "curso": "2",
     }
     # The premise of the cross-tenant checks: none of alpha's numeric target ids exists in beta.
     assert int(ids["caja_id"]) > b_caja["id"] and int(ids["tx_id"]) > b_tx["id"]
@@ -342,6 +344,8 @@ def valid_body(method: str, path: str, ids: dict[str, str]) -> Any:
         return {"concepto": "Pwned"}
     if path.endswith("/estado"):
         return {"estado": "cancelado"}
+    if path.endswith("/prioridad"):
+        return {"rush": True}
     if path in NAMED:
         return {"nombre": "Pwned"}
     return {}

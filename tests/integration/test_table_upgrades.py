@@ -28,6 +28,7 @@ from tests.support.moto_table_updates import MORE_THAN_ONE, TableUpdates, record
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE_DELIVERY = ROOT / "tests" / "support" / "releases" / "tables-68a245f.yaml"
 DELIVERY_INDEXES = ("delivery-by-branch", "delivery-by-customer", "awaiting-driver")
+NEW_INDEXES = (*DELIVERY_INDEXES, "courses-due")  # what today's infra adds to that release's tables
 TABLES = ("tenants", "users", "catalog", "cajas", "transactions", "connections", "idempotency")
 
 
@@ -121,8 +122,8 @@ def test_deploying_todays_infra_over_the_release_before_delivery_keeps_every_row
 
     report, out = run_deploy(session, config, chalice=chalice)
 
-    assert "infra stage 1/3: TransactionsTable adds index delivery-by-branch" in out
-    assert "infra stage 2/3: updated stack" in out and "infra: updated stack" in out
+    assert "infra stage 1/4: TransactionsTable adds index delivery-by-branch" in out
+    assert "infra stage 2/4: updated stack" in out and "infra: updated stack" in out
     assert report.changed[0] == "infra"
     assert every_row(session, prefix) == before
     for table, indexes in indexes_by_table(parse_cfn(TABLES_TEMPLATE.read_text())).items():
@@ -147,14 +148,14 @@ def test_no_single_update_of_the_upgrade_adds_or_removes_more_than_one_index(
     run_deploy(session, config)
 
     handed = [body for stack, body in templates if stack == f"{prefix}-tables"]
-    assert len(handed) == len(DELIVERY_INDEXES)
+    assert len(handed) == len(NEW_INDEXES)
     assert handed[-1] == TABLES_TEMPLATE.read_text()
     steps = [indexes_by_table(parse_cfn(body)) for body in [BEFORE_DELIVERY.read_text(), *handed]]
     for number, (earlier, later) in enumerate(pairwise(steps), 1):
         changed = [(table, sorted(earlier[table] ^ later[table])) for table in later if earlier.get(table, set()) ^ later[table]]
         assert len(changed) == 1 and len(changed[0][1]) == 1, f"update {number} changes {changed}"
     # what the (stand-in) table updates saw: the same, table by table
-    assert [u.created for u in table_updates.updates if u.created or u.deleted] == [(name,) for name in DELIVERY_INDEXES]
+    assert [u.created for u in table_updates.updates if u.created or u.deleted] == [(name,) for name in NEW_INDEXES]
 
 
 def test_todays_infra_in_a_single_update_is_refused_as_cloudformation_refuses_it(
@@ -178,9 +179,10 @@ def test_the_plan_over_the_release_before_delivery_prints_the_stages_and_applies
     report, out = run_deploy(session, config, plan=True)
 
     assert [line for line in out.splitlines() if line.startswith("infra stage")] == [
-        "infra stage 1/3: TransactionsTable adds index delivery-by-branch",
-        "infra stage 2/3: TransactionsTable adds index delivery-by-customer",
-        "infra stage 3/3: TransactionsTable adds index awaiting-driver (the template as written)",
+        "infra stage 1/4: TransactionsTable adds index delivery-by-branch",
+        "infra stage 2/4: TransactionsTable adds index delivery-by-customer",
+        "infra stage 3/4: TransactionsTable adds index awaiting-driver",
+        "infra stage 4/4: TransactionsTable adds index courses-due (the template as written)",
     ]
     assert report.changed == ["infra"]
     assert "run without --plan to update it" in out  # the app's steps need the new stack's outputs
@@ -211,5 +213,6 @@ def test_removing_several_indexes_from_a_live_table_is_staged_the_same_way(
 
     assert "infra stage 3/3: TransactionsTable removes index awaiting-driver (the template as written)" in out.getvalue()
     assert [u.deleted for u in table_updates.updates if u.created or u.deleted] == [(name,) for name in DELIVERY_INDEXES]
-    assert set(live_indexes(session, f"{prefix}-transactions")) == {"kitchen-queue", "by-caja", "by-branch", "kds-active"}
+    assert set(live_indexes(session, f"{prefix}-transactions")) == {"kitchen-queue", "by-caja", "by-branch", "kds-active",
+                                                                     "courses-due"}
     assert every_row(session, prefix) == before

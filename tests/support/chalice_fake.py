@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 STREAM_HANDLERS = {"fan_out": "TRANSACTIONS_STREAM_ARN", "connection_opened": "CONNECTIONS_STREAM_ARN",
-                   "venue_changed": "TENANTS_STREAM_ARN"}
+                   "venue_changed": "TENANTS_STREAM_ARN", "menu_changed": "CATALOG_STREAM_ARN"}
 OTHER_FUNCTIONS = ("websocket_connect", "websocket_message", "websocket_disconnect", "socketio_heartbeat", "stomp_connect_deadline",
                    "send_frames")
 

@@ -184,16 +184,31 @@ class InMemoryCatalog:
     # --- stock ----------------------------------------------------------------------------
 
     def add_stock_deductions(
-        self, tx: FakeTransaction, tenant_id: str, productos: Mapping[str, Decimal], ingredientes: Mapping[str, Decimal]
+        self, tx: FakeTransaction, tenant_id: str, productos: Mapping[str, Decimal], ingredientes: Mapping[str, Decimal],
+        crossing: Mapping[str, bool] | None = None,
     ) -> None:
         for kind, attribute, amounts in (("producto", "stock", productos), ("ingrediente", "cantidad", ingredientes)):
             for object_id, qty in amounts.items():
                 if qty:
-                    self._deduction(tx, (tenant_id, kind, object_id), attribute, Decimal(qty))
+                    expected = (crossing or {}).get(object_id) if kind == "ingrediente" else None
+                    self._deduction(tx, (tenant_id, kind, object_id), attribute, Decimal(qty), expected)
 
-    def _deduction(self, tx: FakeTransaction, key: tuple[str, str, str], attribute: str, qty: Decimal) -> None:
+    def stage_sold_out(self, tx: FakeTransaction, tenant_id: str, plato_id: str, now: datetime) -> None:
+        key = (tenant_id, "plato", plato_id)
+        tx.add(lambda: key in self._objects and not self._objects[key].agotado,
+               lambda: self._objects.__setitem__(key, replace(self._objects[key], agotado=True, updated_at=now)))
+
+    def platos_using(self, tenant_id: str, ingredient_ids: Iterable[str]) -> set[str]:
+        wanted = set(ingredient_ids)
+        return {plato for (t, plato, ingredient) in self._lines if t == tenant_id and ingredient in wanted}
+
+    def _deduction(self, tx: FakeTransaction, key: tuple[str, str, str], attribute: str, qty: Decimal,
+                   crossing: bool | None = None) -> None:
         def exists() -> bool:
-            return key in self._objects
+            if key not in self._objects:
+                return False
+            stock = getattr(self._objects[key], attribute)
+            return crossing is None or (0 <= stock < qty) == crossing
 
         def deduct() -> None:
             stored = self._objects[key]
@@ -274,6 +289,11 @@ class InMemorySales:
         found = [deepcopy(s) for s in self._sales.values() if s.awaiting_driver and s.entrega and s.entrega.offered_at
                  and f"{s.entrega.offered_at}#{s.tenant_id}#{s.id:012d}" < offered_before]
         return sorted(found, key=lambda s: (s.entrega.offered_at if s.entrega else "", s.tenant_id, s.id))[:limit]
+
+    def courses_due(self, due_before: str, limit: int) -> list[Sale]:
+        due = [(s.pacing.due_at(s.held_items), s) for s in self._sales.values() if s.estado != "anulado"]
+        found = sorted((f"{at}#{s.tenant_id}#{s.id:012d}", deepcopy(s)) for at, s in due if at)
+        return [s for key, s in found if key < due_before][:limit]
 
     def by_customer(self, tenant_id: str, customer_id: int, limit: int) -> list[Sale]:
         found = [deepcopy(s) for (t, _), s in self._sales.items()

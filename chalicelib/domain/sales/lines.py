@@ -47,10 +47,31 @@ class Item:
     stock_deducted: bool = False
     removed_at: str | None = None
     removed_by: str | None = None
+    curso: int = 1  # 0 fires at once (drinks), then starters, mains, desserts
+    held: bool = False  # its course is not fired yet: not on the kitchen queue
+    fired_at: str | None = None  # when it reached the kitchen: its timers count from here
+    started_at: str | None = None  # preparing
+    ready_at: str | None = None
+    served_at: str | None = None
 
     @property
     def needs_kitchen(self) -> bool:
         return self.plato_id is not None
+
+    @property
+    def fired(self) -> bool:
+        return self.needs_kitchen and not self.held
+
+    def mark(self, status: str, now: str) -> None:
+        """Move to a kitchen status, recording when; going back (a recall) forgets the later times."""
+        self.kitchen_status = status
+        self.status_changed_at = now
+        order = ITEM_FLOW.index(status)
+        for at, name in ((1, "started_at"), (2, "ready_at"), (3, "served_at")):
+            if order == at and getattr(self, name) is None:
+                setattr(self, name, now)
+            elif order < at:
+                setattr(self, name, None)
 
     @property
     def subtotal(self) -> Decimal:

@@ -26,8 +26,9 @@ from chalicelib.domain.sales.lines import (
     Item,
     Pago,
 )
+from chalicelib.domain.sales.pacing import Pacing
 from chalicelib.domain.sales.stock import RecipeUse, StockDeduction, consume
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import Conflict, InvalidInput, NotFound
 
 # Billing state.
 PENDING, OPEN, CLOSED, VOIDED = "pendiente", "abierto", "cerrado", "anulado"
@@ -63,6 +64,7 @@ class Sale:
     recall_snapshot: dict[str, str] = field(default_factory=dict)  # item uuid -> status before the bump
     usuario_nombre: str | None = None  # who took the order, as the kitchen display shows it
     entrega: d.Entrega | None = None  # tipo delivery: the GastroMovil order's state, customer, address, driver
+    pacing: Pacing = field(default_factory=Pacing)
     version: int = 0
     events: list[SaleEvent] = field(default_factory=list, compare=False, repr=False)  # what this change recorded; never stored
 
@@ -70,9 +72,12 @@ class Sale:
     def new(cls, *, tenant_id: str, sale_id: int, branch_id: str, header: Mapping[str, Any], caja_id: int | None,
             user_id: str, user_name: str | None, now: str, delivery: d.Entrega | None = None) -> Sale:
         """A sale just taken, with no lines yet: `header` has its nro_reg, concepto, mesa, cliente and tipo."""
+        pacing = Pacing(fired_course=header.get("curso_marchado") or 1, course_minutes=header.get("minutos_entre_cursos"),
+                        course_fired_at=now, rush=bool(header.get("rush")))
         return cls(tenant_id=tenant_id, id=sale_id, branch_id=branch_id, nro_reg=header["nro_reg"], concepto=header["concepto"],
                    mesa=header.get("mesa"), cliente=header.get("cliente"), tipo=header.get("tipo") or "venta", caja_id=caja_id,
-                   usuario_id=user_id, usuario_nombre=user_name or None, created_at=now, updated_at=now, entrega=delivery)
+                   usuario_id=user_id, usuario_nombre=user_name or None, created_at=now, updated_at=now, entrega=delivery,
+                   pacing=pacing)
 
     # --- derived figures ---------------------------------------------------------------
 
@@ -93,6 +98,14 @@ class Sale:
         return [i for i in self.items if i.needs_kitchen]
 
     @property
+    def fired_items(self) -> list[Item]:
+        return [i for i in self.items if i.fired]
+
+    @property
+    def held_items(self) -> list[Item]:
+        return [i for i in self.items if i.needs_kitchen and i.held]
+
+    @property
     def in_kitchen_queue(self) -> bool:
         return self.estado_cocina == KITCHEN_PENDING and self.estado != VOIDED
 
@@ -107,9 +120,9 @@ class Sale:
         pending (nothing started, unpaid), confirmed (nothing started, payment taken),
         preparing (something started, not all ready), ready (every kitchen item ready or
         served, some not yet served); None once all are served or the sale is void."""
-        statuses = [i.kitchen_status for i in self.kitchen_items]
-        if self.estado == VOIDED or not statuses or all(s == ITEM_SERVED for s in statuses):
+        if self.estado == VOIDED or not self.kitchen_items or all(i.kitchen_status == ITEM_SERVED for i in self.kitchen_items):
             return None
+        statuses = [i.kitchen_status for i in self.fired_items] or [ITEM_PENDING]
         if all(s in (ITEM_READY, ITEM_SERVED) for s in statuses):
             return "ready"
         if all(s == ITEM_PENDING for s in statuses):
@@ -159,6 +172,7 @@ class Sale:
         notes: str | None,
         station: str | None,
         now: str,
+        course: int = 1,
     ) -> Item:
         self._require_not_voided()
         if (plato_id is None) == (product_id is None):
@@ -178,7 +192,11 @@ class Sale:
             estacion=(station or "cocina") if plato_id else None,
             kitchen_status=ITEM_PENDING if plato_id else None,
             status_changed_at=now if plato_id else None,
+            curso=course,
         )
+        if plato_id:
+            item.held = self.pacing.holds(course)
+            item.fired_at = None if item.held else now
         self.next_item_id += 1
         self.items.append(item)
         if self.estado == PENDING:
@@ -261,11 +279,13 @@ class Sale:
         """`cocina/completar`: every remaining kitchen item becomes ready."""
         self._require_not_voided()
         snapshot = self._kitchen_snapshot()
-        for item in self.kitchen_items:
+        for item in self.fired_items:
             if item.kitchen_status in (ITEM_PENDING, ITEM_PREPARING):
-                item.kitchen_status = ITEM_READY
-                item.status_changed_at = now
-        self._kitchen_done(now, snapshot)
+                item.mark(ITEM_READY, now)
+        if self.held_items:
+            self._recompute_kitchen(now, snapshot)
+        else:
+            self._kitchen_done(now, snapshot)
         self.touch(now)
         self.close_if_settled(now)
 
@@ -277,6 +297,8 @@ class Sale:
         item = self.item_by_uuid(item_uuid)
         if item.kitchen_status is None:
             raise InvalidInput("Este item no pasa por cocina")
+        if item.held:
+            raise Conflict(f"El item {item.nombre} está retenido (curso {item.curso}): marche el curso antes de prepararlo")
         allowed = NEXT_ITEM_STATUS.get(item.kitchen_status)
         if status != allowed:
             raise InvalidInput(
@@ -284,8 +306,7 @@ class Sale:
                 + (f" (solo se permite {item.kitchen_status} -> {allowed})" if allowed else f" ({item.kitchen_status} es final)")
             )
         snapshot = self._kitchen_snapshot()
-        item.kitchen_status = status
-        item.status_changed_at = now
+        item.mark(status, now)
         self._recompute_kitchen(now, snapshot)
         self.touch(now)
         self.close_if_settled(now)
@@ -303,8 +324,7 @@ class Sale:
         for item in self.kitchen_items:
             before = self.recall_snapshot.get(item.uuid, ITEM_PENDING)
             if item.kitchen_status == ITEM_READY and before in (ITEM_PENDING, ITEM_PREPARING):
-                item.kitchen_status = before
-                item.status_changed_at = now
+                item.mark(before, now)
         if self.estado == CLOSED:
             self.estado = OPEN
             self.closed_at = None
@@ -314,7 +334,25 @@ class Sale:
         if all(i.kitchen_status in (ITEM_READY, ITEM_SERVED) for i in self.kitchen_items):
             for item in self.kitchen_items:
                 if item.kitchen_status == ITEM_READY:
-                    item.kitchen_status = ITEM_PREPARING
+                    item.mark(ITEM_PREPARING, now)
+        self.touch(now)
+
+    def fire_course(self, course: int, now: str) -> list[Item]:
+        """Marchar: every held kitchen item of course ≤ `course` goes to the kitchen now."""
+        self._require_not_voided()
+        fired = self.pacing.fire(course, self.held_items, now)
+        self._recompute_kitchen(now)
+        self.touch(now)
+        return fired
+
+    def fire_due_course(self, now: str) -> list[Item]:
+        """The sale's delay between courses has elapsed: the next held course goes."""
+        due = self.pacing.due_course(self.held_items, now)
+        return self.fire_course(due, now) if due is not None else []
+
+    def set_rush(self, rush: bool, now: str) -> None:
+        self._require_not_voided()
+        self.pacing.rush = rush
         self.touch(now)
 
     # --- payments and closing ---------------------------------------------------------

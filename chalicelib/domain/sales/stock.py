@@ -46,3 +46,9 @@ def consume(items: Iterable[Item], recipes: Mapping[str, Iterable[RecipeUse]]) -
                 ingredients[extra.ingrediente_id] = ingredients.get(extra.ingrediente_id, ZERO) + amount
             extra.stock_deducted = True
     return StockDeduction(products, ingredients)
+
+
+def below_zero(stock_before: Mapping[str, Decimal], ingredients: Mapping[str, Decimal]) -> dict[str, bool]:
+    """For each deducted ingredient whose stock is known: does this deduction take it from zero or
+    more to below zero? The write is conditioned on the answer staying true (store/catalog.py)."""
+    return {i: stock_before[i] >= 0 and stock_before[i] - qty < 0 for i, qty in ingredients.items() if qty and i in stock_before}
