@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from chalicelib.services.delivery_orders import DeliveryOrders
     from chalicelib.services.drivers import Drivers
     from chalicelib.services.idempotency import IdempotentCommands
+    from chalicelib.services.kitchen_reports import KitchenReports
     from chalicelib.services.reports import CajaReports
     from chalicelib.services.rollups import RollupFeed
     from chalicelib.services.sales import KitchenDisplayService, SaleService
@@ -208,6 +209,12 @@ class Services:
         from chalicelib.services.reports import CajaReports
 
         return CajaReports(self.sale_repo, self.caja_repo)
+
+    @cached_property
+    def kitchen_reports(self) -> KitchenReports:
+        from chalicelib.services.kitchen_reports import KitchenReports
+
+        return KitchenReports(self.rollup_repo, self.catalog_repo, self.zones)
 
     @cached_property
     def customer_accounts(self) -> CustomerAccounts:

@@ -14,6 +14,7 @@ BRANCH_FIELDS = {
     "nombre": v.text(min_length=1, max_length=100),
     "timezone": v.text(min_length=1, max_length=64),
     "tarifa_domicilio": v.money(minimum=0, maximum=1000000),
+    "minutos_tarde": v.integer(minimum=1, maximum=240),
 }
 
 

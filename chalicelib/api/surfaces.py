@@ -17,6 +17,7 @@ from chalicelib.api import (
     display,
     docs_page,
     kds,
+    kitchen_report,
     openapi,
     sales,
     socketio_polling,
@@ -27,8 +28,8 @@ from chalicelib.api.http import RouteSpec, Surface
 # In the order the modules above are imported, which is the order the OpenAPI document lists the
 # routes in (and so the order Schemathesis walks them with its fixed seed).
 SURFACES: tuple[Surface, ...] = (
-    audit.surface, auth.surface, branches.surface, caja.surface, catalog.surface, delivery.surface, kds.surface, sales.surface,
-    users.surface,
+    audit.surface, auth.surface, branches.surface, caja.surface, catalog.surface, delivery.surface, kds.surface,
+    kitchen_report.surface, sales.surface, users.surface,
 )
 BLUEPRINTS: tuple[Blueprint, ...] = (
     *(surface.blueprint for surface in SURFACES),

@@ -13,7 +13,7 @@ import bisect
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.tenancy import Branch
+from chalicelib.errors import InvalidInput
 
 
 @dataclass(frozen=True, order=True)
@@ -117,3 +118,32 @@ def percentile(histogram: Mapping[int, int], fraction: float) -> int | None:
             low, high = bucket_range(bucket)
             return high if high is not None else low
     return None  # unreachable: the ranks add up to total
+
+
+# --- the days a report covers --------------------------------------------------------------
+
+MAX_REPORT_DAYS = 366
+
+
+def day_range(since: str | None, until: str | None, today: str) -> tuple[str, str]:
+    """A report's days (`desde`, `hasta`: YYYY-MM-DD, both included): by default today; `desde`
+    alone runs to today, `hasta` alone is that day. At most MAX_REPORT_DAYS."""
+    current = date.fromisoformat(today)
+    start = _day(since, "desde") if since else None
+    end = _day(until, "hasta") if until else None
+    start = start or end or current
+    end = end or max(start, current)
+    if end < start:
+        raise InvalidInput("hasta debe ser igual o posterior a desde")
+    if (end - start).days + 1 > MAX_REPORT_DAYS:
+        raise InvalidInput(f"El rango no puede pasar de {MAX_REPORT_DAYS} días")
+    return start.isoformat(), end.isoformat()
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} debe ser una fecha AAAA-MM-DD válida") from exc

@@ -24,6 +24,9 @@ class Tenant:
     created_at: datetime
 
 
+DEFAULT_LATE_MINUTES = 20
+
+
 @dataclass(frozen=True)
 class Branch:
     tenant_id: str
@@ -31,6 +34,7 @@ class Branch:
     nombre: str
     timezone: str = "America/La_Paz"
     tarifa_domicilio: Decimal = Decimal(0)  # the delivery fee added to each delivery order
+    late_minutes: int = DEFAULT_LATE_MINUTES  # a kitchen ticket older than this is late (displays, speed report)
 
 
 @dataclass(frozen=True)

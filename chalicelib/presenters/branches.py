@@ -11,8 +11,9 @@ class Sucursal(Shape):
     nombre: str
     timezone: str
     tarifa_domicilio: Money
+    minutos_tarde: int
 
 
 def branch_out(branch: Branch) -> Sucursal:
     return {"id": branch.branch_id, "nombre": branch.nombre, "timezone": branch.timezone,
-            "tarifa_domicilio": f"{branch.tarifa_domicilio:.2f}"}
+            "tarifa_domicilio": f"{branch.tarifa_domicilio:.2f}", "minutos_tarde": branch.late_minutes}

@@ -175,9 +175,10 @@ class Fanout:
         if record.get("eventName") != "MODIFY" or self.decode_branch is None:
             return
         after, before = self.decode_branch(raw.get("NewImage") or {}), self.decode_branch(raw.get("OldImage") or {})
-        if after is None or before is None or (after.nombre, after.timezone) == (before.nombre, before.timezone):
+        shown = ("nombre", "timezone", "late_minutes")
+        if after is None or before is None or all(getattr(after, f) == getattr(before, f) for f in shown):
             return
-        view = {"id": after.branch_id, "nombre": after.nombre, "timezone": after.timezone}
+        view = {"id": after.branch_id, "nombre": after.nombre, "timezone": after.timezone, "minutos_tarde": after.late_minutes}
         message_id = f"{raw['SequenceNumber']}:venue:updated"
         self.publish(after.tenant_id, Outgoing("venue:updated", venue_channel(after.branch_id), view, message_id))
 

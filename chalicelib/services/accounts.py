@@ -220,7 +220,9 @@ class AccountService:
             raise NotFound("Sucursal no encontrada")
         if "timezone" in changes:
             check_timezone(changes["timezone"])
-        updated = replace(branch, **{k: changes[k] for k in ("nombre", "timezone", "tarifa_domicilio") if k in changes})
+        renamed = {"minutos_tarde": "late_minutes"}
+        updated = replace(branch, **{renamed.get(k, k): changes[k] for k in ("nombre", "timezone", "tarifa_domicilio", "minutos_tarde")
+                                     if k in changes})
         if updated != branch:
             self.tenants.replace_branch(updated)
         return updated

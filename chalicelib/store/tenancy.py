@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
 
-from chalicelib.domain.tenancy import Branch, Tenant
+from chalicelib.domain.tenancy import DEFAULT_LATE_MINUTES, Branch, Tenant
 from chalicelib.errors import NotFound
 from chalicelib.settings import Settings
 from chalicelib.store.base import Record, bound, conflict_on_condition, is_condition_failure, transaction
@@ -24,6 +24,7 @@ class BranchRecord(Record):
     nombre = UnicodeAttribute()
     timezone = UnicodeAttribute()
     tarifa_domicilio = UnicodeAttribute(null=True)
+    minutos_tarde = NumberAttribute(null=True)
 
 
 class CounterRecord(Record):
@@ -37,7 +38,7 @@ def tenant_key(tenant_id: str) -> str:
 def _branch_record(branch: Branch, cls: type[BranchRecord]) -> BranchRecord:
     return cls(
         tenant_key(branch.tenant_id), f"BRANCH#{branch.branch_id}", nombre=branch.nombre, timezone=branch.timezone,
-        tarifa_domicilio=str(branch.tarifa_domicilio)
+        tarifa_domicilio=str(branch.tarifa_domicilio), minutos_tarde=branch.late_minutes
     )
 
 
@@ -47,8 +48,14 @@ def decode_branch(image: dict[str, Any]) -> Branch | None:
     if not pk.startswith("TENANT#") or not sk.startswith("BRANCH#"):
         return None
     fee = image.get("tarifa_domicilio", {}).get("S")
+    late = image.get("minutos_tarde", {}).get("N")
     return Branch(pk.removeprefix("TENANT#"), sk.removeprefix("BRANCH#"), str(image["nombre"]["S"]), str(image["timezone"]["S"]),
-                  Decimal(fee or "0"))
+                  Decimal(fee or "0"), int(late) if late else DEFAULT_LATE_MINUTES)
+
+
+def _branch(tenant_id: str, branch_id: str, r: BranchRecord) -> Branch:
+    late = int(r.minutos_tarde) if r.minutos_tarde is not None else DEFAULT_LATE_MINUTES
+    return Branch(tenant_id, branch_id, r.nombre, r.timezone, Decimal(r.tarifa_domicilio or "0"), late)
 
 
 class TenantRepository:
@@ -98,11 +105,11 @@ class TenantRepository:
             r = self.BranchRecord.get(tenant_key(tenant_id), f"BRANCH#{branch_id}")
         except self.BranchRecord.DoesNotExist:
             return None
-        return Branch(tenant_id, branch_id, r.nombre, r.timezone, Decimal(r.tarifa_domicilio or "0"))
+        return _branch(tenant_id, branch_id, r)
 
     def list_branches(self, tenant_id: str) -> list[Branch]:
         return [
-            Branch(tenant_id, r.sk.split("#", 1)[1], r.nombre, r.timezone, Decimal(r.tarifa_domicilio or "0"))
+            _branch(tenant_id, r.sk.split("#", 1)[1], r)
             for r in self.BranchRecord.query(tenant_key(tenant_id), self.BranchRecord.sk.startswith("BRANCH#"))
         ]
 

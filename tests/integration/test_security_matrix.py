@@ -20,6 +20,8 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -210,8 +212,22 @@ def build_world(api: Api) -> World:
 
     world = World(api, alpha, beta, ids, item["uuid"], customer, customers=customers)
     world.beta_ids = {"caja": str(b_caja["id"]), "tx": str(b_tx["id"]), "producto_id": b_producto["id"], "ingrediente_id": b_ing["id"]}
+    seed_alpha_rollups()
     world.snapshot = alpha_snapshot(world)
     return world
+
+
+def seed_alpha_rollups() -> None:
+    """Kitchen rollup rows of alpha under beta's own branch id, around today: beta's report must
+    not see them."""
+    from chalicelib.container import get_services
+    from chalicelib.domain.rollups import RollupKey
+
+    today = datetime.now(UTC).date()
+    for offset in (-1, 0, 1):
+        day = (today + timedelta(days=offset)).isoformat()
+        get_services().rollup_repo.apply_once("alpha", f"matrix-{day}", {
+            RollupKey("cocina", "sur", day, "cocina"): {"items": Decimal(3), "h3": Decimal(3), f"plato:{ALPHA_MARK}:n": Decimal(3)}})
 
 
 def register_customer(api: Api, tenant: str) -> str:
@@ -396,6 +412,7 @@ BETA_SEES = {
     "/orders": lambda body: [o["table"] for o in body["data"]] == ["7"],
     "/api/sucursales": lambda body: [b["id"] for b in body] == ["sur"],
     "/api/pedidos": lambda body: body == [],
+    "/api/reportes/cocina": lambda body: body["sucursal_id"] == "sur" and body["dias"] == [],
     "/api/pedidos/activos": lambda body: body == [],
     "/api/clientes/perfil": lambda body: body["nombre_usuario"] == "cliente_beta",
     "/api/clientes/pedidos": lambda body: body == [],

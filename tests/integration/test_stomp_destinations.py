@@ -199,12 +199,13 @@ def test_branch_settings_changes_reach_the_venue_destination(stomp: Stomp, api: 
 
     settings = {"nombre": "Centro Histórico", "timezone": "America/Lima"}
     changed = api.as_(alpha.tokens["admin"]).patch("/api/sucursales/centro", settings)
-    assert changed.status == 200 and changed.body == {"id": "centro", **settings, "tarifa_domicilio": "0.00"}
+    assert changed.status == 200 and changed.body == {"id": "centro", **settings, "tarifa_domicilio": "0.00",
+                                                                  "minutos_tarde": 20}
     stomp.edge.fanout.handle_venue_batch({"Records": [stream_insert_of("tenants", key, "500", old=before)]})
 
     ((headers, body),) = stomp.messages("t1")
     assert headers["destination"] == "/venue/alpha/centro"
-    assert body["event"] == "venue:updated" and body["data"] == {"id": "centro", **settings}
+    assert body["event"] == "venue:updated" and body["data"] == {"id": "centro", **settings, "minutos_tarde": 20}
 
 
 def test_counter_and_unchanged_rows_of_the_tenants_stream_publish_nothing(stomp: Stomp, alpha: TenantWorld) -> None:
