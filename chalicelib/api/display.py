@@ -41,8 +41,9 @@ class WebApp:
 
 
 DISPLAY = WebApp("display", "kds", "The kitchen display")
+POS = WebApp("pos", "pos", "The point of sale")
 SHARED = WebApp("common", "common", "The web apps' shared modules", has_page=False)
-APPS: tuple[WebApp, ...] = (DISPLAY, SHARED)
+APPS: tuple[WebApp, ...] = (DISPLAY, POS, SHARED)
 
 WEB_ROOT = DISPLAY.root  # the kitchen display's folder
 CONTENT_TYPES = {

@@ -241,7 +241,7 @@ SOCKET_TRANSPORTS = {("GET", "/socket.io"), ("POST", "/socket.io")}
 # The web apps' static files (kitchen display, point of sale, their shared modules): public, no data
 # (tests/integration/test_display_static.py, test_pos_static.py).
 # The OpenAPI document and its Redoc page: public, describe the API, hold no data (tests/integration/test_openapi.py).
-STATIC_PAGES = {("GET", "/display"), ("GET", "/display/{asset}"), ("GET", "/common/{asset}"),
+STATIC_PAGES = {("GET", "/display"), ("GET", "/display/{asset}"), ("GET", "/pos"), ("GET", "/pos/{asset}"), ("GET", "/common/{asset}"),
                 ("GET", "/api/openapi.json"), ("GET", "/api/docs"), ("GET", "/api/docs/redoc.standalone.js")}
 
 
