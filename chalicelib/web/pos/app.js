@@ -146,6 +146,7 @@ async function load(first) {
     const sales = await api.sales();
     if (api !== state.api) return;
     state.sales = new Map((sales || []).map((s) => [s.id, s]));
+    boundOffset(sales || []);
     if (state.saleId && !state.sales.has(state.saleId)) state.sales.set(state.saleId, await api.sale(state.saleId));
     if (!first) refreshView();
   } catch (err) {
@@ -187,10 +188,20 @@ function localAsUtc(text) {
   const m = /^(\d{2}):(\d{2}) - (\d{2})\/(\d{2})\/(\d{4})$/.exec(text || '');
   return m ? Date.UTC(+m[5], +m[4] - 1, +m[3], +m[1], +m[2]) : NaN;
 }
-let branchOffsetMs = -new Date().getTimezoneOffset() * 60000;
+let branchOffsetMs = -new Date().getTimezoneOffset() * 60000; // until an answer tells
+let offsetLearned = false;
 function learnOffset(stamp) {
   const local = localAsUtc(stamp);
-  if (Number.isFinite(local)) branchOffsetMs = Math.round((local - clock.now()) / 900000) * 900000;
+  if (!Number.isFinite(local)) return;
+  branchOffsetMs = Math.round((local - clock.now()) / 900000) * 900000;
+  offsetLearned = true;
+}
+// Before this screen changed anything: the newest change on the floor cannot be in the future,
+// which bounds the offset from below (exact when the floor changed in the last 15 minutes).
+function boundOffset(sales) {
+  if (offsetLearned) return;
+  const newest = Math.max(...sales.map((s) => localAsUtc(s.actualizado_en)).filter(Number.isFinite));
+  if (Number.isFinite(newest)) branchOffsetMs = Math.ceil((newest - clock.now()) / 900000) * 900000;
 }
 function minutesSince(stamp) {
   const local = localAsUtc(stamp);
@@ -453,7 +464,7 @@ function menuSection() {
   const dishes = state.dishes.filter((d) => (!state.category || d.estacion === state.category)
     && (!query || d.nombre.toLowerCase().includes(query)));
   const list = h('div', { class: 'dishes', id: 'dishes' }, dishes.map((d) => h('button', { type: 'button', class: 'dish',
-    dataset: { platoId: d.id }, 'aria-label': t('addDish', { name: d.nombre }), onclick: () => { state.dish = { plato: d, qty: 1, notes: '', extras: new Set(), price: '0' }; render(); } },
+    dataset: { platoId: d.id }, onclick: () => { state.dish = { plato: d, qty: 1, notes: '', extras: new Set(), price: '0' }; render(); } },
   h('span', { class: 'dish-name' }, d.nombre), h('span', { class: 'dish-price' }, bs(cents(d.precio))))));
   const search = h('input', { type: 'search', id: 'search', 'aria-label': t('search'), placeholder: t('search'), value: state.query,
     oninput: () => { state.query = search.value; replace('#menu', menuSection()); const s = root.querySelector('#search'); s.focus(); s.setSelectionRange(s.value.length, s.value.length); } });
@@ -521,7 +532,8 @@ async function sendRound(event) {
     const item = await act(() => state.api.addItem(saleId, body));
     if (!item) break;
     for (const id of line.extras) {
-      const extra = await act(() => state.api.addExtra(saleId, item.id, { ingrediente_id: id, precio: line.price, cantidad: '1' }));
+      // Named by its description: the kitchen display shows an extra's description.
+      const extra = await act(() => state.api.addExtra(saleId, item.id, { descripcion: ingredientName(id), precio: line.price, cantidad: '1' }));
       if (!extra) break;
     }
     state.round.shift();
@@ -561,15 +573,16 @@ function ticketSection() {
     h('div', { class: 'row' }, h('dt', {}, t('paid')), h('dd', { id: 'sale-paid' }, bs(cents(sale.monto_pagado)))),
     h('div', { class: 'row due' }, h('dt', {}, t('due')), h('dd', { id: 'sale-due' }, bs(cents(sale.monto_pendiente)))));
   const closed = sale.estado === 'cerrado';
+  const paid = paidInFull(sale);
   return h('section', { class: 'panel ticket', id: 'ticket', 'aria-labelledby': 'ticket-title', dataset: { estado: sale.estado } },
     h('h3', { id: 'ticket-title' }, t('ticket')),
     sale.items.length ? h('ul', { class: 'lines' }, sale.items.map((i) => itemLine(sale, i))) : h('p', { class: 'empty' }, t('emptyTicket')),
     totals,
-    closed ? h('p', { class: 'closed', role: 'status' }, t('saleClosed')) : null,
+    closed || paid ? h('p', { class: 'closed', role: 'status' }, closed ? t('saleClosed') : t('salePaid')) : null,
     h('div', { class: 'actions' },
       !closed && can(role(), 'pagos:create') && cents(sale.monto_pendiente) > 0
         ? h('button', { type: 'button', class: 'primary', id: 'charge', onclick: () => go('pay') }, t('charge')) : null,
-      closed ? h('button', { type: 'button', id: 'show-receipt', onclick: () => go('receipt') }, t('receipt')) : null));
+      paid ? h('button', { type: 'button', id: 'show-receipt', onclick: () => go('receipt') }, t('receipt')) : null));
 }
 
 async function removeItem(saleId, itemId) {
@@ -605,11 +618,14 @@ function dueSection() {
     h('p', {}, t('total'), ' ', bs(cents(sale.monto_total)), ' · ', t('paid'), ' ', bs(cents(sale.monto_pagado))),
     sale.pagos.length ? h('ul', { class: 'payments', id: 'payments', 'aria-label': t('paymentsMade') }, sale.pagos.map((p) => h('li', {},
       methodLabel(p), ' ', bs(cents(p.monto)), cents(p.cambio) > 0 ? ` · ${t('change', { amount: bs(cents(p.cambio)) })}` : ''))) : null,
-    sale.estado === 'cerrado' ? h('div', { class: 'actions' },
-      h('p', { class: 'closed', role: 'status' }, t('saleClosed')),
+    paidInFull(sale) ? h('div', { class: 'actions' },
+      h('p', { class: 'closed', role: 'status' }, sale.estado === 'cerrado' ? t('saleClosed') : t('salePaid')),
       h('button', { type: 'button', class: 'primary', id: 'show-receipt', onclick: () => go('receipt') }, t('receipt')),
       h('button', { type: 'button', onclick: () => go('floor') }, t('back'))) : null);
 }
+
+// Paid in full; the sale itself closes once the kitchen is done too (the API's rule).
+function paidInFull(sale) { return cents(sale.monto_total) > 0 && cents(sale.monto_pendiente) <= 0; }
 
 // A card payment is recorded as a non-cash payment (metodo_pago qr) whose reference starts with
 // "tarjeta": the API knows efectivo and qr only.
@@ -677,7 +693,7 @@ function payView() {
     h('section', { class: 'order-head' },
       h('button', { type: 'button', class: 'back', onclick: () => go('order') }, `← ${where(sale)}`),
       h('h2', { id: 'order-title' }, t('orderTitle', { where: where(sale), id: sale.id }))),
-    h('div', { class: 'pay' }, dueSection(), sale.estado === 'cerrado' ? null : form),
+    h('div', { class: 'pay' }, dueSection(), paidInFull(sale) ? null : form),
   ];
 }
 
