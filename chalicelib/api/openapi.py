@@ -10,6 +10,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.api import display
 from chalicelib.api.http import NESTED_ERROR, RouteSpec, guarded_headers, json_response
 from chalicelib.api.schemas import model_for, query_model
 
@@ -18,10 +19,10 @@ PATH = "/api/openapi.json"
 TITLE = "Comanda"
 
 REF = "#/components/schemas/{model}"
-# Routes outside the Surface registry: the display's static files, the Socket.IO polling transport, this document.
+# Routes outside the Surface registry: the web apps' static files, the Socket.IO polling transport, this document.
 OTHER_ROUTES = {
-    ("get", "/display"): ("The kitchen display (HTML)", "text/html"),
-    ("get", "/display/{asset}"): ("A file of the kitchen display", "application/octet-stream"),
+    **{("get", path): (summary, "text/html" if summary.endswith("(HTML)") else "application/octet-stream")
+       for path, summary in display.routes()},
     ("get", "/socket.io"): ("Socket.IO long-polling transport: poll (Engine.IO v4 text packets)", "text/plain"),
     ("post", "/socket.io"): ("Socket.IO long-polling transport: send packets", "text/plain"),
     ("get", PATH): ("This document", "application/json"),

@@ -58,3 +58,18 @@ def browser_type_launch_args() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def browser_context_args() -> dict[str, Any]:
     return {"viewport": {"width": 1280, "height": 800}, "locale": "es-BO"}
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core, installed by npm from tests/e2e/axe/package-lock.json on first use."""
+    import shutil
+    import subprocess
+
+    from tests.e2e.browser import AXE_DIR
+
+    if shutil.which("npm") is None:
+        pytest.fail("npm is needed to install axe-core for the accessibility check")
+    if not (AXE_DIR / "node_modules" / "axe-core" / "axe.min.js").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=AXE_DIR, check=True, timeout=300)
+    return (AXE_DIR / "node_modules" / "axe-core" / "axe.min.js").read_text()

@@ -4,9 +4,6 @@ test per acceptance bullet of issue 12. Screenshots (1280×800) go to tests/e2e/
 from __future__ import annotations
 
 import re
-import shutil
-import struct
-import subprocess
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -16,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
+from tests.e2e.browser import ARTIFACTS, SocketSwitch, png_size, serious_violations
 from tests.e2e.harness import RunningStack, launch_stack
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
-AXE_DIR = Path(__file__).parent / "axe"
 ALARM_RGB = "rgb(198, 40, 40)"  # --late in kds.css
 
 
@@ -140,33 +136,6 @@ def tablets(browser: Browser, display_stack: RunningStack) -> Iterator[Callable[
     yield make
     for context in contexts:
         context.close()
-
-
-@dataclass
-class SocketSwitch:
-    """Stands between a tablet and the stack's WebSocket: `cut()` drops every open socket and
-    refuses new ones (the page sees them close), `restore()` lets them through again."""
-
-    online: bool = True
-    open: list[tuple[WebSocketRoute, WebSocketRoute]] = field(default_factory=list)
-    refused: int = 0
-
-    def handler(self, ws: WebSocketRoute) -> None:
-        if not self.online:
-            self.refused += 1
-            ws.close(code=1011, reason="test: network down")
-            return
-        self.open.append((ws, ws.connect_to_server()))
-
-    def cut(self) -> None:
-        self.online = False
-        for page_side, server_side in self.open:
-            server_side.close()
-            page_side.close(code=1011, reason="test: network down")
-        self.open.clear()
-
-    def restore(self) -> None:
-        self.online = True
 
 
 def switched(tablet: Tablet) -> SocketSwitch:
@@ -491,14 +460,6 @@ def test_timers_count_from_the_servers_clock_when_the_tablets_clock_is_wrong(
 # --- screen, touch, accessibility -------------------------------------------------------------------------
 
 
-def png_size(path: Path) -> tuple[int, int]:
-    with path.open("rb") as f:
-        head = f.read(24)
-    assert head[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", head[16:24])
-    return width, height
-
-
 def test_the_board_fills_a_1280x800_screen_in_columns_with_48px_touch_targets_and_is_saved_as_a_screenshot(
     tablets: Callable[..., Tablet], kitchen: Kitchen
 ) -> None:
@@ -523,22 +484,6 @@ def test_the_board_fills_a_1280x800_screen_in_columns_with_48px_touch_targets_an
 
     path = tablet.shot("board-1280x800")
     assert png_size(path) == (1280, 800)
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if shutil.which("npm") is None:
-        pytest.fail("npm is needed to install axe-core for the accessibility check")
-    if not (AXE_DIR / "node_modules" / "axe-core" / "axe.min.js").exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=AXE_DIR, check=True, timeout=300)
-    return (AXE_DIR / "node_modules" / "axe-core" / "axe.min.js").read_text()
-
-
-def serious_violations(page: Page, axe_source: str) -> list[dict[str, Any]]:
-    page.evaluate(axe_source)  # evaluated through the debugger protocol: the page's CSP stays on
-    result = page.evaluate("async () => (await axe.run(document, { resultTypes: ['violations'] })).violations")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result if v["impact"] in ("serious", "critical")]
 
 
 def test_axe_finds_no_serious_accessibility_violations_on_sign_in_and_board(

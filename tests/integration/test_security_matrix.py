@@ -256,10 +256,11 @@ def world(aws_session: None) -> Iterator[World]:
 # Socket.IO's long-polling transport: no HTTP token by design (the namespace connect carries it,
 # as over a WebSocket); tests/integration/test_socketio_polling.py shows it serves nothing unauthenticated.
 SOCKET_TRANSPORTS = {("GET", "/socket.io"), ("POST", "/socket.io")}
-# The kitchen display's static files: public, no data (tests/integration/test_display_static.py).
+# The web apps' static files (kitchen display, point of sale, their shared modules): public, no data
+# (tests/integration/test_display_static.py, test_pos_static.py).
 # The OpenAPI document and its Redoc page: public, describe the API, hold no data (tests/integration/test_openapi.py).
-STATIC_PAGES = {("GET", "/display"), ("GET", "/display/{asset}"), ("GET", "/api/openapi.json"), ("GET", "/api/docs"),
-                ("GET", "/api/docs/redoc.standalone.js")}
+STATIC_PAGES = {("GET", "/display"), ("GET", "/display/{asset}"), ("GET", "/pos"), ("GET", "/pos/{asset}"), ("GET", "/common/{asset}"),
+                ("GET", "/api/openapi.json"), ("GET", "/api/docs"), ("GET", "/api/docs/redoc.standalone.js")}
 
 
 def test_the_registry_covers_every_route_chalice_knows_and_nothing_else() -> None:

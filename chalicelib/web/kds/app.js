@@ -1,9 +1,13 @@
 // The kitchen display: sign-in, board, actions, live updates with polling fallback.
-import { Api, ApiError, request, decodeToken } from './api.js';
-import { Board, h, renderCard, tickTimers } from './board.js';
+import { Api, ApiError } from './api.js';
+import { Board, renderCard, tickTimers } from './board.js';
 import { LiveFeed, socketUrl } from './live.js';
 import { Chime } from './sound.js';
 import { LANGUAGES, translator } from './strings.js';
+import { h } from '../common/dom.js';
+import { TokenStore, signInForm } from '../common/session.js';
+import { pickLanguage } from '../common/strings.js';
+import { Resync } from '../common/sync.js';
 
 const params = new URLSearchParams(location.search);
 const number = (name, fallback) => {
@@ -21,22 +25,22 @@ const settings = {
   ws: params.get('ws'),
 };
 
+const session = new TokenStore('kds');
 const store = {
-  get token() { return sessionStorage.getItem('kds.token'); },
-  set token(v) { if (v) sessionStorage.setItem('kds.token', v); else sessionStorage.removeItem('kds.token'); },
+  get token() { return session.token; },
+  set token(v) { session.token = v; },
   get station() { return localStorage.getItem('kds.station') || ''; },
   set station(v) { localStorage.setItem('kds.station', v); },
-  get lang() { return params.get('lang') || localStorage.getItem('kds.lang') || 'es'; },
   set lang(v) { localStorage.setItem('kds.lang', v); },
   get recall() { try { return JSON.parse(localStorage.getItem('kds.recall') || '[]'); } catch { return []; } },
   set recall(v) { localStorage.setItem('kds.recall', JSON.stringify(v.slice(-10))); },
 };
 
-let lang = LANGUAGES.includes(store.lang) ? store.lang : 'es';
+let lang = pickLanguage(LANGUAGES, 'kds.lang');
 let t = translator(lang);
 const root = document.getElementById('app');
 const chime = new Chime();
-const state = { api: null, claims: null, board: new Board(), feed: null, pollTimer: null, tickTimer: null, stations: [], live: false };
+const state = { api: null, claims: null, board: new Board(), feed: null, sync: null, tickTimer: null, stations: [], live: false };
 
 function applyLanguage() {
   t = translator(lang);
@@ -55,32 +59,7 @@ function languageButton(rerender) {
 function showSignIn(message = '') {
   stopBoard();
   applyLanguage();
-  const error = h('p', { class: 'error', role: 'alert', id: 'signin-error' }, message);
-  const field = (name, label, type, autocomplete, required) => h('label', { class: 'field' }, h('span', {}, label),
-    h('input', { name, type, autocomplete, required, autocapitalize: 'none', spellcheck: 'false' }));
-  const submit = h('button', { type: 'submit', class: 'primary' }, t('signIn'));
-  const form = h('form', { class: 'signin', onsubmit: async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
-    const body = { nombre_usuario: String(data.get('username')).trim(), contrasena: String(data.get('password')) };
-    const tenant = String(data.get('tenant') || '').trim();
-    if (tenant) body.tenant = tenant;
-    submit.disabled = true;
-    submit.textContent = t('signingIn');
-    try {
-      const reply = await request('POST', '/api/auth/login', { body });
-      store.token = reply.access_token;
-      startBoard(reply.usuario);
-    } catch (err) {
-      error.textContent = err instanceof ApiError && (err.status === 401 || err.status === 400) ? t('badCredentials') : t('networkError');
-      submit.disabled = false;
-      submit.textContent = t('signIn');
-    }
-  } },
-  field('username', t('username'), 'text', 'username', true),
-  field('password', t('password'), 'password', 'current-password', true),
-  field('tenant', t('tenant'), 'text', 'organization', false),
-  error, submit);
+  const { form, error } = signInForm({ t, store: session, message, onSignedIn: (reply) => startBoard(reply.usuario) });
   root.replaceChildren(h('main', { class: 'signin-screen' },
     h('h1', {}, 'Comanda · ', t('signInTitle')), form, languageButton(() => showSignIn(error.textContent))));
   form.querySelector('input').focus();
@@ -118,8 +97,8 @@ function rememberDeparted(id) {
 
 function startBoard(user) {
   const token = store.token;
-  const claims = token && decodeToken(token);
-  if (!claims || (claims.exp && claims.exp * 1000 < Date.now())) { signOut(token ? t('sessionExpired') : ''); return; }
+  const claims = session.claims();
+  if (!claims) { signOut(token ? t('sessionExpired') : ''); return; }
   stopBoard();
   state.claims = claims;
   state.user = user || state.user;
@@ -127,6 +106,7 @@ function startBoard(user) {
   state.board = new Board();
   state.live = false;
   state.down = false;
+  state.sync = new Resync({ load: (first) => load(first), pollSeconds: settings.pollSeconds });
   renderShell();
   resync(true);
   state.api.stations().then((list) => { state.stations = list; renderHeader(); }).catch(() => {});
@@ -136,7 +116,7 @@ function startBoard(user) {
   });
   state.feed.start();
   state.tickTimer = setInterval(() => tickTimers(root, settings), 1000);
-  startPolling();
+  state.sync.startPolling(); // until the socket is live
   window.__kds = state;
 }
 
@@ -144,14 +124,9 @@ function stopBoard() {
   if (state.feed) state.feed.stop();
   state.feed = null;
   clearInterval(state.tickTimer);
-  stopPolling();
+  if (state.sync) state.sync.stop();
+  state.sync = null;
 }
-
-function startPolling() {
-  stopPolling();
-  state.pollTimer = setInterval(() => resync(false), settings.pollSeconds * 1000);
-}
-function stopPolling() { clearInterval(state.pollTimer); state.pollTimer = null; }
 
 function onState(live) {
   state.live = live;
@@ -159,12 +134,7 @@ function onState(live) {
   const banner = root.querySelector('#offline');
   if (banner) banner.hidden = live;
   document.body.dataset.live = live ? 'yes' : 'no';
-  if (live) {
-    stopPolling();
-    resync(false); // full resync: whatever happened while the socket was down
-  } else if (!state.pollTimer) {
-    startPolling();
-  }
+  state.sync.socket(live); // live: a full resync; down: poll until it is back
 }
 
 function onEvent(event, data) {
@@ -182,25 +152,21 @@ function onEvent(event, data) {
   if (result) renderOrders();
 }
 
-let resyncing = null;
-async function resync(first) {
-  if (!state.api) return;
-  if (resyncing) return resyncing;
+function resync(first) {
+  return state.sync ? state.sync.now(first) : Promise.resolve();
+}
+
+async function load(first) {
   const api = state.api;
-  resyncing = (async () => {
-    try {
-      const orders = await api.orders(store.station || undefined);
-      if (api !== state.api) return;
-      state.board.replace(orders);
-      renderOrders();
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 403) { signOut(t('notAllowed')); return; }
-      if (!failed(err) && !first) toast(t('networkError'));
-    } finally {
-      resyncing = null;
-    }
-  })();
-  return resyncing;
+  try {
+    const orders = await api.orders(store.station || undefined);
+    if (api !== state.api) return;
+    state.board.replace(orders);
+    renderOrders();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 403) { signOut(t('notAllowed')); return; }
+    if (!failed(err) && !first) toast(t('networkError'));
+  }
 }
 
 async function act(action) {

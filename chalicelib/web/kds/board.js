@@ -1,5 +1,6 @@
 // The board's state (orders by id) and how it is drawn. Pure DOM, no framework.
 import { clock } from './clock.js';
+import { h } from '../common/dom.js';
 
 export const NEXT_STATUS = { pending: 'preparing', preparing: 'ready' };
 const ON_BOARD = new Set(['pending', 'confirmed', 'preparing']);
@@ -8,22 +9,6 @@ const ON_BOARD = new Set(['pending', 'confirmed', 'preparing']);
 // server then counts the kitchen as done) or it is served or void.
 export function onBoard(order) {
   return ON_BOARD.has(order.status) && order.items.length > 0;
-}
-
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') el.className = value;
-    else if (key === 'dataset') Object.assign(el.dataset, value);
-    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? '' : value);
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
 }
 
 export function formatElapsed(ms) {

@@ -1,4 +1,6 @@
 // Every text the display shows, in Spanish (the default) and English. Nothing is hard-coded elsewhere.
+import { translatorFor } from '../common/strings.js';
+
 export const STRINGS = {
   es: {
     appTitle: 'Cocina',
@@ -10,6 +12,7 @@ export const STRINGS = {
     signingIn: 'Entrando…',
     signOut: 'Salir',
     badCredentials: 'Usuario o contraseña incorrectos.',
+    throttled: 'Demasiados intentos. Espere {seconds} s y vuelva a intentar.',
     sessionExpired: 'La sesión expiró. Vuelva a entrar.',
     notAllowed: 'Este usuario no puede usar la pantalla de cocina.',
     networkError: 'No se pudo contactar al servidor.',
@@ -52,6 +55,7 @@ export const STRINGS = {
     signingIn: 'Signing in…',
     signOut: 'Sign out',
     badCredentials: 'Wrong username or password.',
+    throttled: 'Too many attempts. Wait {seconds} s and try again.',
     sessionExpired: 'Your session expired. Please sign in again.',
     notAllowed: 'This user cannot use the kitchen display.',
     networkError: 'Could not reach the server.',
@@ -88,12 +92,4 @@ export const STRINGS = {
 
 export const LANGUAGES = Object.keys(STRINGS);
 
-export function translator(lang) {
-  const table = STRINGS[lang] || STRINGS.es;
-  return (key, params = {}) => {
-    const entry = table[key] ?? STRINGS.es[key] ?? key;
-    // A string with plural forms is { one, other }, chosen by params.count.
-    const text = typeof entry === 'string' ? entry : (params.count === 1 ? entry.one : entry.other);
-    return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
-  };
-}
+export const translator = translatorFor(STRINGS);
