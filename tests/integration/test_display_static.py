@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 
 from chalicelib.api.display import WEB_ROOT, base_href
+from chalicelib.auth import PERMISSIONS
 from tests.support.api import Api
 
 FILES = sorted(p.name for p in WEB_ROOT.iterdir() if p.is_file() and p.name != "index.html")
@@ -44,3 +47,23 @@ def test_the_base_follows_the_stage_path_api_gateway_puts_in_front() -> None:
     assert base_href("/display/") == "/display/"
     assert base_href("/display") == "/display/"
     assert base_href("/api/display/") == "/api/display/"
+
+
+def test_the_displays_role_table_matches_the_roles_that_hold_each_permission() -> None:
+    text = (WEB_ROOT / "roles.js").read_text(encoding="utf-8")
+    table = text[text.index("ROLES_WITH = {") + len("ROLES_WITH = "): text.index("};") + 1]
+    roles = json.loads(re.sub(r",\s*}", "}", table.replace("'", '"')))
+    assert set(roles) == {"orders:fire", "orders:rush", "menu:sold_out", "reportes:cocina"}
+    for permission, listed in roles.items():
+        assert sorted(listed) == sorted(r for r, granted in PERMISSIONS.items() if permission in granted), permission
+
+
+def test_every_string_key_the_display_uses_exists_in_spanish_and_english() -> None:
+    strings = (WEB_ROOT / "strings.js").read_text(encoding="utf-8")
+    es, en = strings.split("\n  en: {")
+    keys = lambda block: set(re.findall(r"^\s{4}(\w+):", block, re.M))  # noqa: E731
+    assert keys(es) == keys(en)
+    used = {key for module in WEB_ROOT.glob("*.js") for key in re.findall(r"\bt\('(\w+)'", module.read_text(encoding="utf-8"))}
+    used |= {"signIn", "signingIn", "username", "password", "tenant", "badCredentials", "throttled", "networkError"}
+    assert {"fire", "held", "rush", "soldOut", "today", "todayMedian"} <= used
+    assert used <= keys(es), used - keys(es)

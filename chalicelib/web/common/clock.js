@@ -2,7 +2,7 @@
 // still shows how long an order has really waited.
 //
 // Each REST answer bounds the server's time from below: its `Date` header (whole seconds) and
-// every order's `created_at + elapsed_seconds` (floored). The best bound of the newest answer,
+// every order's start + `elapsed_seconds` (floored). The best bound of the newest answer,
 // plus half a second, gives the offset; it is re-measured on every answer, so drift is corrected.
 class ServerClock {
   constructor() { this.offsetMs = 0; this.measured = false; this.lastDate = NaN; this.lastAt = 0; }
@@ -20,10 +20,11 @@ class ServerClock {
     this._observe(t, this.lastAt);
   }
 
-  // Orders from the answer whose Date header was observed last.
-  observeOrders(orders) {
+  // Orders from the answer whose Date header was observed last. `startOf(order)` is the ISO time
+  // its `elapsed_seconds` counts from (the kitchen's: the first firing).
+  observeOrders(orders, startOf = (o) => o.created_at) {
     if (!Number.isFinite(this.lastDate)) return;
-    const bounds = (orders || []).map((o) => Date.parse(o.created_at) + o.elapsed_seconds * 1000).filter(Number.isFinite);
+    const bounds = (orders || []).map((o) => Date.parse(startOf(o)) + o.elapsed_seconds * 1000).filter(Number.isFinite);
     this._observe(Math.max(this.lastDate, ...bounds), this.lastAt);
   }
 

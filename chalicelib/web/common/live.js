@@ -17,8 +17,11 @@ export function backoffDelay(attempt, baseMs, maxMs, random = Math.random) {
 
 export class LiveFeed {
   // `events`: the prefix of the event names this app handles (`order:` for the kds namespace).
-  constructor({ url, channel, onEvent, onState, baseMs = 1000, maxMs = 30000, remember = 500, events = 'order:' }) {
-    Object.assign(this, { url, channel, onEvent, onState, baseMs, maxMs, remember, events });
+  // `also`: more subscriptions on the same socket, each { channel, events } (the kitchen display
+  // hears `menu:` on `branch:<id>` beside its kitchen channel); only `channel`'s acknowledgement
+  // makes the feed live, and a frame counts only on the channel that asked for its events.
+  constructor({ url, channel, onEvent, onState, baseMs = 1000, maxMs = 30000, remember = 500, events = 'order:', also = [] }) {
+    Object.assign(this, { url, channel, onEvent, onState, baseMs, maxMs, remember, events, also });
     this.ws = null;
     this.attempt = 0;
     this.timer = null;
@@ -66,7 +69,9 @@ export class LiveFeed {
       return;
     }
     this.ws = ws;
-    ws.onopen = () => ws.send(JSON.stringify({ action: 'subscribe', channel: this.channel }));
+    ws.onopen = () => {
+      for (const channel of [this.channel, ...this.also.map((a) => a.channel)]) ws.send(JSON.stringify({ action: 'subscribe', channel }));
+    };
     ws.onmessage = (message) => this._frame(message.data);
     ws.onclose = () => {
       if (this.ws !== ws) return;
@@ -85,6 +90,11 @@ export class LiveFeed {
     this.timer = setTimeout(() => this._open(), delay);
   }
 
+  _wanted(event, channel) {
+    return [{ channel: this.channel, events: this.events }, ...this.also]
+      .some((sub) => sub.channel === channel && event.startsWith(sub.events));
+  }
+
   _frame(raw) {
     let frame;
     try { frame = JSON.parse(raw); } catch { return; }
@@ -95,7 +105,7 @@ export class LiveFeed {
       return;
     }
     if (frame.event === 'error') return;
-    if (!frame.event || !frame.event.startsWith(this.events) || frame.channel !== this.channel) return;
+    if (!frame.event || !this._wanted(frame.event, frame.channel)) return;
     if (frame.id) {
       if (this.seen.has(frame.id)) { this.duplicates += 1; return; }
       this.seen.add(frame.id);

@@ -1,9 +1,13 @@
-// The kitchen display: sign-in, board, actions, live updates with polling fallback.
-import { Api, ApiError } from './api.js';
-import { Board, renderCard, tickTimers } from './board.js';
+// The kitchen display: sign-in, board (courses, rush), actions, the menu's sold-out dishes, the
+// "today" strip, live updates with polling fallback.
+import { Api, ApiError, stationsOf } from './api.js';
+import { Board, onBoard, renderCard, tickTimers } from './board.js';
 import { LiveFeed, socketUrl } from './live.js';
+import { Menu, menuButton, renderMenuPanel } from './menu.js';
+import { can } from './roles.js';
 import { Chime } from './sound.js';
 import { LANGUAGES, translator } from './strings.js';
+import { Throttle, renderToday } from './today.js';
 import { h } from '../common/dom.js';
 import { TokenStore, signInForm } from '../common/session.js';
 import { pickLanguage } from '../common/strings.js';
@@ -15,8 +19,10 @@ const number = (name, fallback) => {
   return Number.isFinite(value) && value >= 0 ? value : fallback;
 };
 // Page settings, from the query string: ?warn=10&late=20 (minutes), ?poll=15 (seconds while
-// offline), ?backoff=1000&backoffMax=30000 (ms), ?lang=es|en, ?ws=<socket URL>.
+// offline), ?backoff=1000&backoffMax=30000 (ms), ?lang=es|en, ?ws=<socket URL>, ?today=5 (seconds
+// between two reads of the today strip at most).
 const settings = {
+  todaySeconds: number('today', 5),
   warnMin: number('warn', 10),
   lateMin: number('late', 20),
   pollSeconds: number('poll', 15),
@@ -40,7 +46,8 @@ let lang = pickLanguage(LANGUAGES, 'kds.lang');
 let t = translator(lang);
 const root = document.getElementById('app');
 const chime = new Chime();
-const state = { api: null, claims: null, board: new Board(), feed: null, sync: null, tickTimer: null, stations: [], live: false };
+const state = { api: null, claims: null, board: new Board(), feed: null, sync: null, tickTimer: null, stations: [], live: false,
+  menu: new Menu(), menuOpen: false, today: null, todayReads: null };
 
 function applyLanguage() {
   t = translator(lang);
@@ -87,6 +94,7 @@ function toast(message) {
 }
 
 function branch() { return state.claims?.branch; }
+function role() { return state.claims?.role; }
 function channel() {
   return store.station ? `branch:${branch()}:kitchen:${store.station}` : `branch:${branch()}:kitchen`;
 }
@@ -106,13 +114,16 @@ function startBoard(user) {
   state.board = new Board();
   state.live = false;
   state.down = false;
+  state.menu = new Menu();
+  state.menuOpen = false;
+  state.today = null;
   state.sync = new Resync({ load: (first) => load(first), pollSeconds: settings.pollSeconds });
+  state.todayReads = can(claims.role, 'reportes:cocina') ? new Throttle(loadToday, settings.todaySeconds * 1000) : null;
   renderShell();
   resync(true);
-  state.api.stations().then((list) => { state.stations = list; renderHeader(); }).catch(() => {});
   state.feed = new LiveFeed({
     url: socketUrl(token, settings.ws), channel: channel(), baseMs: settings.backoffMs, maxMs: settings.backoffMaxMs,
-    onEvent, onState,
+    also: [{ channel: `branch:${branch()}`, events: 'menu:' }], onEvent, onState,
   });
   state.feed.start();
   state.tickTimer = setInterval(() => tickTimers(root, settings), 1000);
@@ -126,6 +137,8 @@ function stopBoard() {
   clearInterval(state.tickTimer);
   if (state.sync) state.sync.stop();
   state.sync = null;
+  if (state.todayReads) state.todayReads.stop();
+  state.todayReads = null;
 }
 
 function onState(live) {
@@ -139,6 +152,12 @@ function onState(live) {
 
 function onEvent(event, data) {
   const board = state.board;
+  if (event === 'menu:updated') {
+    state.menu.apply(data);
+    renderMenu();
+    return;
+  }
+  if (state.todayReads) state.todayReads.poke(); // an item ready or a ticket done changes today's figures
   if (event === 'order:item_status') {
     const result = board.applyItem(data.order_id, data.item, data.order_status);
     if (result === 'removed') rememberDeparted(data.order_id);
@@ -166,7 +185,39 @@ async function load(first) {
   } catch (err) {
     if (err instanceof ApiError && err.status === 403) { signOut(t('notAllowed')); return; }
     if (!failed(err) && !first) toast(t('networkError'));
+    return;
   }
+  if (state.todayReads) state.todayReads.poke();
+  await loadMenu(api);
+}
+
+// The platos (the station picker and the menu panel): on every resync, since a frame may have been missed.
+async function loadMenu(api) {
+  try {
+    const platos = await api.platos();
+    if (api !== state.api) return;
+    state.menu.replace(platos);
+    state.stations = stationsOf(platos);
+  } catch (err) {
+    failed(err);
+    return;
+  }
+  renderHeader();
+  renderMenu();
+}
+
+async function loadToday() {
+  const api = state.api;
+  const station = store.station || undefined;
+  try {
+    const report = await api.today(station);
+    if (api !== state.api || station !== (store.station || undefined)) return;
+    state.today = report;
+  } catch (err) {
+    failed(err);
+    return;
+  }
+  renderTodayStrip();
 }
 
 async function act(action) {
@@ -181,6 +232,8 @@ async function act(action) {
 }
 
 const actions = {
+  get canFire() { return can(role(), 'orders:fire'); },
+  get canRush() { return can(role(), 'orders:rush'); },
   async onTap(order, item, next) {
     const button = root.querySelector(`[data-item-id="${item.id}"]`);
     if (button) button.setAttribute('aria-busy', 'true');
@@ -193,14 +246,28 @@ const actions = {
   },
   async onBump(order) {
     const reply = await act(() => state.api.bump(order.id));
-    if (reply) {
-      state.board.upsert(reply);
+    if (reply && onBoard(reply)) {
+      state.board.upsert(reply); // a course still held keeps the table on the board
+    } else if (reply) {
       state.board.orders.delete(order.id);
       rememberDeparted(order.id);
     }
     renderOrders();
   },
+  // Marchar curso n: the items move onto the card with the frame that follows; a refusal shows why.
+  async onFire(order, course) {
+    if (await act(() => state.api.fireCourse(order.id, course))) await resync(false);
+  },
+  async onRush(order, rush) {
+    if (await act(() => state.api.setRush(order.id, rush))) await resync(false);
+  },
 };
+
+async function markSoldOut(plato, agotado) {
+  const reply = await act(() => state.api.setSoldOut(plato.id, agotado));
+  if (reply) state.menu.apply(reply);
+  renderMenu();
+}
 
 async function recallLast() {
   const stack = store.recall;
@@ -216,13 +283,40 @@ function renderShell() {
   applyLanguage();
   root.replaceChildren(
     h('header', { class: 'topbar', id: 'topbar' }),
+    h('div', { class: 'subbar', id: 'subbar' }, h('div', { id: 'today-slot' }), h('div', { id: 'menu-slot' })),
     h('div', { class: 'offline', id: 'offline', role: 'status', hidden: true }, t('offline', { seconds: settings.pollSeconds })),
     h('div', { class: 'toast', id: 'toast', role: 'alert', hidden: true }),
     h('main', { class: 'board', id: 'board', 'aria-live': 'polite' }),
+    h('div', { id: 'menu-panel-slot' }),
   );
   root.querySelector('#offline').hidden = !state.down;
   renderHeader();
+  renderTodayStrip();
+  renderMenu();
   renderOrders();
+}
+
+function renderTodayStrip() {
+  const slot = root.querySelector('#today-slot');
+  if (slot) slot.replaceChildren(state.todayReads ? renderToday(state.today, t) : '');
+}
+
+function toggleMenu(open = !state.menuOpen) {
+  state.menuOpen = open;
+  renderMenu();
+  const target = root.querySelector(open ? '#menu-panel .menu-close' : '#menu-open');
+  if (target) target.focus();
+}
+
+function renderMenu() {
+  const slot = root.querySelector('#menu-slot');
+  if (!slot) return;
+  slot.replaceChildren(menuButton(state.menu, t, { open: state.menuOpen, onToggle: () => toggleMenu() }));
+  const panelSlot = root.querySelector('#menu-panel-slot');
+  const focused = document.activeElement?.closest?.('[data-plato-id]')?.dataset.platoId;
+  panelSlot.replaceChildren(state.menuOpen ? renderMenuPanel(state.menu, t, {
+    canMark: can(role(), 'menu:sold_out'), onMark: markSoldOut, onClose: () => toggleMenu(false) }) : '');
+  if (focused) panelSlot.querySelector(`[data-plato-id="${focused}"] button`)?.focus(); // keep the place after a redraw
 }
 
 function renderHeader() {
@@ -232,7 +326,9 @@ function renderHeader() {
     store.station = e.target.value;
     if (state.feed) state.feed.switchChannel(channel());
     state.board = new Board();
+    state.today = null;
     renderOrders();
+    renderTodayStrip();
     resync(false);
   } },
   h('option', { value: '' }, t('allStations')),
@@ -270,6 +366,8 @@ function renderOrders() {
     recall.textContent = recallId === undefined ? t('recallLast') : t('recallOrder', { id: recallId });
   }
 }
+
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.menuOpen) toggleMenu(false); });
 
 applyLanguage();
 if (store.token) startBoard(); else showSignIn();

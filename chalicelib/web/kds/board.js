@@ -6,9 +6,26 @@ export const NEXT_STATUS = { pending: 'preparing', preparing: 'ready' };
 const ON_BOARD = new Set(['pending', 'confirmed', 'preparing']);
 
 // An order stays on the kitchen board until all its items are ready (by taps or a bump: the
-// server then counts the kitchen as done) or it is served or void.
+// server then counts the kitchen as done) or it is served or void. A table with a course still
+// held stays too (its fired items may all be ready): the next course is coming.
 export function onBoard(order) {
-  return ON_BOARD.has(order.status) && order.items.length > 0;
+  const held = heldItems(order).length > 0;
+  return (ON_BOARD.has(order.status) && (order.items.length > 0 || held)) || (order.status === 'ready' && held);
+}
+
+export function heldItems(order) { return order.held_items || []; }
+
+// When the order's timer starts: its first firing (as the server's elapsed_seconds), else its creation.
+export function startedAt(order) {
+  const fired = order.items.map((i) => i.fired_at).filter(Boolean).sort();
+  return fired[0] || order.created_at;
+}
+
+// The held items by course, lowest first: [[course, items], ...].
+export function heldCourses(order) {
+  const courses = new Map();
+  for (const item of heldItems(order)) courses.set(item.course, [...(courses.get(item.course) || []), item]);
+  return [...courses.entries()].sort((a, b) => a[0] - b[0]);
 }
 
 export function formatElapsed(ms) {
@@ -72,8 +89,10 @@ export class Board {
     return 'updated';
   }
 
+  // Rush orders first (as GET /orders), then oldest first.
   sorted() {
-    return [...this.orders.values()].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id);
+    return [...this.orders.values()].sort((a, b) => Number(Boolean(b.rush)) - Number(Boolean(a.rush))
+      || Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id);
   }
 }
 
@@ -101,28 +120,53 @@ function itemButton(order, item, t, onTap) {
     next ? h('span', { class: 'sr-only' }, t('itemHint', { next: t(`status_${next}`) })) : null));
 }
 
+function heldSection(order, course, items, t, actions) {
+  const title = `order-${order.id}-course-${course}`;
+  return h('section', { class: 'course held', dataset: { course }, 'aria-labelledby': title },
+    h('h3', { id: title }, t('course', { course }), ' ', h('span', { class: 'held-badge' }, t('held'))),
+    h('ul', { class: 'items' }, items.map((item) => h('li', { class: 'item held-item', dataset: { heldItemId: item.id, station: item.station || '' } },
+      h('span', { class: 'item-line' }, h('span', { class: 'qty' }, `${item.quantity}×`), h('span', { class: 'name' }, item.name)),
+      item.notes ? h('span', { class: 'notes' }, item.notes) : null,
+      ...(item.extras || []).map((e) => h('span', { class: 'extra' }, t('extra', { qty: e.quantity, name: e.description })))))),
+    actions.canFire ? h('button', { type: 'button', class: 'fire', dataset: { course },
+      'aria-label': t('fireLabel', { course, id: order.id }), onclick: () => actions.onFire(order, course) }, t('fire', { course })) : null);
+}
+
 export function renderCard(order, t, actions) {
   // A home delivery's concepto and "waiter" are its customer again: the heading already names them.
   const showNotes = !order.delivery && order.notes && order.notes !== order.table && order.notes !== order.customer;
-  return h('article', { class: `card order-${order.status}`, dataset: { orderId: order.id, createdAt: order.created_at },
+  const fired = order.items.length > 0;
+  return h('article', { class: `card order-${order.status}${order.rush ? ' rush' : ''}${fired ? '' : ' all-held'}`,
+    dataset: { orderId: order.id, createdAt: order.created_at, startedAt: fired ? startedAt(order) : '', rush: order.rush ? 'yes' : 'no' },
     'aria-labelledby': `order-${order.id}-title` },
   h('header', { class: 'card-head' },
-    h('h2', { id: `order-${order.id}-title` }, whereLabel(order, t), ' ', h('span', { class: 'number' }, t('orderNumber', { id: order.id }))),
+    h('h2', { id: `order-${order.id}-title` }, order.rush ? h('span', { class: 'rush-marker' }, t('rush'), ' ') : null,
+      whereLabel(order, t), ' ', h('span', { class: 'number' }, t('orderNumber', { id: order.id }))),
     h('span', { class: 'timer', role: 'timer', 'aria-label': t('elapsed') }, '')),
   order.waiter && !order.delivery ? h('p', { class: 'waiter' }, t('waiter', { name: order.waiter })) : null,
   order.delivery ? h('p', { class: 'delivery-address' },
     [order.delivery.address, order.delivery.reference].filter(Boolean).join(' · ') || t('noAddress')) : null,
   showNotes ? h('p', { class: 'order-notes' }, order.notes) : null,
-  h('ul', { class: 'items' }, order.items.map((item) => itemButton(order, item, t, actions.onTap))),
-  h('button', { type: 'button', class: 'bump', 'aria-label': t('bumpLabel', { id: order.id }), onclick: () => actions.onBump(order) },
-    t('bump')));
+  fired ? h('ul', { class: 'items' }, order.items.map((item) => itemButton(order, item, t, actions.onTap))) : null,
+  ...heldCourses(order).map(([course, items]) => heldSection(order, course, items, t, actions)),
+  h('div', { class: 'card-actions' },
+    actions.canRush ? h('button', { type: 'button', class: 'rush-toggle', 'aria-pressed': order.rush ? 'true' : 'false',
+      'aria-label': t('rushLabel', { id: order.id }), onclick: () => actions.onRush(order, !order.rush) }, t('rush')) : null,
+    fired ? h('button', { type: 'button', class: 'bump', 'aria-label': t('bumpLabel', { id: order.id }), onclick: () => actions.onBump(order) },
+      t('bump')) : null));
 }
 
 export function tickTimers(root, settings) {
   const now = clock.now();
   for (const card of root.querySelectorAll('.card')) {
-    const ms = now - Date.parse(card.dataset.createdAt);
     const timer = card.querySelector('.timer');
+    if (!card.dataset.startedAt) { // nothing fired yet: no clock runs
+      timer.textContent = '';
+      card.classList.remove('age-warn', 'age-late');
+      card.classList.add('age-ok');
+      continue;
+    }
+    const ms = now - Date.parse(card.dataset.startedAt);
     const text = formatElapsed(ms);
     if (timer.textContent !== text) timer.textContent = text;
     const age = ageClass(ms, settings);
