@@ -38,6 +38,7 @@ class Kitchen:
     cocina: RunningStack
     admin: RunningStack
     platos: dict[str, dict[str, Any]]
+    mesero: RunningStack
 
     def order(self, mesa: str | None, *lines: tuple[str, int, str | None, list[str]], cliente: str | None = None) -> Order:
         """A sale with kitchen items: (plato, cantidad, notas, [extras])."""
@@ -63,6 +64,19 @@ class Kitchen:
             uuids.append(item.body["uuid"])
         return Order(tx, uuids)
 
+    def coursed(self, mesa: str, *lines: tuple[str, int]) -> Order:
+        """A table's sale whose items (plato, curso) keep their course: above 1, held until fired."""
+        created = self.cajero.post("/api/transacciones", {"nro_reg": 1, "concepto": mesa, "mesa": mesa})
+        assert created.status == 201, created
+        tx = created.body["id"]
+        uuids = []
+        for plato, curso in lines:
+            body = {"plato_id": self.platos[plato]["id"], "cantidad": 1, "curso": curso}
+            item = self.cajero.post(f"/api/transacciones/{tx}/items", body)
+            assert item.status == 201, item
+            uuids.append(item.body["uuid"])
+        return Order(tx, uuids)
+
     def server_order(self, tx: int) -> dict[str, Any] | None:
         return next((o for o in self.cocina.get("/orders").body["data"] if o["id"] == tx), None)
 
@@ -82,7 +96,8 @@ def kitchen(display_stack: RunningStack) -> Kitchen:
     s = display_stack
     cajero = s.as_(s.login("cajero1", "Cajero123!"))
     platos = {p["nombre"]: p for p in cajero.get("/api/platos").body}
-    return Kitchen(s, cajero, s.as_(s.login("cocina1", "Cocina123!")), s.as_(s.login("admin", "Admin123!")), platos)
+    return Kitchen(s, cajero, s.as_(s.login("cocina1", "Cocina123!")), s.as_(s.login("admin", "Admin123!")), platos,
+                   s.as_(s.login("mesero1", "Mesero123!")))
 
 
 @dataclass
@@ -335,6 +350,217 @@ def test_the_station_picker_shows_only_that_stations_items_and_the_tablet_rememb
     expect(tablet.card(only_cocina.tx)).to_be_visible()
 
 
+# --- pacing: courses, rush, sold out, today (issue 22) ---------------------------------------------------
+
+
+def test_held_courses_show_dimmed_on_hold_and_a_waiter_firing_them_moves_the_items_onto_the_card_live(
+    tablets: Callable[..., Tablet], kitchen: Kitchen
+) -> None:
+    """Given a table with a starter (course 1), a main (course 2) and a dessert (course 3), the kitchen
+    sees the starter to cook and the others held; when the waiter fires course 2, the main comes on."""
+    cook = tablets().open()
+    cook.sign_in()
+    waiter = tablets()
+    waiter_switch = switched(waiter)
+    waiter.open(poll=600)
+    waiter.sign_in("mesero1", "Mesero123!")
+    order = kitchen.coursed("Mesa 30", ("Silpancho", 1), ("Churrasco", 2), ("Pique macho", 3))
+    starter, main, dessert = order.items
+
+    card = cook.card(order.tx)
+    expect(card).to_be_visible(timeout=5000)
+    expect(card.locator("button.item")).to_have_count(1)
+    expect(cook.item(starter)).to_have_class(re.compile(r"\bstatus-pending\b"))
+    for course, uuid in ((2, main), (3, dessert)):
+        section = card.locator(f'section.course.held[data-course="{course}"]')
+        expect(section.locator("h3")).to_have_text(f"Curso {course} En espera")
+        expect(section.locator(f'li[data-held-item-id="{uuid}"]')).to_be_visible()
+    expect(card.locator(f'li[data-held-item-id="{main}"]')).to_have_css("background-color", "rgb(42, 47, 54)")  # dimmed
+    expect(card.get_by_role("button", name=re.compile("Marchar"))).to_have_count(0)  # cocina may not fire
+    held = kitchen.server_order(order.tx)
+    assert held is None or held["held_items"] == []  # without include=held the queue keeps them apart
+    server = kitchen.cocina.get("/orders?include=held").body["data"]
+    server_order = next(o for o in server if o["id"] == order.tx)
+    assert [i["id"] for i in server_order["held_items"]] == [main, dessert]
+    assert card.get_attribute("data-started-at") == server_order["items"][0]["fired_at"]  # the timer counts from the firing
+    cook.shot("board-held-courses")
+
+    waiter_card = waiter.card(order.tx)
+    expect(waiter_card.get_by_role("button", name=f"Marchar curso 3 del pedido {order.tx}")).to_be_visible(timeout=5000)
+    waiter_card.get_by_role("button", name=f"Marchar curso 2 del pedido {order.tx}").click()
+
+    expect(cook.item(main)).to_be_visible(timeout=2000)  # live, on the kitchen's tablet
+    expect(cook.item(main)).to_have_class(re.compile(r"\bstatus-pending\b"))
+    expect(card.locator('section.course.held[data-course="2"]')).to_have_count(0)
+    expect(card.locator(f'section.course.held[data-course="3"] li[data-held-item-id="{dessert}"]')).to_be_visible()
+    fired = next(i for i in kitchen.server_order(order.tx)["items"] if i["id"] == main)  # type: ignore[index]
+    assert fired["held"] is False and fired["fired_at"] and fired["course"] == 2
+    cook.item(main).click()  # fired: the kitchen may start it now
+    expect(cook.item(main)).to_have_class(re.compile(r"\bstatus-preparing\b"))
+    cook.shot("board-course-fired")
+
+    # The waiter's tablet misses the next firing (socket cut): its button is stale, and the API says why.
+    expect(waiter_card.locator('section.course.held[data-course="2"]')).to_have_count(0, timeout=2000)
+    waiter_switch.cut()
+    assert kitchen.mesero.post(f"/api/transacciones/{order.tx}/cursos/3/marchar").status == 200
+    waiter_card.get_by_role("button", name=f"Marchar curso 3 del pedido {order.tx}").click()
+    expect(waiter.page.locator("#toast")).to_contain_text("No se pudo: El curso 3 ya fue marchado")
+    expect(waiter_card.locator("section.course.held")).to_have_count(0)  # re-read: as the server says
+    expect(cook.item(dessert)).to_be_visible(timeout=2000)
+    assert cook.errors == [] and waiter.errors == []
+
+
+def test_a_table_whose_every_item_is_held_shows_no_timer_until_fired_and_then_counts_from_the_firing(
+    tablets: Callable[..., Tablet], kitchen: Kitchen
+) -> None:
+    tablet = tablets().open()
+    tablet.sign_in()
+    order = kitchen.coursed("Mesa 31", ("Churrasco", 2))
+    card = tablet.card(order.tx)
+    expect(card.locator('section.course.held[data-course="2"]')).to_be_visible(timeout=5000)
+    expect(card.locator("button.item")).to_have_count(0)
+    expect(card.get_by_role("button", name=re.compile("Despachar"))).to_have_count(0)  # nothing fired, nothing to bump
+    time.sleep(3.2)
+    expect(card.locator(".timer")).to_have_text("")
+    assert kitchen.mesero.post(f"/api/transacciones/{order.tx}/cursos/2/marchar").status == 200
+    expect(tablet.item(order.items[0])).to_be_visible(timeout=2000)
+    expect(card.locator(".timer")).to_have_text(re.compile(r"^0:0[0-2]$"))  # from the firing, not the 3 s before
+
+
+def test_a_rush_order_sorts_first_with_its_marker_the_kitchen_toggles_it_and_every_tablet_follows(
+    tablets: Callable[..., Tablet], kitchen: Kitchen
+) -> None:
+    first, second = tablets().open(), tablets().open()
+    first.sign_in()
+    second.sign_in()
+    older = kitchen.order("Mesa 32", ("Silpancho", 1, None, []))
+    newer = kitchen.order("Mesa 33", ("Pique macho", 1, None, []))
+    expect(first.card(newer.tx)).to_be_visible(timeout=5000)
+    try:
+        toggle = first.card(newer.tx).get_by_role("button", name=f"Pedido {newer.tx} urgente")
+        expect(toggle).to_have_attribute("aria-pressed", "false")
+        toggle.click()  # cocina may rush
+        for tablet in (first, second):
+            head = tablet.page.locator(".card").first
+            expect(head).to_have_attribute("data-order-id", str(newer.tx), timeout=2000)
+            expect(head.locator(".rush-marker")).to_have_text("Urgente")
+            expect(head).to_have_css("border-top-color", "rgb(255, 112, 67)")
+        expect(toggle).to_have_attribute("aria-pressed", "true")
+        expect(first.card(older.tx).locator(".rush-marker")).to_have_count(0)
+        queue = kitchen.cocina.get("/orders").body["data"]
+        assert queue[0]["id"] == newer.tx and queue[0]["rush"] is True
+        first.shot("board-rush-first")
+
+        # A waiter rushes the older one through the API: two rush orders, oldest first, then the rest.
+        assert kitchen.mesero.post(f"/api/transacciones/{older.tx}/prioridad", {"rush": True}).status == 200
+        expect(second.page.locator(".card").nth(0)).to_have_attribute("data-order-id", str(older.tx), timeout=2000)
+        expect(second.page.locator(".card").nth(1)).to_have_attribute("data-order-id", str(newer.tx))
+        expect(second.page.locator(".card.rush")).to_have_count(2)
+    finally:
+        for tx in (older.tx, newer.tx):
+            assert kitchen.cocina.post(f"/api/transacciones/{tx}/prioridad", {"rush": False}).status == 200
+    expect(first.page.locator(".card.rush")).to_have_count(0, timeout=2000)
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+
+
+def test_the_menu_panel_marks_a_dish_sold_out_the_api_then_refuses_it_and_un_marking_brings_it_back(
+    tablets: Callable[..., Tablet], kitchen: Kitchen
+) -> None:
+    cook, other = tablets().open(), tablets().open()
+    cook.sign_in()
+    other.sign_in()
+    plato = kitchen.platos["Pique macho"]
+    sale = kitchen.order("Mesa 34", ("Silpancho", 1, None, []))
+    add = lambda: kitchen.cajero.post(f"/api/transacciones/{sale.tx}/items", {"plato_id": plato["id"], "cantidad": 1})  # noqa: E731
+    agotado = lambda: next(p["agotado"] for p in kitchen.cocina.get("/api/platos").body if p["id"] == plato["id"])  # noqa: E731
+    try:
+        for tablet in (cook, other):
+            tablet.page.get_by_role("button", name="Menú").click()
+            expect(tablet.page.get_by_role("heading", name="Menú: platos agotados")).to_be_visible()
+        toggle = cook.page.get_by_role("button", name="Pique macho agotado")
+        expect(toggle).to_have_attribute("aria-pressed", "false")
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-pressed", "true")
+        assert agotado() is True
+        refused = add()
+        assert refused.status == 409 and refused.body["message"] == "Plato agotado: Pique macho", refused
+        # The other tablet hears it (menu:updated) without a reload: its toggle and the header's count.
+        expect(other.page.get_by_role("button", name="Pique macho agotado")).to_have_attribute("aria-pressed", "true", timeout=2000)
+        expect(other.page.locator("#menu-open")).to_have_text("Menú · 1 agotado")
+        cook.shot("menu-sold-out")
+
+        # Un-marked elsewhere (the admin, through the API): both panels follow.
+        assert kitchen.admin.call("PATCH", f"/api/platos/{plato['id']}", {"agotado": False}).status == 200
+        for tablet in (cook, other):
+            mark = tablet.page.get_by_role("button", name="Pique macho agotado")
+            expect(mark).to_have_attribute("aria-pressed", "false", timeout=2000)
+            expect(tablet.page.locator("#menu-open")).to_have_text("Menú")
+        assert add().status == 201
+        toggle.click()  # and back and forth from the tablet
+        expect(other.page.get_by_role("button", name="Pique macho agotado")).to_have_attribute("aria-pressed", "true", timeout=2000)
+        toggle.click()
+        expect(other.page.get_by_role("button", name="Pique macho agotado")).to_have_attribute("aria-pressed", "false", timeout=2000)
+        assert agotado() is False
+        cook.page.keyboard.press("Escape")
+        expect(cook.page.locator("#menu-panel")).to_have_count(0)
+    finally:
+        kitchen.admin.call("PATCH", f"/api/platos/{plato['id']}", {"agotado": False})
+
+
+def test_a_waiter_sees_the_sold_out_dishes_but_no_toggle_and_no_today_strip(tablets: Callable[..., Tablet], kitchen: Kitchen) -> None:
+    plato = kitchen.platos["Churrasco"]
+    try:
+        assert kitchen.cocina.call("PATCH", f"/api/platos/{plato['id']}", {"agotado": True}).status == 200
+        tablet = tablets().open()
+        tablet.sign_in("mesero1", "Mesero123!")
+        tablet.page.get_by_role("button", name="Menú · 1 agotado").click()
+        row = tablet.page.locator(f'#menu-panel [data-plato-id="{plato["id"]}"]')
+        expect(row.locator(".sold-out-badge")).to_have_text("Agotado")
+        expect(tablet.page.locator("#menu-panel button.sold-out-toggle")).to_have_count(0)
+        expect(tablet.page.locator("#today")).to_have_count(0)  # the speed report is for admin and cocina
+    finally:
+        assert kitchen.cocina.call("PATCH", f"/api/platos/{plato['id']}", {"agotado": False}).status == 200
+
+
+def _clock(seconds: int | None) -> str:
+    return "–" if seconds is None else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def test_the_today_strip_shows_tickets_median_and_late_per_station_and_changes_when_items_become_ready(
+    tablets: Callable[..., Tablet], kitchen: Kitchen
+) -> None:
+    tablet = tablets().open(today=2)
+    reads: list[float] = []
+    tablet.page.on("request", lambda r: reads.append(time.monotonic()) if "/api/reportes/cocina" in r.url else None)
+    tablet.sign_in()
+    strip = tablet.page.locator("#today")
+    expect(strip).to_have_attribute("data-loaded", "yes", timeout=5000)
+    time.sleep(2.5)  # let the sign-in's reads settle
+    report = kitchen.cocina.get("/api/reportes/cocina").body
+    before = sum(d["tickets"] for d in report["dias"])
+    expect(strip).to_have_attribute("data-tickets", str(before))
+
+    order = kitchen.order("Mesa 35", ("Silpancho", 1, None, []), ("Pique macho", 1, None, []))
+    expect(tablet.card(order.tx)).to_be_visible(timeout=5000)
+    burst = time.monotonic()
+    for uuid in order.items:
+        kitchen.move(uuid, "preparing")
+        kitchen.move(uuid, "ready")
+    expect(strip).to_have_attribute("data-tickets", str(before + 1), timeout=8000)  # one ticket: both at the cocina station
+
+    report = kitchen.cocina.get("/api/reportes/cocina").body
+    assert sum(d["tickets"] for d in report["dias"]) == before + 1
+    for day in report["dias"]:
+        group = strip.locator(f'.today-station[data-station="{day["estacion"]}"]')
+        expect(group).to_have_text(f'{day["estacion"]} {day["tickets"]} ticket{"" if day["tickets"] == 1 else "s"} · '
+                                   f'mediana {_clock(day["tickets_p50_segundos"])} · {day["tickets_tarde"]} tarde')
+    assert int(strip.get_attribute("data-late") or -1) == sum(d["tickets_tarde"] for d in report["dias"])
+    during = [t for t in reads if t >= burst]
+    span = max(during) - min(during) if during else 0
+    assert 1 <= len(during) <= span / 2 + 2, (len(during), span)  # re-read, at most once per 2 s
+    tablet.shot("board-today-strip")
+
+
 # --- offline ------------------------------------------------------------------------------------------
 
 
@@ -503,3 +729,21 @@ def test_axe_finds_no_serious_accessibility_violations_on_sign_in_and_board(
     tablet.item(order.items[0]).click()
     expect(tablet.item(order.items[0])).to_have_class(re.compile(r"\bstatus-ready\b"))
     assert serious_violations(page, axe_source) == []
+    # the pacing parts: a held course with its fire button (an admin may fire), a rush card, the menu panel, the today strip
+    page.get_by_role("button", name="Salir").click()
+    tablet.sign_in("admin", "Admin123!")
+    coursed = kitchen.coursed("Mesa 22", ("Silpancho", 1), ("Churrasco", 2))
+    expect(tablet.card(coursed.tx).get_by_role("button", name=f"Marchar curso 2 del pedido {coursed.tx}")).to_be_visible(timeout=5000)
+    tablet.card(coursed.tx).get_by_role("button", name=f"Pedido {coursed.tx} urgente").click()
+    expect(tablet.card(coursed.tx).locator(".rush-marker")).to_be_visible()
+    expect(page.locator(".card").first).to_have_attribute("data-order-id", str(coursed.tx))
+    expect(page.locator("#today")).to_have_attribute("data-loaded", "yes")
+    page.locator("#board").evaluate("el => el.scrollTo(0, 0)")
+    tablet.shot("board-pacing")  # docs/img/kds-pacing.png
+    page.get_by_role("button", name="Menú").click()
+    expect(page.locator("#menu-panel")).to_be_visible()
+    expect(page.locator("#today")).to_have_attribute("data-loaded", "yes")
+    try:
+        assert serious_violations(page, axe_source) == []
+    finally:
+        assert kitchen.admin.post(f"/api/transacciones/{coursed.tx}/prioridad", {"rush": False}).status == 200
