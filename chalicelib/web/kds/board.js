@@ -140,7 +140,7 @@ export function renderCard(order, t, actions) {
     dataset: { orderId: order.id, createdAt: order.created_at, startedAt: fired ? startedAt(order) : '', rush: order.rush ? 'yes' : 'no' },
     'aria-labelledby': `order-${order.id}-title` },
   h('header', { class: 'card-head' },
-    h('h2', { id: `order-${order.id}-title` }, order.rush ? h('span', { class: 'rush-marker' }, t('rush'), ' ') : null,
+    h('h2', { id: `order-${order.id}-title` }, order.rush ? h('span', { class: 'rush-marker' }, t('rush')) : null, order.rush ? ' ' : null,
       whereLabel(order, t), ' ', h('span', { class: 'number' }, t('orderNumber', { id: order.id }))),
     h('span', { class: 'timer', role: 'timer', 'aria-label': t('elapsed') }, '')),
   order.waiter && !order.delivery ? h('p', { class: 'waiter' }, t('waiter', { name: order.waiter })) : null,
