@@ -18,6 +18,7 @@ from chalicelib.api import (
     docs_page,
     kds,
     openapi,
+    reports,
     sales,
     socketio_polling,
     users,
@@ -27,8 +28,8 @@ from chalicelib.api.http import RouteSpec, Surface
 # In the order the modules above are imported, which is the order the OpenAPI document lists the
 # routes in (and so the order Schemathesis walks them with its fixed seed).
 SURFACES: tuple[Surface, ...] = (
-    audit.surface, auth.surface, branches.surface, caja.surface, catalog.surface, delivery.surface, kds.surface, sales.surface,
-    users.surface,
+    audit.surface, auth.surface, branches.surface, caja.surface, catalog.surface, delivery.surface, kds.surface, reports.surface,
+    sales.surface, users.surface,
 )
 BLUEPRINTS: tuple[Blueprint, ...] = (
     *(surface.blueprint for surface in SURFACES),
