@@ -105,7 +105,9 @@ def measure(api: Any, token: str, probe: QueryProbe, reports_table: str) -> dict
             "reports_queries": len(on_reports),
             "reports_items": sum(q["count"] for q in on_reports),
             "reports_scanned": sum(q["scanned"] for q in on_reports),
-            "other_queries": {q["table"].rsplit("-", 1)[-1]: q["count"] for q in others},
+            "other_queries": {table: [len(qs), sum(q["count"] for q in qs)]
+                              for table in sorted({q["table"].rsplit("-", 1)[-1] for q in others})
+                              for qs in [[q for q in others if q["table"].rsplit("-", 1)[-1] == table]]},
             "get_ms_median": round(statistics.median(times), 1),
         }
     return out
@@ -129,6 +131,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         from app import app
 
         logger.setLevel("WARNING")
+        probe = QueryProbe(connection(get_services().settings).client)  # one probe: botocore keeps one handler per unique_id
         for per_day in QUICK_VOLUMES if quick else VOLUMES:
             clean_tables()
             with Client(app) as client:
@@ -149,7 +152,6 @@ def run(quick: bool = False) -> dict[str, Any]:
                 started = time.perf_counter()
                 built = rebuild(services, tenant, branch, FIRST, FIRST + timedelta(days=DAYS - 1), lookback_days=0)
                 rebuilt = time.perf_counter() - started
-                probe = QueryProbe(connection(services.settings).client)
                 volumes[str(per_day)] = {
                     "sales": len(records), "write_s": round(written, 1), "rollup_rebuild_s": round(rebuilt, 1),
                     "rollup_rows": built.rows_written,
@@ -163,7 +165,7 @@ def render(result: dict[str, Any]) -> str:
     rows = []
     for per_day, v in result["volumes"].items():
         for grouping, r in v["reports"].items():
-            others = ", ".join(f"{name} {count}" for name, count in r["other_queries"].items()) or "-"
+            others = ", ".join(f"{name}: {n} Query, {items} items" for name, (n, items) in r["other_queries"].items()) or "-"
             rows.append([f"{v['sales']:,} sales ({per_day}/day)", grouping, r["sales_in_report"], r["lines"], r["reports_queries"],
                          r["reports_items"], r["reports_scanned"], others, r["get_ms_median"]])
     return "\n".join([
