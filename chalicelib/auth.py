@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "cocina:read",
             "cocina:complete",
             "reports:read",
+            "reports:sales",
             "orders:read",
             "orders:update_item_status",
             "orders:prepare",

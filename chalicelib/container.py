@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from chalicelib.services.reports import CajaReports
     from chalicelib.services.rollups import RollupFeed
     from chalicelib.services.sales import KitchenDisplayService, SaleService
+    from chalicelib.services.sales_reports import SalesReports
     from chalicelib.services.sessions import SessionGuard
     from chalicelib.services.throttle import LoginThrottle
     from chalicelib.services.zones import BranchTimezones
@@ -215,6 +216,12 @@ class Services:
         from chalicelib.services.kitchen_reports import KitchenReports
 
         return KitchenReports(self.rollup_repo, self.catalog_repo, self.zones)
+
+    @cached_property
+    def sales_reports(self) -> SalesReports:
+        from chalicelib.services.sales_reports import SalesReports
+
+        return SalesReports(self.rollup_repo, self.zones.branch, self.catalog_repo, self.users, self.caja_repo)
 
     @cached_property
     def customer_accounts(self) -> CustomerAccounts:

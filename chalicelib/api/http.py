@@ -100,6 +100,7 @@ class RouteSpec:
     summary: str = ""
     envelope: Envelope | None = field(default=None, hash=False, compare=False)  # the surface's, if it wraps its answers
     errors: ErrorFormat = field(default=NESTED_ERROR, hash=False, compare=False)
+    media_types: tuple[str, ...] = ()  # what else a success may be (text/csv), besides the JSON shape: a query parameter picks it
 
     @property
     def model_name(self) -> str:
@@ -230,6 +231,7 @@ class Surface:
         partial: bool = False,
         query: Schema | None = None,
         response: Any = None,
+        media_types: tuple[str, ...] = (),
     ) -> Callable[[ViewFn], ViewFn]:
         if response is not None:
             shape_of(response)  # a route names its answer's shape by the type, or it does not load
@@ -237,7 +239,7 @@ class Surface:
         def decorate(fn: ViewFn) -> ViewFn:
             summary = (fn.__doc__ or "").strip().split("\n", 1)[0]
             spec = RouteSpec(self.name, path, tuple(methods), permission, status, body, partial, query or {}, response, summary,
-                             envelope=self.envelope, errors=self.errors)
+                             envelope=self.envelope, errors=self.errors, media_types=media_types)
             self.routes.append(spec)
 
             @functools.wraps(fn)

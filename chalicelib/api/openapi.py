@@ -82,7 +82,9 @@ def _operation(spec: RouteSpec, method: str, components: dict[str, Any]) -> dict
     _add_component(components, spec.errors.name, spec.errors.schema)
     error_schema = {"$ref": REF.format(model=spec.errors.name)}
     success = _response_schema(spec, components)
-    responses: dict[str, Any] = {str(spec.status): {"description": "Success", "content": {"application/json": {"schema": success}}}}
+    content: dict[str, Any] = {"application/json": {"schema": success}}
+    content |= {media_type: {"schema": {"type": "string"}} for media_type in spec.media_types}
+    responses: dict[str, Any] = {str(spec.status): {"description": "Success", "content": content}}
     for code, text in errors.items():
         responses[code] = {"description": text, "content": {"application/json": {"schema": error_schema}}}
     operation: dict[str, Any] = {

@@ -19,6 +19,7 @@ from chalicelib.api import (
     kds,
     kitchen_report,
     openapi,
+    reports,
     sales,
     socketio_polling,
     users,
@@ -29,7 +30,7 @@ from chalicelib.api.http import RouteSpec, Surface
 # routes in (and so the order Schemathesis walks them with its fixed seed).
 SURFACES: tuple[Surface, ...] = (
     audit.surface, auth.surface, branches.surface, caja.surface, catalog.surface, delivery.surface, kds.surface,
-    kitchen_report.surface, sales.surface, users.surface,
+    kitchen_report.surface, reports.surface, sales.surface, users.surface,
 )
 BLUEPRINTS: tuple[Blueprint, ...] = (
     *(surface.blueprint for surface in SURFACES),

@@ -96,6 +96,10 @@ class CajaStore(Protocol):
         """Newest first."""
         ...
 
+    def closed_opened_between(self, tenant_id: str, branch_id: str, since: str, until: str) -> list[Caja]:
+        """The branch's closed cajas with `since` <= opened_at < `until` (UTC ISO), oldest first."""
+        ...
+
     def gastos(self, tenant_id: str, caja_id: int) -> list[Gasto]: ...
     def open(self, caja: Caja) -> None:
         """Conflict if the branch already has an open caja (one lock per branch)."""

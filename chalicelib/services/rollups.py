@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from chalicelib.domain import kitchen_pace, rollups
+from chalicelib.domain import kitchen_pace, rollups, sales_rollup
 from chalicelib.domain.rollups import FactsOf
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 # Every report kept by the stream: what a sale in its current state contributes to each.
-REPORTS: tuple[FactsOf, ...] = (kitchen_pace.facts,)
+REPORTS: tuple[FactsOf, ...] = (kitchen_pace.facts, sales_rollup.facts)
 
 
 class RollupFeed:

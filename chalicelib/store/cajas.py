@@ -8,7 +8,8 @@ Items (pk is always the tenant id, so another tenant's caja is simply not found)
 
 Access patterns: GetItem caja; GetItem lock + GetItem caja (open caja of a branch); Query pk +
 `GASTO#<caja>#` prefix (expenses of a caja); Query GSI by-branch, descending, with Limit
-(history). No Scan.
+(history); Query GSI by-branch, `opened_sk` between two moments, closed ones (the cajas report).
+No Scan.
 
 Writes: opening is one TransactWrite (Put caja + Put lock, both attribute_not_exists), so two
 concurrent opens on a branch can never both succeed. Closing is one TransactWrite (Update caja
@@ -29,7 +30,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.caja import CAJA_OPEN, DENOMINATION_NAMES, Arqueo, Caja, Gasto
+from chalicelib.domain.caja import CAJA_CLOSED, CAJA_OPEN, DENOMINATION_NAMES, Arqueo, Caja, Gasto
 from chalicelib.errors import StaleCaja
 from chalicelib.settings import Settings
 from chalicelib.store.audit import AuditRepository
@@ -269,6 +270,15 @@ class CajaRepository:
         """A branch's cajas, newest first: one Query on the by-branch GSI."""
         records = self.CajaRecord.by_branch.query(branch_key(tenant_id, branch_id), scan_index_forward=False, limit=limit)
         return [caja_to_domain(r) for r in records][:limit]
+
+    def closed_opened_between(self, tenant_id: str, branch_id: str, since: str, until: str) -> list[Caja]:
+        """A branch's closed cajas opened at `since` <= opened_at < `until` (UTC ISO), oldest
+        first: one Query on the by-branch GSI, paginated to the end."""
+        records = self.CajaRecord.by_branch.query(
+            branch_key(tenant_id, branch_id), ByBranchIndex.opened_sk.between(since, until),
+            filter_condition=self.CajaRecord.estado == CAJA_CLOSED,
+        )
+        return [caja for caja in (caja_to_domain(r) for r in records) if caja.opened_at < until]
 
     def gastos(self, tenant_id: str, caja_id: int) -> list[Gasto]:
         return [gasto_to_domain(r) for r in self.GastoRecord.query(tenant_id, self.GastoRecord.sk.startswith(gasto_prefix(caja_id)))]

@@ -17,7 +17,12 @@ from tests.support.menu import Menu, make_menu
 
 @pytest.fixture(scope="session")
 def aws_session() -> Iterator[Settings]:
-    """One embedded AWS per test process, tables deployed from infra/ once."""
+    """One embedded AWS per test process, tables deployed from infra/ once, on the moto the local
+    stack runs (devstack/moto_tidy.py: transactions journal what they touch instead of copying
+    whole tables, which made every transaction cost as much as the table it wrote to)."""
+    from devstack import moto_tidy
+
+    moto_tidy.install()
     with embedded_aws() as settings:
         yield settings
 

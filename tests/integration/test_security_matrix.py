@@ -417,6 +417,8 @@ BETA_SEES = {
     "/api/pedidos/activos": lambda body: body == [],
     "/api/clientes/perfil": lambda body: body["nombre_usuario"] == "cliente_beta",
     "/api/clientes/pedidos": lambda body: body == [],
+    "/api/reportes/ventas": lambda body: body["sucursal_id"] == "sur" and body["ventas"] == 0,
+    "/api/reportes/cajas": lambda body: body["sucursal_id"] == "sur" and body["cajas"] == [],
     "/api/auditoria": lambda body: sorted(e["detalle"]["nombre_usuario"] for e in body if e["accion"] == "usuario.creado")
     == ["admin", "cajero1", "cocina1", "mesero1", "repartidor1"],
 }

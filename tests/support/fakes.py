@@ -343,6 +343,11 @@ class InMemoryCajas:
         found = [c for (t, _), c in self._cajas.items() if t == tenant_id and c.branch_id == branch_id]
         return sorted(found, key=lambda c: (c.opened_at, c.id), reverse=True)[:limit]
 
+    def closed_opened_between(self, tenant_id: str, branch_id: str, since: str, until: str) -> list[Caja]:
+        found = [c for (t, _), c in self._cajas.items()
+                 if t == tenant_id and c.branch_id == branch_id and c.cerrada and since <= c.opened_at < until]
+        return sorted(found, key=lambda c: (c.opened_at, c.id))
+
     def gastos(self, tenant_id: str, caja_id: int) -> list[Gasto]:
         return sorted(self._gastos.get((tenant_id, caja_id), []), key=lambda g: g.id)
 

@@ -72,7 +72,8 @@ class Sale:
     def new(cls, *, tenant_id: str, sale_id: int, branch_id: str, header: Mapping[str, Any], caja_id: int | None,
             user_id: str, user_name: str | None, now: str, delivery: d.Entrega | None = None) -> Sale:
         """A sale just taken, with no lines yet: `header` has its nro_reg, concepto, mesa, cliente and tipo."""
-        pacing = Pacing(fired_course=header.get("curso_marchado") or 1, course_minutes=header.get("minutos_entre_cursos"),
+        fired = header.get("curso_marchado")
+        pacing = Pacing(fired_course=1 if fired is None else fired, course_minutes=header.get("minutos_entre_cursos"),
                         course_fired_at=now, rush=bool(header.get("rush")))
         return cls(tenant_id=tenant_id, id=sale_id, branch_id=branch_id, nro_reg=header["nro_reg"], concepto=header["concepto"],
                    mesa=header.get("mesa"), cliente=header.get("cliente"), tipo=header.get("tipo") or "venta", caja_id=caja_id,
