@@ -20,7 +20,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
-BENCHES = ("cold_start", "requests_per_operation", "kitchen_queue", "sales_report", "fanout", "e2e_latency", "protocols")
+BENCHES = ("cold_start", "requests_per_operation", "kitchen_queue", "kitchen_report", "sales_report", "fanout", "e2e_latency",
+           "protocols")
 
 
 def rss_mb(pid: int | None) -> float | None:
