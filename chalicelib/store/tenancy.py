@@ -57,7 +57,8 @@ def decode_branch(image: dict[str, Any]) -> Branch | None:
 
 def _branch(tenant_id: str, branch_id: str, r: BranchRecord) -> Branch:
     late = int(r.minutos_tarde) if r.minutos_tarde is not None else DEFAULT_LATE_MINUTES
-    return Branch(tenant_id, branch_id, r.nombre, r.timezone, Decimal(r.tarifa_domicilio or "0"), late, tuple(str(m) for m in r.mesas or ()))
+    mesas = tuple(str(m) for m in r.mesas or ())
+    return Branch(tenant_id, branch_id, r.nombre, r.timezone, Decimal(r.tarifa_domicilio or "0"), late, mesas)
 
 
 class TenantRepository:
