@@ -172,6 +172,24 @@ def test_the_kitchen_queue_holds_only_pending_sales_of_the_branch_oldest_first_w
     assert queue.body[0]["items"][0]["extras"][0]["descripcion"] == "Sin sal"
 
 
+def test_removing_an_item_the_kitchen_has_started_is_409_with_a_message_and_removes_nothing(
+    api: Api, alpha: TenantWorld, cajero: Api, menu: Menu
+) -> None:
+    tx = new_sale(cajero)["id"]
+    started = cajero.post(f"/api/transacciones/{tx}/items", {"plato_id": menu.plato, "cantidad": 1}).body
+    waiting = cajero.post(f"/api/transacciones/{tx}/items", {"plato_id": menu.plato, "cantidad": 1}).body
+    assert api.as_(alpha.tokens["cocina"]).patch(f"/items/{started['uuid']}/status", {"status": "preparing"}).status == 200
+
+    refused = cajero.delete(f"/api/transacciones/{tx}/items/{started['id']}")
+    assert refused.status == 409, refused
+    assert refused.body["message"] == "No se puede eliminar el item Silpancho: la cocina ya lo empezó (en preparación)"
+    assert [i["id"] for i in cajero.get(f"/api/transacciones/{tx}").body["items"]] == [started["id"], waiting["id"]]
+
+    assert cajero.delete(f"/api/transacciones/{tx}/items/{waiting['id']}").status == 200, "a pending plato may still go"
+    assert cajero.patch(f"/api/transacciones/{tx}/cocina/completar").status == 200
+    assert cajero.delete(f"/api/transacciones/{tx}/items/{started['id']}").status == 409, "nor once the kitchen is done"
+
+
 def test_removing_items_and_extras_recalculates_totals_and_feeds_the_removed_items_report(cajero: Api, menu: Menu) -> None:
     caja = cajero.post("/api/caja/abrir", COUNTS).body["id"]
     tx = new_sale(cajero)["id"]
