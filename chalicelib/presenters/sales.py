@@ -19,6 +19,7 @@ class Extra(Shape):
     item_id: Id
     ingrediente_id: str | None
     descripcion: str | None
+    nombre: str | None  # the descripcion, else the ingredient's name
     precio: Money
     cantidad: Quantity
     creado_en: LocalTime | None
@@ -134,6 +135,7 @@ def extra_out(extra: domain.Extra, item_id: int, tz: str) -> Extra:
         "item_id": item_id,
         "ingrediente_id": extra.ingrediente_id,
         "descripcion": extra.descripcion,
+        "nombre": extra.label,
         "precio": money_str(extra.precio),
         "cantidad": qty_str(extra.cantidad),
         "creado_en": local_time(extra.created_at, tz),

@@ -226,7 +226,8 @@ class Sale:
         return item
 
     def add_extra(
-        self, item_id: int, *, ingredient_id: str | None, description: str | None, price: Decimal, quantity: Decimal, now: str
+        self, item_id: int, *, ingredient_id: str | None, description: str | None, price: Decimal, quantity: Decimal, now: str,
+        ingredient_name: str | None = None,
     ) -> Extra:
         self._require_not_voided()
         if (ingredient_id is None) == (description is None):
@@ -234,7 +235,8 @@ class Sale:
         item = self.item(item_id)
         if self.estado == CLOSED:
             self.reopen(now)
-        extra = Extra(self.next_extra_id, ingredient_id, description, to_money(price), quantity, now)
+        extra = Extra(self.next_extra_id, ingredient_id, description, to_money(price), quantity, now,
+                      nombre=ingredient_name if ingredient_id is not None else None)
         self.next_extra_id += 1
         item.extras.append(extra)
         self.touch(now)
