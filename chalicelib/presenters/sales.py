@@ -100,6 +100,7 @@ class Cabecera(Shape):
     fecha: LocalTime | None
     hora: LocalTime | None
     creado_en: LocalTime | None
+    creado_en_iso: IsoTime  # the same moment as creado_en, in UTC ISO 8601 (for ages, with no time zone to know)
     actualizado_en: LocalTime | None
     cerrado_en: LocalTime | None
     rush: bool
@@ -223,6 +224,7 @@ def header_out(order: Sale, tz: str) -> Cabecera:
         "fecha": created,
         "hora": created,
         "creado_en": created,
+        "creado_en_iso": order.created_at,
         "actualizado_en": local_time(order.updated_at, tz),
         "cerrado_en": local_time(order.closed_at, tz),
         "rush": order.pacing.rush,

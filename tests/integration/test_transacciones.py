@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -71,6 +72,20 @@ def test_the_seed_walkthrough_from_open_caja_to_automatic_close(cajero: Api, men
 
     assert cajero.post(f"/api/transacciones/{tx}/reabrir").body["estado"] == "abierto"
     assert cajero.post(f"/api/transacciones/{tx}/reabrir").status == 400
+
+
+def test_every_sale_shape_carries_its_creation_time_in_utc_iso_beside_the_local_one(api: Api, alpha: TenantWorld, cajero: Api,
+                                                                                    menu: Menu) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    api.as_(alpha.tokens["admin"]).patch("/api/sucursales/centro", {"timezone": "Asia/Tokyo"})
+    sale = new_sale(cajero)
+    created = datetime.fromisoformat(sale["creado_en_iso"].replace("Z", "+00:00"))
+    assert sale["creado_en_iso"].endswith("Z") and abs(datetime.now(UTC) - created) < timedelta(minutes=1)
+    assert sale["creado_en"] == created.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M - %d/%m/%Y")
+    added = cajero.post(f"/api/transacciones/{sale['id']}/items", {"producto_id": menu.producto, "cantidad": 1}).body
+    assert added["transaccion"]["creado_en_iso"] == sale["creado_en_iso"]
+    assert [s["creado_en_iso"] for s in cajero.get("/api/transacciones").body] == [sale["creado_en_iso"]]
 
 
 def test_a_sale_is_linked_to_no_caja_when_none_is_open_and_payments_are_not_tallied(cajero: Api, menu: Menu) -> None:
