@@ -19,7 +19,7 @@ from chalicelib.domain.tenancy import CUSTOMER_ROLE, ROLES
 from chalicelib.errors import Unauthorized
 from chalicelib.settings import Settings
 
-_STAFF_READ = {"profile:read", "catalog:read"}
+_STAFF_READ = {"profile:read", "catalog:read", "sucursales:read"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(

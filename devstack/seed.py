@@ -13,6 +13,8 @@ from typing import Any
 DEMO_TENANT = "demo"
 DEMO_TENANT_NAME = "Restaurante Demo"
 DEMO_BRANCH = ("centro", "Sucursal Centro")
+# The demo branch's tables (its `mesas` setting): what the point of sale's floor shows.
+DEMO_MESAS: tuple[str, ...] = (*(str(n) for n in range(1, 11)), "Terraza 1", "Terraza 2", "Barra")
 ADMIN = ("admin", "Admin123!")
 
 # (nombre_usuario, contrasena, rol, nombre)
@@ -80,6 +82,8 @@ def seed_demo(services: Any) -> SeedReport:
     accounts = services.accounts
     report.tenant_created = accounts.tenants.get_tenant(DEMO_TENANT) is None
     accounts.provision_tenant(DEMO_TENANT, DEMO_TENANT_NAME, [DEMO_BRANCH], ADMIN[0], ADMIN[1])
+    if report.tenant_created:  # a new tenant only: never overwrite the tables an owner has since set
+        accounts.update_branch(DEMO_TENANT, DEMO_BRANCH[0], {"mesas": list(DEMO_MESAS)})
     for username, password, role, nombre in DEMO_USERS:
         if accounts.users.get_by_username(DEMO_TENANT, username) is None:
             accounts.create_user(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -24,7 +24,7 @@ TOO_LARGE = Decimal("1e12")
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # "str" | "int" | "decimal" | "bool" | "list" | "object" | "moment"
+    kind: str  # "str" | "int" | "decimal" | "bool" | "list" | "object" | "moment" | "texts"
     description: str = ""
     required: bool = True
     nullable: bool = False
@@ -73,6 +73,11 @@ def choice(*options: str, **kw: Any) -> Field:
 
 def list_of(schema: Mapping[str, Field], **kw: Any) -> Field:
     return Field("list", of=schema, **kw)
+
+
+def texts(**kw: Any) -> Field:
+    """A list of strings: `min_length`, `max_length` (and `pattern`) apply to each string, `max_items` to the list."""
+    return Field("texts", **kw)
 
 
 def object_of(schema: Mapping[str, Field], **kw: Any) -> Field:
@@ -194,6 +199,9 @@ def _bare_annotation(spec: Field, name: str) -> Any:
     if spec.kind == "list":
         element = _model(spec.of or {}, f"{_camel(name)}Line", False)
         return Annotated[list[element], PydanticField(max_length=spec.max_items)]  # type: ignore[valid-type]
+    if spec.kind == "texts":
+        element = _bare_annotation(replace(spec, kind="str"), name)
+        return Annotated[list[element], PydanticField(max_length=spec.max_items)]  # type: ignore[valid-type]
     if spec.kind == "str" and spec.choices is not None:
         return Annotated[Literal[spec.choices], BeforeValidator(_strip)]
     if spec.kind == "str":
@@ -273,6 +281,8 @@ def _message(schema: Schema, error: Mapping[str, Any]) -> str:
     name = ".".join(str(p) for p in loc)
     kind, given = error["type"], error.get("input")
     spec = _spec_at(schema, loc)
+    if spec is not None and spec.kind == "texts" and kind.startswith("string_"):
+        spec = replace(spec, kind="str")  # one string of the list: the string's message, named with its index
     if kind == "extra_forbidden":
         return f"property {name} should not exist"
     if kind == "missing":

@@ -2,11 +2,12 @@
 closing (arqueo) and closing. Pure Python: no AWS, no framework.
 
 One caja may be open per branch. A caja is opened with a count of the cash in the drawer
-(monto_inicial); sales and expenses are tallied on it by method (efectivo | qr); closing counts
-the drawer again and compares it with what is expected:
+(monto_inicial); sales and expenses are tallied on it by method (efectivo | qr | tarjeta); closing
+counts the drawer again and compares it with what is expected (only efectivo is in the drawer):
 
     efectivo_esperado = monto_inicial + ventas_efectivo - gastos_efectivo
     total_qr          = ventas_qr - gastos_qr
+    total_tarjeta     = ventas_tarjeta - gastos_tarjeta
     diferencia        = contado - efectivo_esperado   (> 0 sobrante, < 0 faltante, 0 exacto)
 """
 
@@ -39,6 +40,11 @@ DENOMINATION_NAMES: tuple[str, ...] = tuple(name for name, _ in DENOMINATIONS)
 CAJA_OPEN = "abierta"
 CAJA_CLOSED = "cerrada"
 NO_OPEN_CAJA = "No hay una caja abierta en esta sucursal"
+
+
+# The caja's tallies of each payment method: a sale's payment adds to SALES_TALLY[method], an expense to EXPENSE_TALLY[method].
+SALES_TALLY = {method: f"ventas_{method}" for method in PAYMENT_METHODS}
+EXPENSE_TALLY = {method: f"gastos_{method}" for method in PAYMENT_METHODS}
 
 
 def counts_of(data: Mapping[str, Any]) -> dict[str, int]:
@@ -81,6 +87,8 @@ class Resumen:
     ventas_qr: Decimal = ZERO
     gastos_efectivo: Decimal = ZERO
     gastos_qr: Decimal = ZERO
+    ventas_tarjeta: Decimal = ZERO
+    gastos_tarjeta: Decimal = ZERO
 
     @property
     def efectivo_esperado(self) -> Decimal:
@@ -91,12 +99,16 @@ class Resumen:
         return to_money(self.ventas_qr - self.gastos_qr)
 
     @property
+    def total_tarjeta(self) -> Decimal:
+        return to_money(self.ventas_tarjeta - self.gastos_tarjeta)
+
+    @property
     def total_ventas(self) -> Decimal:
-        return to_money(self.ventas_efectivo + self.ventas_qr)
+        return to_money(self.ventas_efectivo + self.ventas_qr + self.ventas_tarjeta)
 
     @property
     def total_gastos(self) -> Decimal:
-        return to_money(self.gastos_efectivo + self.gastos_qr)
+        return to_money(self.gastos_efectivo + self.gastos_qr + self.gastos_tarjeta)
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,8 @@ class Caja:
     ventas_qr: Decimal = ZERO
     gastos_efectivo: Decimal = ZERO
     gastos_qr: Decimal = ZERO
+    ventas_tarjeta: Decimal = ZERO
+    gastos_tarjeta: Decimal = ZERO
     arqueos: tuple[Arqueo, ...] = ()
     closed_at: str | None = None
     closed_by: str | None = None
@@ -189,7 +203,8 @@ class Caja:
             raise InvalidInput(NO_OPEN_CAJA)
 
     def summary(self) -> Resumen:
-        return Resumen(self.monto_inicial, self.ventas_efectivo, self.ventas_qr, self.gastos_efectivo, self.gastos_qr)
+        return Resumen(self.monto_inicial, self.ventas_efectivo, self.ventas_qr, self.gastos_efectivo, self.gastos_qr,
+                       self.ventas_tarjeta, self.gastos_tarjeta)
 
     def arqueo(self, counts: Mapping[str, int], remark: str | None, user_id: str, now: str) -> tuple[Caja, Arqueo]:
         """Count the drawer without closing: the count and its difference are appended."""

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
-PAYMENT_METHODS = ("efectivo", "qr")  # how a sale is paid and an expense is settled
+PAYMENT_METHODS = ("efectivo", "qr", "tarjeta")  # how a sale is paid and an expense is settled; only efectivo is cash
 
 
 def json_default(value: object) -> str:

@@ -21,6 +21,7 @@ class SalesSummary:
     paid_cash: Decimal
     paid_qr: Decimal
     outstanding: Decimal
+    paid_card: Decimal = ZERO
 
 
 def summarise(orders: Iterable[Sale]) -> SalesSummary:
@@ -37,6 +38,7 @@ def summarise(orders: Iterable[Sale]) -> SalesSummary:
         paid_cash=to_money(sum((p.monto for p in payments if p.metodo_pago == "efectivo"), ZERO)),
         paid_qr=to_money(sum((p.monto for p in payments if p.metodo_pago == "qr"), ZERO)),
         outstanding=to_money(sum((o.monto_pendiente for o in live), ZERO)),
+        paid_card=to_money(sum((p.monto for p in payments if p.metodo_pago == "tarjeta"), ZERO)),
     )
 
 

@@ -25,6 +25,8 @@ class Tenant:
 
 
 DEFAULT_LATE_MINUTES = 20
+MAX_MESAS = 200  # the tables a branch may list in its settings
+MAX_MESA_LENGTH = 50  # as long as a sale's `mesa`
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Branch:
     timezone: str = "America/La_Paz"
     tarifa_domicilio: Decimal = Decimal(0)  # the delivery fee added to each delivery order
     late_minutes: int = DEFAULT_LATE_MINUTES  # a kitchen ticket older than this is late (displays, speed report)
+    mesas: tuple[str, ...] = ()  # the branch's tables, in the order its floor shows them (point of sale)
 
 
 @dataclass(frozen=True)
@@ -98,3 +101,19 @@ def check_timezone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise InvalidInput(f"timezone must be an IANA time zone such as America/La_Paz, got {name!r}") from exc
+
+
+def check_mesas(names: object) -> tuple[str, ...]:
+    """A branch's list of tables: at most MAX_MESAS distinct names of 1 to MAX_MESA_LENGTH characters, trimmed, in order."""
+    if not isinstance(names, (list, tuple)):
+        raise InvalidInput(["mesas must be an array"])
+    if len(names) > MAX_MESAS:
+        raise InvalidInput([f"mesas must contain no more than {MAX_MESAS} elements"])
+    checked: list[str] = []
+    for name in names:
+        if not isinstance(name, str) or not 1 <= len(name.strip()) <= MAX_MESA_LENGTH:
+            raise InvalidInput([f"each value in mesas must be a text of 1 to {MAX_MESA_LENGTH} characters"])
+        if name.strip() in checked:
+            raise InvalidInput([f"mesas must not repeat a table ({name.strip()})"])
+        checked.append(name.strip())
+    return tuple(checked)

@@ -50,6 +50,9 @@ class Resumen(Shape):
     total_gastos: Money
     efectivo_esperado: Money
     total_qr: Money
+    ventas_tarjeta: Money
+    gastos_tarjeta: Money
+    total_tarjeta: Money
 
 
 class _CajaFields(Shape):
@@ -64,6 +67,9 @@ class _CajaFields(Shape):
     gastos_qr: Money
     efectivo_esperado: Money
     total_qr: Money
+    ventas_tarjeta: Money
+    gastos_tarjeta: Money
+    total_tarjeta: Money
     monto_final: Money | None
     diferencia: Money | None
     estado_diferencia: str | None
@@ -134,6 +140,9 @@ def summary_out(summary: domain.Resumen) -> Resumen:
         "total_gastos": money_str(summary.total_gastos),
         "efectivo_esperado": money_str(summary.efectivo_esperado),
         "total_qr": money_str(summary.total_qr),
+        "ventas_tarjeta": money_str(summary.ventas_tarjeta),
+        "gastos_tarjeta": money_str(summary.gastos_tarjeta),
+        "total_tarjeta": money_str(summary.total_tarjeta),
     }
 
 
@@ -165,6 +174,9 @@ def caja_out(caja: domain.Caja, tz: str) -> Caja:
         "gastos_qr": money_str(caja.gastos_qr),
         "efectivo_esperado": money_str(caja.efectivo_esperado if caja.efectivo_esperado is not None else summary.efectivo_esperado),
         "total_qr": money_str(summary.total_qr),
+        "ventas_tarjeta": money_str(caja.ventas_tarjeta),
+        "gastos_tarjeta": money_str(caja.gastos_tarjeta),
+        "total_tarjeta": money_str(summary.total_tarjeta),
         "monto_final": _money_or_none(caja.monto_final),
         "diferencia": _money_or_none(caja.diferencia),
         "estado_diferencia": caja.estado_diferencia,

@@ -78,7 +78,7 @@ def item(i: Item, order_id: int) -> KdsItem:
         "station": i.estacion,
         "notes": i.notas,
         "extras": [
-            {"id": e.id, "description": e.descripcion, "ingredient_id": e.ingrediente_id, "quantity": qty_str(e.cantidad)}
+            {"id": e.id, "description": e.label, "ingredient_id": e.ingrediente_id, "quantity": qty_str(e.cantidad)}
             for e in i.extras
         ],
         "course": i.curso,

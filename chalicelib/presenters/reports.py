@@ -19,6 +19,7 @@ class ResumenDeCaja(Shape):
     pagado_efectivo: Money
     pagado_qr: Money
     pendiente_cobro: Money
+    pagado_tarjeta: Money
 
 
 class ItemEliminado(sale_view.Item):
@@ -40,6 +41,7 @@ def summary_out(summary: SalesSummary) -> ResumenDeCaja:
         "anuladas": summary.voided_count, "total_ventas": money_str(summary.total_sales),
         "total_pagado": money_str(summary.total_paid), "pagado_efectivo": money_str(summary.paid_cash),
         "pagado_qr": money_str(summary.paid_qr), "pendiente_cobro": money_str(summary.outstanding),
+        "pagado_tarjeta": money_str(summary.paid_card),
     }
 
 

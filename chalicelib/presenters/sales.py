@@ -19,6 +19,7 @@ class Extra(Shape):
     item_id: Id
     ingrediente_id: str | None
     descripcion: str | None
+    nombre: str | None  # the descripcion, else the ingredient's name
     precio: Money
     cantidad: Quantity
     creado_en: LocalTime | None
@@ -99,6 +100,7 @@ class Cabecera(Shape):
     fecha: LocalTime | None
     hora: LocalTime | None
     creado_en: LocalTime | None
+    creado_en_iso: IsoTime  # the same moment as creado_en, in UTC ISO 8601 (for ages, with no time zone to know)
     actualizado_en: LocalTime | None
     cerrado_en: LocalTime | None
     rush: bool
@@ -134,6 +136,7 @@ def extra_out(extra: domain.Extra, item_id: int, tz: str) -> Extra:
         "item_id": item_id,
         "ingrediente_id": extra.ingrediente_id,
         "descripcion": extra.descripcion,
+        "nombre": extra.label,
         "precio": money_str(extra.precio),
         "cantidad": qty_str(extra.cantidad),
         "creado_en": local_time(extra.created_at, tz),
@@ -221,6 +224,7 @@ def header_out(order: Sale, tz: str) -> Cabecera:
         "fecha": created,
         "hora": created,
         "creado_en": created,
+        "creado_en_iso": order.created_at,
         "actualizado_en": local_time(order.updated_at, tz),
         "cerrado_en": local_time(order.closed_at, tz),
         "rush": order.pacing.rush,

@@ -18,6 +18,7 @@ def local_time(moment: datetime | str | None, tz: str) -> str | None:
 TIME_FIELDS = frozenset({
     "created_at", "updated_at", "elapsed_seconds",  # kitchen display (ISO)
     "fecha", "hora", "creado_en", "actualizado_en", "cerrado_en",  # Restaurante (La Paz local time)
+    "creado_en_iso",  # Restaurante, the ISO twin of creado_en
 })
 
 

@@ -12,7 +12,7 @@ from chalicelib.auth import Principal, TokenService, hash_password, verify_passw
 from chalicelib.domain import audit as actions
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.clock import utc_now
-from chalicelib.domain.tenancy import Branch, Tenant, User, check_role, check_slug, check_timezone
+from chalicelib.domain.tenancy import Branch, Tenant, User, check_mesas, check_role, check_slug, check_timezone
 from chalicelib.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from chalicelib.observability import logger
 from chalicelib.services.audit import AuditTrail
@@ -213,6 +213,12 @@ class AccountService:
     def list_branches(self, tenant_id: str) -> list[Branch]:
         return sorted(self.tenants.list_branches(tenant_id), key=lambda b: b.branch_id)
 
+    def get_branch(self, tenant_id: str, branch_id: str) -> Branch:
+        branch = self.tenants.get_branch(tenant_id, branch_id)
+        if branch is None:
+            raise NotFound("Sucursal no encontrada")
+        return branch
+
     def update_branch(self, tenant_id: str, branch_id: str, changes: dict[str, Any]) -> Branch:
         """Change a branch's settings; its kitchens hear of it on `venue:<branch>`."""
         branch = self.tenants.get_branch(tenant_id, branch_id)
@@ -220,9 +226,11 @@ class AccountService:
             raise NotFound("Sucursal no encontrada")
         if "timezone" in changes:
             check_timezone(changes["timezone"])
+        if "mesas" in changes:
+            changes = {**changes, "mesas": check_mesas(changes["mesas"])}
         renamed = {"minutos_tarde": "late_minutes"}
-        updated = replace(branch, **{renamed.get(k, k): changes[k] for k in ("nombre", "timezone", "tarifa_domicilio", "minutos_tarde")
-                                     if k in changes})
+        updated = replace(branch, **{renamed.get(k, k): changes[k] for k in ("nombre", "timezone", "tarifa_domicilio", "minutos_tarde",
+                                                                             "mesas") if k in changes})
         if updated != branch:
             self.tenants.replace_branch(updated)
         return updated

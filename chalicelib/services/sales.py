@@ -256,13 +256,15 @@ class SaleService:
         wanted: list[CatalogKey] = [("ingrediente", ingrediente_id)] if ingrediente_id is not None else []
 
         def change(order: Sale) -> Any:
+            name = None
             if ingrediente_id is not None:
                 ingredient = self.catalog_entry(who.tenant, ("ingrediente", ingrediente_id))
                 if ingredient is None or ingredient.deleted:
                     raise NotFound(f"Ingrediente con id {ingrediente_id} no encontrado")
+                name = ingredient.nombre
             return order.add_extra(
                 item_id, ingredient_id=ingrediente_id, description=data.get("descripcion"), price=data["precio"],
-                quantity=data["cantidad"], now=iso(utc_now()),
+                quantity=data["cantidad"], now=iso(utc_now()), ingredient_name=name,
             )
 
         return self._change(who, tx_id, change, catalog=wanted)

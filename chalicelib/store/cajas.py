@@ -30,7 +30,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.caja import CAJA_CLOSED, CAJA_OPEN, DENOMINATION_NAMES, Arqueo, Caja, Gasto
+from chalicelib.domain.caja import CAJA_CLOSED, CAJA_OPEN, DENOMINATION_NAMES, EXPENSE_TALLY, SALES_TALLY, Arqueo, Caja, Gasto
 from chalicelib.errors import StaleCaja
 from chalicelib.settings import Settings
 from chalicelib.store.audit import AuditRepository
@@ -95,6 +95,8 @@ class CajaRecord(Record):
     ventas_qr = DecimalAttribute(null=True)
     gastos_efectivo = DecimalAttribute(null=True)
     gastos_qr = DecimalAttribute(null=True)
+    ventas_tarjeta = DecimalAttribute(null=True)  # absent on cajas stored before card payments
+    gastos_tarjeta = DecimalAttribute(null=True)
     arqueos = ListAttribute(of=ArqueoAttribute, default=list)
     closed_at = UnicodeAttribute(null=True)
     closed_by = UnicodeAttribute(null=True)
@@ -185,8 +187,8 @@ def _zero(value: Decimal | None) -> Decimal:
 # Domain field -> record attribute: same names, listed once (the rest are mapped by hand).
 _CAJA_FIELDS = ("branch_id", "monto_inicial", "opened_at", "opened_by", "estado", "ventas_efectivo", "ventas_qr",
                 "gastos_efectivo", "gastos_qr", "closed_at", "closed_by", "monto_final", "efectivo_esperado", "diferencia",
-                "estado_diferencia", "cierre_obs", "updated_at")
-_TALLIES = ("ventas_efectivo", "ventas_qr", "gastos_efectivo", "gastos_qr")
+                "estado_diferencia", "cierre_obs", "updated_at", "ventas_tarjeta", "gastos_tarjeta")
+_TALLIES = (*SALES_TALLY.values(), *EXPENSE_TALLY.values())
 _GASTO_FIELDS = ("caja_id", "descripcion", "metodo_pago", "monto", "usuario_id", "created_at")
 
 
@@ -323,7 +325,7 @@ class CajaRepository:
 
     def add_gasto(self, gasto: Gasto) -> None:
         """Put the expense and add it to the caja's tally in one transaction, if the caja is open."""
-        column = self.CajaRecord.gastos_efectivo if gasto.metodo_pago == "efectivo" else self.CajaRecord.gastos_qr
+        column = getattr(self.CajaRecord, EXPENSE_TALLY[gasto.metodo_pago])
         with _stale_on_condition(), transaction(self._settings) as tx:
             tx.save(gasto_to_record(gasto, self.GastoRecord), condition=self.GastoRecord.pk.does_not_exist())
             tx.update(
@@ -335,8 +337,8 @@ class CajaRepository:
 
     def add_sale_tally(self, tx: TransactWrite, tenant_id: str, caja_id: int, payment_method: str, amount: Decimal) -> None:
         """Within the caller's transaction, atomically ADD `monto` (negative for a void) to the
-        caja's ventas_efectivo or ventas_qr; the caja must exist."""
-        column = self.CajaRecord.ventas_efectivo if payment_method == "efectivo" else self.CajaRecord.ventas_qr
+        caja's tally of the method (ventas_efectivo, ventas_qr, ventas_tarjeta); the caja must exist."""
+        column = getattr(self.CajaRecord, SALES_TALLY[payment_method])
         tx.update(
             _tally_handle(tenant_id, caja_id, self.CajaRecord),
             actions=[column.add(Decimal(amount))],

@@ -148,7 +148,7 @@ def _dec(value: Any) -> Decimal | None:
 def _extra_doc(e: Extra) -> dict[str, Any]:
     return {
         "id": e.id, "ingrediente_id": e.ingrediente_id, "descripcion": e.descripcion, "precio": str(e.precio),
-        "cantidad": str(e.cantidad), "created_at": e.created_at, "stock_deducted": e.stock_deducted,
+        "cantidad": str(e.cantidad), "created_at": e.created_at, "stock_deducted": e.stock_deducted, "nombre": e.nombre,
     }
 
 
@@ -193,7 +193,7 @@ def _item(d: dict[str, Any]) -> Item:
         status_changed_at=d.get("status_changed_at"),
         extras=[
             Extra(e["id"], e["ingrediente_id"], e["descripcion"], Decimal(e["precio"]), Decimal(e["cantidad"]),
-                  e["created_at"], e.get("stock_deducted", False))
+                  e["created_at"], e.get("stock_deducted", False), e.get("nombre"))
             for e in d.get("extras", [])
         ],
         stock_deducted=d.get("stock_deducted", False), removed_at=d.get("removed_at"), removed_by=d.get("removed_by"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
 
 from chalicelib.domain.tenancy import DEFAULT_LATE_MINUTES, Branch, Tenant
@@ -25,6 +25,7 @@ class BranchRecord(Record):
     timezone = UnicodeAttribute()
     tarifa_domicilio = UnicodeAttribute(null=True)
     minutos_tarde = NumberAttribute(null=True)
+    mesas = ListAttribute(of=UnicodeAttribute, null=True)  # absent on branches stored before the setting existed
 
 
 class CounterRecord(Record):
@@ -38,7 +39,7 @@ def tenant_key(tenant_id: str) -> str:
 def _branch_record(branch: Branch, cls: type[BranchRecord]) -> BranchRecord:
     return cls(
         tenant_key(branch.tenant_id), f"BRANCH#{branch.branch_id}", nombre=branch.nombre, timezone=branch.timezone,
-        tarifa_domicilio=str(branch.tarifa_domicilio), minutos_tarde=branch.late_minutes
+        tarifa_domicilio=str(branch.tarifa_domicilio), minutos_tarde=branch.late_minutes, mesas=list(branch.mesas) or None
     )
 
 
@@ -49,13 +50,15 @@ def decode_branch(image: dict[str, Any]) -> Branch | None:
         return None
     fee = image.get("tarifa_domicilio", {}).get("S")
     late = image.get("minutos_tarde", {}).get("N")
+    mesas = tuple(str(m["S"]) for m in image.get("mesas", {}).get("L", []))
     return Branch(pk.removeprefix("TENANT#"), sk.removeprefix("BRANCH#"), str(image["nombre"]["S"]), str(image["timezone"]["S"]),
-                  Decimal(fee or "0"), int(late) if late else DEFAULT_LATE_MINUTES)
+                  Decimal(fee or "0"), int(late) if late else DEFAULT_LATE_MINUTES, mesas)
 
 
 def _branch(tenant_id: str, branch_id: str, r: BranchRecord) -> Branch:
     late = int(r.minutos_tarde) if r.minutos_tarde is not None else DEFAULT_LATE_MINUTES
-    return Branch(tenant_id, branch_id, r.nombre, r.timezone, Decimal(r.tarifa_domicilio or "0"), late)
+    mesas = tuple(str(m) for m in r.mesas or ())
+    return Branch(tenant_id, branch_id, r.nombre, r.timezone, Decimal(r.tarifa_domicilio or "0"), late, mesas)
 
 
 class TenantRepository:

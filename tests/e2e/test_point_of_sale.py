@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from devstack.seed import DEMO_MESAS
 from tests.e2e.browser import SocketSwitch, png_size, screenshot, serious_violations
 from tests.e2e.harness import RunningStack, launch_stack
 from tests.e2e.live import close_open_caja
@@ -33,6 +34,7 @@ def pos_stack() -> Iterator[RunningStack]:
 @dataclass
 class Staff:
     stack: RunningStack
+    admin: RunningStack
     cajero: RunningStack
     mesero: RunningStack
     cocina: RunningStack
@@ -60,7 +62,8 @@ def staff(pos_stack: RunningStack) -> Staff:
     s = pos_stack
     cajero = s.as_(s.login("cajero1", "Cajero123!"))
     platos = {p["nombre"]: p for p in cajero.get("/api/platos").body}
-    return Staff(s, cajero, s.as_(s.login("mesero1", "Mesero123!")), s.as_(s.login("cocina1", "Cocina123!")), platos)
+    return Staff(s, s.as_(s.login("admin", "Admin123!")), cajero, s.as_(s.login("mesero1", "Mesero123!")),
+                 s.as_(s.login("cocina1", "Cocina123!")), platos)
 
 
 @dataclass
@@ -96,8 +99,8 @@ class Tablet:
 def tablets(browser: Browser, pos_stack: RunningStack) -> Iterator[Callable[..., Tablet]]:
     contexts = []
 
-    def make(width: int = 1280, height: int = 800) -> Tablet:
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def make(width: int = 1280, height: int = 800, timezone: str | None = None) -> Tablet:
+        context = browser.new_context(viewport={"width": width, "height": height}, timezone_id=timezone)
         contexts.append(context)
         tablet = Tablet(context.new_page(), pos_stack)
         tablet.page.on("pageerror", lambda exc: tablet.errors.append(str(exc)))
@@ -206,13 +209,16 @@ def test_a_waiter_opens_table_5_sends_two_dishes_with_a_note_and_an_extra_the_ki
     sale = staff.sale(tx)
     churrasco, silpancho = sale["items"]
     assert (churrasco["nombre"], churrasco["cantidad"], churrasco["notas"]) == ("Churrasco", "2", "sin cebolla")
-    assert [(e["precio"], e["cantidad"]) for e in churrasco["extras"]] == [("3.50", "1")]
+    papa = next(i for i in staff.cajero.get("/api/ingredientes").body if i["nombre"] == "Papa")
+    assert [(e["ingrediente_id"], e["descripcion"], e["nombre"], e["precio"], e["cantidad"]) for e in churrasco["extras"]] == [
+        (papa["id"], None, "Papa", "3.50", "1")], "sent by ingredient (its stock is consumed), named by the API"
     assert sale["mesa"] == "5" and silpancho["nombre"] == "Silpancho"
 
     card = kitchen.page.locator(f'.card[data-order-id="{tx}"]')
     expect(card).to_be_visible(timeout=5000)
     expect(card.locator(".notes")).to_have_text("sin cebolla")
-    expect(card.locator(".extra")).to_have_text("+ 1 Papa")
+    expect(card.locator(".extra")).to_have_text("+ 1 Papa")  # the display names an extra by ingredient
+    expect(waiter.line(churrasco["id"]).locator(".extra")).to_contain_text("+ 1 Papa")
     kitchen.page.locator(f'button.item[data-item-id="{churrasco["uuid"]}"]').click()
     expect(waiter.line(churrasco["id"]).locator(".badge")).to_have_text("Preparando", timeout=5000)
     kitchen.page.locator(f'button.item[data-item-id="{churrasco["uuid"]}"]').click()
@@ -227,6 +233,44 @@ def test_a_waiter_opens_table_5_sends_two_dishes_with_a_note_and_an_extra_the_ki
     expect(waiter.line(churrasco["id"]).locator(".badge")).to_have_text("Servido")
     assert staff.sale(tx)["items"][0]["estado"] == "served"
     assert waiter.errors == [] and kitchen.errors == []
+
+
+def test_the_floor_shows_the_branch_s_configured_tables_in_order_then_the_other_tables_of_recent_sales(
+    tablets: Callable[..., Tablet], staff: Staff
+) -> None:
+    staff.open_table("41", "Silpancho")  # not a configured table
+    tablet = tablets().open()
+    tablet.sign_in("mesero1", "Mesero123!")
+    names = tablet.page.locator(".table")
+    expect(names.first).to_have_attribute("data-mesa", DEMO_MESAS[0])
+    shown = [names.nth(i).get_attribute("data-mesa") for i in range(names.count())]
+    assert shown[: len(DEMO_MESAS)] == list(DEMO_MESAS), shown
+    assert "41" in shown[len(DEMO_MESAS):] and "12" not in shown[: len(DEMO_MESAS)]
+    expect(tablet.table("Terraza 1")).to_have_attribute("data-state", "free")
+    expect(tablet.table("Terraza 1").locator(".table-name")).to_have_text("Terraza 1")
+    tablet.shot("floor-configured-tables")
+
+    changed = staff.admin.patch("/api/sucursales/centro", {"mesas": [*DEMO_MESAS, "Patio"]})
+    assert changed.status == 200, changed
+    try:
+        tablet.page.reload()
+        expect(tablet.table("Patio")).to_have_attribute("data-state", "free")
+        tablet.table("Patio").click()
+        expect(tablet.page.get_by_role("heading", name=re.compile(r"Patio · Pedido #\d+"))).to_be_visible()
+        tx = int(tablet.page.locator("#order").evaluate("() => window.__pos.saleId"))
+        assert staff.sale(tx)["mesa"] == "Patio"
+    finally:
+        assert staff.admin.patch("/api/sucursales/centro", {"mesas": list(DEMO_MESAS)}).status == 200
+
+
+def test_a_tablet_in_another_time_zone_shows_a_just_opened_table_as_minutes_old_not_hours(
+    tablets: Callable[..., Tablet], staff: Staff
+) -> None:
+    staff.open_table("42", "Silpancho")
+    tablet = tablets(timezone="Asia/Tokyo").open()  # the branch is in La Paz, 13 hours behind
+    tablet.sign_in("mesero1", "Mesero123!")
+    expect(tablet.table("42")).to_have_attribute("data-state", "open")
+    expect(tablet.table("42").locator(".table-detail")).to_have_text(re.compile(r"· [01] min$"))
 
 
 def test_two_waiter_tablets_see_the_same_floor_change_without_a_reload(tablets: Callable[..., Tablet], staff: Staff) -> None:
@@ -292,14 +336,18 @@ def test_the_cashier_splits_the_bill_into_cash_with_change_and_card_a_double_cli
         ("efectivo", "50.00", "100.00", "50.00")]
 
     rest = f"{float(total) - 50:.2f}"
+    before = staff.cajero.get("/api/caja/resumen").body["resumen"]
     page.get_by_role("radio", name="Tarjeta").click()
     expect(page.get_by_label("Monto", exact=True)).to_have_value(rest)
     page.get_by_label("Referencia").fill("4242")
     page.locator("#pay").dblclick()
     expect(page.get_by_text("Venta cerrada.")).to_be_visible()
     pagos = staff.cajero.get(f"/api/transacciones/{sale['id']}/pagos").body
-    assert [(p["metodo_pago"], p["monto"]) for p in pagos] == [("efectivo", "50.00"), ("qr", rest)]
-    assert pagos[1]["referencia_qr"] == "tarjeta 4242"
+    assert [(p["metodo_pago"], p["monto"]) for p in pagos] == [("efectivo", "50.00"), ("tarjeta", rest)]
+    assert pagos[1]["referencia_qr"] == "4242"
+    after = staff.cajero.get("/api/caja/resumen").body["resumen"]
+    assert float(after["ventas_tarjeta"]) - float(before["ventas_tarjeta"]) == pytest.approx(float(rest))
+    assert after["efectivo_esperado"] == before["efectivo_esperado"], "a card payment is not cash"
     assert staff.sale(sale["id"])["estado"] == "cerrado"
 
     page.get_by_role("button", name="Recibo").click()
@@ -340,17 +388,17 @@ def test_with_the_socket_cut_the_banner_shows_a_new_order_appears_by_polling_and
     for tablet in (polling, resyncing):
         expect(tablet.page.locator("#offline")).to_be_visible(timeout=3000)
         expect(tablet.page.locator("#offline")).to_contain_text("Sin conexión")
-    staff.open_table("11", "Silpancho")  # another tablet's order
-    expect(polling.table("11")).to_have_attribute("data-state", "open", timeout=4000)
+    staff.open_table("9", "Silpancho")  # another tablet's order
+    expect(polling.table("9")).to_have_attribute("data-state", "open", timeout=4000)
     polling.shot("floor-offline-polling")
     time.sleep(2)
-    expect(resyncing.table("11")).to_have_attribute("data-state", "free")
+    expect(resyncing.table("9")).to_have_attribute("data-state", "free")
     for switch in switches:
         switch.restore()
     for tablet in (polling, resyncing):
         expect(tablet.page.locator("body")).to_have_attribute("data-live", "yes", timeout=5000)
         expect(tablet.page.locator("#offline")).to_be_hidden()
-    expect(resyncing.table("11")).to_have_attribute("data-state", "open", timeout=2000)
+    expect(resyncing.table("9")).to_have_attribute("data-state", "open", timeout=2000)
 
 
 def test_a_payment_lost_to_the_network_is_retried_with_the_same_idempotency_key_and_charged_once(
@@ -398,17 +446,21 @@ def test_a_refused_action_shows_the_apis_message_and_the_screen_shows_what_the_s
     tablets: Callable[..., Tablet], staff: Staff
 ) -> None:
     sale = staff.open_table("16", "Churrasco", "Silpancho")
-    tablet = tablets().open()
+    tablet, switch = tablets(), SocketSwitch()
+    tablet.page.route_web_socket(re.compile(r"/kds\?"), switch.handler)
+    tablet.open(poll=600)
     tablet.sign_in("cajero1", "Cajero123!")
     page = tablet.page
     tablet.table("16").click()
     first, second = sale["items"]
-    staff.kitchen(first["uuid"], "preparing")  # behind the waiter's back
-    remove = tablet.line(first["id"]).get_by_role("button", name="Quitar Churrasco")
-    if remove.count():  # the live update may already have hidden it
-        remove.click()
-        expect(page.locator("#toast")).to_contain_text("ya está en preparación")
-    expect(tablet.line(first["id"]).locator(".badge")).to_have_text("Preparando")
+    switch.cut()  # the tablet does not hear the kitchen start the Churrasco
+    staff.kitchen(first["uuid"], "preparing")
+    tablet.line(first["id"]).get_by_role("button", name="Quitar Churrasco").click()
+    expect(page.locator("#toast")).to_have_text(
+        "No se pudo: No se puede eliminar el item Churrasco: la cocina ya lo empezó (en preparación)")  # the API's message
+    expect(tablet.line(first["id"]).locator(".badge")).to_have_text("Preparando")  # and what the server says
+    tablet.shot("refused-remove")
+    switch.restore()
     assert len(staff.sale(sale["id"])["items"]) == 2
 
     page.get_by_role("button", name="Cobrar").click()
@@ -452,6 +504,7 @@ def test_the_cashier_records_an_expense_and_closes_the_caja_with_a_count_that_di
     summary = staff.cajero.get("/api/caja/resumen").body["resumen"]
     assert summary["gastos_efectivo"] == "12.50"
     expect(page.locator("#sum-expected")).to_have_text(f"Bs {summary['efectivo_esperado']}")
+    expect(page.locator("#sum-card")).to_have_text(f"Bs {summary['ventas_tarjeta']}")
     tablet.shot("caja-summary")
 
     page.locator("#close-b100").fill("2")

@@ -83,7 +83,7 @@ def test_gastos_without_an_open_caja_are_400(api: Api, alpha: TenantWorld) -> No
 def test_gastos_validate_method_and_positive_amount(api: Api, alpha: TenantWorld) -> None:
     _open(api, alpha)
     cajero = api.as_(alpha.tokens["cajero"])
-    bad_method = cajero.post("/api/caja/gastos", {"descripcion": "x", "metodo_pago": "tarjeta", "monto": 5})
+    bad_method = cajero.post("/api/caja/gastos", {"descripcion": "x", "metodo_pago": "cheque", "monto": 5})
     zero = cajero.post("/api/caja/gastos", {"descripcion": "x", "metodo_pago": "qr", "monto": 0})
     assert bad_method.status == 400 and zero.status == 400
     assert "monto must be greater than 0" in zero.body["message"]
@@ -114,6 +114,9 @@ def test_resumen_expects_opening_plus_cash_sales_minus_cash_expenses(api: Api, a
         "total_gastos": "70.00",
         "efectivo_esperado": "580.50",
         "total_qr": "60.00",
+        "ventas_tarjeta": "0.00",
+        "gastos_tarjeta": "0.00",
+        "total_tarjeta": "0.00",
     }
 
 

@@ -40,6 +40,28 @@ def test_the_orders_feed_lists_active_orders_with_items_in_the_success_envelope(
     assert [(i["id"], i["status"], i["station"], i["notes"]) for i in order["items"]][0] == (grill, "pending", "cocina", "a punto")
 
 
+def test_an_extra_added_by_ingredient_carries_the_ingredient_s_name_to_the_sale_and_the_display(
+    api: Api, alpha: TenantWorld, menu: Menu
+) -> None:
+    cajero = api.as_(alpha.tokens["cajero"])
+    tx, _, _ = grill_and_drink(api, alpha, menu)
+    item = cajero.get(f"/api/transacciones/{tx}").body["items"][0]["id"]
+    extras = f"/api/transacciones/{tx}/items/{item}/extras"
+    by_ingredient = cajero.post(extras, {"ingrediente_id": menu.tomate, "precio": "2.00", "cantidad": 1})
+    assert by_ingredient.status == 201, by_ingredient
+    assert (by_ingredient.body["ingrediente_id"], by_ingredient.body["descripcion"], by_ingredient.body["nombre"]) == (
+        menu.tomate, None, "Tomate")
+    by_text = cajero.post(extras, {"descripcion": "Sin sal", "precio": "0", "cantidad": 1}).body
+    assert (by_text["descripcion"], by_text["nombre"]) == ("Sin sal", "Sin sal")
+
+    assert api.as_(alpha.tokens["admin"]).patch(f"/api/ingredientes/{menu.tomate}", {"nombre": "Tomate perita"}).status == 200
+    sale = cajero.get(f"/api/transacciones/{tx}").body
+    assert [e["nombre"] for e in sale["items"][0]["extras"]] == ["Tomate", "Sin sal"], "the name as it was when added"
+    [order] = api.as_(alpha.tokens["cocina"]).get("/orders").body["data"]
+    shown = [(e["description"], e["ingredient_id"], e["quantity"]) for e in order["items"][0]["extras"]]
+    assert shown == [("Tomate", menu.tomate, "1"), ("Sin sal", None, "1")]
+
+
 def test_the_feed_filters_by_status_and_station(api: Api, alpha: TenantWorld, menu: Menu) -> None:
     _, grill, _ = grill_and_drink(api, alpha, menu)
     cocina = api.as_(alpha.tokens["cocina"])

@@ -158,6 +158,7 @@ def build_world(api: Api) -> World:
     }))
     plato = created(a_admin.post("/api/platos", {"nombre": f"{ALPHA_MARK} Silpancho", "precio": "25.00"}))
     created(a_admin.post(f"/api/platos/{plato['id']}/ingredientes", {"ingrediente_id": ingrediente["id"], "cantidad": "0.25"}))
+    assert a_admin.patch("/api/sucursales/centro", {"mesas": [f"{ALPHA_MARK} 1"]}).status == 200
 
     created(a_admin.post("/api/caja/abrir", COUNTS, headers={"X-Branch-Id": "norte"}))  # alpha's caja 1, in norte
     caja = created(a_cajero.post("/api/caja/abrir", COUNTS))
@@ -412,6 +413,7 @@ BETA_SEES = {
     "/api/transacciones/cocina/pendientes": lambda body: [t["concepto"] for t in body] == ["Beta Mesa"],
     "/orders": lambda body: [o["table"] for o in body["data"]] == ["7"],
     "/api/sucursales": lambda body: [b["id"] for b in body] == ["sur"],
+    "/api/sucursales/actual": lambda body: body["id"] == "sur" and body["mesas"] == [],
     "/api/pedidos": lambda body: body == [],
     "/api/reportes/cocina": lambda body: body["sucursal_id"] == "sur" and body["dias"] == [],
     "/api/pedidos/activos": lambda body: body == [],

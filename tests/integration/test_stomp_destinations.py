@@ -200,7 +200,7 @@ def test_branch_settings_changes_reach_the_venue_destination(stomp: Stomp, api: 
     settings = {"nombre": "Centro Histórico", "timezone": "America/Lima"}
     changed = api.as_(alpha.tokens["admin"]).patch("/api/sucursales/centro", settings)
     assert changed.status == 200 and changed.body == {"id": "centro", **settings, "tarifa_domicilio": "0.00",
-                                                                  "minutos_tarde": 20}
+                                                                  "minutos_tarde": 20, "mesas": []}
     stomp.edge.fanout.handle_venue_batch({"Records": [stream_insert_of("tenants", key, "500", old=before)]})
 
     ((headers, body),) = stomp.messages("t1")

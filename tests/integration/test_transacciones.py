@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -73,6 +74,20 @@ def test_the_seed_walkthrough_from_open_caja_to_automatic_close(cajero: Api, men
     assert cajero.post(f"/api/transacciones/{tx}/reabrir").status == 400
 
 
+def test_every_sale_shape_carries_its_creation_time_in_utc_iso_beside_the_local_one(api: Api, alpha: TenantWorld, cajero: Api,
+                                                                                    menu: Menu) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    api.as_(alpha.tokens["admin"]).patch("/api/sucursales/centro", {"timezone": "Asia/Tokyo"})
+    sale = new_sale(cajero)
+    created = datetime.fromisoformat(sale["creado_en_iso"].replace("Z", "+00:00"))
+    assert sale["creado_en_iso"].endswith("Z") and abs(datetime.now(UTC) - created) < timedelta(minutes=1)
+    assert sale["creado_en"] == created.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M - %d/%m/%Y")
+    added = cajero.post(f"/api/transacciones/{sale['id']}/items", {"producto_id": menu.producto, "cantidad": 1}).body
+    assert added["transaccion"]["creado_en_iso"] == sale["creado_en_iso"]
+    assert [s["creado_en_iso"] for s in cajero.get("/api/transacciones").body] == [sale["creado_en_iso"]]
+
+
 def test_a_sale_is_linked_to_no_caja_when_none_is_open_and_payments_are_not_tallied(cajero: Api, menu: Menu) -> None:
     sale = new_sale(cajero)
     assert sale["caja_id"] is None
@@ -103,7 +118,7 @@ def test_bad_bodies_name_the_field_and_write_nothing(cajero: Api, menu: Menu) ->
         ("/api/transacciones", {"nro_reg": 1}, "concepto"),
         (f"/api/transacciones/{tx}/items", {"producto_id": menu.producto, "cantidad": -1}, "cantidad"),
         (f"/api/transacciones/{tx}/items", {"producto_id": menu.producto, "cantidad": "dos"}, "cantidad"),
-        (f"/api/transacciones/{tx}/pagos", {"metodo_pago": "tarjeta", "monto": 1}, "metodo_pago"),
+        (f"/api/transacciones/{tx}/pagos", {"metodo_pago": "cheque", "monto": 1}, "metodo_pago"),
         (f"/api/transacciones/{tx}/pagos", {"metodo_pago": "qr", "monto": 1.005}, "monto"),
     ]
     for path, body, field in cases:
@@ -170,6 +185,24 @@ def test_the_kitchen_queue_holds_only_pending_sales_of_the_branch_oldest_first_w
     assert queue.status == 200
     assert [o["id"] for o in queue.body] == [first, second]
     assert queue.body[0]["items"][0]["extras"][0]["descripcion"] == "Sin sal"
+
+
+def test_removing_an_item_the_kitchen_has_started_is_409_with_a_message_and_removes_nothing(
+    api: Api, alpha: TenantWorld, cajero: Api, menu: Menu
+) -> None:
+    tx = new_sale(cajero)["id"]
+    started = cajero.post(f"/api/transacciones/{tx}/items", {"plato_id": menu.plato, "cantidad": 1}).body
+    waiting = cajero.post(f"/api/transacciones/{tx}/items", {"plato_id": menu.plato, "cantidad": 1}).body
+    assert api.as_(alpha.tokens["cocina"]).patch(f"/items/{started['uuid']}/status", {"status": "preparing"}).status == 200
+
+    refused = cajero.delete(f"/api/transacciones/{tx}/items/{started['id']}")
+    assert refused.status == 409, refused
+    assert refused.body["message"] == "No se puede eliminar el item Silpancho: la cocina ya lo empezó (en preparación)"
+    assert [i["id"] for i in cajero.get(f"/api/transacciones/{tx}").body["items"]] == [started["id"], waiting["id"]]
+
+    assert cajero.delete(f"/api/transacciones/{tx}/items/{waiting['id']}").status == 200, "a pending plato may still go"
+    assert cajero.patch(f"/api/transacciones/{tx}/cocina/completar").status == 200
+    assert cajero.delete(f"/api/transacciones/{tx}/items/{started['id']}").status == 409, "nor once the kitchen is done"
 
 
 def test_removing_items_and_extras_recalculates_totals_and_feeds_the_removed_items_report(cajero: Api, menu: Menu) -> None:

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.caja import Caja, Gasto
+from chalicelib.domain.caja import EXPENSE_TALLY, SALES_TALLY, Caja, Gasto
 from chalicelib.domain.catalog import CatalogKey, Ingrediente, Plato, Producto, RecipeLine
 from chalicelib.domain.connections import Connection, Subscriber
 from chalicelib.domain.delivery import Customer, Driver
@@ -385,7 +385,7 @@ class InMemoryCajas:
         gastos = self._gastos.setdefault((gasto.tenant_id, gasto.caja_id), [])
         if stored is None or not stored.is_open or any(g.id == gasto.id for g in gastos):
             raise StaleCaja(CAJA_CHANGED)
-        column = "gastos_efectivo" if gasto.metodo_pago == "efectivo" else "gastos_qr"
+        column = EXPENSE_TALLY[gasto.metodo_pago]
         self._bump(stored, column, gasto.monto)
         gastos.append(gasto)
 
@@ -395,7 +395,7 @@ class InMemoryCajas:
         )
 
     def add_sale_tally(self, tx: FakeTransaction, tenant_id: str, caja_id: int, metodo_pago: str, monto: Decimal) -> None:
-        column = "ventas_efectivo" if metodo_pago == "efectivo" else "ventas_qr"
+        column = SALES_TALLY[metodo_pago]
 
         def tally() -> None:
             stored = self.get(tenant_id, caja_id)

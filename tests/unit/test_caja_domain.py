@@ -65,6 +65,15 @@ def test_the_summary_expects_opening_plus_cash_sales_minus_cash_expenses() -> No
     assert summary.total_gastos == Decimal("60.25")
 
 
+def test_card_sales_and_expenses_count_in_the_totals_but_never_in_the_expected_cash() -> None:
+    caja = replace(_open(b100=1), ventas_efectivo=Decimal("10.00"), ventas_tarjeta=Decimal("45.00"), gastos_tarjeta=Decimal("5.00"))
+    summary = caja.summary()
+    assert summary.efectivo_esperado == Decimal("110.00")
+    assert summary.total_tarjeta == Decimal("40.00") and summary.total_qr == Decimal("0.00")
+    assert (summary.total_ventas, summary.total_gastos) == (Decimal("55.00"), Decimal("5.00"))
+    assert caja.close({"b100": 1, "b10": 1}, None, "1", "2026-03-18T12:00:00Z").estado_diferencia == "exacto"
+
+
 def test_estado_diferencia_is_exacto_sobrante_or_faltante_by_sign() -> None:
     assert difference_status(Decimal("0.00")) == "exacto"
     assert difference_status(Decimal("0.10")) == "sobrante"
@@ -124,6 +133,6 @@ def test_a_gasto_needs_a_positive_amount_and_a_known_method() -> None:
     gasto = Gasto.create("alpha", 3, caja, "hielo", "qr", Decimal("12.5"), "8", NOW)
     assert gasto.monto == Decimal("12.50") and gasto.caja_id == 1
     with pytest.raises(InvalidInput):
-        Gasto.create("alpha", 3, caja, "hielo", "tarjeta", Decimal("1"), "8", NOW)
+        Gasto.create("alpha", 3, caja, "hielo", "cheque", Decimal("1"), "8", NOW)
     with pytest.raises(InvalidInput):
         Gasto.create("alpha", 3, caja, "hielo", "efectivo", Decimal("0"), "8", NOW)

@@ -8,7 +8,7 @@ from typing import Any
 
 from devstack.aws import apply_local_defaults, is_local_endpoint
 from devstack.gateway import request_headers
-from devstack.seed import CREDENTIALS, seed_demo
+from devstack.seed import CREDENTIALS, DEMO_MESAS, seed_demo
 
 
 @dataclass
@@ -37,10 +37,14 @@ class FakeAccounts:
     def __init__(self) -> None:
         self.tenants = FakeTenants()
         self.users = FakeUsers()
+        self.branch_changes: list[tuple[str, str, dict[str, Any]]] = []
 
     def provision_tenant(self, tenant_id: str, nombre: str, branches: list[tuple[str, str]], admin: str, password: str) -> None:
         self.tenants.tenants.setdefault(tenant_id, nombre)
         self.users.by_name.setdefault((tenant_id, admin), {"rol": "admin", "contrasena": password, "sucursal_id": None})
+
+    def update_branch(self, tenant_id: str, branch_id: str, changes: dict[str, Any]) -> None:
+        self.branch_changes.append((tenant_id, branch_id, changes))
 
     def create_user(self, tenant_id: str, data: dict[str, Any]) -> None:
         assert (tenant_id, data["nombre_usuario"]) not in self.users.by_name, "duplicate user"
@@ -106,6 +110,15 @@ def test_the_demo_catalog_has_recipes_a_grill_plato_and_a_drink() -> None:
     assert all(line["ingrediente_id"] in ingredient_ids and line["cantidad"] >= Decimal("0.01") for _, line in catalog.recipes)
     assert all(isinstance(p.data["precio"], Decimal) for p in catalog.of("producto") + catalog.of("plato"))
     assert any("Coca-Cola" in p.data["nombre"] for p in catalog.of("producto"))
+
+
+def test_a_new_demo_tenant_gets_its_branch_s_tables_and_a_second_seed_leaves_them_alone() -> None:
+    services = FakeServices()
+    seed_demo(services)
+    assert services.accounts.branch_changes == [("demo", "centro", {"mesas": list(DEMO_MESAS)})]
+    assert "5" in DEMO_MESAS and len(set(DEMO_MESAS)) == len(DEMO_MESAS)
+    seed_demo(services)
+    assert len(services.accounts.branch_changes) == 1, "an owner's later change of the tables is kept"
 
 
 def test_a_second_seed_creates_nothing() -> None:

@@ -143,3 +143,13 @@ def test_a_change_of_times_alone_fires_nothing() -> None:
     later.updated_at = "2026-03-18T12:30:00.000Z"
     assert kds_messages(before, later) == []
     assert derive(before, later).queue_changed is False
+
+
+def test_the_iso_creation_time_is_a_time_too_so_it_alone_is_no_queue_change() -> None:
+    from chalicelib.presenters import sales as sale_view
+
+    before = order_with("parrilla")
+    shifted = deepcopy(before)
+    shifted.created_at = "2026-03-18T11:00:00.000Z"
+    assert sale_view.header_out(shifted, "UTC")["creado_en_iso"] == "2026-03-18T11:00:00.000Z"
+    assert derive(before, shifted).queue_changed is False

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.domain.sales import RecipeUse, Sale
 from chalicelib.domain.sales.events import SaleClosed
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import Conflict, InvalidInput, NotFound
 from tests.support.sales import a_sale
 
 NOW = "2026-03-18T12:35:00.000Z"
@@ -228,6 +228,29 @@ def test_removing_the_last_plato_clears_the_kitchen_state() -> None:
     order.remove_item(item_id, "1", NOW)
     assert order.estado_cocina is None
     assert [i.id for i in order.eliminados] == [item_id]
+
+
+@pytest.mark.parametrize(("status", "words"), [("preparing", "en preparación"), ("ready", "listo"), ("served", "servido")])
+def test_an_item_the_kitchen_has_started_cannot_be_removed(status: str, words: str) -> None:
+    order = new_order()
+    item_id = add_plato(order)
+    item = order.item(item_id)
+    for step in ("preparing", "ready", "served")[: ("preparing", "ready", "served").index(status) + 1]:
+        order.set_item_status(item.uuid, step, NOW)
+    with pytest.raises(Conflict, match=f"Silpancho: la cocina ya lo empezó \\({words}\\)"):
+        order.remove_item(item_id, "1", NOW)
+    assert [i.id for i in order.items] == [item_id] and order.eliminados == []
+
+
+def test_a_pending_plato_a_held_plato_and_a_producto_can_still_be_removed() -> None:
+    order = new_order()
+    pending, product = add_plato(order), add_product(order)
+    held = order.add_item(plato_id="plato_2", product_id=None, name="Postre", unit_price=D("9"), quantity=D("1"), notes=None,
+                          station="cocina", now=NOW, course=2)
+    order.remove_item(pending, "1", NOW)
+    order.remove_item(product, "1", NOW)
+    order.remove_item(held.id, "1", NOW)
+    assert order.items == [] and len(order.eliminados) == 3
 
 
 def test_an_item_cannot_be_removed_below_what_was_already_paid() -> None:

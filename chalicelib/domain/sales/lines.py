@@ -23,6 +23,12 @@ class Extra:
     cantidad: Decimal
     created_at: str
     stock_deducted: bool = False
+    nombre: str | None = None  # the ingredient's name when added by ingrediente_id, kept as it was then
+
+    @property
+    def label(self) -> str | None:
+        """What the extra is called: its descripcion, else its ingredient's name."""
+        return self.descripcion or self.nombre
 
     @property
     def total_per_unit(self) -> Decimal:

@@ -34,6 +34,8 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 PENDING, OPEN, CLOSED, VOIDED = "pendiente", "abierto", "cerrado", "anulado"
 # Kitchen state (estado_cocina); None when the sale has no kitchen work.
 KITCHEN_PENDING, KITCHEN_DONE, KITCHEN_VOIDED = "pendiente", "terminado", "anulado"
+# How a refusal names an item the kitchen has started (only a pending one may be removed).
+STARTED_WORDS = {ITEM_PREPARING: "en preparación", ITEM_READY: "listo", ITEM_SERVED: "servido"}
 
 
 @dataclass
@@ -211,6 +213,9 @@ class Sale:
         if self.estado == CLOSED:
             raise InvalidInput("La transacción está cerrada; reábrala antes de eliminar items")
         item = self.item(item_id)
+        if item.kitchen_status not in (None, ITEM_PENDING):
+            started = STARTED_WORDS[item.kitchen_status]
+            raise Conflict(f"No se puede eliminar el item {item.nombre}: la cocina ya lo empezó ({started})")
         if self.monto_total - item.subtotal < self.monto_pagado:
             raise InvalidInput("No se puede eliminar el item: el total quedaría por debajo de lo ya pagado")
         self.items.remove(item)
@@ -222,7 +227,8 @@ class Sale:
         return item
 
     def add_extra(
-        self, item_id: int, *, ingredient_id: str | None, description: str | None, price: Decimal, quantity: Decimal, now: str
+        self, item_id: int, *, ingredient_id: str | None, description: str | None, price: Decimal, quantity: Decimal, now: str,
+        ingredient_name: str | None = None,
     ) -> Extra:
         self._require_not_voided()
         if (ingredient_id is None) == (description is None):
@@ -230,7 +236,8 @@ class Sale:
         item = self.item(item_id)
         if self.estado == CLOSED:
             self.reopen(now)
-        extra = Extra(self.next_extra_id, ingredient_id, description, to_money(price), quantity, now)
+        extra = Extra(self.next_extra_id, ingredient_id, description, to_money(price), quantity, now,
+                      nombre=ingredient_name if ingredient_id is not None else None)
         self.next_extra_id += 1
         item.extras.append(extra)
         self.touch(now)

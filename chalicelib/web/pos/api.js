@@ -4,6 +4,7 @@ import { Client } from '../common/api.js';
 
 export class PosApi extends Client {
   profile() { return this.call('GET', '/api/auth/profile'); }
+  branch() { return this.call('GET', '/api/sucursales/actual'); }
   cajaActual() { return this.call('GET', '/api/caja/actual'); }
   openCaja(counts) { return this.call('POST', '/api/caja/abrir', { body: counts }); }
   cajaSummary() { return this.call('GET', '/api/caja/resumen'); }

@@ -17,7 +17,8 @@ const number = (name, fallback) => {
   const value = Number.parseFloat(params.get(name));
   return Number.isFinite(value) && value >= 0 ? value : fallback;
 };
-// Page settings, from the query string: ?mesas=12 (tables always on the floor), ?poll=15 (seconds
+// Page settings, from the query string: ?mesas=12 (tables on the floor when the branch lists none
+// in its settings), ?poll=15 (seconds
 // while offline), ?backoff=1000&backoffMax=30000 (ms), ?retries=5 (network retries of an action),
 // ?lang=es|en, ?ws=<socket URL>.
 const settings = {
@@ -36,7 +37,7 @@ const root = document.getElementById('app');
 const OPEN_SALE = new Set(['pendiente', 'abierto']);
 const state = {
   api: null, claims: null, user: null, feed: null, sync: null, down: false,
-  view: 'floor', saleId: null, sales: new Map(), dishes: [], ingredients: [], category: '', query: '',
+  view: 'floor', saleId: null, sales: new Map(), dishes: [], ingredients: [], category: '', query: '', branch: null,
   round: [], dish: null, pendingPayment: null, paying: false, caja: null, closing: null,
 };
 window.__pos = state;
@@ -89,6 +90,9 @@ async function start(user) {
     state.ingredients = (ingredients || []).filter((i) => i.activo !== false);
     if (state.view === 'order') render();
   }).catch(failed);
+  try {
+    state.branch = await api.branch(); // its name and its tables (`mesas`)
+  } catch (err) { if (failed(err)) return; }
   if (can(claims.role, 'caja:operate')) {
     try {
       state.caja = await api.cajaActual();
@@ -146,7 +150,6 @@ async function load(first) {
     const sales = await api.sales();
     if (api !== state.api) return;
     state.sales = new Map((sales || []).map((s) => [s.id, s]));
-    boundOffset(sales || []);
     if (state.saleId && !state.sales.has(state.saleId)) state.sales.set(state.saleId, await api.sale(state.saleId));
     if (!first) refreshView();
   } catch (err) {
@@ -180,32 +183,12 @@ async function act(action) {
 function showRetry() { const el = root.querySelector('#retrying'); if (el) el.hidden = false; }
 function hideRetry() { const el = root.querySelector('#retrying'); if (el) el.hidden = true; }
 
-// --- time in the branch's zone ------------------------------------------------------------------
-// The API renders times as `HH:mm - dd/MM/yyyy` in the branch's zone. Their age needs the branch's
-// offset, learned from the answers to this screen's own changes (stamped "now" by the server).
+// --- time ------------------------------------------------------------------------------------------
+// A sale's age counts from its `creado_en_iso` (UTC) on the server's clock: no branch offset needed.
 
-function localAsUtc(text) {
-  const m = /^(\d{2}):(\d{2}) - (\d{2})\/(\d{2})\/(\d{4})$/.exec(text || '');
-  return m ? Date.UTC(+m[5], +m[4] - 1, +m[3], +m[1], +m[2]) : NaN;
-}
-let branchOffsetMs = -new Date().getTimezoneOffset() * 60000; // until an answer tells
-let offsetLearned = false;
-function learnOffset(stamp) {
-  const local = localAsUtc(stamp);
-  if (!Number.isFinite(local)) return;
-  branchOffsetMs = Math.round((local - clock.now()) / 900000) * 900000;
-  offsetLearned = true;
-}
-// Before this screen changed anything: the newest change on the floor cannot be in the future,
-// which bounds the offset from below (exact when the floor changed in the last 15 minutes).
-function boundOffset(sales) {
-  if (offsetLearned) return;
-  const newest = Math.max(...sales.map((s) => localAsUtc(s.actualizado_en)).filter(Number.isFinite));
-  if (Number.isFinite(newest)) branchOffsetMs = Math.ceil((newest - clock.now()) / 900000) * 900000;
-}
-function minutesSince(stamp) {
-  const local = localAsUtc(stamp);
-  return Number.isFinite(local) ? Math.max(0, Math.floor((clock.now() + branchOffsetMs - local) / 60000)) : 0;
+function minutesSince(isoStamp) {
+  const created = Date.parse(isoStamp || '');
+  return Number.isFinite(created) ? Math.max(0, Math.floor((clock.now() - created) / 60000)) : 0;
 }
 
 // --- shell and views ----------------------------------------------------------------------------
@@ -301,7 +284,7 @@ function cajaOpenView() {
     submit.disabled = true;
     const caja = await act(() => state.api.openCaja(Object.fromEntries(DENOMINATIONS.map(([n]) => [n, counts[n] || 0]))));
     submit.disabled = false;
-    if (caja) { state.caja = caja; learnOffset(caja.fecha_apertura); go('floor'); }
+    if (caja) { state.caja = caja; go('floor'); }
   } }, h('h2', {}, t('openCajaTitle')), h('p', {}, t('openCajaHint')), node, submit);
   return form;
 }
@@ -313,7 +296,8 @@ function cajaView() {
   const summary = h('section', { class: 'panel', id: 'caja-summary', 'aria-labelledby': 'summary-title' },
     h('h2', { id: 'summary-title' }, t('cajaTitle', { id: caja.id }), ' · ', t('summary')),
     h('dl', {}, row(t('openingAmount'), s.monto_inicial, 'sum-opening'), row(t('cashSales'), s.ventas_efectivo, 'sum-cash'),
-      row(t('qrSales'), s.ventas_qr, 'sum-qr'), row(t('expenses'), s.total_gastos, 'sum-expenses'),
+      row(t('qrSales'), s.ventas_qr, 'sum-qr'), row(t('cardSales'), s.ventas_tarjeta, 'sum-card'),
+      row(t('expenses'), s.total_gastos, 'sum-expenses'),
       row(t('expectedCash'), s.efectivo_esperado, 'sum-expected')));
   const expense = h('form', { class: 'panel', id: 'expense', onsubmit: async (e) => {
     e.preventDefault();
@@ -324,7 +308,7 @@ function cajaView() {
   } }, h('h2', {}, t('expenseTitle')),
   h('label', { class: 'field' }, h('span', {}, t('description')), h('input', { name: 'descripcion', required: true, maxlength: '200' })),
   h('label', { class: 'field' }, h('span', {}, t('method')), h('select', { name: 'metodo_pago' },
-    h('option', { value: 'efectivo' }, t('cash')), h('option', { value: 'qr' }, t('qr')))),
+    h('option', { value: 'efectivo' }, t('cash')), h('option', { value: 'qr' }, t('qr')), h('option', { value: 'tarjeta' }, t('card')))),
   h('label', { class: 'field' }, h('span', {}, t('amount')), h('input', { name: 'monto', required: true, inputmode: 'decimal', pattern: '[0-9]+([.,][0-9]{1,2})?' })),
   h('button', { type: 'submit', class: 'primary' }, t('recordExpense')));
   return [summary, expense, closeSection()];
@@ -367,18 +351,25 @@ function closeSection() {
 // --- the floor -----------------------------------------------------------------------------------
 
 function tableName(mesa) { return String(mesa).replace(/^mesa\s*/i, ''); }
+// "Mesa 5" for a numbered table; a named one ("Terraza 1", "Barra") by its name.
+function tableLabel(name) { return /^\d+$/.test(name) ? t('table', { table: name }) : name; }
 
+// The branch's own tables in its order (its `mesas` setting; else 1..?mesas), then every other
+// `mesa` of the recent sales.
 function floorTables() {
-  const names = new Set(Array.from({ length: settings.tables }, (_, i) => String(i + 1)));
+  const configured = [...new Set(state.branch?.mesas?.length ? state.branch.mesas.map(tableName)
+    : Array.from({ length: settings.tables }, (_, i) => String(i + 1)))];
+  const known = new Set(configured);
+  const others = new Set();
   const open = new Map();
   for (const sale of state.sales.values()) {
     if (sale.mesa === null || sale.mesa === undefined || sale.mesa === '' || sale.entrega) continue;
     const name = tableName(sale.mesa);
-    names.add(name);
+    if (!known.has(name)) others.add(name);
     if (OPEN_SALE.has(sale.estado) && (!open.has(name) || open.get(name).id < sale.id)) open.set(name, sale);
   }
   const numeric = (a, b) => (Number(a) - Number(b)) || a.localeCompare(b, undefined, { numeric: true });
-  return [...names].sort(numeric).map((name) => ({ name, sale: open.get(name) || null }));
+  return [...configured, ...[...others].sort(numeric)].map((name) => ({ name, sale: open.get(name) || null }));
 }
 
 function saleState(sale) {
@@ -391,10 +382,10 @@ function floorView() {
     const kind = saleState(sale);
     const detail = kind === 'free' ? t('tableFree')
       : kind === 'ready' ? t('tableReady')
-        : t('tableOpen', { total: bs(cents(sale.monto_total)), minutes: minutesSince(sale.creado_en) });
+        : t('tableOpen', { total: bs(cents(sale.monto_total)), minutes: minutesSince(sale.creado_en_iso) });
     return h('button', { type: 'button', class: `table state-${kind}`, dataset: { mesa: name, state: kind, saleId: sale ? sale.id : '' },
       onclick: () => openTable(name, sale) },
-    h('span', { class: 'table-name' }, t('table', { table: name })),
+    h('span', { class: 'table-name' }, tableLabel(name)),
     h('span', { class: 'table-detail' }, detail),
     kind === 'ready' ? h('span', { class: 'table-total' }, bs(cents(sale.monto_total))) : null);
   });
@@ -423,9 +414,8 @@ function floorView() {
 
 async function openTable(name, sale) {
   if (sale) { go('order', sale.id); return; }
-  const created = await act(() => state.api.createSale({ nro_reg: 1, concepto: t('table', { table: name }), mesa: name }));
+  const created = await act(() => state.api.createSale({ nro_reg: 1, concepto: tableLabel(name), mesa: name }));
   if (!created) return;
-  learnOffset(created.creado_en);
   state.sales.set(created.id, created);
   state.round = [];
   go('order', created.id);
@@ -434,7 +424,6 @@ async function openTable(name, sale) {
 async function openTakeaway() {
   const created = await act(() => state.api.createSale({ nro_reg: 1, concepto: t('takeaway') }));
   if (!created) return;
-  learnOffset(created.creado_en);
   state.sales.set(created.id, created);
   state.round = [];
   go('order', created.id);
@@ -443,7 +432,7 @@ async function openTakeaway() {
 // --- an order ----------------------------------------------------------------------------------------
 
 function where(sale) {
-  if (sale.mesa) return t('table', { table: tableName(sale.mesa) });
+  if (sale.mesa) return tableLabel(tableName(sale.mesa));
   return sale.concepto || t('takeaway');
 }
 
@@ -505,6 +494,7 @@ function dishPanel() {
 }
 
 const ingredientName = (id) => state.ingredients.find((i) => i.id === id)?.nombre || id;
+const extraName = (e) => e.nombre || e.descripcion || ingredientName(e.ingrediente_id);
 
 function roundSection() {
   if (!state.round.length) return h('section', { id: 'round', hidden: true });
@@ -532,8 +522,8 @@ async function sendRound(event) {
     const item = await act(() => state.api.addItem(saleId, body));
     if (!item) break;
     for (const id of line.extras) {
-      // Named by its description: the kitchen display shows an extra's description.
-      const extra = await act(() => state.api.addExtra(saleId, item.id, { descripcion: ingredientName(id), precio: line.price, cantidad: '1' }));
+      // By ingredient, so closing the sale consumes its stock; the API names it after the ingredient.
+      const extra = await act(() => state.api.addExtra(saleId, item.id, { ingrediente_id: id, precio: line.price, cantidad: '1' }));
       if (!extra) break;
     }
     state.round.shift();
@@ -556,7 +546,7 @@ function itemLine(sale, item) {
       status ? h('span', { class: `badge badge-${status}` }, t(`status_${status}`)) : null),
     item.notas ? h('span', { class: 'notes' }, item.notas) : null,
     ...(item.extras || []).map((e) => h('span', { class: 'extra' },
-      t('extraLine', { qty: Number(e.cantidad), name: e.descripcion || ingredientName(e.ingrediente_id) }), ' ', bs(cents(e.precio) * Number(e.cantidad)))),
+      t('extraLine', { qty: Number(e.cantidad), name: extraName(e) }), ' ', bs(cents(e.precio) * Number(e.cantidad)))),
     h('span', { class: 'line-actions' },
       removable ? h('button', { type: 'button', class: 'small', 'aria-label': t('removeLabel', { name: item.nombre }),
         onclick: () => removeItem(sale.id, item.id) }, t('remove')) : null,
@@ -586,17 +576,8 @@ function ticketSection() {
 }
 
 async function removeItem(saleId, itemId) {
-  // The server removes any line of an open sale; the kitchen may have started it since this
-  // screen last heard, so read it again first.
-  const fresh = await act(() => state.api.sale(saleId));
-  if (!fresh) return;
-  state.sales.set(saleId, fresh);
-  const item = fresh.items.find((i) => i.id === itemId);
-  if (item && item.estado !== 'pending' && item.estado !== null) {
-    toast(t('refused', { message: t('alreadyInKitchen') }));
-    refreshView();
-    return;
-  }
+  // The API refuses an item the kitchen has started (409, with its message, which act() shows);
+  // this screen may not have heard yet that it started.
   const reply = await act(() => state.api.removeItem(saleId, itemId));
   if (reply) state.sales.set(saleId, reply);
   refreshView();
@@ -627,12 +608,8 @@ function dueSection() {
 // Paid in full; the sale itself closes once the kitchen is done too (the API's rule).
 function paidInFull(sale) { return cents(sale.monto_total) > 0 && cents(sale.monto_pendiente) <= 0; }
 
-// A card payment is recorded as a non-cash payment (metodo_pago qr) whose reference starts with
-// "tarjeta": the API knows efectivo and qr only.
-const CARD_PREFIX = 'tarjeta';
 function methodLabel(p) {
-  if (p.metodo_pago === 'efectivo') return t('cash');
-  return (p.referencia_qr || '').toLowerCase().startsWith(CARD_PREFIX) ? t('card') : t('qr');
+  return { efectivo: t('cash'), tarjeta: t('card') }[p.metodo_pago] || t('qr');
 }
 
 function payView() {
@@ -667,10 +644,9 @@ function payView() {
   const form = h('form', { class: 'panel', id: 'pay-form', 'aria-labelledby': 'pay-title', onsubmit: async (e) => {
     e.preventDefault();
     if (state.paying) return; // a double tap sends one request
-    const body = { metodo_pago: method === 'efectivo' ? 'efectivo' : 'qr', monto: toMoney(cents(amount.value)) };
+    const body = { metodo_pago: method, monto: toMoney(cents(amount.value)) };
     if (method === 'efectivo' && received.value.trim()) body.monto_recibido = toMoney(cents(received.value));
-    if (method === 'qr') body.referencia_qr = reference.value.trim() || null;
-    if (method === 'tarjeta') body.referencia_qr = `${CARD_PREFIX} ${reference.value.trim()}`.trim();
+    if (method !== 'efectivo') body.referencia_qr = reference.value.trim() || null; // a QR or card voucher reference
     // One key per payment: a retry of the same payment (same sale, same body) reuses it.
     const signature = JSON.stringify([state.saleId, body]);
     if (!state.pendingPayment || state.pendingPayment.signature !== signature) state.pendingPayment = { signature, key: idempotencyKey() };
@@ -705,14 +681,14 @@ function receiptView() {
   const line = (left, right, cls = '') => h('div', { class: `r-line ${cls}` }, h('span', {}, left), h('span', {}, right));
   const paper = h('article', { class: 'receipt', id: 'receipt', 'aria-labelledby': 'receipt-title' },
     h('h2', { id: 'receipt-title' }, 'Comanda'),
-    h('p', { id: 'receipt-branch' }, state.claims.branch),
+    h('p', { id: 'receipt-branch' }, state.branch?.nombre || state.claims.branch),
     h('p', {}, t('receiptSale', { id: sale.id }), ' · ', where(sale)),
     h('p', { id: 'receipt-date' }, t('receiptDate', { date: sale.cerrado_en || sale.creado_en })),
     h('p', { id: 'receipt-cashier' }, t('receiptCashier', { name: state.user?.nombre || '' })),
     h('hr'),
     ...sale.items.flatMap((i) => [
       line(`${Number(i.cantidad)}× ${i.nombre}`, toMoney(cents(i.precio_unitario) * Number(i.cantidad)), 'r-item'),
-      ...(i.extras || []).map((e) => line(`  ${t('extraLine', { qty: Number(e.cantidad), name: e.descripcion || ingredientName(e.ingrediente_id) })}`,
+      ...(i.extras || []).map((e) => line(`  ${t('extraLine', { qty: Number(e.cantidad), name: extraName(e) })}`,
         toMoney(cents(e.precio) * Number(e.cantidad)), 'r-extra')),
     ]),
     h('hr'),
