@@ -104,7 +104,7 @@ def rebuild(services: Services, tenant: str, branch_id: str, first: date, last: 
 
 
 def check_days(since: str, until: str) -> tuple[date, date]:
-    from chalicelib.domain.sales_rollup import day_range
+    from chalicelib.domain.rollups import day_range
     from chalicelib.errors import InvalidInput
 
     try:

@@ -12,7 +12,8 @@ from chalice import Response
 from chalicelib.api import schemas as v
 from chalicelib.api.http import RequestContext, Surface
 from chalicelib.container import get_services
-from chalicelib.domain.sales_rollup import GROUPINGS, MAX_DAYS
+from chalicelib.domain.rollups import MAX_DAYS
+from chalicelib.domain.sales_rollup import GROUPINGS
 from chalicelib.presenters import sales_reports as view
 from chalicelib.presenters.sales_reports import ReporteDeCajas, ReporteDeVentas
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -120,30 +121,42 @@ def percentile(histogram: Mapping[int, int], fraction: float) -> int | None:
     return None  # unreachable: the ranks add up to total
 
 
-# --- the days a report covers --------------------------------------------------------------
+# --- the days a report covers ------------------------------------------------------------
 
-MAX_REPORT_DAYS = 366
-
-
-def day_range(since: str | None, until: str | None, today: str) -> tuple[str, str]:
-    """A report's days (`desde`, `hasta`: YYYY-MM-DD, both included): by default today; `desde`
-    alone runs to today, `hasta` alone is that day. At most MAX_REPORT_DAYS."""
-    current = date.fromisoformat(today)
-    start = _day(since, "desde") if since else None
-    end = _day(until, "hasta") if until else None
-    start = start or end or current
-    end = end or max(start, current)
-    if end < start:
-        raise InvalidInput("hasta debe ser igual o posterior a desde")
-    if (end - start).days + 1 > MAX_REPORT_DAYS:
-        raise InvalidInput(f"El rango no puede pasar de {MAX_REPORT_DAYS} días")
-    return start.isoformat(), end.isoformat()
+MAX_DAYS = 366
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _day(value: str, name: str) -> date:
+@dataclass(frozen=True)
+class DayRange:
+    since: date
+    until: date
+
+    @property
+    def days(self) -> list[str]:
+        return [(self.since + timedelta(days=n)).isoformat() for n in range((self.until - self.since).days + 1)]
+
+
+def _day(raw: str, name: str) -> date:
+    if not DAY.fullmatch(raw):
+        raise InvalidInput([f"{name} must be a date YYYY-MM-DD"])
     try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(f"{name} debe ser una fecha AAAA-MM-DD válida") from exc
+        parsed = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput([f"{name} must be a valid date"]) from None
+    if not 1970 <= parsed.year <= 9998:
+        raise InvalidInput([f"{name} must be a date between 1970 and 9998"])
+    return parsed
+
+
+def day_range(since: str | None, until: str | None, today: date, max_days: int = MAX_DAYS, default_days: int = 7) -> DayRange:
+    """The branch-local days a report covers, both ends included: `until` defaults to today (the
+    branch's), `since` to `default_days` days up to `until`; at most `max_days` days, `since` not
+    after `until`."""
+    last = _day(until, "hasta") if until else today
+    first = _day(since, "desde") if since else last - timedelta(days=default_days - 1)
+    if first > last:
+        raise InvalidInput(["desde must not be after hasta"])
+    if (last - first).days + 1 > max_days:
+        raise InvalidInput([f"the range desde..hasta must not exceed {max_days} days"])
+    return DayRange(first, last)

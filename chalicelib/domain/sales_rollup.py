@@ -36,14 +36,12 @@ states of a sale is still counted once. Part "" holds a bounded handful of count
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
 from decimal import Decimal
 
 from chalicelib.domain.money import ZERO, to_money
-from chalicelib.domain.rollups import Counters, Facts, RollupKey, add, local_day, local_time
+from chalicelib.domain.rollups import Counters, DayRange, Facts, RollupKey, add, local_day, local_time
 from chalicelib.domain.sales import CLOSED, VOIDED, Sale
 from chalicelib.domain.tenancy import Branch
 from chalicelib.errors import InvalidInput
@@ -55,11 +53,8 @@ DISHES_PER_PART = 33  # 33 × 3 = 99 counters; a difference holds at most twice 
 MAX_COUNTERS_PER_ROW = 200  # the store's limit (chalicelib/store/rollups.py), which a unit test holds equal
 
 GROUPINGS = ("dia", "hora", "plato", "metodo", "mesero", "tipo")
-MAX_DAYS = 366
-DEFAULT_DAYS = 7
 # The dimension each grouping reads from the rows: the counter prefix(es) it sums.
 PREFIXES = {"hora": ("h",), "plato": ("plato", "producto"), "metodo": ("metodo",), "mesero": ("mesero",), "tipo": ("tipo",)}
-DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def dishes_part(index: int) -> str:
@@ -100,43 +95,6 @@ def _closed_facts(out: Facts, sale: Sale, branch: Branch) -> None:
         key = RollupKey(REPORT, sale.branch_id, day, dishes_part(index // DISHES_PER_PART))
         for entry in entries[index : index + DISHES_PER_PART]:
             add(out, key, dishes[entry])
-
-
-# --- reading a range of days back ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DayRange:
-    since: date
-    until: date
-
-    @property
-    def days(self) -> list[str]:
-        return [(self.since + timedelta(days=n)).isoformat() for n in range((self.until - self.since).days + 1)]
-
-
-def _day(raw: str, name: str) -> date:
-    if not DAY.fullmatch(raw):
-        raise InvalidInput([f"{name} must be a date YYYY-MM-DD"])
-    try:
-        parsed = date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput([f"{name} must be a valid date"]) from None
-    if not 1970 <= parsed.year <= 9998:
-        raise InvalidInput([f"{name} must be a date between 1970 and 9998"])
-    return parsed
-
-
-def day_range(since: str | None, until: str | None, today: date, max_days: int = MAX_DAYS) -> DayRange:
-    """The days a report covers, both ends included: `until` defaults to today (the branch's),
-    `since` to a week before it; at most `max_days` days, `since` not after `until`."""
-    last = _day(until, "hasta") if until else today
-    first = _day(since, "desde") if since else last - timedelta(days=DEFAULT_DAYS - 1)
-    if first > last:
-        raise InvalidInput(["desde must not be after hasta"])
-    if (last - first).days + 1 > max_days:
-        raise InvalidInput([f"the range desde..hasta must not exceed {max_days} days"])
-    return DayRange(first, last)
 
 
 @dataclass(frozen=True)

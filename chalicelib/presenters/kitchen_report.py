@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.domain.kitchen_pace import KitchenSpeed
+from chalicelib.presenters.csv_files import csv_text
 from chalicelib.presenters.shapes import Count, IsoDate, Shape
 
 
@@ -51,3 +52,17 @@ def kitchen_speed_out(report: KitchenSpeed) -> ReporteDeCocina:
                                "promedio_segundos": s.average_seconds} for s in d.slowest],
         } for d in report.days],
     }
+
+
+CSV_COLUMNS = ("fecha", "estacion", "tickets", "items", "p50_segundos", "p90_segundos", "tickets_p50_segundos",
+               "tickets_p90_segundos", "items_tarde", "tickets_tarde", "promedio_segundos", "platos_lentos")
+
+
+def kitchen_speed_csv(report: ReporteDeCocina) -> str:
+    """One line per station and day; the slowest dishes as `nombre (segundos s)`, joined by `; `."""
+    def cell(day: DiaDeEstacion, column: str) -> object:
+        if column == "platos_lentos":
+            return "; ".join(f"{p['nombre'] or p['plato_id']} ({p['promedio_segundos']} s)" for p in day["platos_lentos"])
+        return day[column]  # type: ignore[literal-required]
+
+    return csv_text(CSV_COLUMNS, ([cell(day, c) for c in CSV_COLUMNS] for day in report["dias"]))

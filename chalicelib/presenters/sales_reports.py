@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 from chalicelib.domain.caja import Caja
 from chalicelib.domain.money import ZERO, money_str, qty_str
-from chalicelib.domain.sales_rollup import DayRange, Line, SalesReport
+from chalicelib.domain.rollups import DayRange
+from chalicelib.domain.sales_rollup import Line, SalesReport
 from chalicelib.domain.tenancy import Branch
+from chalicelib.presenters.csv_files import csv_text
 from chalicelib.presenters.shapes import Count, Id, IsoDate, LocalTime, Money, Quantity, Shape
 from chalicelib.presenters.time import local_time
 
@@ -112,7 +112,6 @@ def cajas_report_out(branch: Branch, days: DayRange, cajas: Sequence[Caja]) -> R
 
 # --- CSV -----------------------------------------------------------------------------------------
 
-BYTE_ORDER_MARK = "\ufeff"
 # The columns of each grouping's CSV: the JSON line's fields that the grouping fills, in order.
 SALES_COLUMNS: dict[str, tuple[str, ...]] = {
     "dia": ("clave", "ventas", "total", "ticket_promedio", "anuladas", "monto_anulado"),
@@ -127,17 +126,6 @@ HEADINGS = {"clave": {"dia": "fecha", "hora": "hora", "plato": "id", "metodo": "
 CAJA_COLUMNS = ("id", "fecha_apertura", "fecha_cierre", "usuario_apertura_id", "usuario_cierre_id", "monto_inicial",
                 "ventas_efectivo", "gastos_efectivo", "efectivo_esperado", "efectivo_contado", "diferencia", "estado_diferencia",
                 "ventas_qr", "gastos_qr")
-
-
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A CSV document: a byte order mark, the header, one line per row, CRLF line ends, fields
-    quoted where they need it; None is an empty field."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
-    return BYTE_ORDER_MARK + out.getvalue()
 
 
 def sales_report_csv(report: ReporteDeVentas) -> str:

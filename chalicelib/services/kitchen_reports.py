@@ -3,6 +3,7 @@ Query of the branch's days, so its cost grows with days × stations, never with 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from chalicelib.domain import kitchen_pace, rollups
@@ -23,8 +24,9 @@ class KitchenReports:
 
     def speed(self, who: Principal, branch_id: str, since: str | None, until: str | None, station: str | None) -> KitchenSpeed:
         branch = self.zones.branch(who.tenant, branch_id)
-        today = rollups.local_day(iso(utc_now()), branch.timezone)
-        first, last = rollups.day_range(since, until, today)
+        today = date.fromisoformat(rollups.local_day(iso(utc_now()), branch.timezone))
+        covered = rollups.day_range(since, until, today, default_days=1)
+        first, last = covered.since.isoformat(), covered.until.isoformat()
         rows = self.rollups.days(who.tenant, branch_id, kitchen_pace.REPORT, first, last)
         days = kitchen_pace.report(rows, station)
         names: dict[str, str] = {}

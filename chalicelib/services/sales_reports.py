@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain import sales_rollup
 from chalicelib.domain.clock import iso, utc_now
-from chalicelib.domain.sales_rollup import DayRange, SalesReport
+from chalicelib.domain.rollups import DayRange, day_range
+from chalicelib.domain.sales_rollup import SalesReport
 
 if TYPE_CHECKING:
     from chalicelib.auth import Principal
@@ -51,7 +52,7 @@ class SalesReports:
 
     def _range(self, branch: Branch, since: str | None, until: str | None) -> DayRange:
         today = self.clock().astimezone(ZoneInfo(branch.timezone)).date()
-        return sales_rollup.day_range(since, until, today)
+        return day_range(since, until, today)
 
     def sales(self, who: Principal, branch_id: str, since: str | None, until: str | None, grouping: str) -> NamedSalesReport:
         branch = self.branch(who.tenant, branch_id)

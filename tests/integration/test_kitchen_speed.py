@@ -3,6 +3,8 @@ computation over the same sales, replays, and who may read it."""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -106,6 +108,15 @@ def test_a_seeded_week_reports_like_a_brute_force_count_and_a_replay_changes_not
     assert 1 <= len(slow) <= 3 and all(s["nombre"].startswith("Plato ") for s in slow)
     assert [s["promedio_segundos"] for s in slow] == sorted((s["promedio_segundos"] for s in slow), reverse=True)
 
+    # the same week as a spreadsheet: one line per station and day, the dishes' names readable
+    download = api.as_(alpha.tokens["admin"]).get("/api/reportes/cocina?desde=2026-11-23&hasta=2026-12-01&formato=csv")
+    assert download.status == 200 and 'filename="cocina-centro-2026-11-23-2026-12-01.csv"' in download.headers["Content-Disposition"]
+    assert download.body.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(download.body.removeprefix("\ufeff"))))
+    assert [(r["fecha"], r["estacion"], int(r["items"])) for r in rows] == [
+        (d["fecha"], d["estacion"], d["items"]) for d in got["dias"]]
+    assert all("Plato " in r["platos_lentos"] for r in rows)
+
     # another tenant reads none of it, even naming the same branch
     other = report(api, beta.tokens["admin"], "desde=2026-11-23&hasta=2026-12-01")
     assert other["dias"] == []
@@ -114,7 +125,7 @@ def test_a_seeded_week_reports_like_a_brute_force_count_and_a_replay_changes_not
 def test_the_report_is_for_admin_and_cocina_and_refuses_bad_ranges(api: Api, alpha: TenantWorld) -> None:
     assert api.as_(alpha.tokens["mesero"]).get("/api/reportes/cocina").status == 403
     assert api.as_(alpha.tokens["cocina"]).get("/api/reportes/cocina").body["dias"] == []
-    for query, words in (("desde=2026-12-05&hasta=2026-12-01", "posterior"), ("desde=2025-01-01&hasta=2026-12-01", "366"),
-                         ("desde=2026-02-30", "fecha"), ("desde=ayer", "desde")):
+    for query, words in (("desde=2026-12-05&hasta=2026-12-01", "after"), ("desde=2025-01-01&hasta=2026-12-01", "366"),
+                         ("desde=2026-02-30", "valid date"), ("desde=ayer", "desde")):
         reply = api.as_(alpha.tokens["cocina"]).get(f"/api/reportes/cocina?{query}")
         assert reply.status == 400 and words in str(reply.body), (query, reply)

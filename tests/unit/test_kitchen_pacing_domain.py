@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from copy import deepcopy
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -167,11 +168,17 @@ def test_percentiles_come_from_bucket_upper_bounds_by_nearest_rank() -> None:
     assert percentile({}, 0.5) is None
 
 
-def test_a_report_range_defaults_to_today_and_refuses_reversed_long_or_bad_dates() -> None:
-    assert day_range(None, None, "2026-12-05") == ("2026-12-05", "2026-12-05")
-    assert day_range("2026-12-01", None, "2026-12-05") == ("2026-12-01", "2026-12-05")
-    assert day_range(None, "2026-11-30", "2026-12-05") == ("2026-11-30", "2026-11-30")
-    for since, until, words in (("2026-12-05", "2026-12-01", "posterior"), ("2025-01-01", "2026-12-05", "366"),
+def test_the_kitchen_reports_range_defaults_to_today_and_refuses_reversed_long_or_bad_dates() -> None:
+    today = date(2026, 12, 5)
+
+    def days(since: str | None, until: str | None) -> tuple[str, str]:
+        covered = day_range(since, until, today, default_days=1)
+        return covered.since.isoformat(), covered.until.isoformat()
+
+    assert days(None, None) == ("2026-12-05", "2026-12-05")
+    assert days("2026-12-01", None) == ("2026-12-01", "2026-12-05")
+    assert days(None, "2026-11-30") == ("2026-11-30", "2026-11-30")
+    for since, until, words in (("2026-12-05", "2026-12-01", "after"), ("2025-01-01", "2026-12-05", "366"),
                                 ("2026-02-30", None, "desde"), ("20261201", None, "desde")):
         with pytest.raises(InvalidInput, match=words):
-            day_range(since, until, "2026-12-05")
+            day_range(since, until, today)

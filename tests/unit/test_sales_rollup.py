@@ -10,9 +10,9 @@ from decimal import Decimal as D
 import pytest
 
 from chalicelib.domain import rollups, sales_rollup
-from chalicelib.domain.rollups import RollupKey
+from chalicelib.domain.rollups import RollupKey, day_range
 from chalicelib.domain.sales import Sale
-from chalicelib.domain.sales_rollup import DISHES_PER_PART, MAX_COUNTERS_PER_ROW, day_range, facts, report
+from chalicelib.domain.sales_rollup import DISHES_PER_PART, MAX_COUNTERS_PER_ROW, facts, report
 from chalicelib.domain.tenancy import Branch
 from chalicelib.errors import InvalidInput
 from tests.support.sales import a_sale
