@@ -38,7 +38,7 @@ class KdsItem(Shape):
 
 
 class KdsItemStatus(KdsItem):
-    order_status: str
+    order_status: str | None  # None once every kitchen item is served
 
 
 class KdsDelivery(Shape):
@@ -51,7 +51,7 @@ class KdsDelivery(Shape):
 class KdsOrder(Shape):
     id: Id
     branch_id: str
-    status: str
+    status: str | None  # None once every kitchen item is served, or when there is no kitchen work
     table: str | int | None
     customer: str | None
     notes: str | None
@@ -101,7 +101,7 @@ def order(o: Sale, now: str, station: str | None = None, *, with_held: bool = Tr
     return {
         "id": o.id,
         "branch_id": o.branch_id,
-        "status": o.kds_status,  # type: ignore[typeddict-item]  # None once all is served; documented as a string, as before
+        "status": o.kds_status,
         "table": o.mesa,
         "customer": o.cliente,
         "notes": o.concepto,
@@ -124,5 +124,4 @@ def order(o: Sale, now: str, station: str | None = None, *, with_held: bool = Tr
 
 def item_status(i: Item, o: Sale) -> KdsItemStatus:
     """An item after a status change, with its order's status (derived from its items)."""
-    # kds_status is None once every item is served; the documented shape says a string (as before)
-    return {**item(i, o.id), "order_status": o.kds_status}  # type: ignore[typeddict-item]
+    return {**item(i, o.id), "order_status": o.kds_status}
