@@ -231,8 +231,7 @@ def test_each_stream_handler_is_triggered_by_its_tables_stream_with_item_failure
         arn = functions[f"{stage.prefix}-{function}"]["FunctionArn"]
         [mapping] = lam.list_event_source_mappings(FunctionName=arn)["EventSourceMappings"]
         assert mapping["EventSourceArn"].split("/stream/")[0].endswith(f":table/{stage.prefix}-{table}")
-        assert mapping["EventSourceArn"] == infra[{"transactions": "TransactionsStreamArn", "connections": "ConnectionsStreamArn",
-                                                   "tenants": "TenantsStreamArn"}[table]]
+        assert mapping["EventSourceArn"] == infra[f"{table.title()}StreamArn"]
         assert mapping["BatchSize"] == 100 and mapping["StartingPosition"] == "LATEST"  # Chalice's, from app.py
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["BisectBatchOnFunctionError"] is True
@@ -249,7 +248,7 @@ def test_every_schedule_of_app_py_has_its_eventbridge_rule_targeting_its_functio
     session, stage = world.session, world.dev
     schedules = {e.handler_string.rsplit(".", 1)[1]: e.schedule_expression for e in app.event_sources
                  if isinstance(e, ScheduledEventConfig)}
-    assert set(schedules) == {"socketio_heartbeat", "stomp_connect_deadline", "dispatch_reoffer"}
+    assert set(schedules) == {"socketio_heartbeat", "stomp_connect_deadline", "dispatch_reoffer", "fire_due_courses"}
     rules = rules_of(session, stage.prefix)
     events = session.client("events")
     for function, expression in schedules.items():
