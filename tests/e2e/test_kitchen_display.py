@@ -698,8 +698,10 @@ def test_the_board_fills_a_1280x800_screen_in_columns_with_48px_touch_targets_an
     tablet.item(latest.items[0]).click()
     expect(tablet.item(latest.items[0])).to_have_class(re.compile(r"\bstatus-preparing\b"))
 
-    boxes = page.locator("button:visible, select:visible").evaluate_all(
-        "els => els.map(e => { const r = e.getBoundingClientRect(); return [e.className || e.id, r.width, r.height]; })")
+    # measured in one script run, so a re-render (a live frame) cannot detach what is being measured
+    boxes = page.evaluate("""() => [...document.querySelectorAll('button, select')]
+        .filter(e => e.checkVisibility())
+        .map(e => { const r = e.getBoundingClientRect(); return [e.className || e.id, r.width, r.height]; })""")
     small = [b for b in boxes if b[1] < 48 or b[2] < 48]
     assert boxes and not small, small
     lefts = sorted({round(x) for x in page.locator(".card").evaluate_all("els => els.map(e => e.getBoundingClientRect().left)")})
