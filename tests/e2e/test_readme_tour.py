@@ -73,3 +73,21 @@ def test_the_readme_delivery_tour_works_as_written(stack: RunningStack) -> None:
     delivered = [r for r in replies if r.get("estado") == "entregado"]
     assert delivered and delivered[0]["direccion"] == "Av. Arce 2150, Sopocachi", replies
     assert replies[-1]["cerrada"] is True
+
+
+def test_the_readme_kitchen_pacing_tour_works_as_written(stack: RunningStack) -> None:
+    text = (REPO / "README.md").read_text()
+    section = text.split("## Kitchen pacing tour", 1)[1].split("\n## ", 1)[0]
+    [script] = re.findall(r"```bash\n(.*?)```", section, re.S)
+    output = run_bash(script, stack)
+    documents = json_documents(output)
+    feed = next(d for d in documents if d.get("success") is True)
+    [order] = [o for o in feed["data"] if any(i["name"] == "Pique macho" for i in o["held_items"])]
+    fired = next(d for d in documents if d.get("curso_marchado") == 2)
+    assert fired["id"] == order["id"] and not any(i["held"] for i in fired["items"])
+    assert any(d.get("rush") is True and d.get("id") == order["id"] for d in documents)
+    assert any(d.get("agotado") is True and d.get("nombre") == "Pique macho" for d in documents)
+    assert "Plato agotado: Pique macho" in output
+    report = next(d for d in documents if "dias" in d)
+    assert report["sucursal_id"] == "centro" and "fecha,estacion,tickets,items" in output
+    stack.as_(stack.login("admin", "Admin123!")).call("DELETE", f"/api/platos/{fired['items'][-1]['plato_id']}")
