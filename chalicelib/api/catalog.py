@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 surface = Surface("catalog")
 
-READ, WRITE, SOLD_OUT = "catalog:read", "catalog:write", "menu:sold_out"
+READ, WRITE, SOLD_OUT = "catalog:read", "catalog:write", "catalog:sold_out"
 QTY_PLACES = 3  # kg/l to the gram/millilitre
 
 _NAME = v.text(min_length=1, max_length=NAME_MAX)

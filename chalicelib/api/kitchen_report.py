@@ -24,7 +24,7 @@ QUERY = {
 }
 
 
-@surface.route("/api/reportes/cocina", ["GET"], permission="reportes:cocina", query=QUERY, response=ReporteDeCocina,
+@surface.route("/api/reportes/cocina", ["GET"], permission="reports:kitchen", query=QUERY, response=ReporteDeCocina,
                media_types=(CSV,))
 def kitchen_speed(ctx: RequestContext) -> ReporteDeCocina | Response:
     """Speed of service per station and local day, from the stream-fed rollup"""

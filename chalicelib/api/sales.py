@@ -198,7 +198,7 @@ def complete_kitchen(ctx: RequestContext, tx_id: str) -> Transaccion:
 
 
 @surface.route(
-    "/api/transacciones/{tx_id}/cursos/{curso}/marchar", ["POST"], permission="orders:fire", response=Transaccion
+    "/api/transacciones/{tx_id}/cursos/{curso}/marchar", ["POST"], permission="transacciones:fire", response=Transaccion
 )
 def fire_course(ctx: RequestContext, tx_id: str, curso: str) -> Transaccion:
     course = v.path_int(curso, "curso")
@@ -207,7 +207,7 @@ def fire_course(ctx: RequestContext, tx_id: str, curso: str) -> Transaccion:
     return _out(ctx, _sales().fire_course(ctx.principal, v.path_int(tx_id), course))
 
 
-@surface.route("/api/transacciones/{tx_id}/prioridad", ["POST"], permission="orders:rush", body=RUSH, response=Transaccion)
+@surface.route("/api/transacciones/{tx_id}/prioridad", ["POST"], permission="transacciones:rush", body=RUSH, response=Transaccion)
 def set_rush(ctx: RequestContext, tx_id: str) -> Transaccion:
     return _out(ctx, _sales().set_rush(ctx.principal, v.path_int(tx_id), ctx.body()["rush"]))
 

@@ -53,7 +53,7 @@ def test_the_displays_role_table_matches_the_roles_that_hold_each_permission() -
     text = (WEB_ROOT / "roles.js").read_text(encoding="utf-8")
     table = text[text.index("ROLES_WITH = {") + len("ROLES_WITH = "): text.index("};") + 1]
     roles = json.loads(re.sub(r",\s*}", "}", table.replace("'", '"')))
-    assert set(roles) == {"orders:fire", "orders:rush", "menu:sold_out", "reportes:cocina"}
+    assert set(roles) == {"transacciones:fire", "transacciones:rush", "catalog:sold_out", "reports:kitchen"}
     for permission, listed in roles.items():
         assert sorted(listed) == sorted(r for r, granted in PERMISSIONS.items() if permission in granted), permission
 

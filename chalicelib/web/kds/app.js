@@ -118,7 +118,7 @@ function startBoard(user) {
   state.menuOpen = false;
   state.today = null;
   state.sync = new Resync({ load: (first) => load(first), pollSeconds: settings.pollSeconds });
-  state.todayReads = can(claims.role, 'reportes:cocina') ? new Throttle(loadToday, settings.todaySeconds * 1000) : null;
+  state.todayReads = can(claims.role, 'reports:kitchen') ? new Throttle(loadToday, settings.todaySeconds * 1000) : null;
   renderShell();
   resync(true);
   state.feed = new LiveFeed({
@@ -232,8 +232,8 @@ async function act(action) {
 }
 
 const actions = {
-  get canFire() { return can(role(), 'orders:fire'); },
-  get canRush() { return can(role(), 'orders:rush'); },
+  get canFire() { return can(role(), 'transacciones:fire'); },
+  get canRush() { return can(role(), 'transacciones:rush'); },
   async onTap(order, item, next) {
     const button = root.querySelector(`[data-item-id="${item.id}"]`);
     if (button) button.setAttribute('aria-busy', 'true');
@@ -315,7 +315,7 @@ function renderMenu() {
   const panelSlot = root.querySelector('#menu-panel-slot');
   const focused = document.activeElement?.closest?.('[data-plato-id]')?.dataset.platoId;
   panelSlot.replaceChildren(state.menuOpen ? renderMenuPanel(state.menu, t, {
-    canMark: can(role(), 'menu:sold_out'), onMark: markSoldOut, onClose: () => toggleMenu(false) }) : '');
+    canMark: can(role(), 'catalog:sold_out'), onMark: markSoldOut, onClose: () => toggleMenu(false) }) : '');
   if (focused) panelSlot.querySelector(`[data-plato-id="${focused}"] button`)?.focus(); // keep the place after a redraw
 }
 

@@ -1,5 +1,5 @@
 // The menu panel: every plato of GET /api/platos with its sold-out ("agotado", 86) state, marked and
-// un-marked from here by a role with menu:sold_out, and kept current by `menu:updated` frames.
+// un-marked from here by a role with catalog:sold_out, and kept current by `menu:updated` frames.
 import { h } from '../common/dom.js';
 
 export class Menu {
