@@ -309,7 +309,7 @@ async function loadCharts() {
   drawCharts();
 }
 
-const money = (n) => `Bs ${Math.round(n)}`;
+const money = (n) => `Bs ${Number.isInteger(n) ? n : n.toFixed(2)}`;
 const minutes = (seconds) => Math.round((seconds / 60) * 10) / 10;
 
 function drawCharts() {
