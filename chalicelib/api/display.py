@@ -1,8 +1,8 @@
 """Comanda's web apps: static files under `chalicelib/web/`, one folder per app, each served on
 its own path (the kitchen display `chalicelib/web/kds/` on `GET /display/`, the point of sale
 `chalicelib/web/pos/` on `GET /pos/`, the owner's dashboard `chalicelib/web/panel/` on `GET /panel/`
-with its vendored charting library in `panel/vendor/` on `GET /panel/vendor/`), plus the modules they share (`chalicelib/web/common/` on
-`GET /common/`: sign-in, API client, live socket, resync, server clock, strings).
+with its vendored charting library in `panel/vendor/` on `GET /panel/vendor/`), plus the modules
+they share (`chalicelib/web/common/` on `GET /common/`: sign-in, API client, live socket, resync, server clock, strings).
 
 An app's modules import the shared ones as `../common/<name>.js`, which is the same relative path
 on disk and on the wire: no build step. The files live under chalicelib/ because
