@@ -166,7 +166,7 @@ function renderShell() {
   applyLanguage();
   const branch = state.branches.find((b) => b.id === state.branch);
   const picker = state.branches.length > 1
-    ? h('label', { class: 'inline' }, h('span', {}, t('branch')), h('select', { id: 'branch', onchange: (e) => useBranch(e.target.value) },
+    ? h('span', { class: 'inline' }, h('label', { for: 'branch' }, t('branch')), h('select', { id: 'branch', onchange: (e) => useBranch(e.target.value) },
       state.branches.map((b) => h('option', { value: b.id, selected: b.id === state.branch }, b.nombre))))
     : h('span', { id: 'branch-name' }, branch?.nombre || state.branch || '');
   const dateField = (name, label) => h('label', { class: 'inline' }, h('span', {}, label),
@@ -437,7 +437,8 @@ async function showAudit() {
   if (state.tab !== 'audit') return;
   const users = [...new Set(state.audit.map((e) => e.usuario_nombre))].sort();
   const actions = [...new Set(state.audit.map((e) => e.accion))].sort();
-  const select = (id, label, values) => h('label', { class: 'inline' }, h('span', {}, label),
+  // labelled with `for`, not by wrapping: a wrapping label's name would take in the options' text
+  const select = (id, label, values) => h('span', { class: 'inline' }, h('label', { for: id }, label),
     h('select', { id, onchange: () => filter() }, h('option', { value: '' }, t('all')), values.map((v) => h('option', { value: v }, v))));
   const body = h('tbody', {});
   const count = h('p', { id: 'audit-count', role: 'status' });
@@ -556,7 +557,7 @@ function renderMenuTables() {
 }
 
 function catalogRow(kind, item) {
-  const price = h('input', { type: 'number', step: '0.01', min: '0', inputmode: 'decimal', value: item.precio, 'aria-label': t('priceOf', { name: item.nombre }) });
+  const price = h('input', { type: 'number', step: '0.01', inputmode: 'decimal', value: item.precio, 'aria-label': t('priceOf', { name: item.nombre }) });
   const priceForm = h('form', { class: 'inline-form', onsubmit: async (e) => {
     e.preventDefault();
     const value = Number.parseFloat(price.value);
@@ -567,8 +568,8 @@ function catalogRow(kind, item) {
   const soldOut = kind === 'platos'
     ? h('button', { type: 'button', 'aria-pressed': item.agotado ? 'true' : 'false', 'aria-label': t('soldOutOf', { name: item.nombre }), onclick: async (e) => {
       const saved = await act(() => state.api.updateCatalog(kind, item.id, { agotado: !item.agotado }), t(item.agotado ? 'backOnMenu' : 'markedSoldOut', { name: item.nombre }));
-      if (saved) { Object.assign(item, saved); e.target.setAttribute('aria-pressed', item.agotado ? 'true' : 'false'); e.target.textContent = item.agotado ? t('yes') : t('no'); }
-    } }, item.agotado ? t('yes') : t('no'))
+      if (saved) { Object.assign(item, saved); e.target.setAttribute('aria-pressed', item.agotado ? 'true' : 'false'); }
+    } }, t('soldOut'))
     : h('span', {}, item.stock ?? '');
   const deactivate = h('button', { type: 'button', class: 'danger', disabled: item.activo === false, 'aria-label': t('deactivateItem', { name: item.nombre }), onclick: async () => {
     if (await act(() => state.api.deactivateCatalog(kind, item.id), t('itemDeactivated', { name: item.nombre }))) {
