@@ -1,7 +1,8 @@
 """Comanda's web apps: static files under `chalicelib/web/`, one folder per app, each served on
 its own path (the kitchen display `chalicelib/web/kds/` on `GET /display/`, the point of sale
-`chalicelib/web/pos/` on `GET /pos/`), plus the modules they share (`chalicelib/web/common/` on
-`GET /common/`: sign-in, API client, live socket, resync, server clock, strings).
+`chalicelib/web/pos/` on `GET /pos/`, the owner's dashboard `chalicelib/web/panel/` on `GET /panel/`
+with its vendored charting library in `panel/vendor/` on `GET /panel/vendor/`), plus the modules
+they share (`chalicelib/web/common/` on `GET /common/`: sign-in, API client, live socket, resync, server clock, strings).
 
 An app's modules import the shared ones as `../common/<name>.js`, which is the same relative path
 on disk and on the wire: no build step. The files live under chalicelib/ because
@@ -42,8 +43,11 @@ class WebApp:
 
 DISPLAY = WebApp("display", "kds", "The kitchen display")
 POS = WebApp("pos", "pos", "The point of sale")
+PANEL = WebApp("panel", "panel", "The owner's dashboard")
+# uPlot, unmodified (its MIT licence beside it in chalicelib/web/panel/vendor/LICENSE): no CDN on these machines.
+PANEL_VENDOR = WebApp("panel/vendor", "panel/vendor", "The dashboard's vendored charting library", has_page=False)
 SHARED = WebApp("common", "common", "The web apps' shared modules", has_page=False)
-APPS: tuple[WebApp, ...] = (DISPLAY, POS, SHARED)
+APPS: tuple[WebApp, ...] = (DISPLAY, POS, PANEL, PANEL_VENDOR, SHARED)
 
 WEB_ROOT = DISPLAY.root  # the kitchen display's folder
 CONTENT_TYPES = {
@@ -98,7 +102,7 @@ def _page_view(app: WebApp) -> Callable[[], Response]:
         page = text.replace(BASE_MARKER, f'<base href="{base_href(path, app.path)}">')
         return _serve("index.html", page, {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer"})
 
-    page.__name__ = f"{app.path}_page"
+    page.__name__ = f"{app.path.replace('/', '_')}_page"
     return page
 
 
@@ -108,7 +112,7 @@ def _asset_view(app: WebApp) -> Callable[[str], Response]:
             return Response(body="Not found", status_code=404, headers={"Content-Type": "text/plain; charset=utf-8"})
         return _serve(asset, _read(app.root, asset))
 
-    asset.__name__ = f"{app.path}_asset"
+    asset.__name__ = f"{app.path.replace('/', '_')}_asset"
     return asset
 
 

@@ -257,10 +257,12 @@ def world(aws_session: None) -> Iterator[World]:
 # Socket.IO's long-polling transport: no HTTP token by design (the namespace connect carries it,
 # as over a WebSocket); tests/integration/test_socketio_polling.py shows it serves nothing unauthenticated.
 SOCKET_TRANSPORTS = {("GET", "/socket.io"), ("POST", "/socket.io")}
-# The web apps' static files (kitchen display, point of sale, their shared modules): public, no data
-# (tests/integration/test_display_static.py, test_pos_static.py).
+# The web apps' static files (kitchen display, point of sale, owner's dashboard and its vendored
+# charts, their shared modules): public, no data (tests/integration/test_display_static.py,
+# test_pos_static.py, test_panel_static.py).
 # The OpenAPI document and its Redoc page: public, describe the API, hold no data (tests/integration/test_openapi.py).
 STATIC_PAGES = {("GET", "/display"), ("GET", "/display/{asset}"), ("GET", "/pos"), ("GET", "/pos/{asset}"), ("GET", "/common/{asset}"),
+                ("GET", "/panel"), ("GET", "/panel/{asset}"), ("GET", "/panel/vendor/{asset}"),
                 ("GET", "/api/openapi.json"), ("GET", "/api/docs"), ("GET", "/api/docs/redoc.standalone.js")}
 
 
