@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Literal
 
 from chalicelib.domain.clock import parse_iso
-from chalicelib.domain.money import qty_str
+from chalicelib.domain.money import money_str, qty_str
 from chalicelib.domain.sales import Item, Sale
-from chalicelib.presenters.shapes import Count, Id, IsoTime, Quantity, Shape
+from chalicelib.presenters.shapes import Count, Id, IsoTime, Money, Quantity, Shape
 
 
 class KdsExtra(Shape):
@@ -125,3 +125,21 @@ def order(o: Sale, now: str, station: str | None = None, *, with_held: bool = Tr
 def item_status(i: Item, o: Sale) -> KdsItemStatus:
     """An item after a status change, with its order's status (derived from its items)."""
     return {**item(i, o.id), "order_status": o.kds_status}
+
+
+class KdsSale(Shape):
+    """A sale with no kitchen work, as `sale:updated` carries it to the branch's screens (the
+    floor, the owner's dashboard): what changed is its state or its amounts."""
+
+    id: Id
+    branch_id: str
+    status: str
+    type: str
+    table: str | int | None
+    total: Money
+    paid: Money
+
+
+def sale_summary(o: Sale) -> KdsSale:
+    return {"id": o.id, "branch_id": o.branch_id, "status": o.estado, "type": o.tipo, "table": o.mesa,
+            "total": money_str(o.monto_total), "paid": money_str(o.monto_pagado)}

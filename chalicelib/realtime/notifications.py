@@ -64,7 +64,7 @@ def derive(old: Sale | None, new: Sale | None) -> Derived:
 @dataclass(frozen=True)
 class KdsMessage:
     channel: Channel
-    event: str  # "order:new" | "order:updated" | "order:item_status"
+    event: str  # "order:new" | "order:updated" | "order:item_status" | "sale:updated"
     data: Mapping[str, Any]
     key: str  # distinguishes messages derived from one stream record
 
@@ -95,6 +95,11 @@ def kds_messages(old: Sale | None, new: Sale | None) -> list[KdsMessage]:
     now = new.updated_at
     had_kitchen = old is not None and bool(old.kitchen_items)
     out: list[KdsMessage] = []
+    if not had_kitchen and not new.kitchen_items:
+        # no kitchen work (a counter sale of productos): only the branch's screens hear of it
+        if old is None or kds_view.sale_summary(old) != kds_view.sale_summary(new):
+            out.append(KdsMessage(kds_channels(new.branch_id)[0], "sale:updated", kds_view.sale_summary(new), "sale"))
+        return out
     if not had_kitchen and new.kitchen_items and new.estado != "anulado":
         for channel, station in _order_channels(new, with_session=False):
             out.append(KdsMessage(channel, "order:new", kds_view.order(new, now, station), "new"))

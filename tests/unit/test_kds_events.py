@@ -153,3 +153,25 @@ def test_the_iso_creation_time_is_a_time_too_so_it_alone_is_no_queue_change() ->
     shifted.created_at = "2026-03-18T11:00:00.000Z"
     assert sale_view.header_out(shifted, "UTC")["creado_en_iso"] == "2026-03-18T11:00:00.000Z"
     assert derive(before, shifted).queue_changed is False
+
+
+def counter_sale() -> Sale:
+    """A sale of productos only: nothing for the kitchen."""
+    sale = Sale(tenant_id="alpha", id=9, branch_id="centro", nro_reg=1, concepto="Mostrador", mesa=None, cliente=None,
+                tipo="venta", caja_id=1, usuario_id="2", created_at=T0, updated_at=T0)
+    sale.add_item(plato_id=None, product_id="prod_cola", name="Coca-Cola", unit_price=D("10"), quantity=D(2), notes=None,
+                  station=None, now=T0)
+    return sale
+
+
+def test_a_sale_with_no_kitchen_work_is_heard_only_on_the_branch_channel_as_sale_updated() -> None:
+    taken = counter_sale()
+    paid = deepcopy(taken)
+    paid.add_payment(payment_id=1, payment_method="efectivo", amount=D("20"), amount_received=None, qr_reference=None,
+                     user_id="2", now=T0)
+
+    messages = kds_messages(taken, paid)
+
+    assert [(m.channel.name, m.event) for m in messages] == [("branch:centro", "sale:updated")]
+    assert (messages[0].data["status"], messages[0].data["total"], messages[0].data["paid"]) == ("cerrado", "20.00", "20.00")
+    assert kds_messages(paid, deepcopy(paid)) == [], "nothing it shows changed"
