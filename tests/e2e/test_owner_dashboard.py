@@ -76,6 +76,20 @@ class Shop:
         assert self.cajero.get(f"/api/transacciones/{sale.body['id']}").body["estado"] == "cerrado"
         return Decimal(plato["precio"])
 
+    def counter(self) -> Decimal:
+        """A counter sale of one producto, paid in cash: no kitchen work, so the only frame it makes
+        is `sale:updated` on the branch channel."""
+        self.n += 1
+        producto = self.admin.get("/api/productos").body[0]
+        sale = self.cajero.post("/api/transacciones", {"nro_reg": self.n, "concepto": "Mostrador",
+                                                       "items": [{"producto_id": producto["id"], "cantidad": 1}]})
+        assert sale.status == 201, sale
+        paid = self.cajero.call("POST", f"/api/transacciones/{sale.body['id']}/pagos",
+                                {"metodo_pago": "efectivo", "monto": producto["precio"]},
+                                headers={"Idempotency-Key": f"panel-{time.time_ns()}"})
+        assert paid.status == 201 and paid.body["transaccion"]["estado"] == "cerrado", paid
+        return Decimal(producto["precio"])
+
 
 @pytest.fixture(scope="module")
 def shop(panel_stack: RunningStack) -> Shop:
@@ -131,6 +145,14 @@ def test_the_owner_signs_in_and_todays_total_changes_live_when_a_sale_closes_els
     shot = screenshot(page, "panel-today")
     assert png_size(shot) == (1280, 900)
     assert serious_violations(page, axe_source) == []
+
+
+def test_a_counter_sale_with_no_kitchen_work_also_moves_todays_total_live(owner: Callable[..., Page], shop: Shop) -> None:
+    page = owner()
+    start_total = Decimal(kpi(page, "total").inner_text().removeprefix("Bs "))
+    added = shop.counter()
+    expect(kpi(page, "total")).to_have_text(f"Bs {start_total + added:.2f}", timeout=10_000)
+    assert page.evaluate("document.body.dataset.live") == "yes", "heard on the socket, not by polling"
 
 
 def canvas_pixels(page: Page, key: str, rgb: tuple[int, int, int]) -> int:

@@ -119,7 +119,8 @@ async function useBranch(id) {
   renderTab();
   const channel = `branch:${id}`;
   state.feed = new LiveFeed({ url: socketUrl(session.token, settings.ws, 'kds'), channel, events: 'order:',
-    also: [{ channel, events: 'menu:' }], baseMs: settings.backoffMs, maxMs: settings.backoffMaxMs, onEvent, onState });
+    also: [{ channel, events: 'menu:' }, { channel, events: 'sale:' }], baseMs: settings.backoffMs, maxMs: settings.backoffMaxMs,
+    onEvent, onState });
   state.feed.start();
   state.sync.startPolling(); // until the socket is live
 }
@@ -147,7 +148,7 @@ function onEvent(event) {
     if (state.tab === 'menu') loadCatalog().then(renderMenuTables).catch(showError);
     return;
   }
-  if (event === 'order:updated') state.refresh.charts = true;
+  if (event === 'order:updated' || event === 'sale:updated') state.refresh.charts = true;
   if (state.refresh.timer) return;
   const wait = Math.max(0, state.refresh.last + settings.throttleMs - Date.now());
   state.refresh.timer = setTimeout(async () => {

@@ -101,7 +101,8 @@ async function start(user) {
   }
   await state.sync.now(true);
   render();
-  state.feed = new LiveFeed({ url: socketUrl(session.token, settings.ws, 'kds'), channel: `branch:${claims.branch}`,
+  const channel = `branch:${claims.branch}`; // counter sales (no kitchen work) are heard as sale:updated
+  state.feed = new LiveFeed({ url: socketUrl(session.token, settings.ws, 'kds'), channel, also: [{ channel, events: 'sale:' }],
     baseMs: settings.backoffMs, maxMs: settings.backoffMaxMs, onEvent: () => refreshSoon(), onState });
   state.feed.start();
   state.sync.startPolling(); // until the socket is live
