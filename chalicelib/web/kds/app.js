@@ -9,8 +9,8 @@ import { Chime } from './sound.js';
 import { LANGUAGES, translator } from './strings.js';
 import { Throttle, renderToday } from './today.js';
 import { h } from '../common/dom.js';
-import { TokenStore, signInForm } from '../common/session.js';
-import { pickLanguage } from '../common/strings.js';
+import { Shell } from '../common/shell.js';
+import { TokenStore } from '../common/session.js';
 import { Resync } from '../common/sync.js';
 
 const params = new URLSearchParams(location.search);
@@ -37,52 +37,19 @@ const store = {
   set token(v) { session.token = v; },
   get station() { return localStorage.getItem('kds.station') || ''; },
   set station(v) { localStorage.setItem('kds.station', v); },
-  set lang(v) { localStorage.setItem('kds.lang', v); },
   get recall() { try { return JSON.parse(localStorage.getItem('kds.recall') || '[]'); } catch { return []; } },
   set recall(v) { localStorage.setItem('kds.recall', JSON.stringify(v.slice(-10))); },
 };
 
-let lang = pickLanguage(LANGUAGES, 'kds.lang');
-let t = translator(lang);
 const root = document.getElementById('app');
+const shell = new Shell({ app: 'kds', root, session, languages: LANGUAGES, translator, start: (user) => startBoard(user),
+  stop: () => stopBoard() });
+const t = (key, params) => shell.t(key, params);
 const chime = new Chime();
 const state = { api: null, claims: null, board: new Board(), feed: null, sync: null, tickTimer: null, stations: [], live: false,
   menu: new Menu(), menuOpen: false, today: null, todayReads: null };
 
-function applyLanguage() {
-  t = translator(lang);
-  document.documentElement.lang = lang;
-  document.title = `Comanda · ${t('appTitle')}`;
-}
-
-function languageButton(rerender) {
-  const other = LANGUAGES.find((l) => l !== lang);
-  return h('button', { type: 'button', class: 'lang', lang: other,
-    onclick: () => { lang = other; store.lang = other; applyLanguage(); rerender(); } }, t('language'));
-}
-
-// --- sign-in -------------------------------------------------------------------------------
-
-function showSignIn(message = '') {
-  stopBoard();
-  applyLanguage();
-  const { form, error } = signInForm({ t, store: session, message, onSignedIn: (reply) => startBoard(reply.usuario) });
-  root.replaceChildren(h('main', { class: 'signin-screen' },
-    h('h1', {}, 'Comanda · ', t('signInTitle')), form, languageButton(() => showSignIn(error.textContent))));
-  form.querySelector('input').focus();
-}
-
-function signOut(message = '') {
-  store.token = null;
-  showSignIn(message);
-}
-
 // --- board ---------------------------------------------------------------------------------
-
-function failed(err) {
-  if (err instanceof ApiError && err.status === 401) { signOut(t('sessionExpired')); return true; }
-  return false;
-}
 
 function toast(message) {
   const el = root.querySelector('#toast');
@@ -106,7 +73,7 @@ function rememberDeparted(id) {
 function startBoard(user) {
   const token = store.token;
   const claims = session.claims();
-  if (!claims) { signOut(token ? t('sessionExpired') : ''); return; }
+  if (!claims) { shell.signOut(token ? t('sessionExpired') : ''); return; }
   stopBoard();
   state.claims = claims;
   state.user = user || state.user;
@@ -183,8 +150,8 @@ async function load(first) {
     state.board.replace(orders);
     renderOrders();
   } catch (err) {
-    if (err instanceof ApiError && err.status === 403) { signOut(t('notAllowed')); return; }
-    if (!failed(err) && !first) toast(t('networkError'));
+    if (err instanceof ApiError && err.status === 403) { shell.signOut(t('notAllowed')); return; }
+    if (!shell.failed(err) && !first) toast(t('networkError'));
     return;
   }
   if (state.todayReads) state.todayReads.poke();
@@ -199,7 +166,7 @@ async function loadMenu(api) {
     state.menu.replace(platos);
     state.stations = stationsOf(platos);
   } catch (err) {
-    failed(err);
+    shell.failed(err);
     return;
   }
   renderHeader();
@@ -214,7 +181,7 @@ async function loadToday() {
     if (api !== state.api || station !== (store.station || undefined)) return;
     state.today = report;
   } catch (err) {
-    failed(err);
+    shell.failed(err);
     return;
   }
   renderTodayStrip();
@@ -224,7 +191,7 @@ async function act(action) {
   try {
     return await action();
   } catch (err) {
-    if (failed(err)) return null;
+    if (shell.failed(err)) return null;
     toast(t('actionFailed', { message: err.message || t('networkError') }));
     await resync(false); // the card shows what the server says
     return null;
@@ -280,7 +247,7 @@ async function recallLast() {
 }
 
 function renderShell() {
-  applyLanguage();
+  shell.applyLanguage();
   root.replaceChildren(
     h('header', { class: 'topbar', id: 'topbar' }),
     h('div', { class: 'subbar', id: 'subbar' }, h('div', { id: 'today-slot' }), h('div', { id: 'menu-slot' })),
@@ -344,8 +311,8 @@ function renderHeader() {
     sound,
     h('button', { type: 'button', class: 'recall', id: 'recall', disabled: recallId === undefined, onclick: recallLast },
       recallId === undefined ? t('recallLast') : t('recallOrder', { id: recallId })),
-    languageButton(() => { renderShell(); }),
-    h('button', { type: 'button', class: 'signout', onclick: () => signOut() }, t('signOut')),
+    shell.languageButton(() => { renderShell(); }),
+    h('button', { type: 'button', class: 'signout', onclick: () => shell.signOut() }, t('signOut')),
   );
 }
 
@@ -369,5 +336,5 @@ function renderOrders() {
 
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.menuOpen) toggleMenu(false); });
 
-applyLanguage();
-if (store.token) startBoard(); else showSignIn();
+shell.applyLanguage();
+if (store.token) startBoard(); else shell.showSignIn();

@@ -4,9 +4,9 @@
 import { ApiError } from '../common/api.js';
 import { clock } from '../common/clock.js';
 import { h } from '../common/dom.js';
+import { Shell } from '../common/shell.js';
 import { LiveFeed, socketUrl } from '../common/live.js';
-import { TokenStore, signInForm } from '../common/session.js';
-import { pickLanguage } from '../common/strings.js';
+import { TokenStore } from '../common/session.js';
 import { Resync } from '../common/sync.js';
 import { PanelApi } from './api.js';
 import { categoryChart } from './charts.js';
@@ -33,9 +33,10 @@ const TABS = ['charts', 'cajas', 'audit', 'staff', 'menu'];
 const OPEN_SALE = new Set(['pendiente', 'abierto']);
 
 const session = new TokenStore('panel');
-let lang = pickLanguage(LANGUAGES, 'panel.lang');
-let t = translator(lang);
 const root = document.getElementById('app');
+const shell = new Shell({ app: 'panel', root, session, languages: LANGUAGES, translator, start: (user) => start(user),
+  stop: () => stop() });
+const t = (key, params) => shell.t(key, params);
 const state = {
   api: null, claims: null, user: null, feed: null, sync: null, branches: [], branch: null, tz: 'UTC', range: null,
   tab: 'charts', today: null, charts: {}, reports: {}, audit: [], users: [], catalog: { platos: [], productos: [] },
@@ -43,42 +44,9 @@ const state = {
 };
 window.__panel = state;
 
-function applyLanguage() {
-  t = translator(lang);
-  document.documentElement.lang = lang;
-  document.title = `Comanda · ${t('appTitle')}`;
-}
-
-function languageButton(rerender) {
-  const other = LANGUAGES.find((l) => l !== lang);
-  return h('button', { type: 'button', class: 'lang', lang: other,
-    onclick: () => { lang = other; localStorage.setItem('panel.lang', other); applyLanguage(); rerender(); } }, t('language'));
-}
-
 const today = () => dayIn(state.tz, clock.now());
 
-// --- sign-in -------------------------------------------------------------------------------
-
-function showSignIn(message = '') {
-  stop();
-  applyLanguage();
-  const { form, error } = signInForm({ t, store: session, message, onSignedIn: (reply) => start(reply.usuario) });
-  root.replaceChildren(h('main', { class: 'signin-screen' },
-    h('h1', {}, 'Comanda · ', t('signInTitle')), form, languageButton(() => showSignIn(error.textContent))));
-  form.querySelector('input').focus();
-}
-
-function signOut(message = '') {
-  session.token = null;
-  showSignIn(message);
-}
-
-// An expired or revoked session (401) returns to sign-in; anything else is shown where it happened.
-function failed(err) {
-  if (err instanceof ApiError && err.status === 401) { signOut(t('sessionExpired')); return true; }
-  return false;
-}
-
+// What a failed action shows: the network, or the API's own message.
 function errorText(err) {
   if (err instanceof ApiError && err.network) return t('networkError');
   return err instanceof Error ? err.message : String(err);
@@ -88,17 +56,17 @@ function errorText(err) {
 
 async function start(user) {
   const claims = session.claims();
-  if (!claims) { signOut(session.token ? t('sessionExpired') : ''); return; }
-  if (!can(claims.role, 'reports:sales')) { signOut(t('notAllowed')); return; }
+  if (!claims) { shell.signOut(session.token ? t('sessionExpired') : ''); return; }
+  if (!can(claims.role, 'reports:sales')) { shell.signOut(t('notAllowed')); return; }
   stop();
   Object.assign(state, { claims, user: user || null, api: new PanelApi(session.token), branch: claims.branch, branches: [] });
   try {
     const [profile, branches] = await Promise.all([state.api.profile(), state.api.branches().catch(() => [])]);
     state.user = profile;
     state.branches = branches || [];
-  } catch (err) { if (failed(err)) return; }
+  } catch (err) { if (shell.failed(err)) return; }
   if (!state.branches.length) {
-    try { state.branches = [await state.api.currentBranch()]; } catch (err) { if (failed(err)) return; }
+    try { state.branches = [await state.api.currentBranch()]; } catch (err) { if (shell.failed(err)) return; }
   }
   if (!state.branch || !state.branches.some((b) => b.id === state.branch)) state.branch = state.branches[0]?.id || null;
   await useBranch(state.branch);
@@ -164,7 +132,7 @@ function onEvent(event) {
 // --- the shell -------------------------------------------------------------------------------
 
 function renderShell() {
-  applyLanguage();
+  shell.applyLanguage();
   const branch = state.branches.find((b) => b.id === state.branch);
   const picker = state.branches.length > 1
     ? h('span', { class: 'inline' }, h('label', { for: 'branch' }, t('branch')), h('select', { id: 'branch', onchange: (e) => useBranch(e.target.value) },
@@ -178,8 +146,8 @@ function renderShell() {
       h('form', { class: 'range', 'aria-label': t('range'), onsubmit: (e) => e.preventDefault() },
         dateField('desde', t('from')), dateField('hasta', t('to'))),
       h('span', { id: 'who', class: 'who' }, state.user ? state.user.nombre : ''),
-      languageButton(() => { renderShell(); renderTodayFigures(); renderTab(); }),
-      h('button', { type: 'button', onclick: () => signOut() }, t('signOut'))),
+      shell.languageButton(() => { renderShell(); renderTodayFigures(); renderTab(); }),
+      h('button', { type: 'button', onclick: () => shell.signOut() }, t('signOut'))),
     h('div', { id: 'offline', class: 'offline', role: 'status', hidden: document.body.dataset.live === 'yes' }, t('offline')),
     h('p', { id: 'message', class: 'message', role: 'alert' }),
     h('main', {},
@@ -203,7 +171,7 @@ function rangeChanged() {
 }
 
 function showError(err) {
-  if (failed(err)) return;
+  if (shell.failed(err)) return;
   const box = document.getElementById('message');
   if (box) box.textContent = errorText(err);
 }
@@ -319,7 +287,7 @@ function drawCharts() {
   const note = (key, text) => { const el = document.getElementById(`chart-${key}-note`); if (el) el.textContent = text; };
   if (!canvas('hour')) return;
   const day = today();
-  const lastWeekLabel = t('sameDayLastWeek', { day: weekday(addDays(day, -7), lang) });
+  const lastWeekLabel = t('sameDayLastWeek', { day: weekday(addDays(day, -7), shell.lang) });
   const hours = hourToday.lineas.map((l) => l.clave);
   const before = new Map(hourBefore.lineas.map((l) => [l.clave, Number(l.total)]));
   state.charts.hour = categoryChart(canvas('hour'), {
@@ -443,7 +411,7 @@ async function showAudit() {
     h('select', { id, onchange: () => filter() }, h('option', { value: '' }, t('all')), values.map((v) => h('option', { value: v }, v))));
   const body = h('tbody', {});
   const count = h('p', { id: 'audit-count', role: 'status' });
-  const when = new Intl.DateTimeFormat(lang, { timeZone: state.tz, dateStyle: 'short', timeStyle: 'medium' });
+  const when = new Intl.DateTimeFormat(shell.lang, { timeZone: state.tz, dateStyle: 'short', timeStyle: 'medium' });
   const filter = () => {
     const user = document.getElementById('audit-user').value;
     const action = document.getElementById('audit-action').value;
@@ -586,5 +554,5 @@ function catalogRow(kind, item) {
 
 // --- boot ------------------------------------------------------------------------------------
 
-applyLanguage();
-if (session.claims()) start(null); else showSignIn(session.token ? t('sessionExpired') : '');
+shell.applyLanguage();
+if (session.claims()) start(null); else shell.showSignIn(session.token ? t('sessionExpired') : '');

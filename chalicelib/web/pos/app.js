@@ -3,9 +3,9 @@
 import { ApiError, idempotencyKey } from '../common/api.js';
 import { clock } from '../common/clock.js';
 import { h } from '../common/dom.js';
+import { Shell } from '../common/shell.js';
 import { LiveFeed, backoffDelay, socketUrl } from '../common/live.js';
-import { TokenStore, signInForm } from '../common/session.js';
-import { pickLanguage } from '../common/strings.js';
+import { TokenStore } from '../common/session.js';
 import { Resync } from '../common/sync.js';
 import { PosApi } from './api.js';
 import { DENOMINATIONS, bs, cents, countTotal, toMoney } from './money.js';
@@ -31,9 +31,10 @@ const settings = {
 };
 
 const session = new TokenStore('pos');
-let lang = pickLanguage(LANGUAGES, 'pos.lang');
-let t = translator(lang);
 const root = document.getElementById('app');
+const shell = new Shell({ app: 'pos', root, session, languages: LANGUAGES, translator, start: (user) => start(user),
+  stop: () => stop() });
+const t = (key, params) => shell.t(key, params);
 const OPEN_SALE = new Set(['pendiente', 'abierto']);
 const state = {
   api: null, claims: null, user: null, feed: null, sync: null, down: false,
@@ -42,62 +43,34 @@ const state = {
 };
 window.__pos = state;
 
-function applyLanguage() {
-  t = translator(lang);
-  document.documentElement.lang = lang;
-  document.title = `Comanda · ${t('appTitle')}`;
-}
-
-function languageButton(rerender) {
-  const other = LANGUAGES.find((l) => l !== lang);
-  return h('button', { type: 'button', class: 'lang', lang: other,
-    onclick: () => { lang = other; localStorage.setItem('pos.lang', other); applyLanguage(); rerender(); } }, t('language'));
-}
-
 const role = () => state.claims?.role;
-
-// --- sign-in -------------------------------------------------------------------------------
-
-function showSignIn(message = '') {
-  stop();
-  applyLanguage();
-  const { form, error } = signInForm({ t, store: session, message, onSignedIn: (reply) => start(reply.usuario) });
-  root.replaceChildren(h('main', { class: 'signin-screen' },
-    h('h1', {}, 'Comanda · ', t('signInTitle')), form, languageButton(() => showSignIn(error.textContent))));
-  form.querySelector('input').focus();
-}
-
-function signOut(message = '') {
-  session.token = null;
-  showSignIn(message);
-}
 
 // --- session ---------------------------------------------------------------------------------
 
 async function start(user) {
   const claims = session.claims();
-  if (!claims) { signOut(session.token ? t('sessionExpired') : ''); return; }
-  if (!can(claims.role, 'transacciones:write')) { signOut(t('notAllowed')); return; }
+  if (!claims) { shell.signOut(session.token ? t('sessionExpired') : ''); return; }
+  if (!can(claims.role, 'transacciones:write')) { shell.signOut(t('notAllowed')); return; }
   stop();
   Object.assign(state, { claims, user: user || state.user, api: new PosApi(session.token), down: false, sales: new Map(),
     round: [], view: 'floor', saleId: null, pendingPayment: null });
   state.sync = new Resync({ load, pollSeconds: settings.pollSeconds });
   renderShell();
   const api = state.api;
-  api.profile().then((profile) => { state.user = profile; renderHeader(); }).catch(failed); // also proves the session is alive
+  api.profile().then((profile) => { state.user = profile; renderHeader(); }).catch((err) => shell.failed(err)); // also proves the session is alive
   Promise.all([api.dishes(), api.ingredients()]).then(([dishes, ingredients]) => {
     state.dishes = (dishes || []).filter((d) => d.activo !== false);
     state.ingredients = (ingredients || []).filter((i) => i.activo !== false);
     if (state.view === 'order') render();
-  }).catch(failed);
+  }).catch((err) => shell.failed(err));
   try {
     state.branch = await api.branch(); // its name and its tables (`mesas`)
-  } catch (err) { if (failed(err)) return; }
+  } catch (err) { if (shell.failed(err)) return; }
   if (can(claims.role, 'caja:operate')) {
     try {
       state.caja = await api.cajaActual();
       if (!state.caja) state.view = 'cajaOpen';
-    } catch (err) { if (failed(err)) return; }
+    } catch (err) { if (shell.failed(err)) return; }
   }
   await state.sync.now(true);
   render();
@@ -113,12 +86,6 @@ function stop() {
   if (state.sync) state.sync.stop();
   state.feed = null;
   state.sync = null;
-}
-
-// An expired or revoked session (401) returns to sign-in with a message.
-function failed(err) {
-  if (err instanceof ApiError && err.status === 401) { signOut(t('sessionExpired')); return true; }
-  return false;
 }
 
 function toast(message) {
@@ -154,7 +121,7 @@ async function load(first) {
     if (state.saleId && !state.sales.has(state.saleId)) state.sales.set(state.saleId, await api.sale(state.saleId));
     if (!first) refreshView();
   } catch (err) {
-    if (!failed(err) && !first) toast(t('networkError'));
+    if (!shell.failed(err) && !first) toast(t('networkError'));
   }
 }
 
@@ -168,7 +135,7 @@ async function act(action) {
       hideRetry();
       return reply;
     } catch (err) {
-      if (failed(err)) return null;
+      if (shell.failed(err)) return null;
       if (err instanceof ApiError && err.network && attempt < settings.retries) {
         showRetry();
         await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, Math.min(settings.backoffMs, 1000), 8000)));
@@ -195,7 +162,7 @@ function minutesSince(isoStamp) {
 // --- shell and views ----------------------------------------------------------------------------
 
 function renderShell() {
-  applyLanguage();
+  shell.applyLanguage();
   root.replaceChildren(
     h('header', { class: 'topbar', id: 'topbar' }),
     h('div', { class: 'offline', id: 'offline', role: 'status', hidden: !state.down }, t('offline', { seconds: settings.pollSeconds })),
@@ -215,8 +182,8 @@ function renderHeader() {
     h('h1', {}, 'Comanda · ', t('appTitle')),
     h('nav', { 'aria-label': t('appTitle') }, nav('floor', t('navFloor')), can(role(), 'caja:operate') ? nav('caja', t('navCaja')) : null),
     h('span', { class: 'who', id: 'who' }, `${state.user?.nombre || ''} · ${t(`role_${role()}`)}`),
-    languageButton(() => { renderShell(); render(); }),
-    h('button', { type: 'button', class: 'signout', onclick: () => signOut() }, t('signOut')),
+    shell.languageButton(() => { renderShell(); render(); }),
+    h('button', { type: 'button', class: 'signout', onclick: () => shell.signOut() }, t('signOut')),
   );
 }
 
@@ -709,5 +676,5 @@ function receiptView() {
   ];
 }
 
-applyLanguage();
-if (session.token) start(); else showSignIn();
+shell.applyLanguage();
+if (session.token) start(); else shell.showSignIn();
