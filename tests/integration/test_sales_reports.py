@@ -29,7 +29,7 @@ from chalicelib.domain.clock import iso
 from chalicelib.domain.sales import Sale
 from ops.rebuild_reports import main as rebuild_main
 from tests.support.api import Api, TenantWorld
-from tests.support.stream_replay import TableStream, batches, feed
+from tests.support.table_stream import TableStream, batches, feed
 
 ZONES = {"centro": "America/La_Paz", "norte": "America/Bogota"}  # UTC-4 and UTC-5
 MONTH = [date(2026, 3, 1) + timedelta(days=n) for n in range(31)]
@@ -171,11 +171,11 @@ def seed(api: Api, alpha: TenantWorld, count: int, days: list[date]) -> Month:
     for branch, zone in ZONES.items():
         assert api.as_(alpha.tokens["admin"]).patch(f"/api/sucursales/{branch}", {"timezone": zone}).status == 200
     catalog = make_catalog()
-    stream = TableStream(get_services().settings.table_name("transactions"))
+    stream = TableStream("transactions")
     seeder = Seeder(catalog, random.Random(20260318), days)
     sales = [seeder.one(n) for n in range(1, count + 1)]
     sales.append(late_evening_sale(seeder, count + 1))
-    records = stream.new_records()
+    records = stream.records()
     feed(quiet_fanout(), records)
     return Month(api, alpha, sales, {k: name for k, (name, _) in catalog.items()}, records)
 
@@ -301,7 +301,7 @@ def test_a_replayed_stream_batch_changes_nothing(week: Month) -> None:
 
 
 def test_a_sale_reopened_and_closed_again_through_the_api_is_counted_once(api: Api, alpha: TenantWorld, menu: Any) -> None:
-    stream = TableStream(get_services().settings.table_name("transactions"))
+    stream = TableStream("transactions")
     cashier = api.as_(alpha.tokens["cajero"])
     assert cashier.post("/api/caja/abrir", {"b100": 1}).status == 201
     sale = cashier.post("/api/transacciones", {"nro_reg": 1, "concepto": "Mesa 1", "mesa": "1"}).body
@@ -311,7 +311,7 @@ def test_a_sale_reopened_and_closed_again_through_the_api_is_counted_once(api: A
     cashier.post(f"/api/transacciones/{sale['id']}/items", {"producto_id": menu.producto, "cantidad": 1})
     assert cashier.post(f"/api/transacciones/{sale['id']}/pagos", {"metodo_pago": "qr", "monto": "10.00"}).status == 201
     assert cashier.get(f"/api/transacciones/{sale['id']}").body["estado"] == "cerrado"
-    records = stream.new_records()
+    records = stream.records()
     assert len(records) >= 5
     feed(get_services().fanout, records)
     feed(get_services().fanout, records)  # and the stream delivers it all again: nothing moves
