@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.api import schemas as v
@@ -68,6 +69,17 @@ def _out(ctx: RequestContext, order: Sale) -> Transaccion:
     return sale_view.sale_out(order, _sales().timezone(ctx.tenant, order.branch_id))
 
 
+def _once(ctx: RequestContext, tx_id: int, action: str, data: dict[str, Any], change: Callable[[], Any]) -> Any:
+    """Run `change` once per Idempotency-Key when the request carries one (a retried payment or
+    item answers what the first call answered); without the header, just run it."""
+    key = ctx.headers.get("idempotency-key")
+    if key is None:
+        return change()
+    if not 1 <= len(key) <= 128:
+        raise InvalidInput("Idempotency-Key must be 1 to 128 characters long")
+    return _sales().once(ctx.principal, tx_id, action, data, key, lambda: dict(change()), ctx.lambda_context)
+
+
 def _tz(ctx: RequestContext) -> str:
     return _sales().timezone(ctx.tenant, ctx.branch)
 
@@ -111,10 +123,14 @@ def void(ctx: RequestContext, tx_id: str) -> Transaccion:
 @surface.route(
     "/api/transacciones/{tx_id}/items", ["POST"], permission="transacciones:write", status=201, body=ITEM, response=ItemAgregado
 )
-def add_item(ctx: RequestContext, tx_id: str) -> ItemAgregado:
-    order, item = _sales().add_item(ctx.principal, v.path_int(tx_id), ctx.body())
-    tz = _sales().timezone(ctx.tenant, order.branch_id)
-    return sale_view.item_added(item, order, tz)
+def add_item(ctx: RequestContext, tx_id: str) -> ItemAgregado | dict[str, Any]:  # or the stored answer of a replay
+    number, data = v.path_int(tx_id), ctx.body()
+
+    def added() -> ItemAgregado:
+        order, item = _sales().add_item(ctx.principal, number, data)
+        return sale_view.item_added(item, order, _sales().timezone(ctx.tenant, order.branch_id))
+
+    return _once(ctx, number, "item", data, added)
 
 
 @surface.route("/api/transacciones/{tx_id}/items", ["GET"], permission="transacciones:read", response=list[Item])
@@ -137,12 +153,14 @@ def remove_item(ctx: RequestContext, tx_id: str, item_id: str) -> Transaccion:
     body=EXTRA,
     response=ExtraAgregado,
 )
-def add_extra(ctx: RequestContext, tx_id: str, item_id: str) -> ExtraAgregado:
-    item_number = v.path_int(item_id, "itemId")
-    order, extra = _sales().add_extra(ctx.principal, v.path_int(tx_id), item_number, ctx.body())
-    tz = _sales().timezone(ctx.tenant, order.branch_id)
-    item = order.item(item_number)
-    return sale_view.extra_added(extra, item, order, tz)
+def add_extra(ctx: RequestContext, tx_id: str, item_id: str) -> ExtraAgregado | dict[str, Any]:  # or a replay's answer
+    number, item_number, data = v.path_int(tx_id), v.path_int(item_id, "itemId"), ctx.body()
+
+    def added() -> ExtraAgregado:
+        order, extra = _sales().add_extra(ctx.principal, number, item_number, data)
+        return sale_view.extra_added(extra, order.item(item_number), order, _sales().timezone(ctx.tenant, order.branch_id))
+
+    return _once(ctx, number, f"extra:{item_number}", data, added)
 
 
 @surface.route("/api/transacciones/{tx_id}/items/{item_id}/extras", ["GET"], permission="transacciones:read", response=list[Extra])
@@ -173,16 +191,8 @@ def _payment_out(ctx: RequestContext, order: Sale, payment: domain.Pago) -> Pago
     "/api/transacciones/{tx_id}/pagos", ["POST"], permission="pagos:create", status=201, body=PAYMENT_BODY, response=PagoRegistrado
 )
 def pay(ctx: RequestContext, tx_id: str) -> PagoRegistrado | dict[str, Any]:  # or the stored answer of a replay
-    data = ctx.body()
-    number = v.path_int(tx_id)
-    key = ctx.headers.get("idempotency-key")
-    if key is None:
-        return _payment_out(ctx, *_sales().pay(ctx.principal, number, data))
-    if not 1 <= len(key) <= 128:
-        raise InvalidInput("Idempotency-Key must be 1 to 128 characters long")
-    return _sales().pay_once(
-        ctx.principal, number, data, key, lambda order, payment: dict(_payment_out(ctx, order, payment)), ctx.lambda_context
-    )
+    number, data = v.path_int(tx_id), ctx.body()
+    return _once(ctx, number, "pago", data, lambda: _payment_out(ctx, *_sales().pay(ctx.principal, number, data)))
 
 
 @surface.route("/api/transacciones/{tx_id}/pagos", ["GET"], permission="transacciones:read", response=list[Pago])

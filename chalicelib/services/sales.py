@@ -339,21 +339,23 @@ class SaleService:
         metrics.count(metrics.PAYMENTS)
         return paid
 
-    def pay_once(
+    def once(
         self,
         who: Principal,
         tx_id: int,
+        action: str,
         data: dict[str, Any],
         key: str,
-        render: Callable[[Sale, Pago], dict[str, Any]],
+        command: Callable[[], dict[str, Any]],
         lambda_context: Any = None,
     ) -> dict[str, Any]:
-        """`pay` guarded by an Idempotency-Key scoped to the tenant."""
+        """`command` (a change to the sale, rendered) guarded by an Idempotency-Key scoped to the
+        tenant: a retry with the same key and body answers what the first call answered; the same
+        key with another body or action is refused."""
         self.get(who, tx_id)
-        fingerprint = {"transaccion": tx_id, "body": {k: str(v) if v is not None else None for k, v in sorted(data.items())}}
-        return self.idempotency.run(
-            f"{who.tenant}#{key}", fingerprint, lambda: render(*self.pay(who, tx_id, data)), lambda_context
-        )
+        body = {k: str(v) if v is not None else None for k, v in sorted(data.items())}
+        fingerprint = {"transaccion": tx_id, "accion": action, "body": body}
+        return self.idempotency.run(f"{who.tenant}#{key}", fingerprint, command, lambda_context)
 
 
 class KitchenDisplayService:

@@ -401,6 +401,41 @@ def test_with_the_socket_cut_the_banner_shows_a_new_order_appears_by_polling_and
     expect(resyncing.table("9")).to_have_attribute("data-state", "open", timeout=2000)
 
 
+def test_a_round_line_and_its_extra_whose_answers_are_lost_are_sent_again_with_their_keys_and_added_once(
+    tablets: Callable[..., Tablet], staff: Staff
+) -> None:
+    waiter = tablets().open()
+    waiter.sign_in("mesero1", "Mesero123!")
+    page = waiter.page
+    keys: dict[str, list[str]] = {"item": [], "extra": []}
+
+    def lose_the_first_answer(kind: str) -> Callable[[Any], None]:
+        def handle(route: Any) -> None:
+            if route.request.method != "POST":
+                route.continue_()
+                return
+            keys[kind].append(route.request.headers.get("idempotency-key", ""))
+            if len(keys[kind]) == 1:  # the server added it; the tablet never hears so
+                route.fetch()
+                route.abort("connectionreset")
+            else:
+                route.continue_()
+        return handle
+
+    page.route(re.compile(r"/api/transacciones/\d+/items$"), lose_the_first_answer("item"))
+    page.route(re.compile(r"/api/transacciones/\d+/items/\d+/extras$"), lose_the_first_answer("extra"))
+    waiter.table("6").click()
+    add_dish(waiter, "Churrasco", extras=("Papa",), price="2.00")
+    page.get_by_role("button", name="Enviar a cocina (1)").click()
+    expect(page.locator("#round")).to_be_hidden(timeout=15_000)  # the round is empty once every line is in
+    expect(page.locator("#ticket .line")).to_have_count(1)
+    tx = int(page.locator("#ticket").evaluate("() => window.__pos.saleId"))
+    [item] = staff.sale(tx)["items"]
+    assert len(item["extras"]) == 1, "one extra, however often it was sent"
+    assert len(keys["item"]) == 2 and keys["item"][0] == keys["item"][1] and keys["item"][0]
+    assert len(keys["extra"]) == 2 and keys["extra"][0] == keys["extra"][1] and keys["extra"][0] != keys["item"][0]
+
+
 def test_a_payment_lost_to_the_network_is_retried_with_the_same_idempotency_key_and_charged_once(
     tablets: Callable[..., Tablet], staff: Staff
 ) -> None:

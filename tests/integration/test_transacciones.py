@@ -320,6 +320,24 @@ def test_the_same_idempotency_key_records_one_payment_sequentially_and_concurren
     assert len(cajero.get(f"/api/transacciones/{tx}/pagos").body) == 2
 
 
+def test_an_item_and_its_extra_sent_again_with_their_idempotency_keys_are_added_once(cajero: Api, menu: Menu) -> None:
+    """A tablet whose answer was lost sends the same line again with the same key."""
+    tx = new_sale(cajero)["id"]
+    line = {"plato_id": menu.plato, "cantidad": 1, "notas": "sin sal"}
+    first, again = (cajero.post(f"/api/transacciones/{tx}/items", line, headers={"Idempotency-Key": "line-1"}) for _ in range(2))
+    assert (first.status, again.status) == (201, 201) and again.body["id"] == first.body["id"]
+    extra = {"ingrediente_id": menu.tomate, "precio": "2.00", "cantidad": 1}
+    path = f"/api/transacciones/{tx}/items/{first.body['id']}/extras"
+    added = [cajero.post(path, extra, headers={"Idempotency-Key": "line-1:extra:0"}) for _ in range(2)]
+    assert {r.status for r in added} == {201} and len({r.body["id"] for r in added}) == 1
+    sale = cajero.get(f"/api/transacciones/{tx}").body
+    assert len(sale["items"]) == 1 and len(sale["items"][0]["extras"]) == 1
+    other = cajero.post(f"/api/transacciones/{tx}/items", {**line, "cantidad": 2}, headers={"Idempotency-Key": "line-1"})
+    assert other.status == 422, "the same key for another line"
+    elsewhere = cajero.post(f"/api/transacciones/{tx}/pagos", {"metodo_pago": "qr", "monto": 1}, headers={"Idempotency-Key": "line-1"})
+    assert elsewhere.status == 422, "the same key for another action"
+
+
 def test_reusing_an_idempotency_key_with_another_body_is_422(cajero: Api, menu: Menu) -> None:
     tx = new_sale(cajero)["id"]
     cajero.post(f"/api/transacciones/{tx}/items", {"producto_id": menu.producto, "cantidad": 10})

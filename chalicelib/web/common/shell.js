@@ -39,7 +39,9 @@ export class Shell {
   }
 
   signOut(message = '') {
+    const atSignIn = !this.session.token && this.root.querySelector('.signin-screen');
     this.session.token = null;
+    if (atSignIn && !message) return; // a late caller (a request that was in flight) keeps what sign-in says
     this.showSignIn(message);
   }
 

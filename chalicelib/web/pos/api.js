@@ -15,8 +15,10 @@ export class PosApi extends Client {
   sales() { return this.call('GET', '/api/transacciones', { query: { limit: 200 } }); }
   sale(id) { return this.call('GET', `/api/transacciones/${id}`); }
   createSale(body) { return this.call('POST', '/api/transacciones', { body }); }
-  addItem(saleId, body) { return this.call('POST', `/api/transacciones/${saleId}/items`, { body }); }
-  addExtra(saleId, itemId, body) { return this.call('POST', `/api/transacciones/${saleId}/items/${itemId}/extras`, { body }); }
+  addItem(saleId, body, key) { return this.call('POST', `/api/transacciones/${saleId}/items`, { body, headers: { 'Idempotency-Key': key } }); }
+  addExtra(saleId, itemId, body, key) {
+    return this.call('POST', `/api/transacciones/${saleId}/items/${itemId}/extras`, { body, headers: { 'Idempotency-Key': key } });
+  }
   removeItem(saleId, itemId) { return this.call('DELETE', `/api/transacciones/${saleId}/items/${itemId}`); }
   serve(itemUuid) { return this.call('PATCH', `/items/${itemUuid}/status`, { body: { status: 'served' } }); }
   pay(saleId, body, key) { return this.call('POST', `/api/transacciones/${saleId}/pagos`, { body, headers: { 'Idempotency-Key': key } }); }

@@ -487,13 +487,19 @@ async function sendRound(event) {
     const line = state.round[0];
     const body = { plato_id: line.plato.id, cantidad: String(line.qty) };
     if (line.notes) body.notas = line.notes;
-    const item = await act(() => state.api.addItem(saleId, body));
+    // One key per line (and per extra of it), kept while the line is in the round: sending it again
+    // after a lost answer adds nothing twice.
+    line.key = line.key || idempotencyKey();
+    const item = await act(() => state.api.addItem(saleId, body, line.key));
     if (!item) break;
-    for (const id of line.extras) {
+    let sent = true;
+    for (const [index, id] of line.extras.entries()) {
       // By ingredient, so closing the sale consumes its stock; the API names it after the ingredient.
-      const extra = await act(() => state.api.addExtra(saleId, item.id, { ingrediente_id: id, precio: line.price, cantidad: '1' }));
-      if (!extra) break;
+      const extra = await act(() => state.api.addExtra(saleId, item.id, { ingrediente_id: id, precio: line.price, cantidad: '1' },
+        `${line.key}:extra:${index}`));
+      if (!extra) { sent = false; break; }
     }
+    if (!sent) break;
     state.round.shift();
   }
   const fresh = await act(() => state.api.sale(saleId));
