@@ -691,6 +691,8 @@ def test_the_board_fills_a_1280x800_screen_in_columns_with_48px_touch_targets_an
 ) -> None:
     tablet = tablets().open(warn=0.5, late=0.75)  # 30 s / 45 s: the module's earlier orders show both age colours
     tablet.sign_in()
+    for table in ("Mesa 18", "Mesa 19"):  # enough cards of its own for four columns, whatever ran before
+        kitchen.order(table, ("Silpancho", 1, None, []))
     kitchen.order(None, ("Churrasco", 1, "término medio", ["Huevo"]), cliente="Ana (delivery)")
     latest = kitchen.order("Mesa 20", ("Pique macho", 2, None, ["Llajua extra"]), ("Silpancho", 1, "sin huevo", []))
     expect(tablet.card(latest.tx)).to_be_visible(timeout=5000)
