@@ -311,6 +311,7 @@ class Stack:
             f"  REST API        http://{host}:{self.port}/api",
             f"  Kitchen display http://{host}:{self.port}/display/   (sign in as cocina1 / Cocina123!)",
             f"  Point of sale   http://{host}:{self.port}/pos/       (cajero1 / Cajero123!, mesero1 / Mesero123!)",
+            f"  Dashboard       http://{host}:{self.port}/panel/     (admin / Admin123!)",
             f"  WebSocket       ws://{host}:{self.port}/cocina   (also /kds; token as ?token=...)",
             f"  Socket.IO       http://{host}:{self.port}/cocina   (io(url + '/cocina', {{auth: {{token}}}}), path /socket.io/)",
             f"  Management API  http://127.0.0.1:{self.port}/@connections/{{connectionId}}",
