@@ -4,6 +4,7 @@ Screenshots go to tests/e2e/artifacts/ (pos-*.png)."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import urllib.parse
@@ -178,6 +179,9 @@ def test_an_expired_or_revoked_session_returns_to_sign_in_with_a_message(tablets
     tablet.sign_in("mesero1", "Mesero123!")
     token = tablet.page.evaluate("sessionStorage.getItem('pos.token')")
     assert staff.stack.as_(token).post("/api/auth/logout", {}).status == 200  # revoked elsewhere
+    # The tablet may notice on its own first (a poll or a resync gets the 401) and forget the token;
+    # the reload must start from the revoked token, as a tablet switched back on would.
+    tablet.page.add_init_script(f"sessionStorage.setItem('pos.token', {json.dumps(token)})")
     tablet.page.reload()
     expect(tablet.page.get_by_role("alert")).to_have_text("La sesión expiró. Vuelva a entrar.")
     expect(tablet.page.locator("#floor")).to_have_count(0)
