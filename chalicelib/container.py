@@ -31,10 +31,11 @@ if TYPE_CHECKING:
     from chalicelib.services.delivery_orders import DeliveryOrders
     from chalicelib.services.drivers import Drivers
     from chalicelib.services.idempotency import IdempotentCommands
+    from chalicelib.services.kitchen_display import KitchenDisplayService
     from chalicelib.services.kitchen_reports import KitchenReports
     from chalicelib.services.reports import CajaReports
     from chalicelib.services.rollups import RollupFeed
-    from chalicelib.services.sales import KitchenDisplayService, SaleService
+    from chalicelib.services.sales import SaleService
     from chalicelib.services.sales_reports import SalesReports
     from chalicelib.services.sessions import SessionGuard
     from chalicelib.services.throttle import LoginThrottle
@@ -347,7 +348,7 @@ class Services:
 
     @cached_property
     def kds(self) -> KitchenDisplayService:
-        from chalicelib.services.sales import KitchenDisplayService
+        from chalicelib.services.kitchen_display import KitchenDisplayService
 
         return KitchenDisplayService(self.sales, self.sale_repo, self.tokens, self.settings.recall_window_minutes)
 

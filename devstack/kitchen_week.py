@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from chalicelib.domain.clock import iso
+from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.sales import ITEM_PREPARING, ITEM_READY, Sale
 
 STATIONS = ("cocina", "parrilla", "bar")
@@ -51,12 +51,12 @@ def cook(rng: random.Random, sale: Sale, at: datetime) -> Iterator[None]:
         sale.fire_course(2, iso(at))
         yield
     for item in sale.kitchen_items:
-        fired = datetime.fromisoformat(str(item.fired_at).replace("Z", "+00:00"))
+        fired = parse_iso(str(item.fired_at))
         sale.set_item_status(item.uuid, ITEM_PREPARING, iso(fired + timedelta(seconds=rng.randint(0, 60))))
         sale.set_item_status(item.uuid, ITEM_READY, iso(fired + timedelta(seconds=cook_seconds(rng, str(item.estacion)))))
     yield
     if rng.random() < 0.05:
-        done = max(datetime.fromisoformat(str(i.ready_at).replace("Z", "+00:00")) for i in sale.kitchen_items)
+        done = max(parse_iso(str(i.ready_at)) for i in sale.kitchen_items)
         sale.recall(iso(done + timedelta(seconds=30)), 86400)
         yield
         for item in sale.kitchen_items:

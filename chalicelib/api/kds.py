@@ -17,7 +17,7 @@ from chalicelib.presenters import kds as kds_view
 from chalicelib.presenters.kds import KdsItemStatus, KdsOrder
 
 if TYPE_CHECKING:
-    from chalicelib.services.sales import KitchenDisplayService
+    from chalicelib.services.kitchen_display import KitchenDisplayService
 
 ORDER_STATUSES = ("pending", "confirmed", "preparing", "ready")
 
