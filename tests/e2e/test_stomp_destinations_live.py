@@ -66,7 +66,9 @@ def test_a_stomp_socket_that_never_sends_connect_is_closed_after_the_deadline() 
             except ConnectionClosed:
                 waited = time.monotonic() - opened
             assert heard and heard[0].startswith("ERROR\n") and "no CONNECT within 2 s" in heard[0]
-            assert 1.5 <= waited <= 12, waited  # not before the 2 s deadline (give or take the handshake); swept every 1 s
+            # Not before the 2 s deadline as the server counts it: a connection's `connected_at` is whole
+            # seconds (store/connections.py), so it may start up to 1 s before the socket opened here.
+            assert 1.0 <= waited <= 12, waited
             polite.send("\n")  # a heart-beat: the logged-in connection is still open
             polite.ping().wait(5)
             polite.close()
